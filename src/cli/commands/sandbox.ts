@@ -1,0 +1,54 @@
+import { once } from "node:events";
+import { usageError } from "../../errors.js";
+import { startSandbox } from "../../sandbox/index.js";
+import type { CommandModule } from "../command.js";
+
+export interface SandboxCommandOptions {
+  port: number;
+  host: string;
+  data?: string;
+  apiKey?: string;
+  latency?: number;
+  failRate?: number;
+  rateLimit?: number;
+  dropRate?: number;
+  slowBody?: number;
+  seed?: number;
+  webhookUrl?: string;
+  webhookSecret?: string;
+}
+
+export interface SandboxReport {
+  url: string;
+}
+
+/** Serves until Ctrl-C or SIGTERM, then shuts down cleanly (pending webhooks delivered, state saved). */
+const sandbox: CommandModule<SandboxCommandOptions, SandboxReport> = {
+  async run(options, context) {
+    if ((options.webhookUrl === undefined) !== (options.webhookSecret === undefined)) {
+      throw usageError("--webhook-url and --webhook-secret go together.", "Give both to send signed webhook events, or neither.");
+    }
+    const server = await startSandbox({
+      port: options.port,
+      host: options.host,
+      dataFile: options.data,
+      apiKey: options.apiKey,
+      latencyMs: options.latency,
+      failRate: options.failRate,
+      rateLimit: options.rateLimit,
+      dropRate: options.dropRate,
+      slowBodyMs: options.slowBody,
+      seed: options.seed,
+      webhookUrl: options.webhookUrl,
+      webhookSecret: options.webhookSecret,
+      log: (line) => context.log.info(line),
+    });
+    context.emit(`listening on ${server.url}`);
+    if (!context.signal.aborted) await once(context.signal, "abort");
+    await server.close();
+    return { url: server.url };
+  },
+  renderHuman: () => "",
+};
+
+export default sandbox;

@@ -1,0 +1,63 @@
+import picocolors from "picocolors";
+import type { Redactor } from "../redact.js";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface OutputStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
+/** The process's streams, handed to the CLI by main so nothing below it touches `process`. */
+export interface Io {
+  stdout: OutputStream;
+  stderr: OutputStream;
+  stdinIsTTY: boolean;
+}
+
+export type Styles = ReturnType<typeof picocolors.createColors>;
+
+/**
+ * Decides colour for one stream. Order: --json never; an explicit --color/--no-color wins;
+ * NO_COLOR (non-empty) off; FORCE_COLOR by value (0/false off, 1/2/3/true/"" on); TERM=dumb off;
+ * then a terminal, or a CI log (GitHub and GitLab render ANSI), gets colour.
+ */
+export function colorEnabled(options: {
+  stream: OutputStream;
+  env: Env;
+  flag: boolean | undefined;
+  json: boolean;
+  inCi: boolean;
+}): boolean {
+  const { stream, env, flag, json, inCi } = options;
+  if (json) return false;
+  if (flag !== undefined) return flag;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) {
+    if (["", "1", "2", "3", "true"].includes(force)) return true;
+    if (["0", "false"].includes(force)) return false;
+  }
+  if (env.TERM === "dumb") return false;
+  return Boolean(stream.isTTY) || inCi;
+}
+
+export const createStyles = (enabled: boolean): Styles => picocolors.createColors(enabled);
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+/** Progress and diagnostics: always stderr, always redacted, debug lines only when asked for. */
+export function createLogger(stderr: OutputStream, styles: Styles, redactor: Redactor, debugEnabled: boolean): Logger {
+  const line = (text: string) => stderr.write(`${redactor.redact(text)}\n`);
+  return {
+    info: (message) => line(message),
+    warn: (message) => line(`${styles.yellow("warning:")} ${message}`),
+    debug: (message) => {
+      if (debugEnabled) line(styles.dim(`debug: ${message}`));
+    },
+  };
+}

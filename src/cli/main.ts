@@ -1,0 +1,50 @@
+import { CommanderError } from "commander";
+import { ExitCode } from "../errors.js";
+import type { Env, Io } from "./io.js";
+import { createProgram, type CommandLoader } from "./program.js";
+
+/**
+ * The process boundary: the only place that reads argv, the environment and the real streams,
+ * and listens for signals. Returns the exit code; bin/plx.js assigns it to process.exitCode.
+ */
+export async function main(
+  argv: readonly string[] = process.argv.slice(2),
+  env: Env = process.env,
+  io: Io = { stdout: process.stdout, stderr: process.stderr, stdinIsTTY: Boolean(process.stdin.isTTY) },
+): Promise<number> {
+  const interruption = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interruption.signal.aborted) {
+      // A second Ctrl-C means "now": stop waiting for in-flight work to settle.
+      process.exit(ExitCode.Interrupted);
+    }
+    interruption.abort(signal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  let exitCode: number = ExitCode.Ok;
+  const execute = async (name: string, load: CommandLoader, options: Record<string, unknown>) => {
+    const { runCommand } = await import("./run-command.js");
+    exitCode = await runCommand({ name, load, options, env, io, signal: interruption.signal });
+  };
+
+  const program = createProgram(execute)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // Help and version exit 0; everything else commander rejects is a usage error.
+    exitCode = error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  return exitCode;
+}

@@ -1,0 +1,114 @@
+import { detectCi } from "../ci/detect.js";
+import { ExitCode, isPlxError, type PlxError } from "../errors.js";
+import { Redactor } from "../redact.js";
+import { PLX_VERSION } from "../version.js";
+import type { CommandModule } from "./command.js";
+import { resolveRemoteSettings, type Context } from "./context.js";
+import { colorEnabled, createLogger, createStyles, type Env, type Io } from "./io.js";
+import type { CommandLoader } from "./program.js";
+
+export const JSON_SCHEMA_VERSION = 1;
+
+interface RunRequest {
+  name: string;
+  load: CommandLoader;
+  options: Record<string, unknown>;
+  env: Env;
+  io: Io;
+  signal: AbortSignal;
+}
+
+/** Builds the context, runs one command, renders its report or error, and returns the exit code. */
+export async function runCommand(request: RunRequest): Promise<number> {
+  const { name, options, env, io, signal } = request;
+  const json = options.json === true;
+  const debug = options.debug === true;
+  const ci = detectCi(env);
+  const redactor = new Redactor();
+  for (const secret of [env.PLX_API_KEY, env.PROMPTLAYER_API_KEY, env.GITHUB_TOKEN, env.GH_TOKEN, env.PLX_GITLAB_TOKEN, env.CI_JOB_TOKEN]) {
+    redactor.add(secret);
+  }
+  if (typeof options.apiKey === "string") redactor.add(options.apiKey);
+  if (typeof options.webhookSecret === "string") redactor.add(options.webhookSecret);
+
+  const colorFlag = typeof options.color === "boolean" ? options.color : undefined;
+  const inCi = ci.provider !== undefined;
+  const stdoutStyles = createStyles(colorEnabled({ stream: io.stdout, env, flag: colorFlag, json, inCi }));
+  const stderrStyles = createStyles(colorEnabled({ stream: io.stderr, env, flag: colorFlag, json: false, inCi }));
+  const log = createLogger(io.stderr, stderrStyles, redactor, debug || ci.debug);
+  const writeOut = (text: string) => {
+    if (text !== "") io.stdout.write(redactor.redact(text.endsWith("\n") ? text : `${text}\n`));
+  };
+
+  const context: Context = {
+    cwd: process.cwd(),
+    env,
+    log,
+    emit: writeOut,
+    signal,
+    ci,
+    interactive: io.stdinIsTTY && Boolean(io.stdout.isTTY) && !inCi && !json,
+    redactor,
+    styles: { stdout: stdoutStyles, stderr: stderrStyles },
+    remoteSettings: resolveRemoteSettings(options as { baseUrl?: string; concurrency?: number; timeout?: number }, env),
+  };
+
+  try {
+    const module = (await request.load()).default as CommandModule<unknown, unknown>;
+    const report = await module.run(options, context);
+    const exitCode = module.exitCodeFor?.(report) ?? ExitCode.Ok;
+    if (json) {
+      writeOut(JSON.stringify(redactor.redactValue({ schemaVersion: JSON_SCHEMA_VERSION, command: name, ok: exitCode === ExitCode.Ok, exitCode, ...(report as object) }), null, 2));
+    } else {
+      writeOut(module.renderHuman(report, stdoutStyles));
+    }
+    return exitCode;
+  } catch (error) {
+    if (isPlxError(error)) return reportPlxError(error, { name, json, writeOut, context });
+    return reportBug(error, { name, json, debug, writeOut, context });
+  }
+}
+
+interface ReportTarget {
+  name: string;
+  json: boolean;
+  writeOut: (text: string) => void;
+  context: Context;
+}
+
+function reportPlxError(error: PlxError, { name, json, writeOut, context }: ReportTarget): number {
+  if (json) {
+    writeOut(JSON.stringify(context.redactor.redactValue({ schemaVersion: JSON_SCHEMA_VERSION, command: name, ok: false, exitCode: error.exitCode, error: error.toJSON() }), null, 2));
+  } else {
+    const styles = context.styles.stderr;
+    context.log.info(`${styles.red(styles.bold("error"))} ${error.message}`);
+    if (error.hint) context.log.info(`${styles.dim("hint:")} ${error.hint}`);
+  }
+  return error.exitCode;
+}
+
+/** Anything that is not a PlxError is a bug in plx: say so, and show the stack only with --debug. */
+function reportBug(error: unknown, { name, json, debug, writeOut, context }: ReportTarget & { debug: boolean }): number {
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = `This is a bug in plx ${PLX_VERSION}. Run again with --debug and report the output.`;
+  if (json) {
+    writeOut(
+      JSON.stringify(
+        context.redactor.redactValue({
+          schemaVersion: JSON_SCHEMA_VERSION,
+          command: name,
+          ok: false,
+          exitCode: ExitCode.Negative,
+          error: { code: "INTERNAL", message, hint, exitCode: ExitCode.Negative },
+        }),
+        null,
+        2,
+      ),
+    );
+  } else {
+    context.log.info(`${context.styles.stderr.red("unexpected error")} ${message}`);
+    context.log.info(hint);
+  }
+  if (debug && error instanceof Error && error.stack) context.log.info(error.stack);
+  return ExitCode.Negative;
+}

@@ -1,0 +1,51 @@
+import { execa } from "execa";
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { cleanEnv, PLX_BIN, runPlx } from "../support/cli.js";
+
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+describe("plx basics", () => {
+  it("prints its version and nothing else", async () => {
+    const result = await runPlx(["--version"]);
+    expect(result).toMatchObject({ exitCode: 0, stdout: version, stderr: "" });
+  });
+
+  it("lists its commands and exit codes in --help", async () => {
+    const result = await runPlx(["--help"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: plx /m);
+    expect(result.stdout).toMatch(/^\s+sandbox\b/m);
+    expect(result.stdout).toContain("Exit codes: 0 ok");
+    expect(result.stdout).toContain("PROMPTLAYER_API_KEY");
+  });
+
+  it("treats an unknown command as a usage error (exit 2) with a suggestion", async () => {
+    const result = await runPlx(["sandbx"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/unknown command 'sandbx'/);
+    expect(result.stderr).toMatch(/Did you mean sandbox\?/);
+  });
+
+  it("rejects a bad flag value as a usage error", async () => {
+    const result = await runPlx(["sandbox", "--fail-rate", "2"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/--fail-rate.*expected a number from 0 to 1/);
+  });
+
+  it("refuses to run on Node older than 22 with one line naming the version it needs", async () => {
+    const oldNode = ["/usr/bin/node", "/usr/local/bin/node"].find((candidate) => existsSync(candidate));
+    if (!oldNode) throw new Error("the test machine has no system Node to check the version gate with");
+    const { stdout: oldVersion } = await execa(oldNode, ["-p", "process.versions.node"]);
+    const result = await execa(oldNode, [PLX_BIN, "--version"], { env: cleanEnv(), extendEnv: false, reject: false });
+    if (Number(oldVersion.split(".")[0]) >= 22) {
+      // The machine's Node is already new enough: the gate must let it through.
+      expect(result.exitCode).toBe(0);
+      return;
+    }
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr.trim().split("\n")).toEqual([`plx needs Node.js 22 or newer; this is Node ${oldVersion}.`]);
+  });
+});

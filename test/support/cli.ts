@@ -1,0 +1,73 @@
+// Runs the built plx binary as a user would, and starts `plx sandbox` as a real child process.
+import { execa, type ResultPromise } from "execa";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+export const PLX_BIN = fileURLToPath(new URL("../../bin/plx.js", import.meta.url));
+
+/** A clean environment: no CI variables, no colour, no keys, unless a test adds them. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (/^(CI|GITHUB_|GITLAB_|RUNNER_|PLX_|PROMPTLAYER_|FORCE_COLOR|NO_COLOR)/.test(key)) env[key] = undefined;
+  }
+  return { ...env, NO_COLOR: "1", ...extra };
+}
+
+export interface PlxResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runPlx(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; input?: string; node?: string } = {},
+): Promise<PlxResult> {
+  const result = await execa(options.node ?? process.execPath, [PLX_BIN, ...args], {
+    cwd: options.cwd,
+    env: options.env ?? cleanEnv(),
+    extendEnv: false,
+    reject: false,
+    input: options.input ?? "",
+    timeout: 120_000,
+  });
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+export interface SandboxProcess {
+  url: string;
+  process: ResultPromise;
+  stderrLines: string[];
+  /** Recorded API requests (the sandbox's admin endpoint). */
+  requests(): Promise<Array<{ method: string; path: string; query: Record<string, unknown>; headers: Record<string, string>; body: unknown; status: number }>>;
+  state(): Promise<any>;
+  stop(signal?: NodeJS.Signals): Promise<{ exitCode: number | undefined; stdout: string }>;
+}
+
+/** Starts `plx sandbox --port 0 …` and resolves once it prints its "listening on" line. */
+export async function startSandboxProcess(args: string[] = [], env = cleanEnv()): Promise<SandboxProcess> {
+  const child = execa(process.execPath, [PLX_BIN, "sandbox", "--port", "0", ...args], { env, extendEnv: false, reject: false, buffer: { stdout: true, stderr: false } });
+  const stderrLines: string[] = [];
+  createInterface({ input: child.stderr! }).on("line", (line) => stderrLines.push(line));
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once("line", (line) => resolve(line));
+    child.once("exit", (code) => reject(new Error(`sandbox exited with ${code} before listening:\n${stderrLines.join("\n")}`)));
+  });
+  const match = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(firstLine);
+  if (!match) throw new Error(`unexpected first line from plx sandbox: ${firstLine}`);
+  const url = match[1]!;
+  return {
+    url,
+    process: child,
+    stderrLines,
+    requests: async () => (await fetch(`${url}/__sandbox/requests`)).json() as Promise<any>,
+    state: async () => (await fetch(`${url}/__sandbox/state`)).json(),
+    stop: async (signal = "SIGTERM") => {
+      child.kill(signal);
+      const result = await child;
+      return { exitCode: result.exitCode, stdout: String(result.stdout) };
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { z } from "zod";
+
+export const CONFIG_FILE_NAME = "plx.config.yaml";
+
+/** What the repo tracks on the remote: the latest version of each template, or the version a release label points at. */
+export type TrackedState = { kind: "latest" } | { kind: "label"; label: string };
+
+const trackSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .describe('"latest", or "label:<name>" to follow a release label');
+
+/** plx.config.yaml. Every key is optional; unknown keys are an error so a typo never passes silently. */
+export const configFileSchema = z
+  .object({
+    promptsDir: z.string().trim().min(1).optional(),
+    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    externalIdSource: z.string().trim().min(1).max(128).optional(),
+    concurrency: z.number().int().min(1).max(256).optional(),
+    track: trackSchema.optional(),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+export interface ResolvedConfig {
+  /** Directory holding plx.config.yaml, or the working directory when there is none. */
+  rootDir: string;
+  /** Absolute path of the config file, when one was found. */
+  configFile: string | undefined;
+  promptsDir: string;
+  baseUrl: string;
+  externalIdSource: string;
+  concurrency: number;
+  track: TrackedState;
+}
+
+export const CONFIG_DEFAULTS = {
+  promptsDir: "prompts",
+  baseUrl: "https://api.promptlayer.com",
+  externalIdSource: "plx",
+  concurrency: 16,
+  track: "latest",
+} as const;
+
+export function parseTrack(value: string): TrackedState | undefined {
+  if (value === "latest") return { kind: "latest" };
+  const match = /^label:(.+)$/.exec(value);
+  return match ? { kind: "label", label: match[1]!.trim() } : undefined;
+}

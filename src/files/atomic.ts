@@ -1,0 +1,31 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/**
+ * Writes a file so that a crash at any moment leaves either the old or the new content, never a
+ * mix: write a temporary file beside it, flush it to disk, then rename over the target (atomic on
+ * POSIX filesystems). Skips the write when the content is already there, so unchanged files keep
+ * their timestamps. Returns whether it wrote.
+ */
+export async function writeFileAtomic(path: string, content: string): Promise<boolean> {
+  const existing = await readFile(path, "utf8").catch(() => undefined);
+  if (existing === content) return false;
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `.${basename(path)}.plx-tmp-${randomBytes(6).toString("hex")}`);
+  const handle = await open(temp, "w", 0o644);
+  try {
+    await handle.writeFile(content, "utf8");
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  return true;
+}

@@ -1,0 +1,62 @@
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { serializeLockfile, type Lockfile } from "../../../src/core/lock.js";
+import { PlxError } from "../../../src/errors.js";
+import { readLockfile, writeLockfile } from "../../../src/files/lockfile.js";
+
+const hash = (c: string) => c.repeat(64);
+const lock: Lockfile = {
+  lockfileVersion: 1,
+  templates: {
+    zeta: { id: 2, path: "prompts/zeta.prompt.yaml", version: 7, hash: hash("b"), labels: { staging: 7, prod: 6 }, snippets: ["tone", "footer", "tone"] },
+    "Émoji 😀": { id: 3, path: "prompts/x/Émoji 😀.prompt.yaml", version: 1, hash: hash("c"), labels: {}, snippets: [] },
+    alpha: { id: 1, path: "prompts/alpha.prompt.yaml", version: 1, hash: hash("a"), labels: {}, snippets: [] },
+  },
+};
+
+describe("lock file", () => {
+  it("is deterministic: sorted names, sorted labels and snippets, one line per template", () => {
+    const text = serializeLockfile(lock);
+    const lines = text.split("\n");
+    expect(lines[0]).toBe("{");
+    expect(lines[1]).toBe('  "lockfileVersion": 1,');
+    expect(lines.slice(3, 6).map((line) => JSON.parse(`{${line.replace(/,$/, "")}}`))).toEqual([
+      { alpha: lock.templates.alpha },
+      { zeta: { ...lock.templates.zeta, labels: { prod: 6, staging: 7 }, snippets: ["footer", "tone"] } },
+      { "Émoji 😀": lock.templates["Émoji 😀"] },
+    ]);
+    expect(text.endsWith("}\n")).toBe(true);
+    const reordered: Lockfile = { lockfileVersion: 1, templates: Object.fromEntries(Object.entries(lock.templates).reverse()) };
+    expect(serializeLockfile(reordered)).toBe(text);
+  });
+
+  it("round-trips through the file and skips writing identical content", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "plx-lock-"));
+    expect(await readLockfile(dir)).toEqual({ lockfileVersion: 1, templates: {} });
+    expect(await writeLockfile(dir, lock)).toBe(true);
+    expect(await writeLockfile(dir, lock)).toBe(false);
+    const read = await readLockfile(dir);
+    expect(serializeLockfile(read)).toBe(serializeLockfile(lock));
+    expect(await readdir(dir)).toEqual(["plx.lock"]);
+    expect(await readFile(join(dir, "plx.lock"), "utf8")).toBe(serializeLockfile(lock));
+  });
+
+  it("explains a lock file left broken by a merge", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "plx-lock-"));
+    await writeFile(join(dir, "plx.lock"), '{\n<<<<<<< HEAD\n  "lockfileVersion": 1\n');
+    const error = (await readLockfile(dir).catch((caught: unknown) => caught)) as PlxError;
+    expect(error).toBeInstanceOf(PlxError);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain("plx.lock is not valid JSON");
+    expect(error.hint).toContain("plx pull");
+  });
+
+  it("rejects an entry with the wrong shape, naming where", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "plx-lock-"));
+    await writeFile(join(dir, "plx.lock"), JSON.stringify({ lockfileVersion: 1, templates: { a: { id: "one" } } }));
+    const error = (await readLockfile(dir).catch((caught: unknown) => caught)) as PlxError;
+    expect(error.message).toContain("templates.a.id");
+  });
+});

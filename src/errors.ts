@@ -121,6 +121,25 @@ export const invalidResponse = (method: string, path: string, problem: string) =
     details: { method, path },
   });
 
+export const externalIdConflict = (method: string, path: string, serverMessage: string | undefined) =>
+  new PlxError(
+    "REMOTE.EXTERNAL_ID_CONFLICT",
+    `PromptLayer refused ${method} ${path}: an external ID in it is already attached to another entity${serverMessage ? ` (${serverMessage})` : ""}.`,
+    {
+      exitCode: ExitCode.Conflict,
+      hint: "Another template already carries this external ID; detach it there, or rename the file so its ID is new, then run the command again.",
+      details: { status: 409, method, path },
+    },
+  );
+
+/** A write whose answer was lost, and whose effect plx could not confirm or rule out by reading back. */
+export const outcomeUnknown = (action: string, reason: string) =>
+  new PlxError("REMOTE.OUTCOME_UNKNOWN", `plx could not tell whether ${action} took effect: ${reason}.`, {
+    exitCode: ExitCode.Remote,
+    hint: "Run the command again: plx reads the remote state first, so it will not repeat a change that was made.",
+    details: { action, reason },
+  });
+
 export const interrupted = (doneSoFar?: string) =>
   new PlxError("INTERRUPTED", `Interrupted${doneSoFar ? `; ${doneSoFar}` : "."}`, {
     exitCode: ExitCode.Interrupted,

@@ -1,4 +1,6 @@
 import type { CiEnvironment } from "../ci/detect.js";
+import type { ResolvedConfig } from "../config/schema.js";
+import type { PromptLayerClient } from "../promptlayer/index.js";
 import type { Redactor } from "../redact.js";
 import type { Env, Logger, Styles } from "./io.js";
 
@@ -17,32 +19,8 @@ export interface Context {
   interactive: boolean;
   redactor: Redactor;
   styles: { stdout: Styles; stderr: Styles };
-  /** Global connection settings, already resolved from flags and environment. */
-  remoteSettings: RemoteSettings;
-}
-
-export interface RemoteSettings {
-  baseUrl: string;
-  apiKey: string | undefined;
-  concurrency: number;
-  timeoutMs: number;
-}
-
-export const DEFAULT_BASE_URL = "https://api.promptlayer.com";
-export const DEFAULT_CONCURRENCY = 16;
-export const DEFAULT_TIMEOUT_MS = 60_000;
-
-/** Flag > PLX_* > PROMPTLAYER_* > default; the API key only ever comes from the environment. */
-export function resolveRemoteSettings(
-  flags: { baseUrl?: string; concurrency?: number; timeout?: number },
-  env: Env,
-): RemoteSettings {
-  const nonEmpty = (value: string | undefined) => (value === undefined || value.trim() === "" ? undefined : value.trim());
-  const baseUrl = (flags.baseUrl ?? nonEmpty(env.PLX_BASE_URL) ?? nonEmpty(env.PROMPTLAYER_BASE_URL) ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
-  return {
-    baseUrl,
-    apiKey: nonEmpty(env.PLX_API_KEY) ?? nonEmpty(env.PROMPTLAYER_API_KEY),
-    concurrency: flags.concurrency ?? DEFAULT_CONCURRENCY,
-    timeoutMs: flags.timeout ?? DEFAULT_TIMEOUT_MS,
-  };
+  /** plx.config.yaml merged with flags and environment; read on first use. */
+  config(): Promise<ResolvedConfig>;
+  /** The PromptLayer client, configured and shared by the whole run; built on first use. */
+  remote(): Promise<PromptLayerClient>;
 }

@@ -3,9 +3,10 @@ import { ExitCode, isPlxError, type PlxError } from "../errors.js";
 import { Redactor } from "../redact.js";
 import { PLX_VERSION } from "../version.js";
 import type { CommandModule } from "./command.js";
-import { resolveRemoteSettings, type Context } from "./context.js";
+import type { Context } from "./context.js";
 import { colorEnabled, createLogger, createStyles, type Env, type Io } from "./io.js";
 import type { CommandLoader } from "./program.js";
+import type { ConfigFlags } from "../config/load.js";
 
 export const JSON_SCHEMA_VERSION = 1;
 
@@ -40,6 +41,7 @@ export async function runCommand(request: RunRequest): Promise<number> {
     if (text !== "") io.stdout.write(redactor.redact(text.endsWith("\n") ? text : `${text}\n`));
   };
 
+  let remote: ReturnType<Context["remote"]> | undefined;
   const context: Context = {
     cwd: process.cwd(),
     env,
@@ -50,7 +52,16 @@ export async function runCommand(request: RunRequest): Promise<number> {
     interactive: io.stdinIsTTY && Boolean(io.stdout.isTTY) && !inCi && !json,
     redactor,
     styles: { stdout: stdoutStyles, stderr: stderrStyles },
-    remoteSettings: resolveRemoteSettings(options as { baseUrl?: string; concurrency?: number; timeout?: number }, env),
+    config: once(async () => {
+      const { loadConfig } = await import("../config/load.js");
+      return loadConfig(process.cwd(), options as ConfigFlags, env);
+    }),
+    remote: () =>
+      (remote ??= (async () => {
+        const { createRemote } = await import("./remote.js");
+        const timeoutMs = typeof options.timeout === "number" ? options.timeout : undefined;
+        return createRemote({ config: await context.config(), env, timeoutMs, redactor, log, signal });
+      })()),
   };
 
   try {
@@ -66,7 +77,16 @@ export async function runCommand(request: RunRequest): Promise<number> {
   } catch (error) {
     if (isPlxError(error)) return reportPlxError(error, { name, json, writeOut, context });
     return reportBug(error, { name, json, debug, writeOut, context });
+  } finally {
+    // Pooled keep-alive connections would otherwise hold the process open for seconds.
+    if (remote) await remote.then((client) => client.close()).catch(() => undefined);
   }
+}
+
+/** Memoises an async factory so a run builds its config and client once. */
+function once<T>(factory: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= factory());
 }
 
 interface ReportTarget {

@@ -1,0 +1,29 @@
+import type { ResolvedConfig } from "../config/schema.js";
+import { PromptLayerClient } from "../promptlayer/index.js";
+import type { Redactor } from "../redact.js";
+import type { Env, Logger } from "./io.js";
+
+/** Builds the run's one PromptLayer client from the resolved config; the key only ever comes from the environment. */
+export function createRemote(options: {
+  config: ResolvedConfig;
+  env: Env;
+  timeoutMs: number | undefined;
+  redactor: Redactor;
+  log: Logger;
+  signal: AbortSignal;
+}): PromptLayerClient {
+  const { config, env, log } = options;
+  const key = [env.PLX_API_KEY, env.PROMPTLAYER_API_KEY].map((value) => value?.trim()).find((value) => value);
+  return new PromptLayerClient({
+    apiKey: key,
+    baseUrl: config.baseUrl,
+    concurrency: config.concurrency,
+    requestTimeoutMs: options.timeoutMs,
+    redactor: options.redactor,
+    signal: options.signal,
+    onRequest: (event) =>
+      log.debug(
+        `${event.method} ${event.path} ${event.status ?? event.error ?? "failed"} ${Math.round(event.ms)}ms${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`,
+      ),
+  });
+}

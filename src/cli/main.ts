@@ -29,12 +29,13 @@ export async function main(
     exitCode = await runCommand({ name, load, options, env, io, signal: interruption.signal });
   };
 
-  const program = createProgram(execute)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-    });
+  const program = createProgram(execute);
+  // Subcommands copy these settings only when created after them, so apply them to the whole tree.
+  const commands = [program];
+  for (const command of commands) {
+    command.exitOverride().configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+    commands.push(...command.commands);
+  }
 
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -53,7 +53,7 @@ export async function startSandboxProcess(args: string[] = [], env = cleanEnv())
   const firstLine = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once("line", (line) => resolve(line));
-    child.once("exit", (code) => reject(new Error(`sandbox exited with ${code} before listening:\n${stderrLines.join("\n")}`)));
+    void child.then((result) => reject(new Error(`sandbox exited with ${result.exitCode} before listening:\n${stderrLines.join("\n")}`)));
   });
   const match = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(firstLine);
   if (!match) throw new Error(`unexpected first line from plx sandbox: ${firstLine}`);

@@ -1,0 +1,295 @@
+// `plx sandbox`: a local PromptLayer-compatible server for end-to-end tests, demos and offline pipeline rehearsals.
+// It speaks the registry's REST API over real HTTP, can inject seeded faults, records every request for tests to
+// inspect, and can persist its state and send signed webhooks.
+import { existsSync, readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { writeFileAtomic } from "../files/atomic.js";
+import { FaultInjector, type FaultKnobs } from "./faults.js";
+import { handleApiRequest, type ApiResponse } from "./routes.js";
+import { emptyWorkspace, Workspace, type Json, type WorkspaceData, type WorkspaceEvent } from "./state.js";
+import { createWebhookNotifier, type WebhookNotifier } from "./webhooks.js";
+
+export interface SandboxOptions extends Partial<FaultKnobs> {
+  port?: number;
+  host?: string;
+  /** Where state persists across restarts; in memory only when absent. */
+  dataFile?: string;
+  /** The only key accepted; any non-empty key when absent. */
+  apiKey?: string;
+  seed?: number;
+  webhookUrl?: string;
+  webhookSecret?: string;
+  log?: (line: string) => void;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string | string[]>;
+  headers: Record<string, string>;
+  body: unknown;
+  /** 0 when the connection was dropped without an answer. */
+  status: number;
+}
+
+export interface RunningSandbox {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const ADMIN_PREFIX = "/__sandbox/";
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const MASKED = "***";
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const log = options.log ?? (() => {});
+  const workspace = new Workspace(loadState(options.dataFile));
+  const faults = new FaultInjector(options, options.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const recorded: RecordedRequest[] = [];
+  const webhooks =
+    options.webhookUrl && options.webhookSecret
+      ? createWebhookNotifier({ url: options.webhookUrl, secret: options.webhookSecret, workspaceId: workspace.data.workspace_id, log })
+      : undefined;
+  let saving: Promise<unknown> = Promise.resolve();
+  const persist = () => {
+    if (!options.dataFile) return saving;
+    const file = options.dataFile;
+    const snapshot = JSON.stringify(workspace.data);
+    saving = saving.then(() => writeFileAtomic(file, `${snapshot}\n`)).catch((error: Error) => log(`could not save state to ${file}: ${error.message}`));
+    return saving;
+  };
+
+  async function serveApi(request: IncomingMessage, response: ServerResponse, url: URL, rawBody: string): Promise<void> {
+    const started = performance.now();
+    const record: RecordedRequest = {
+      method: request.method ?? "GET",
+      path: url.pathname,
+      query: queryObject(url.searchParams),
+      headers: maskedHeaders(request),
+      body: parseJsonOrText(rawBody),
+      status: 0,
+    };
+    recorded.push(record);
+    const finish = (status: number) => {
+      record.status = status;
+      log(`${record.method} ${url.pathname}${url.search} ${status === 0 ? "dropped" : status} ${Math.round(performance.now() - started)}ms`);
+    };
+
+    if (faults.knobs.latencyMs > 0) await sleep(faults.knobs.latencyMs);
+    const key = headerValue(request, "x-api-key");
+    if (!key || (options.apiKey !== undefined && key !== options.apiKey)) {
+      finish(401);
+      return send(response, { status: 401, body: { success: false, error: "Unauthorized", message: "Invalid or missing API key" } });
+    }
+
+    const isWrite = record.method !== "GET";
+    const fault = faults.decide(isWrite);
+    if (fault.kind === "drop") {
+      finish(0);
+      return void request.socket.destroy();
+    }
+    if (fault.kind === "fail") {
+      finish(503);
+      return send(response, { status: 503, body: { success: false, message: "Service temporarily unavailable (sandbox fault)" } });
+    }
+    if (fault.kind === "rate-limited") {
+      finish(429);
+      return send(response, { status: 429, body: { success: false, message: "Rate limit exceeded. Please retry later." } }, { "retry-after": String(fault.retryAfterSeconds) });
+    }
+
+    let answer: ApiResponse;
+    if (record.body !== undefined && typeof record.body === "string") {
+      answer = { status: 422, body: { detail: [{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }] } };
+    } else {
+      answer = handleApiRequest(workspace, { method: record.method, segments: segmentsOf(url.pathname), query: url.searchParams, body: record.body });
+    }
+    const events = workspace.events.splice(0);
+    if (isWrite && answer.status < 300) await persist();
+    for (const event of events) webhooks?.notify(...webhookOf(event));
+
+    if (fault.kind === "drop-after-commit") {
+      finish(0);
+      return void request.socket.destroy();
+    }
+    finish(answer.status);
+    await send(response, answer, {}, faults.knobs.slowBodyMs);
+  }
+
+  function serveAdmin(request: IncomingMessage, response: ServerResponse, url: URL, rawBody: string): Promise<void> {
+    const action = `${request.method} ${url.pathname.slice(ADMIN_PREFIX.length)}`;
+    const body = parseJsonOrText(rawBody);
+    switch (action) {
+      case "GET state":
+        return send(response, { status: 200, body: workspace.data as unknown as Json });
+      case "PUT state":
+        if (!isWorkspaceData(body)) return send(response, { status: 400, body: { message: "Expected a sandbox state document (GET /__sandbox/state shows one)" } });
+        workspace.data = body;
+        return persist().then(() => send(response, { status: 204 }));
+      case "POST reset":
+        workspace.data = emptyWorkspace();
+        recorded.length = 0;
+        return persist().then(() => send(response, { status: 204 }));
+      case "GET requests":
+        return send(response, { status: 200, body: recorded as unknown as Json });
+      case "DELETE requests":
+        recorded.length = 0;
+        return send(response, { status: 204 });
+      case "PATCH faults": {
+        const knobs = faultKnobsFrom(body);
+        if (!knobs) return send(response, { status: 400, body: { message: `Expected numbers for any of: ${Object.keys(faults.knobs).join(", ")}` } });
+        faults.update(knobs);
+        return send(response, { status: 200, body: faults.knobs as unknown as Json });
+      }
+      default:
+        return send(response, { status: 404, body: { detail: "Not Found" } });
+    }
+  }
+
+  const sockets = new Set<Socket>();
+  const server = createServer((request, response) => {
+    void (async () => {
+      const url = new URL(request.url ?? "/", "http://sandbox");
+      const rawBody = await readBody(request);
+      if (rawBody === undefined) return send(response, { status: 413, body: { success: false, message: "Request body too large" } });
+      if (url.pathname.startsWith(ADMIN_PREFIX)) return serveAdmin(request, response, url, rawBody);
+      return serveApi(request, response, url, rawBody);
+    })().catch((error: Error) => {
+      log(`sandbox bug: ${error.stack ?? error.message}`);
+      if (!response.headersSent) void send(response, { status: 500, body: { success: false, message: "Internal sandbox error" } });
+      else response.destroy();
+    });
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? "127.0.0.1";
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  return {
+    url,
+    port,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      await webhooks?.flush();
+      await persist();
+    },
+  };
+}
+
+function loadState(dataFile: string | undefined): WorkspaceData {
+  if (!dataFile || !existsSync(dataFile)) return emptyWorkspace();
+  const parsed: unknown = JSON.parse(readFileSync(dataFile, "utf8"));
+  if (!isWorkspaceData(parsed)) throw new Error(`${dataFile} is not a plx sandbox state file`);
+  return parsed;
+}
+
+function isWorkspaceData(value: unknown): value is WorkspaceData {
+  if (value === null || typeof value !== "object") return false;
+  const data = value as Partial<WorkspaceData>;
+  return typeof data.workspace_id === "number" && typeof data.next_id === "number" && Array.isArray(data.templates) && Array.isArray(data.labels) && Array.isArray(data.folders);
+}
+
+function faultKnobsFrom(body: unknown): Partial<FaultKnobs> | undefined {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return undefined;
+  const known = new Set(["latencyMs", "failRate", "rateLimit", "dropRate", "dropAfterCommitRate", "slowBodyMs"]);
+  const entries = Object.entries(body);
+  if (!entries.every(([key, value]) => known.has(key) && typeof value === "number" && value >= 0)) return undefined;
+  return Object.fromEntries(entries) as Partial<FaultKnobs>;
+}
+
+function webhookOf(event: WorkspaceEvent): [string, Record<string, unknown>] {
+  const base = { prompt_template_id: event.template.id, prompt_template_name: event.template.name, prompt_template_version_number: event.version };
+  switch (event.type) {
+    case "version_created":
+      return ["prompt_template_version_created", base];
+    case "label_moved":
+      return ["prompt_template_label_moved", { ...base, prompt_template_label: event.label, old_prompt_template_version_number: event.from }];
+    default:
+      return [`prompt_template_${event.type}`, { ...base, prompt_template_label: event.label }];
+  }
+}
+
+function segmentsOf(pathname: string): string[] {
+  return pathname
+    .split("/")
+    .filter((segment) => segment !== "")
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    });
+}
+
+function queryObject(params: URLSearchParams): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key);
+    query[key] = values.length === 1 ? values[0]! : values;
+  }
+  return query;
+}
+
+function headerValue(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
+}
+
+/** Headers as recorded for tests: the API key is masked so a recording can be printed or stored safely. */
+function maskedHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    headers[name] = name === "x-api-key" || name === "authorization" ? MASKED : Array.isArray(value) ? value.join(", ") : value;
+  }
+  return headers;
+}
+
+function parseJsonOrText(raw: string): unknown {
+  if (raw === "") return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function send(response: ServerResponse, answer: ApiResponse, headers: Record<string, string> = {}, slowBodyMs = 0): Promise<void> {
+  if (answer.body === undefined) {
+    response.writeHead(answer.status, headers).end();
+    return;
+  }
+  const bytes = Buffer.from(JSON.stringify(answer.body));
+  response.writeHead(answer.status, { "content-type": "application/json", "content-length": bytes.length, ...headers });
+  if (slowBodyMs <= 0) {
+    response.end(bytes);
+    return;
+  }
+  const half = Math.floor(bytes.length / 2);
+  response.write(bytes.subarray(0, half));
+  await sleep(slowBodyMs);
+  if (!response.destroyed) response.end(bytes.subarray(half));
+}

@@ -1,0 +1,227 @@
+// PromptLayer signs webhooks over Python's `json.dumps(payload, sort_keys=True)`, so signing and verifying need that exact
+// byte form, which `JSON.stringify` does not produce (spacing, key order, non-ASCII escaping, float formatting).
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** A number kept as its JSON source text, so Python's int/float distinction (`2` vs `2.0`) survives parsing. */
+export class RawNumber {
+  constructor(readonly source: string) {
+    if (!JSON_NUMBER.test(source)) throw new SyntaxError(`not a JSON number: ${JSON.stringify(source)}`);
+  }
+
+  /** Python's `json.loads` makes an `int` of a lexeme without fraction or exponent, and a `float` of any other. */
+  get isInteger(): boolean {
+    return !/[.eE]/.test(this.source);
+  }
+}
+
+export type JsonValue = null | boolean | number | string | RawNumber | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * Byte-identical to CPython's `json.dumps(value, sort_keys=True)`.
+ * A plain JS number that is integral is written as a Python `int` (JSON has already lost any `.0`); pass a {@link RawNumber}
+ * from {@link parseJsonPreservingNumbers} to keep a float's form.
+ */
+export function pythonJsonDumps(value: JsonValue): string {
+  if (value === null) return "null";
+  if (value === true) return "true";
+  if (value === false) return "false";
+  if (typeof value === "string") return pythonString(value);
+  if (typeof value === "number") return Number.isInteger(value) ? pythonInt(value) : pythonFloat(value);
+  if (value instanceof RawNumber) return value.isInteger ? pythonIntFromSource(value.source) : pythonFloat(Number(value.source));
+  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
+  if (isPlainObject(value)) {
+    const members = Object.keys(value)
+      .sort(compareCodePoints)
+      .map((key) => `${pythonString(key)}: ${pythonJsonDumps(value[key]!)}`);
+    return `{${members.join(", ")}}`;
+  }
+  throw new TypeError(`not a JSON value: ${String(value)}`);
+}
+
+function isPlainObject(value: unknown): value is { [key: string]: JsonValue } {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
+
+/**
+ * `ensure_ascii` form: everything outside printable ASCII becomes `\uxxxx`. Working on UTF-16 code units gives Python's
+ * surrogate pairs for astral characters for free.
+ */
+function pythonString(text: string): string {
+  const escaped = text.replace(/[\\"\u0000-\u001f\u007f-\uffff]/g, (unit) => SHORT_ESCAPES[unit] ?? `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return `"${escaped}"`;
+}
+
+/** Python sorts `str` keys by code point; JS's default sort compares UTF-16 units, which misorders astral vs U+E000–U+FFFF. */
+function compareCodePoints(a: string, b: string): number {
+  for (let index = 0; index < a.length && index < b.length; ) {
+    const left = a.codePointAt(index)!;
+    const right = b.codePointAt(index)!;
+    if (left !== right) return left - right;
+    index += left > 0xffff ? 2 : 1;
+  }
+  return a.length - b.length;
+}
+
+/** Exact decimal digits of an integral double: `String()` would switch to exponent form from 1e21, Python's int never does. */
+function pythonInt(value: number): string {
+  return BigInt(value).toString();
+}
+
+/** `-0` is the only non-canonical integer lexeme JSON allows; Python's int has no negative zero. */
+function pythonIntFromSource(source: string): string {
+  return source === "-0" ? "0" : source;
+}
+
+/**
+ * Python's float `repr`: the shortest round-trip digits (which JS computes identically), written in scientific form when the
+ * decimal exponent is below -4 or at least 16, with a sign and at least two exponent digits; otherwise positional, with `.0`
+ * when integral.
+ */
+function pythonFloat(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
+  const sign = value < 0 || Object.is(value, -0) ? "-" : "";
+  const [mantissa = "", exponentText = ""] = Math.abs(value).toExponential().split("e");
+  const digits = mantissa.replace(".", "");
+  const exponent = Number(exponentText);
+  if (exponent < -4 || exponent >= 16) {
+    const fraction = digits.length > 1 ? `.${digits.slice(1)}` : "";
+    const exponentDigits = String(Math.abs(exponent)).padStart(2, "0");
+    return `${sign}${digits[0]}${fraction}e${exponent < 0 ? "-" : "+"}${exponentDigits}`;
+  }
+  if (exponent < 0) return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
+  const integerPart = digits.slice(0, exponent + 1).padEnd(exponent + 1, "0");
+  const fractionPart = digits.slice(exponent + 1) || "0";
+  return `${sign}${integerPart}.${fractionPart}`;
+}
+
+/**
+ * A strict JSON parser (RFC 8259, as `json.loads` accepts it bar `NaN`/`Infinity`) that returns every number as a
+ * {@link RawNumber}, so {@link pythonJsonDumps} can reproduce the bytes Python signed. Throws `SyntaxError` on bad input.
+ */
+export function parseJsonPreservingNumbers(text: string): JsonValue {
+  return new PreservingParser(text).parseDocument();
+}
+
+const WHITESPACE = /[ \t\n\r]*/y;
+const NUMBER_TOKEN = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const STRING_TOKEN = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const LITERALS: ReadonlyArray<readonly [string, JsonValue]> = [
+  ["true", true],
+  ["false", false],
+  ["null", null],
+];
+
+class PreservingParser {
+  private position = 0;
+
+  constructor(private readonly text: string) {}
+
+  parseDocument(): JsonValue {
+    const value = this.parseValue();
+    this.skipWhitespace();
+    if (this.position !== this.text.length) this.fail("unexpected text after the JSON value");
+    return value;
+  }
+
+  private parseValue(): JsonValue {
+    this.skipWhitespace();
+    const next = this.text[this.position];
+    if (next === "{") return this.parseObject();
+    if (next === "[") return this.parseArray();
+    if (next === '"') return this.parseString();
+    const number = this.match(NUMBER_TOKEN);
+    if (number !== undefined) return new RawNumber(number);
+    for (const [literal, value] of LITERALS) {
+      if (this.text.startsWith(literal, this.position)) {
+        this.position += literal.length;
+        return value;
+      }
+    }
+    return this.fail("expected a JSON value");
+  }
+
+  private parseObject(): { [key: string]: JsonValue } {
+    const object: { [key: string]: JsonValue } = {};
+    this.position += 1;
+    if (this.consume("}")) return object;
+    do {
+      this.skipWhitespace();
+      if (this.text[this.position] !== '"') this.fail("expected a string key");
+      const key = this.parseString();
+      if (!this.consume(":")) this.fail("expected ':'");
+      // defineProperty, not assignment: a "__proto__" key must stay an ordinary member, as it is in Python.
+      Object.defineProperty(object, key, { value: this.parseValue(), enumerable: true, writable: true, configurable: true });
+    } while (this.consume(","));
+    if (!this.consume("}")) this.fail("expected ',' or '}'");
+    return object;
+  }
+
+  private parseArray(): JsonValue[] {
+    const array: JsonValue[] = [];
+    this.position += 1;
+    if (this.consume("]")) return array;
+    do array.push(this.parseValue());
+    while (this.consume(","));
+    if (!this.consume("]")) this.fail("expected ',' or ']'");
+    return array;
+  }
+
+  private parseString(): string {
+    const token = this.match(STRING_TOKEN);
+    if (token === undefined) return this.fail("invalid string");
+    // The token is already validated JSON, so JSON.parse only decodes its escapes.
+    return JSON.parse(token) as string;
+  }
+
+  /** Skips whitespace, then takes `char` if it is next. */
+  private consume(char: string): boolean {
+    this.skipWhitespace();
+    if (this.text[this.position] !== char) return false;
+    this.position += 1;
+    return true;
+  }
+
+  private skipWhitespace(): void {
+    this.match(WHITESPACE);
+  }
+
+  private match(pattern: RegExp): string | undefined {
+    pattern.lastIndex = this.position;
+    const found = pattern.exec(this.text);
+    if (!found) return undefined;
+    this.position = pattern.lastIndex;
+    return found[0];
+  }
+
+  private fail(reason: string): never {
+    throw new SyntaxError(`${reason} at position ${this.position}`);
+  }
+}
+
+/** The `X-PromptLayer-Signature` value: lowercase hex HMAC-SHA256 of the Python form of `payload`, keyed by the UTF-8 secret. */
+export function signWebhookPayload(payload: JsonValue, secret: string): string {
+  return createHmac("sha256", secret).update(pythonJsonDumps(payload), "utf8").digest("hex");
+}
+
+/**
+ * Checks a received webhook as PromptLayer's reference verifier does: re-serialise the parsed body the Python way and compare
+ * HMACs in constant time. A body that is not JSON, or a header that is not 64 hex digits, is simply invalid.
+ */
+export function verifyWebhookSignature(rawBody: string, signatureHeader: string, secret: string): boolean {
+  if (!/^[0-9a-fA-F]{64}$/.test(signatureHeader)) return false;
+  let payload: JsonValue;
+  try {
+    payload = parseJsonPreservingNumbers(rawBody);
+  } catch {
+    return false;
+  }
+  const expected = Buffer.from(signWebhookPayload(payload, secret), "hex");
+  return timingSafeEqual(expected, Buffer.from(signatureHeader, "hex"));
+}

@@ -1,0 +1,107 @@
+// Request validation with FastAPI's 422 shape (`{detail: [{loc, msg, type}]}`), as PromptLayer answers bad input.
+import { z } from "zod";
+import { ApiError, unprocessable, type Json } from "./state.js";
+
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  if (body === undefined) throw unprocessable(["body"], "Field required");
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const detail: Json[] = result.error.issues.map((issue) => ({
+    loc: ["body", ...issue.path.map((part) => (typeof part === "number" ? part : String(part)))],
+    msg: issue.message,
+    type: issue.code,
+  }));
+  throw new ApiError(422, { detail });
+}
+
+/** A query integer, or undefined when absent; 422 when it is not a whole number in range. */
+export function queryInt(query: URLSearchParams, name: string, min = 1): number | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw unprocessable(["query", name], `Input should be an integer of at least ${min}`);
+  return value;
+}
+
+export function queryBool(query: URLSearchParams, name: string, fallback: boolean): boolean {
+  const raw = query.get(name);
+  if (raw === null || raw === "") return fallback;
+  if (/^(true|1|yes|on)$/i.test(raw)) return true;
+  if (/^(false|0|no|off)$/i.test(raw)) return false;
+  throw unprocessable(["query", name], "Input should be a valid boolean");
+}
+
+const jsonObject = z.record(z.string(), z.unknown());
+export const externalIdSchema = z.strictObject({ source: z.string().min(1).max(128), external_id: z.string().min(1).max(512) });
+
+const promptContentSchema = jsonObject.superRefine((content, ctx) => {
+  const type = content.type ?? (Array.isArray(content.messages) ? "chat" : "completion");
+  if (type !== "chat" && type !== "completion") ctx.addIssue({ code: "custom", path: ["type"], message: "Input should be 'chat' or 'completion'" });
+  const list = type === "chat" ? "messages" : "content";
+  if (!Array.isArray(content[list])) ctx.addIssue({ code: "custom", path: [list], message: "Field required" });
+});
+
+export const publishSchema = z.looseObject({
+  prompt_template: z.looseObject({
+    prompt_name: z.string().min(1).max(512),
+    tags: z.array(z.string()).nullish(),
+    folder_id: z.number().int().positive().nullish(),
+    workspace_id: z.number().int().nullish(),
+  }),
+  prompt_version: z.looseObject({
+    prompt_template: promptContentSchema,
+    commit_message: z.string().nullish(),
+    metadata: jsonObject.nullish(),
+  }),
+  release_labels: z.array(z.string().min(1)).nullish(),
+  external_ids: z.array(externalIdSchema).nullish(),
+});
+export type PublishBody = z.infer<typeof publishSchema>;
+
+export const getSchema = z
+  .looseObject({
+    version: z.number().int().positive().nullish(),
+    label: z.string().nullish(),
+    input_variables: jsonObject.nullish(),
+  })
+  .nullable();
+
+const indexedOrList = z.union([z.array(z.unknown()), jsonObject]);
+export const patchSchema = z.looseObject({
+  version: z.number().int().positive().nullish(),
+  label: z.string().nullish(),
+  messages: indexedOrList.nullish(),
+  content: indexedOrList.nullish(),
+  tools: indexedOrList.nullish(),
+  functions: indexedOrList.nullish(),
+  function_call: z.unknown().optional(),
+  tool_choice: z.unknown().optional(),
+  model_parameters: jsonObject.nullish(),
+  response_format: z.unknown().optional(),
+  commit_message: z.string().nullish(),
+  release_labels: z.array(z.string().min(1)).nullish(),
+});
+export type PatchBody = z.infer<typeof patchSchema>;
+
+export const labelCreateSchema = z.looseObject({ prompt_version_number: z.number().int().positive(), name: z.string().min(1) });
+export const labelMoveSchema = z.looseObject({ prompt_version_number: z.number().int().positive() });
+
+export const folderCreateSchema = z.looseObject({
+  name: z.string().min(1).max(255),
+  parent_id: z.number().int().nullish(),
+  workspace_id: z.number().int().nullish(),
+  external_ids: z.array(externalIdSchema).nullish(),
+});
+export const folderRenameSchema = z.looseObject({ name: z.string().min(1).max(255) });
+
+const entityRef = z.looseObject({ id: z.number().int(), type: z.string() });
+export const moveEntitiesSchema = z.looseObject({
+  entities: z.array(entityRef).min(1),
+  folder_id: z.number().int().nullish(),
+  workspace_id: z.number().int().nullish(),
+});
+export const deleteEntitiesSchema = z.looseObject({
+  entities: z.array(entityRef).min(1),
+  cascade: z.boolean().default(false),
+  workspace_id: z.number().int().nullish(),
+});

@@ -1,0 +1,101 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PromptLayer } from "promptlayer";
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanEnv, runPlx, startSandboxProcess, type SandboxProcess } from "../support/cli.js";
+
+const running: SandboxProcess[] = [];
+async function sandbox(args: string[] = [], env = cleanEnv()): Promise<SandboxProcess> {
+  const started = await startSandboxProcess(args, env);
+  running.push(started);
+  return started;
+}
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.stop()));
+});
+
+const chat = (text: string) => ({
+  type: "chat",
+  messages: [
+    { role: "system", content: [{ type: "text", text: "You are terse." }] },
+    { role: "user", content: [{ type: "text", text }] },
+  ],
+});
+
+describe("plx sandbox", () => {
+  it("prints the listening line first, logs requests on stderr, and stops cleanly on SIGTERM", async () => {
+    const server = await sandbox();
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const response = await fetch(`${server.url}/prompt-templates`, { headers: { "X-API-KEY": "any-key" } });
+    expect(response.status).toBe(200);
+    await expect.poll(() => server.stderrLines.some((line) => line.includes("GET /prompt-templates") && line.includes("200"))).toBe(true);
+    const stopped = await server.stop("SIGTERM");
+    running.pop();
+    expect(stopped.exitCode).toBe(0);
+    expect(stopped.stdout.trim().split("\n")).toEqual([`listening on ${server.url}`]);
+  });
+
+  it("needs a key, and with --api-key only that key", async () => {
+    const open = await sandbox();
+    expect((await fetch(`${open.url}/prompt-templates`)).status).toBe(401);
+
+    const locked = await sandbox(["--api-key", "pl_sandbox_secret_key_1"]);
+    expect((await fetch(`${locked.url}/prompt-templates`, { headers: { "X-API-KEY": "wrong" } })).status).toBe(401);
+    expect((await fetch(`${locked.url}/prompt-templates`, { headers: { "X-API-KEY": "pl_sandbox_secret_key_1" } })).status).toBe(200);
+    expect(locked.stderrLines.join("\n")).not.toContain("pl_sandbox_secret_key_1");
+  });
+
+  it("serves the official promptlayer SDK unchanged: publish, get by name, version and label, all", async () => {
+    const server = await sandbox();
+    const client = new PromptLayer({ apiKey: "pl_sdk_test_key", baseURL: server.url });
+
+    const first = await client.templates.publish({
+      prompt_template: { prompt_name: "greeting", tags: ["demo"] },
+      prompt_version: { prompt_template: chat("Hello v1"), commit_message: "first", metadata: { model: { provider: "openai", name: "gpt-4o", parameters: {} } } },
+    } as never);
+    expect(first).toMatchObject({ prompt_name: "greeting", version_number: 1 });
+    await client.templates.publish({
+      prompt_template: { prompt_name: "greeting" },
+      prompt_version: { prompt_template: chat("Hello v2"), commit_message: "second" },
+      release_labels: ["prod"],
+    } as never);
+    await client.templates.publish({
+      prompt_template: { prompt_name: "greeting" },
+      prompt_version: { prompt_template: chat("Hello v3"), commit_message: "third" },
+    } as never);
+
+    const textOf = (template: any) => template.prompt_template.messages[1].content[0].text;
+    expect(textOf(await client.templates.get("greeting"))).toBe("Hello v3");
+    expect(textOf(await client.templates.get("greeting", { version: 1 }))).toBe("Hello v1");
+    expect(textOf(await client.templates.get("greeting", { label: "prod" }))).toBe("Hello v2");
+    const all = await client.templates.all();
+    expect(all.map((item: any) => item.prompt_name)).toEqual(["greeting"]);
+
+    const requests = await server.requests();
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toContain("POST /rest/prompt-templates");
+    expect(JSON.stringify(requests)).not.toContain("pl_sdk_test_key");
+  });
+
+  it("keeps its state across restarts with --data", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "plx-sandbox-"));
+    const dataFile = join(dir, "state.json");
+    const first = await sandbox(["--data", dataFile]);
+    const client = new PromptLayer({ apiKey: "k-123456", baseURL: first.url });
+    await client.templates.publish({ prompt_template: { prompt_name: "kept" }, prompt_version: { prompt_template: chat("persisted") } } as never);
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    expect(JSON.parse(await readFile(dataFile, "utf8"))).toBeTypeOf("object");
+
+    const second = await sandbox(["--data", dataFile]);
+    const again = new PromptLayer({ apiKey: "k-123456", baseURL: second.url });
+    const kept: any = await again.templates.get("kept");
+    expect(kept.prompt_template.messages[1].content[0].text).toBe("persisted");
+  });
+
+  it("refuses --webhook-url without --webhook-secret", async () => {
+    const result = await runPlx(["sandbox", "--webhook-url", "http://127.0.0.1:9/hook"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("--webhook-url and --webhook-secret go together");
+  });
+});

@@ -1,0 +1,272 @@
+// Drives the sandbox through a realistic plx session and holds every request and response to PromptLayer's official
+// OpenAPI spec. A violation is a bug in the sandbox (or in the request we send), never something to relax here.
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
+import { startSandbox } from "../../src/sandbox/index.js";
+import { describeWithOpenApiSpec, type OpenApiContract } from "../support/openapi.js";
+
+const API_KEY = "pl_contract_test_key";
+
+interface CallOptions {
+  body?: unknown;
+  /** A different key, or null to send none. */
+  apiKey?: string | null;
+  /** The body deliberately breaks the spec (to provoke a 422), so it is asserted invalid instead of reported. */
+  malformed?: boolean;
+}
+
+interface Exchange {
+  status: number;
+  // Responses are read loosely here; their shape is what the contract check asserts.
+  body: any;
+}
+
+/** Sends one request and records, as readable lines, every way it or its response departs from the spec. */
+function contractClient(baseUrl: () => string, contract: OpenApiContract, violations: string[]) {
+  return async function call(method: string, path: string, options: CallOptions = {}): Promise<Exchange> {
+    const template = contract.matchPath(method, path);
+    if (template === undefined) violations.push(`${method} ${path}: the spec has no such operation`);
+    if (template !== undefined && options.body !== undefined) {
+      const problems = contract.checkRequest(method, template, options.body);
+      if (options.malformed) expect(problems, `the ${method} ${template} body meant to be invalid is valid`).not.toEqual([]);
+      else violations.push(...problems.map((problem) => `request ${method} ${template}: ${problem}`));
+    }
+
+    const headers: Record<string, string> = {};
+    const apiKey = options.apiKey === undefined ? API_KEY : options.apiKey;
+    if (apiKey !== null) headers["X-API-KEY"] = apiKey;
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    const response = await fetch(`${baseUrl()}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+
+    const where = `${method} ${template ?? path} -> ${response.status}`;
+    const text = await response.text();
+    let body: unknown;
+    if (text !== "") {
+      if (!/^application\/json\b/.test(response.headers.get("content-type") ?? "")) {
+        violations.push(`${where}: content-type is ${response.headers.get("content-type")}, not application/json`);
+      }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        violations.push(`${where}: body is not JSON: ${text.slice(0, 80)}`);
+        body = text;
+      }
+    }
+    if (template !== undefined) {
+      try {
+        violations.push(...contract.checkResponse(method, template, response.status, body).map((problem) => `${where}: ${problem}`));
+      } catch (error) {
+        violations.push(`${where}: ${(error as Error).message}`);
+      }
+    }
+    return { status: response.status, body };
+  };
+}
+
+const text = (value: string) => ({ type: "text", text: value });
+const MODEL_METADATA = { model: { provider: "openai", name: "gpt-4o", parameters: { temperature: 0.2 } }, plx: { commit: "abc1234" } };
+const TOOLS = [
+  {
+    type: "function",
+    function: {
+      name: "lookup_order",
+      description: "Find an order by its id.",
+      parameters: { type: "object", properties: { order_id: { type: "string" } }, required: ["order_id"] },
+    },
+  },
+];
+
+const chatTemplate = (question: string) => ({
+  type: "chat",
+  messages: [
+    { role: "system", content: [text("You answer support questions. @@@tone@@@")] },
+    { role: "user", template_format: "f-string", content: [text(question)] },
+  ],
+  tools: TOOLS,
+  tool_choice: "auto",
+});
+const completionTemplate = (body: string) => ({ type: "completion", template_format: "jinja2", content: [text(body)] });
+
+function publishBody(name: string, promptTemplate: object, extra: Record<string, unknown> = {}) {
+  return {
+    prompt_template: { prompt_name: name, tags: ["support"] },
+    prompt_version: { prompt_template: promptTemplate, commit_message: `Publish ${name}`, metadata: MODEL_METADATA },
+    ...extra,
+  };
+}
+
+describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (contract) => {
+  let sandbox: { url: string; close(): Promise<void> };
+  const violations: string[] = [];
+  const call = contractClient(() => sandbox.url, contract, violations);
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0, host: "127.0.0.1", apiKey: API_KEY, log: () => {} });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+  beforeEach(async () => {
+    expect((await fetch(`${sandbox.url}/__sandbox/reset`, { method: "POST" })).ok).toBe(true);
+  });
+  afterEach(() => {
+    expect(violations.splice(0)).toEqual([]);
+  });
+
+  /** Publishes the snippet, a chat template that imports it (twice, so it has two versions) and a completion template. */
+  async function publishWorkspace() {
+    const tone = await call("POST", "/rest/prompt-templates", { body: publishBody("tone", completionTemplate("Be warm and brief.")) });
+    const reply = await call("POST", "/rest/prompt-templates", {
+      body: publishBody("support-reply", chatTemplate("{question}"), {
+        release_labels: ["staging"],
+        external_ids: [{ source: "plx", external_id: "prompts/support-reply.prompt.yaml" }],
+      }),
+    });
+    const replyV2 = await call("POST", "/rest/prompt-templates", { body: publishBody("support-reply", chatTemplate("Customer asks: {question}")) });
+    const summarise = await call("POST", "/rest/prompt-templates", { body: publishBody("summarise", completionTemplate("Summarise: {{ thread }}")) });
+    const raw = await call("GET", "/prompt-templates/support-reply?version=1&resolve_snippets=false");
+    return { tone: tone.body, reply: reply.body, replyV2: replyV2.body, summarise: summarise.body, workspaceId: raw.body.workspace_id as number };
+  }
+
+  it("publishes chat, completion and snippet templates with tools, labels and external ids", async () => {
+    const { tone, reply, replyV2, summarise } = await publishWorkspace();
+    expect.soft(tone).toMatchObject({ prompt_name: "tone", version_number: 1 });
+    expect.soft(reply).toMatchObject({ prompt_name: "support-reply", version_number: 1, release_labels: ["staging"] });
+    expect.soft(replyV2).toMatchObject({ id: reply.id, version_number: 2 });
+    expect.soft(summarise).toMatchObject({ prompt_name: "summarise", version_number: 1 });
+  });
+
+  it("reads templates raw by version and label, through POST get, and as a paged list", async () => {
+    const { reply } = await publishWorkspace();
+
+    const latest = await call("GET", "/prompt-templates/support-reply?resolve_snippets=false");
+    expect.soft(latest.status).toBe(200);
+    expect.soft(latest.body.version).toBe(2);
+    const byVersion = await call("GET", `/prompt-templates/${reply.id}?version=1`);
+    expect.soft(byVersion.body.version).toBe(1);
+    const byLabel = await call("GET", "/prompt-templates/support-reply?label=staging&resolve_snippets=false");
+    expect.soft(byLabel.body.version).toBe(1);
+
+    const rendered = await call("POST", "/prompt-templates/support-reply", { body: { version: 1 } });
+    expect.soft(rendered.status).toBe(200);
+    expect.soft(rendered.body.version).toBe(1);
+    expect.soft((await call("POST", "/prompt-templates/summarise", { body: { label: null, input_variables: { thread: "hi" } } })).status).toBe(200);
+
+    const firstPage = await call("GET", "/prompt-templates?page=1&per_page=2");
+    expect.soft(firstPage.body).toMatchObject({ page: 1, pages: 2, total: 3, has_next: true, has_prev: false });
+    expect.soft(firstPage.body.items).toHaveLength(2);
+    const lastPage = await call("GET", "/prompt-templates?page=2&per_page=2");
+    expect.soft(lastPage.body).toMatchObject({ page: 2, has_next: false, has_prev: true });
+    expect.soft(lastPage.body.items).toHaveLength(1);
+    const snippets = await call("GET", "/prompt-templates?is_snippet=true&name=ton");
+    expect.soft(snippets.status).toBe(200);
+  });
+
+  it("creates, moves and deletes release labels", async () => {
+    const { reply } = await publishWorkspace();
+
+    const created = await call("POST", `/prompts/${reply.id}/label`, { body: { prompt_version_number: 1, name: "prod" } });
+    expect.soft(created.status).toBe(200);
+    expect.soft(created.body).toMatchObject({ name: "prod", prompt_id: reply.id });
+    const moved = await call("PATCH", `/prompt-labels/${created.body.id}`, { body: { prompt_version_number: 2 } });
+    expect.soft(moved.status).toBe(200);
+
+    const labels = await call("GET", "/prompt-templates/support-reply/labels");
+    expect.soft(labels.body.release_labels).toEqual(
+      expect.arrayContaining([expect.objectContaining({ release_label: "prod", release_label_id: created.body.id, prompt_version_number: 2 })]),
+    );
+    expect.soft((await call("DELETE", `/prompt-labels/${created.body.id}`)).status).toBe(204);
+    const after = await call("GET", `/prompt-templates/${reply.id}/labels`);
+    expect.soft(after.body.release_labels.map((label: { release_label: string }) => label.release_label)).toEqual(["staging"]);
+  });
+
+  it("manages folders and lists, moves and deletes entities", async () => {
+    const { reply, workspaceId } = await publishWorkspace();
+
+    const support = await call("POST", "/api/public/v2/folders", { body: { name: "support", external_ids: [{ source: "plx", external_id: "prompts/support" }] } });
+    expect.soft(support.status).toBe(201);
+    const billing = await call("POST", "/api/public/v2/folders", { body: { name: "billing", parent_id: support.body.folder.id, workspace_id: workspaceId } });
+    expect.soft(billing.body.folder).toMatchObject({ name: "billing", parent_id: support.body.folder.id });
+    const renamed = await call("PATCH", `/api/public/v2/folders/${billing.body.folder.id}`, { body: { name: "invoices" } });
+    expect.soft(renamed.body.folder.name).toBe("invoices");
+
+    const resolved = await call("GET", `/api/public/v2/folders/resolve-id?workspace_id=${workspaceId}&path=support.invoices`);
+    expect.soft(resolved.body).toEqual({ id: billing.body.folder.id });
+
+    const moved = await call("POST", "/api/public/v2/folders/entities", {
+      body: { entities: [{ id: reply.id, type: "PROMPT" }], folder_id: billing.body.folder.id, workspace_id: workspaceId },
+    });
+    expect.soft(moved.body).toEqual({ moved_count: 1 });
+
+    const listed = await call(
+      "GET",
+      `/api/public/v2/folders/entities?workspace_id=${workspaceId}&flatten=true&filter_type=PROMPT&filter_type=SNIPPET&filter_type=FOLDER&include_metadata=true`,
+    );
+    expect.soft(listed.status).toBe(200);
+    expect.soft(listed.body.entities).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: reply.id, name: "support-reply", folder_id: billing.body.folder.id, path: ["support", "invoices"] })]),
+    );
+    const rootOnly = await call("GET", `/api/public/v2/folders/entities?workspace_id=${workspaceId}`);
+    expect.soft(rootOnly.status).toBe(200);
+
+    const refused = await call("DELETE", "/api/public/v2/folders/entities", { body: { entities: [{ id: support.body.folder.id, type: "FOLDER" }] } });
+    expect.soft(refused.status).toBe(400);
+    const deleted = await call("DELETE", "/api/public/v2/folders/entities", {
+      body: { entities: [{ id: support.body.folder.id, type: "FOLDER" }], cascade: true, workspace_id: workspaceId },
+    });
+    expect.soft(deleted.status).toBe(200);
+  });
+
+  it("attaches, lists and detaches external ids", async () => {
+    const { summarise } = await publishWorkspace();
+
+    const attached = await call("POST", `/prompt-templates/${summarise.id}/external-ids`, { body: { source: "plx", external_id: "prompts/summarise.prompt.yaml" } });
+    expect.soft(attached.status).toBe(201);
+    const again = await call("POST", `/prompt-templates/${summarise.id}/external-ids`, { body: { source: "plx", external_id: "prompts/summarise.prompt.yaml" } });
+    expect.soft(again.status).toBe(201);
+    const listed = await call("GET", `/prompt-templates/${summarise.id}/external-ids`);
+    expect.soft(listed.body).toEqual({ success: true, external_ids: [{ source: "plx", external_id: "prompts/summarise.prompt.yaml" }] });
+
+    const found = await call("GET", "/prompt-templates?external_source=plx&external_id=prompts%2Fsummarise.prompt.yaml");
+    expect.soft(found.body.items.map((item: { id: number }) => item.id)).toEqual([summarise.id]);
+
+    const detached = await call("DELETE", `/prompt-templates/${summarise.id}/external-ids/plx/${encodeURIComponent("prompts/summarise.prompt.yaml")}`);
+    expect.soft(detached.status).toBe(200);
+  });
+
+  it("reports snippet usage", async () => {
+    const { reply } = await publishWorkspace();
+
+    const usage = await call("GET", "/prompt-templates/tone/snippet-usage");
+    expect.soft(usage.status).toBe(200);
+    expect.soft(usage.body).toMatchObject({ snippet_name: "tone", total_prompts_using_snippet: 1 });
+    expect.soft(usage.body.snippet_usage).toEqual([expect.objectContaining({ prompt_registry_id: reply.id, version_numbers: [1, 2] })]);
+    expect.soft((await call("GET", "/prompt-templates/tone/snippet-usage?prompt_version_number=1")).status).toBe(200);
+  });
+
+  it("answers errors with the declared status and shape: 401, 404, 409, 422", async () => {
+    const { reply, summarise, workspaceId } = await publishWorkspace();
+
+    expect.soft((await call("GET", "/prompt-templates", { apiKey: null })).status).toBe(401);
+    expect.soft((await call("GET", "/prompt-templates/support-reply", { apiKey: "pl_wrong_key" })).status).toBe(401);
+    expect.soft((await call("GET", `/api/public/v2/folders/entities?workspace_id=${workspaceId}`, { apiKey: null })).status).toBe(401);
+    expect.soft((await call("GET", `/prompt-templates/${reply.id}/external-ids`, { apiKey: null })).status).toBe(401);
+
+    expect.soft((await call("GET", "/prompt-templates/no-such-template")).status).toBe(404);
+    expect.soft((await call("GET", "/prompt-templates/support-reply?version=99")).status).toBe(404);
+    expect.soft((await call("GET", "/prompt-templates/no-such-template/labels")).status).toBe(404);
+    expect.soft((await call("GET", "/prompt-templates/no-such-template/snippet-usage")).status).toBe(404);
+    expect.soft((await call("GET", `/api/public/v2/folders/resolve-id?workspace_id=${workspaceId}&path=nowhere`)).status).toBe(404);
+    expect.soft((await call("PATCH", "/api/public/v2/folders/999999", { body: { name: "x" } })).status).toBe(404);
+    expect.soft((await call("GET", "/prompt-templates/999999/external-ids")).status).toBe(404);
+
+    const taken = { source: "plx", external_id: "prompts/support-reply.prompt.yaml" };
+    expect.soft((await call("POST", "/rest/prompt-templates", { body: publishBody("other", completionTemplate("x"), { external_ids: [taken] }) })).status).toBe(409);
+    expect.soft((await call("POST", `/prompt-templates/${summarise.id}/external-ids`, { body: taken })).status).toBe(409);
+
+    const { prompt_version: _version, ...withoutVersion } = publishBody("broken", chatTemplate("x"));
+    expect.soft((await call("POST", "/rest/prompt-templates", { body: withoutVersion, malformed: true })).status).toBe(422);
+    expect.soft((await call("POST", `/prompts/${reply.id}/label`, { body: { name: "prod" }, malformed: true })).status).toBe(422);
+    expect.soft((await call("POST", "/rest/prompt-templates", { body: publishBody("orphan", completionTemplate("@@@missing-snippet@@@")) })).status).toBe(422);
+    expect.soft((await call("GET", "/prompt-templates/support-reply?version=0")).status).toBe(422);
+  });
+});

@@ -98,7 +98,7 @@ describe("sandbox registry", () => {
   it("leaves a protected label where it is, as a change awaiting approval", async () => {
     const { url, call } = await sandbox();
     await call("POST", "/rest/prompt-templates", chat("reply", "one", { release_labels: ["prod"] }));
-    const state = await (await fetch(`${url}/__sandbox/state`)).json();
+    const state = (await (await fetch(`${url}/__sandbox/state`)).json()) as object;
     expect((await fetch(`${url}/__sandbox/state`, { method: "PUT", body: JSON.stringify({ ...state, protected_labels: ["prod"] }) })).status).toBe(204);
     await call("POST", "/rest/prompt-templates", chat("reply", "two", { release_labels: ["prod"] }));
     const labels = await call("GET", "/prompt-templates/reply/labels");

@@ -145,3 +145,17 @@ export const interrupted = (doneSoFar?: string) =>
     exitCode: ExitCode.Interrupted,
     hint: "Run the command again to finish; plx picks up where it stopped.",
   });
+
+/** Local prompt files that cannot be read; nothing is sent or written while any exists. */
+export const invalidFiles = (problems: ReadonlyArray<{ path: string; line: number; col: number; message: string; hint: string }>) =>
+  new PlxError(
+    "LOCAL.INVALID_FILE",
+    `${problems.length === 1 ? "A prompt file is" : `${problems.length} problems in prompt files are`} in the way; nothing was sent or written:\n${problems
+      .map((p) => `  ${p.path}:${p.line}:${p.col}: ${p.message}`)
+      .join("\n")}`,
+    {
+      exitCode: ExitCode.Usage,
+      hint: problems.length === 1 ? problems[0]!.hint : "Fix the files above (`plx check` explains each problem), then run the command again.",
+      details: { problems },
+    },
+  );

@@ -10,6 +10,8 @@ export interface Context {
   env: Env;
   /** Progress and diagnostics, on stderr. */
   log: Logger;
+  /** A progress indicator on stderr: a line redrawn in place in a terminal, a few plain lines elsewhere. */
+  progress(label: string): Progress;
   /** Writes one result line to stdout right away, for commands whose result is a stream (the sandbox). */
   emit(line: string): void;
   /** Aborted on Ctrl-C or SIGTERM. */
@@ -23,4 +25,9 @@ export interface Context {
   config(): Promise<ResolvedConfig>;
   /** The PromptLayer client, configured and shared by the whole run; built on first use. */
   remote(): Promise<PromptLayerClient>;
+}
+
+export interface Progress {
+  update(done: number, total: number): void;
+  done(): void;
 }

@@ -61,3 +61,34 @@ export function createLogger(stderr: OutputStream, styles: Styles, redactor: Red
     },
   };
 }
+
+/**
+ * Progress for long network work. A terminal gets one line redrawn at most every 100 ms; a log (CI, a file) gets a
+ * line at each quarter, so it shows movement without flooding.
+ */
+export function createProgress(stderr: OutputStream, styles: Styles, label: string, live: boolean): { update(done: number, total: number): void; done(): void } {
+  let lastDraw = 0;
+  let lastQuarter = 0;
+  let drawn = false;
+  return {
+    update(done, total) {
+      if (total < 2) return;
+      if (live) {
+        const now = Date.now();
+        if (now - lastDraw < 100 && done < total) return;
+        lastDraw = now;
+        drawn = true;
+        stderr.write(`\r\x1b[2K${styles.dim(`${label} ${done}/${total}`)}`);
+        return;
+      }
+      const quarter = Math.floor((done / total) * 4);
+      if (quarter > lastQuarter) {
+        lastQuarter = quarter;
+        stderr.write(`${label} ${done}/${total}\n`);
+      }
+    },
+    done() {
+      if (drawn) stderr.write("\r\x1b[2K");
+    },
+  };
+}

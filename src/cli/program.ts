@@ -26,6 +26,7 @@ export function createProgram(execute: Execute): Command {
     .addOption(new Option("--color", "force colour output"))
     .addOption(new Option("--no-color", "disable colour output"))
     .addOption(new Option("--debug", "log requests and show stack traces of unexpected errors").env("PLX_DEBUG"))
+    .addOption(new Option("--prompts-dir <dir>", "directory of prompt files (default prompts; env PLX_PROMPTS_DIR)"))
     .showSuggestionAfterError(true)
     .addHelpText(
       "after",
@@ -37,6 +38,55 @@ Environment:
 Exit codes: 0 ok, 1 negative result, 2 usage or invalid input, 3 remote failure,
 4 authentication, 5 conflict, 130 interrupted.`,
     );
+
+  const json = () => new Option("--json", "print one JSON document on stdout").env("PLX_JSON");
+  const label = (what: string) => new Option("--label <label>", what).env("PLX_LABEL");
+  const run = (name: string, load: CommandLoader) => async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const positional = command.processedArgs[0] as string[] | undefined;
+    await execute(name, load, { ...command.optsWithGlobals(), names: positional ?? [], files: positional ?? [] });
+  };
+
+  program
+    .command("pull")
+    .description("write PromptLayer's templates into prompt files and plx.lock")
+    .argument("[names...]", "template names or globs (default: all)")
+    .addOption(label("pull the versions this release label points at"))
+    .addOption(new Option("--dry-run", "show what would change and write nothing").env("PLX_DRY_RUN"))
+    .addOption(new Option("--force", "overwrite local edits and conflicts with the remote version").env("PLX_FORCE"))
+    .addOption(new Option("--prune", "delete files whose template is gone from PromptLayer").env("PLX_PRUNE"))
+    .addOption(json())
+    .addHelpText("after", "\nLocal edits not yet pushed are never overwritten without --force.\nExample:\n  plx pull 'support/*' --dry-run")
+    .action(run("pull", () => import("./commands/pull.js")));
+
+  program
+    .command("diff")
+    .description("show how prompt files differ from PromptLayer, by kind of change")
+    .argument("[names...]", "template names or globs (default: all)")
+    .addOption(label("compare with the versions this release label points at"))
+    .addOption(new Option("--name-only", "list the changed templates only"))
+    .addOption(new Option("--stat", "list changed templates with added and removed line counts"))
+    .addOption(new Option("--exit-code", "exit 1 when anything differs, as git diff --exit-code").env("PLX_EXIT_CODE"))
+    .addOption(json())
+    .action(run("diff", () => import("./commands/diff.js")));
+
+  program
+    .command("status")
+    .description("list prompt files changed since the last sync (offline; --remote asks PromptLayer too)")
+    .argument("[names...]", "template names or globs (default: all)")
+    .addOption(new Option("--remote", "also compare with PromptLayer"))
+    .addOption(label("with --remote, compare with the versions this label points at"))
+    .addOption(new Option("--exit-code", "exit 1 when anything changed").env("PLX_EXIT_CODE"))
+    .addOption(json())
+    .action(run("status", () => import("./commands/status.js")));
+
+  program
+    .command("check")
+    .description("validate prompt files offline: syntax, schema, names, snippets and variables")
+    .argument("[files...]", "prompt files to check (default: all); other files are ignored")
+    .addOption(json())
+    .addHelpText("after", "\nExit 1 when any error is found; warnings alone exit 0.")
+    .action(run("check", () => import("./commands/check.js")));
 
   program
     .command("sandbox")

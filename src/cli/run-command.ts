@@ -4,7 +4,7 @@ import { Redactor } from "../redact.js";
 import { PLX_VERSION } from "../version.js";
 import type { CommandModule } from "./command.js";
 import type { Context } from "./context.js";
-import { colorEnabled, createLogger, createStyles, type Env, type Io } from "./io.js";
+import { colorEnabled, createLogger, createProgress, createStyles, type Env, type Io } from "./io.js";
 import type { CommandLoader } from "./program.js";
 import type { ConfigFlags } from "../config/load.js";
 
@@ -47,6 +47,7 @@ export async function runCommand(request: RunRequest): Promise<number> {
     env,
     log,
     emit: writeOut,
+    progress: (label) => createProgress(io.stderr, stderrStyles, label, Boolean(io.stderr.isTTY) && !inCi),
     signal,
     ci,
     interactive: io.stdinIsTTY && Boolean(io.stdout.isTTY) && !inCi && !json,

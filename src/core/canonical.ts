@@ -162,6 +162,21 @@ export function canonicalContent(doc: CanonicalInput): JsonObject {
   };
 }
 
+/**
+ * The document with server defaults and derived fields removed, key order kept: what plx writes to a file, so a
+ * reviewer sees what the prompt says rather than what the server filled in. It hashes equal to the original.
+ */
+export function canonicalDoc(doc: TemplateDoc): TemplateDoc {
+  const canonical = canonicalContent(doc);
+  return {
+    ...doc,
+    promptTemplate: canonical.prompt_template as JsonObject,
+    metadata: canonical.metadata as JsonObject,
+    extras: canonical.extras as JsonObject,
+    tags: canonical.tags as string[],
+  };
+}
+
 export function contentHash(doc: CanonicalInput): string {
   return `sha256:${createHash("sha256").update(stableStringify(canonicalContent(doc))).digest("hex")}`;
 }

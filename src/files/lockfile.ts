@@ -9,7 +9,7 @@ const lockEntrySchema = z.object({
   id: z.number().int().positive(),
   path: z.string().min(1),
   version: z.number().int().positive(),
-  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  hash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   labels: z.record(z.string(), z.number().int().positive()),
   snippets: z.array(z.string()),
 });

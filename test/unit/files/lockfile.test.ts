@@ -6,7 +6,7 @@ import { serializeLockfile, type Lockfile } from "../../../src/core/lock.js";
 import { PlxError } from "../../../src/errors.js";
 import { readLockfile, writeLockfile } from "../../../src/files/lockfile.js";
 
-const hash = (c: string) => c.repeat(64);
+const hash = (c: string) => `sha256:${c.repeat(64)}`;
 const lock: Lockfile = {
   lockfileVersion: 1,
   templates: {

@@ -1,0 +1,33 @@
+import { compareWithRemote, type Comparison } from "../../sync/compare.js";
+import { ExitCode } from "../../errors.js";
+import type { CommandModule } from "../command.js";
+import { renderComparison } from "./render-comparison.js";
+import { configTracking } from "./shared.js";
+
+export interface DiffCommandOptions {
+  names: string[];
+  label?: string;
+  nameOnly?: boolean;
+  stat?: boolean;
+  exitCode?: boolean;
+}
+
+export type DiffReport = Comparison & { view: "patch" | "stat" | "name-only"; exitOnChange: boolean };
+
+const command: CommandModule<DiffCommandOptions, DiffReport> = {
+  async run(options, context) {
+    const config = configTracking(await context.config(), options.label);
+    const progress = context.progress("reading changed templates");
+    try {
+      const comparison = await compareWithRemote({ client: await context.remote(), config, onProgress: progress.update }, options.names);
+      return { ...comparison, view: options.nameOnly ? "name-only" : options.stat ? "stat" : "patch", exitOnChange: options.exitCode === true };
+    } finally {
+      progress.done();
+    }
+  },
+  renderHuman: (report, styles) => renderComparison(report, styles, report.view),
+  // As `git diff --exit-code`: differences are a negative result only when asked.
+  exitCodeFor: (report) => (report.exitOnChange && report.changes.length > 0 ? ExitCode.Negative : ExitCode.Ok),
+};
+
+export default command;

@@ -1,0 +1,68 @@
+import { pull, type PullItem, type PullReport } from "../../sync/pull.js";
+import { ExitCode } from "../../errors.js";
+import type { CommandModule } from "../command.js";
+import type { Styles } from "../io.js";
+import { configTracking } from "./shared.js";
+
+export interface PullCommandOptions {
+  names: string[];
+  label?: string;
+  dryRun?: boolean;
+  force?: boolean;
+  prune?: boolean;
+}
+
+const command: CommandModule<PullCommandOptions, PullReport> = {
+  async run(options, context) {
+    const config = configTracking(await context.config(), options.label);
+    const client = await context.remote();
+    const progress = context.progress("reading templates");
+    try {
+      return await pull(
+        { client, config, onProgress: progress.update },
+        { names: options.names, dryRun: options.dryRun === true, force: options.force === true, prune: options.prune === true },
+      );
+    } finally {
+      progress.done();
+    }
+  },
+  renderHuman: renderPull,
+  // Skipped templates hold edits plx would not overwrite: a negative result a script should notice.
+  exitCodeFor: (report) => (report.counts.skip > 0 ? ExitCode.Negative : ExitCode.Ok),
+};
+
+const VERBS: Record<PullItem["action"], string> = {
+  create: "created",
+  update: "updated",
+  unchanged: "unchanged",
+  skip: "skipped",
+  remove: "removed",
+  gone: "gone remotely",
+};
+
+const REASONS: Record<string, string> = {
+  "local-changed": "edited locally since the last sync; push it, or pull --force to discard the edit",
+  conflict: "changed both here and in PromptLayer; see plx diff, then pull --force or push --force",
+  "local-deleted": "deleted locally since the last sync; pull --force restores it",
+};
+
+export function renderPull(report: PullReport, styles: Styles): string {
+  const lines: string[] = [];
+  const prefix = report.dryRun ? "would be " : "";
+  for (const item of report.items) {
+    if (item.action === "unchanged") continue;
+    const colour = item.action === "skip" || item.action === "gone" ? styles.yellow : item.action === "remove" ? styles.red : styles.green;
+    const version = item.version === undefined ? "" : styles.dim(` v${item.version}`);
+    const moved = item.previousPath ? styles.dim(` (moved from ${item.previousPath})`) : "";
+    const reason = item.reason ? styles.dim(` — ${REASONS[item.reason] ?? item.reason}`) : item.action === "gone" ? styles.dim(" — pull --prune removes the file") : "";
+    lines.push(`${colour(`${prefix}${VERBS[item.action]}`.padEnd(report.dryRun ? 22 : 13))} ${item.path}${version}${moved}${reason}`);
+  }
+  const { counts } = report;
+  const summary = [`${counts.create} created`, `${counts.update} updated`, `${counts.unchanged} unchanged`, `${counts.skip} skipped`];
+  if (counts.remove > 0) summary.push(`${counts.remove} removed`);
+  if (counts.gone > 0) summary.push(`${counts.gone} gone remotely`);
+  lines.push(`${report.dryRun ? "dry run: " : ""}${summary.join(", ")}`);
+  return lines.join("\n");
+}
+
+export default command;

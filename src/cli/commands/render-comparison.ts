@@ -1,0 +1,57 @@
+import type { Change, Comparison } from "../../sync/compare.js";
+import type { Styles } from "../io.js";
+
+// Groups in the order a reviewer cares about: what blocks a sync first.
+const GROUPS: Array<{ states: Array<Change["state"]>; title: string }> = [
+  { states: ["conflict"], title: "Changed on both sides (conflict)" },
+  { states: ["remote-changed"], title: "Changed in PromptLayer since the last sync" },
+  { states: ["local-changed"], title: "Changed locally" },
+  { states: ["local-only"], title: "Only local (new)" },
+  { states: ["remote-only"], title: "Only in PromptLayer" },
+  { states: ["local-deleted"], title: "Deleted locally" },
+  { states: ["remote-deleted"], title: "Deleted in PromptLayer" },
+];
+
+export function renderComparison(report: Comparison, styles: Styles, view: "patch" | "stat" | "name-only"): string {
+  if (report.changes.length === 0) {
+    return report.remote ? `No differences: ${report.inSync} template(s) match PromptLayer (${report.track}).` : `Clean: ${report.inSync} template(s) match plx.lock.`;
+  }
+  const out: string[] = [];
+  for (const group of GROUPS) {
+    const changes = report.changes.filter((change) => group.states.includes(change.state));
+    if (changes.length === 0) continue;
+    out.push(styles.bold(`${group.title}:`));
+    for (const change of changes) {
+      const versions = versionNote(change);
+      const stat = view === "stat" ? ` ${styles.green(`+${change.added}`)} ${styles.red(`-${change.removed}`)}` : "";
+      out.push(`  ${change.path}${stat}${versions ? styles.dim(` (${versions})`) : ""}`);
+      if (change.usedBy) out.push(styles.dim(`    snippet used by: ${change.usedBy.join(", ")}`));
+    }
+    out.push("");
+  }
+  if (view === "patch") {
+    for (const change of report.changes) if (change.patch) out.push(colourPatch(change.patch, styles));
+  }
+  if (!report.remote) out.push(styles.dim("Offline: compared with plx.lock only; `plx status --remote` or `plx diff` asks PromptLayer."));
+  return out.join("\n").trimEnd();
+}
+
+function versionNote(change: Change): string {
+  const parts: string[] = [];
+  if (change.baseVersion !== undefined) parts.push(`synced v${change.baseVersion}`);
+  if (change.remoteVersion !== undefined && change.remoteVersion !== change.baseVersion) parts.push(`remote v${change.remoteVersion}`);
+  return parts.join(", ");
+}
+
+function colourPatch(patch: string, styles: Styles): string {
+  return patch
+    .split("\n")
+    .map((line) => {
+      if (line.startsWith("+++") || line.startsWith("---")) return styles.bold(line);
+      if (line.startsWith("@@")) return styles.cyan(line);
+      if (line.startsWith("+")) return styles.green(line);
+      if (line.startsWith("-")) return styles.red(line);
+      return line;
+    })
+    .join("\n");
+}

@@ -1,0 +1,92 @@
+// Where a template's file lives: `<promptsDir>/<folder>/<name>.prompt.yaml`. The mapping is reversible: a name or
+// folder that is unsafe as a path segment (traversal, separators, control characters, Windows device names, names
+// that differ only by case) gets a safe segment plus a short hash, and the exact name is then kept inside the file.
+import { createHash } from "node:crypto";
+import { posix } from "node:path";
+
+export const PROMPT_FILE_SUFFIX = ".prompt.yaml";
+
+export interface TemplateLocation {
+  name: string;
+  folder: string[];
+}
+
+export interface PlannedPath {
+  /** Repo-relative, forward slashes. */
+  path: string;
+  /** The file must say `name:` because its file name does not. */
+  nameInFile: boolean;
+  /** The file must say `folder:` because its directory does not. */
+  folderInFile: boolean;
+}
+
+const MAX_SEGMENT_LENGTH = 120;
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+// Characters no file system in use takes literally, or that a shell or Windows treats specially.
+const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f<>:"/\\|?*]/u;
+
+export function isSafeSegment(segment: string): boolean {
+  return (
+    segment.length > 0 &&
+    segment.length <= MAX_SEGMENT_LENGTH &&
+    !UNSAFE_CHARACTER.test(segment) &&
+    !segment.startsWith(".") &&
+    !/[ .]$/.test(segment) &&
+    !/^ /.test(segment) &&
+    !WINDOWS_DEVICE.test(segment) &&
+    segment.normalize("NFC") === segment
+  );
+}
+
+/** A readable stand-in for an unsafe segment, made unique by a hash of the original. */
+function safeSegment(segment: string): string {
+  const readable = segment
+    .normalize("NFC")
+    .replace(new RegExp(UNSAFE_CHARACTER.source, "gu"), "_")
+    .replace(/^[ .]+|[ .]+$/g, "")
+    .slice(0, 60);
+  const hash = createHash("sha256").update(segment).digest("hex").slice(0, 8);
+  const base = readable === "" || WINDOWS_DEVICE.test(readable) ? `_${readable}` : readable;
+  return `${base}~${hash}`;
+}
+
+/**
+ * Paths for a whole set of templates at once, since whether a name needs disambiguating depends on the others:
+ * two names that differ only by case would share a file on macOS and Windows, so both get a hashed file name.
+ */
+export function planPaths(templates: readonly TemplateLocation[], promptsDir: string): Map<string, PlannedPath> {
+  const first = templates.map((template) => {
+    const folderSafe = template.folder.every(isSafeSegment);
+    const directory = template.folder.map((segment) => (isSafeSegment(segment) ? segment : safeSegment(segment)));
+    const nameSafe = isSafeSegment(template.name) && isSafeSegment(`${template.name}${PROMPT_FILE_SUFFIX}`);
+    const file = nameSafe ? template.name : safeSegment(template.name);
+    return { template, directory, file, nameInFile: !nameSafe, folderInFile: !folderSafe };
+  });
+  const claims = new Map<string, number>();
+  const key = (entry: (typeof first)[number]) => [...entry.directory, entry.file].join("/").toLowerCase();
+  for (const entry of first) claims.set(key(entry), (claims.get(key(entry)) ?? 0) + 1);
+
+  const planned = new Map<string, PlannedPath>();
+  for (const entry of first) {
+    const clashes = claims.get(key(entry))! > 1 && !entry.nameInFile;
+    const file = clashes ? safeSegment(entry.template.name) : entry.file;
+    planned.set(entry.template.name, {
+      path: posix.join(promptsDir, ...entry.directory, `${file}${PROMPT_FILE_SUFFIX}`),
+      nameInFile: entry.nameInFile || clashes,
+      folderInFile: entry.folderInFile,
+    });
+  }
+  return planned;
+}
+
+/** The name and folder a file's path implies, before any `name:` or `folder:` inside it overrides them. */
+export function locationFromPath(path: string, promptsDir: string): TemplateLocation {
+  const relative = posix.relative(promptsDir, path);
+  const segments = relative.split("/");
+  const file = segments.pop()!;
+  return { name: file.slice(0, -PROMPT_FILE_SUFFIX.length), folder: segments };
+}
+
+export function isPromptFile(path: string): boolean {
+  return path.endsWith(PROMPT_FILE_SUFFIX) && path.length > PROMPT_FILE_SUFFIX.length;
+}

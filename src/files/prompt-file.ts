@@ -1,0 +1,173 @@
+// The `.prompt.yaml` file: a TemplateDoc laid out for people reviewing a pull request. The model comes first, a text
+// block that is the whole content is written as a plain string, and everything plx does not know is kept verbatim.
+import { LineCounter, parseDocument } from "yaml";
+import { isJsonObject, type JsonObject, type JsonValue, type TemplateDoc } from "../core/template.js";
+import { locationFromPath, type PlannedPath } from "./paths.js";
+import { fromYaml, toYaml, YamlSyntaxError } from "./yaml-lossless.js";
+
+/** One thing wrong with a file, with where it is and what to do about it. */
+export interface FileProblem {
+  path: string;
+  line: number;
+  col: number;
+  message: string;
+  hint: string;
+}
+
+// File keys that are not prompt_template keys. A prompt_template key with one of these names (none exists today)
+// is kept under TEMPLATE_OVERFLOW so it can never be mistaken for them.
+const FILE_KEYS = ["name", "folder", "model", "tags", "metadata", "extras"] as const;
+const TEMPLATE_OVERFLOW = "template_fields";
+const RESERVED = new Set<string>([...FILE_KEYS, TEMPLATE_OVERFLOW]);
+const LEADING_TEMPLATE_KEYS = ["type", "template_format"];
+
+/** The file's content, as text. */
+export function serializePromptFile(doc: TemplateDoc, placement: Pick<PlannedPath, "nameInFile" | "folderInFile">): string {
+  return toYaml(fileLayout(doc, placement));
+}
+
+function fileLayout(doc: TemplateDoc, placement: Pick<PlannedPath, "nameInFile" | "folderInFile">): JsonObject {
+  const file: JsonObject = {};
+  if (placement.nameInFile) file.name = doc.name;
+  if (placement.folderInFile) file.folder = doc.folder;
+  const { model, ...metadata } = doc.metadata;
+  const template = doc.promptTemplate;
+  for (const key of LEADING_TEMPLATE_KEYS) if (key in template) file[key] = template[key]!;
+  if (model !== undefined) file.model = model;
+  if (doc.tags.length > 0) file.tags = doc.tags;
+  const overflow: JsonObject = {};
+  for (const [key, value] of Object.entries(template)) {
+    if (LEADING_TEMPLATE_KEYS.includes(key)) continue;
+    if (RESERVED.has(key)) overflow[key] = value;
+    else file[key] = key === "messages" && Array.isArray(value) ? value.map(shortenMessage) : key === "content" ? shortenContent(value) : value;
+  }
+  if (Object.keys(overflow).length > 0) file[TEMPLATE_OVERFLOW] = overflow;
+  if (Object.keys(metadata).length > 0) file.metadata = metadata;
+  if (Object.keys(doc.extras).length > 0) file.extras = doc.extras;
+  return file;
+}
+
+function shortenMessage(message: JsonValue): JsonValue {
+  if (!isJsonObject(message) || !("content" in message)) return message;
+  return { ...message, content: shortenContent(message.content!) };
+}
+
+/** A content list that is one plain text block reads best as the text itself. */
+function shortenContent(content: JsonValue): JsonValue {
+  if (!Array.isArray(content) || content.length !== 1) return content;
+  const [block] = content;
+  if (!isJsonObject(block) || Object.keys(block).length !== 2 || block.type !== "text" || typeof block.text !== "string") return content;
+  return block.text;
+}
+
+function expandContent(content: JsonValue): JsonValue {
+  return typeof content === "string" ? [{ type: "text", text: content }] : content;
+}
+
+export type ParsedPromptFile = { ok: true; doc: TemplateDoc } | { ok: false; problems: FileProblem[] };
+
+/** Reads a file's text; `path` is repo-relative and decides the name and folder unless the file says otherwise. */
+export function parsePromptFile(text: string, path: string, promptsDir: string): ParsedPromptFile {
+  let value: JsonValue;
+  try {
+    value = fromYaml(text, path);
+  } catch (error) {
+    if (!(error instanceof YamlSyntaxError)) throw error;
+    return { ok: false, problems: [{ path, line: error.line, col: error.col, message: error.reason, hint: "Fix the YAML syntax; `plx check` lists every problem." }] };
+  }
+  const issues = validateLayout(value);
+  if (issues.length > 0) {
+    const locate = positionFinder(text);
+    return { ok: false, problems: issues.map((issue) => ({ path, ...locate(issue.at), message: issue.message, hint: issue.hint })) };
+  }
+  return { ok: true, doc: docFromLayout(value as JsonObject, path, promptsDir) };
+}
+
+function docFromLayout(file: JsonObject, path: string, promptsDir: string): TemplateDoc {
+  const location = locationFromPath(path, promptsDir);
+  const promptTemplate: JsonObject = {};
+  const metadata: JsonObject = {};
+  for (const [key, value] of Object.entries(file)) {
+    if (key === "model") metadata.model = value;
+    else if (key === TEMPLATE_OVERFLOW) Object.assign(promptTemplate, value);
+    else if (RESERVED.has(key)) continue;
+    else if (key === "messages" && Array.isArray(value)) promptTemplate.messages = value.map((m) => (isJsonObject(m) && "content" in m ? { ...m, content: expandContent(m.content!) } : m));
+    else if (key === "content") promptTemplate.content = expandContent(value);
+    else promptTemplate[key] = value;
+  }
+  promptTemplate.type ??= "messages" in promptTemplate ? "chat" : "completion";
+  Object.assign(metadata, (file.metadata as JsonObject | undefined) ?? {});
+  return {
+    name: typeof file.name === "string" ? file.name : location.name,
+    folder: Array.isArray(file.folder) ? (file.folder as string[]) : location.folder,
+    tags: (file.tags as string[] | undefined) ?? [],
+    promptTemplate,
+    metadata,
+    extras: (file.extras as JsonObject | undefined) ?? {},
+  };
+}
+
+// ---- Validation: only what plx needs to be sure of; everything else is the registry's to judge ----
+
+interface LayoutIssue {
+  at: Array<string | number>;
+  message: string;
+  hint: string;
+}
+
+const isStringList = (value: JsonValue | undefined) => Array.isArray(value) && value.every((item) => typeof item === "string");
+
+function validateLayout(value: JsonValue): LayoutIssue[] {
+  if (!isJsonObject(value)) {
+    return [{ at: [], message: value === null ? "the file is empty" : "the file must be a mapping of keys such as type, model and messages", hint: "Start from a file `plx pull` wrote, or see the format in the README." }];
+  }
+  const issues: LayoutIssue[] = [];
+  const issue = (at: Array<string | number>, message: string, hint: string) => issues.push({ at, message, hint });
+  const type = value.type ?? ("messages" in value ? "chat" : "content" in value ? "completion" : undefined);
+  if (type !== "chat" && type !== "completion") issue(["type"], `type must be chat or completion, not ${JSON.stringify(value.type ?? null)}`, "Write `type: chat` with messages, or `type: completion` with content.");
+  if (value.name !== undefined && (typeof value.name !== "string" || value.name.trim() === "")) issue(["name"], "name must be a non-empty string", "Remove `name:` to use the file name, or quote the name.");
+  if (value.folder !== undefined && !isStringList(value.folder)) issue(["folder"], "folder must be a list of folder names", "Write it as `folder: [support, billing]`, or remove it to use the directory.");
+  if (value.tags !== undefined && !isStringList(value.tags)) issue(["tags"], "tags must be a list of strings", "Write them as `tags: [support, billing]`.");
+  for (const key of ["metadata", "extras", TEMPLATE_OVERFLOW]) {
+    if (value[key] !== undefined && !isJsonObject(value[key])) issue([key], `${key} must be a mapping`, `Nest its fields under \`${key}:\`.`);
+  }
+  if (value.model !== undefined && value.model !== null) {
+    if (!isJsonObject(value.model)) issue(["model"], "model must be a mapping with provider and name", "For example `model: {provider: openai, name: gpt-4o}`.");
+    else for (const field of ["provider", "name"]) if (typeof value.model[field] !== "string") issue(["model", field], `model.${field} must be a string`, "PromptLayer needs both model.provider and model.name.");
+  }
+  if (type === "chat") validateMessages(value.messages, issue);
+  if (type === "completion") validateContent(value.content, ["content"], issue);
+  return issues;
+}
+
+type Report = (at: Array<string | number>, message: string, hint: string) => void;
+
+function validateMessages(messages: JsonValue | undefined, issue: Report): void {
+  if (!Array.isArray(messages)) return issue(["messages"], "a chat template needs a list of messages", "Add `messages:` with at least one `- role: ...` entry.");
+  messages.forEach((message, index) => {
+    if (!isJsonObject(message)) return issue(["messages", index], "each message must be a mapping with a role", "Write it as `- role: user` followed by `content: ...`.");
+    if (typeof message.role !== "string") issue(["messages", index, "role"], "the message needs a role", "Use system, user, assistant, developer, tool, function or placeholder.");
+    if (message.content !== undefined && message.content !== null) validateContent(message.content, ["messages", index, "content"], issue);
+  });
+}
+
+function validateContent(content: JsonValue | undefined, at: Array<string | number>, issue: Report): void {
+  if (typeof content === "string") return;
+  if (!Array.isArray(content)) return issue(at, "content must be text or a list of content blocks", "Write the text directly, or a list of blocks such as `- type: text`.");
+  content.forEach((block, index) => {
+    if (!isJsonObject(block) || typeof block.type !== "string") issue([...at, index], "each content block must be a mapping with a type", "For text, write `- type: text` and `text: ...`.");
+  });
+}
+
+/** Line and column of the node at a path, for problems found after parsing; the file start when there is none. */
+export function positionFinder(text: string): (at: Array<string | number>) => { line: number; col: number } {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, keepSourceTokens: false });
+  return (at) => {
+    for (let depth = at.length; depth >= 0; depth--) {
+      const node = document.getIn(at.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === "object" && node.range) return lineCounter.linePos(node.range[0]);
+    }
+    return { line: 1, col: 1 };
+  };
+}

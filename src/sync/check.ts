@@ -1,0 +1,120 @@
+// `plx check`: offline validation fast enough for a pre-commit hook. Reports every finding at once, each with
+// file:line:col and what to do.
+import fastGlob from "fast-glob";
+import { snippetRefsIn } from "../core/snippets.js";
+import { isJsonObject, type JsonValue } from "../core/template.js";
+import type { ResolvedConfig } from "../config/schema.js";
+import { scanPromptFiles, type LocalTemplate } from "../files/local.js";
+import { readLockfile } from "../files/lockfile.js";
+import { locationFromPath, PROMPT_FILE_SUFFIX } from "../files/paths.js";
+import { positionFinder } from "../files/prompt-file.js";
+
+export type Severity = "error" | "warning";
+
+export interface Finding {
+  path: string;
+  line: number;
+  col: number;
+  severity: Severity;
+  code: string;
+  message: string;
+  hint: string;
+}
+
+export interface CheckReport {
+  checked: number;
+  findings: Finding[];
+  errors: number;
+  warnings: number;
+}
+
+const F_STRING_VARIABLE = /(?<!\{)\{(\w+)(?:[!:][^{}]*)?\}(?!\})/g;
+const JINJA_VARIABLE = /\{\{-?\s*([A-Za-z_]\w*)/g;
+const JINJA_LOOKS = /\{\{[^}]*\}\}|\{%[^%]*%\}/;
+
+/** Checks the given files (repo-relative or absolute), or every prompt file when none are given. */
+export async function check(config: ResolvedConfig, files: readonly string[]): Promise<CheckReport> {
+  const only = files.length > 0 ? files : undefined;
+  const [scan, lock, knownNames] = await Promise.all([
+    scanPromptFiles(config.rootDir, config.promptsDir, only),
+    readLockfile(config.rootDir),
+    // Names of every prompt file, from paths alone: cheap, and enough to resolve snippet references.
+    fastGlob(`**/*${PROMPT_FILE_SUFFIX}`, { cwd: `${config.rootDir}/${config.promptsDir}` }).then((paths) =>
+      paths.map((path) => locationFromPath(`${config.promptsDir}/${path}`, config.promptsDir).name),
+    ),
+  ]);
+  const findings: Finding[] = scan.problems.map((problem) => ({ ...problem, severity: "error", code: "invalid-file" }));
+  const kinds = new Map<string, string>();
+  for (const template of scan.templates) kinds.set(template.doc.name, String(template.doc.promptTemplate.type));
+  const resolvable = new Set([...knownNames, ...Object.keys(lock.templates), ...kinds.keys()]);
+  for (const template of scan.templates) findings.push(...checkTemplate(template, resolvable, kinds));
+
+  findings.sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.col - b.col);
+  const errors = findings.filter((finding) => finding.severity === "error").length;
+  return { checked: scan.templates.length + new Set(scan.problems.map((p) => p.path)).size, findings, errors, warnings: findings.length - errors };
+}
+
+interface TextSite {
+  at: Array<string | number>;
+  text: string;
+  format: string;
+}
+
+function checkTemplate(template: LocalTemplate, resolvable: ReadonlySet<string>, kinds: ReadonlyMap<string, string>): Finding[] {
+  const { doc, path } = template;
+  const locate = positionFinder(template.text);
+  const findings: Finding[] = [];
+  const add = (at: Array<string | number>, severity: Severity, code: string, message: string, hint: string) =>
+    findings.push({ path, ...locate(at), severity, code, message, hint });
+
+  const sites = textSites(doc.promptTemplate);
+  for (const site of sites) {
+    for (const ref of snippetRefsIn(site.text)) {
+      if (ref.name === doc.name) add(site.at, "error", "snippet-self", `${ref.source} refers to this template itself`, "A snippet cannot include itself; remove the reference.");
+      else if (!resolvable.has(ref.name)) add(site.at, "error", "snippet-missing", `snippet ${ref.source} matches no prompt file and no template in plx.lock`, `Create ${ref.name}${PROMPT_FILE_SUFFIX}, run \`plx pull\` if it exists in PromptLayer, or fix the name (names are case-sensitive).`);
+      else if (kinds.get(ref.name) === "chat") add(site.at, "error", "snippet-not-completion", `${ref.source} refers to a chat template; only completion templates can be snippets`, `Make ${ref.name} a completion template, or copy its text here.`);
+    }
+    if (site.format !== "jinja2" && JINJA_LOOKS.test(site.text)) {
+      add(site.at, "warning", "format-mismatch", "the text uses jinja2 syntax ({{ }} or {% %}) but its template_format is f-string", "Add `template_format: jinja2` if the text is meant as jinja2.");
+    }
+  }
+
+  // Only texts with braces care which format they are in; a plain system message is fine in either.
+  const formats = new Set(sites.filter((site) => site.text.includes("{")).map((site) => site.format));
+  if (formats.size > 1) add(["messages"], "warning", "mixed-formats", `the messages mix template formats (${[...formats].sort().join(" and ")})`, "Use one template_format for every message, unless the mix is deliberate.");
+
+  const declared = declaredVariables(doc.promptTemplate);
+  if (declared !== undefined) {
+    const used = new Set(sites.flatMap((site) => variablesIn(site.text, site.format)));
+    for (const name of used) if (!declared.has(name)) add(["input_variables"], "warning", "variable-undeclared", `{${name}} is used in the text but not listed in input_variables`, `Add ${name} to input_variables, or remove the list and let PromptLayer derive it.`);
+    for (const name of declared) if (!used.has(name)) add(["input_variables"], "warning", "variable-unused", `input_variables lists ${name}, which no text uses`, `Remove ${name} from input_variables, or use it in the text.`);
+  }
+  return findings;
+}
+
+/** Every text block with its file position and template format. */
+function textSites(promptTemplate: Record<string, JsonValue>): TextSite[] {
+  const fromContent = (content: JsonValue | undefined, at: Array<string | number>, format: string): TextSite[] => {
+    if (typeof content === "string") return [{ at, text: content, format }];
+    if (!Array.isArray(content)) return [];
+    return content.flatMap((block, index) => (isJsonObject(block) && typeof block.text === "string" ? [{ at: [...at, index], text: block.text, format }] : []));
+  };
+  if (Array.isArray(promptTemplate.messages)) {
+    return promptTemplate.messages.flatMap((message, index) =>
+      isJsonObject(message) ? fromContent(message.content, ["messages", index, "content"], typeof message.template_format === "string" ? message.template_format : "f-string") : [],
+    );
+  }
+  const format = typeof promptTemplate.template_format === "string" ? promptTemplate.template_format : "f-string";
+  return fromContent(promptTemplate.content, ["content"], format);
+}
+
+/** The declared variables, when the file declares any; hand-written files usually leave that to PromptLayer. */
+function declaredVariables(promptTemplate: Record<string, JsonValue>): Set<string> | undefined {
+  const lists = [promptTemplate.input_variables, ...(Array.isArray(promptTemplate.messages) ? promptTemplate.messages.map((m) => (isJsonObject(m) ? m.input_variables : undefined)) : [])];
+  const declared = lists.filter((list): list is JsonValue[] => Array.isArray(list) && list.length > 0);
+  return declared.length === 0 ? undefined : new Set(declared.flat().filter((name): name is string => typeof name === "string"));
+}
+
+function variablesIn(text: string, format: string): string[] {
+  return [...text.matchAll(format === "jinja2" ? JINJA_VARIABLE : F_STRING_VARIABLE)].map((match) => match[1]!);
+}

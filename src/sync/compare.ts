@@ -1,0 +1,173 @@
+// Three-way comparison for `plx diff` and `plx status`: local files, the lock (the last sync) and, when asked, the
+// remote. Offline status needs no request at all; the remote side reads content only where something moved.
+import { createTwoFilesPatch } from "diff";
+import { canonicalDoc } from "../core/canonical.js";
+import type { LockEntry, Lockfile } from "../core/lock.js";
+import { snippetNamesIn } from "../core/snippets.js";
+import { classify, type SyncState } from "../core/sync-state.js";
+import type { TemplateDoc } from "../core/template.js";
+import type { ResolvedConfig } from "../config/schema.js";
+import { invalidFiles } from "../errors.js";
+import { scanPromptFiles, type LocalTemplate } from "../files/local.js";
+import { readLockfile } from "../files/lockfile.js";
+import { planPaths } from "../files/paths.js";
+import { serializePromptFile } from "../files/prompt-file.js";
+import type { PromptLayerClient } from "../promptlayer/index.js";
+import { nameMatcher } from "./select.js";
+import { listRemoteHeads, readRemoteTemplate, type RemoteHead, type RemoteTemplate } from "./remote.js";
+
+export interface Change {
+  name: string;
+  path: string;
+  state: Exclude<SyncState, "in-sync">;
+  baseVersion?: number;
+  remoteVersion?: number;
+  /** Unified diff of the canonical YAML, remote (or last sync) first; absent when a side has no content to show. */
+  patch?: string;
+  added: number;
+  removed: number;
+  /** For a changed snippet: the templates that reference it, and so change with it. */
+  usedBy?: string[];
+}
+
+export interface Comparison {
+  /** Whether the remote was consulted, or only the lock. */
+  remote: boolean;
+  track: string;
+  changes: Change[];
+  inSync: number;
+}
+
+interface Snapshot {
+  lock: Lockfile;
+  locals: Map<string, LocalTemplate>;
+  matches: (name: string, folder: readonly string[]) => boolean;
+}
+
+async function snapshot(config: ResolvedConfig, names: readonly string[]): Promise<Snapshot> {
+  const [lock, scan] = await Promise.all([readLockfile(config.rootDir), scanPromptFiles(config.rootDir, config.promptsDir)]);
+  if (scan.problems.length > 0) throw invalidFiles(scan.problems);
+  return { lock, locals: new Map(scan.templates.map((t) => [t.doc.name, t])), matches: nameMatcher(names) };
+}
+
+const folderOfPath = (path: string) => path.split("/").slice(1, -1);
+
+/** Local files against the lock only: what changed here since the last sync. No network. */
+export async function compareOffline(config: ResolvedConfig, names: readonly string[]): Promise<Comparison> {
+  const { lock, locals, matches } = await snapshot(config, names);
+  const all = [...new Set([...locals.keys(), ...Object.keys(lock.templates)])].sort();
+  const changes: Change[] = [];
+  let inSync = 0;
+  for (const name of all) {
+    const local = locals.get(name);
+    const base = lock.templates[name];
+    if (!matches(name, local?.doc.folder ?? folderOfPath(base!.path))) continue;
+    // Offline, the remote is assumed to be where the lock left it.
+    const state = classify(local, base, base && { version: base.version, hash: base.hash });
+    if (state === "in-sync") inSync += 1;
+    else {
+      const users = usersOf(name, locals);
+      changes.push({ name, path: local?.path ?? base!.path, state, baseVersion: base?.version, added: 0, removed: 0, ...(users.length > 0 ? { usedBy: users } : {}) });
+    }
+  }
+  return { remote: false, track: trackName(config), changes, inSync };
+}
+
+export interface RemoteCompareDeps {
+  client: PromptLayerClient;
+  config: ResolvedConfig;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Local files, lock and remote: every difference, with a diff of the canonical YAML of each side. */
+export async function compareWithRemote(deps: RemoteCompareDeps, names: readonly string[]): Promise<Comparison> {
+  const { client, config } = deps;
+  const { lock, locals, matches } = await snapshot(config, names);
+  const heads = new Map((await listRemoteHeads(client, config.track)).filter((head) => matches(head.name, head.folder)).map((head) => [head.name, head]));
+  const inScope = [...new Set([...heads.keys(), ...[...locals.values()].filter((l) => matches(l.doc.name, l.doc.folder)).map((l) => l.doc.name), ...Object.keys(lock.templates).filter((name) => matches(name, folderOfPath(lock.templates[name]!.path)))])].sort();
+
+  // Content is read only where the remote moved or the file differs from the lock: elsewhere all three agree.
+  const toRead = inScope.flatMap((name) => {
+    const head = heads.get(name);
+    const base = lock.templates[name];
+    const local = locals.get(name);
+    return head && (!base || base.version !== head.version || base.id !== head.id || !local || local.hash !== base.hash) ? [head] : [];
+  });
+  let done = 0;
+  const read = new Map(
+    (
+      await Promise.all(
+        toRead.map(async (head) => {
+          const template = await readRemoteTemplate(client, head);
+          deps.onProgress?.(++done, toRead.length);
+          return template;
+        }),
+      )
+    )
+      .filter((t): t is RemoteTemplate => t !== undefined)
+      .map((t) => [t.head.name, t]),
+  );
+
+  const changes: Change[] = [];
+  let inSync = 0;
+  for (const name of inScope) {
+    const local = locals.get(name);
+    const base = lock.templates[name];
+    const head = heads.get(name);
+    const remote = read.get(name);
+    const remoteSide = remoteSideOf(head, remote, base);
+    const state = classify(local, base, remoteSide);
+    if (state === "in-sync") {
+      inSync += 1;
+      continue;
+    }
+    const change: Change = { name, path: local?.path ?? base?.path ?? pathFor(config, remote!.doc), state, baseVersion: base?.version, remoteVersion: head?.version, added: 0, removed: 0 };
+    if (remote || local) Object.assign(change, patchOf(change.path, remote?.doc, local?.doc, head));
+    const users = usersOf(name, locals);
+    if (users.length > 0) change.usedBy = users;
+    changes.push(change);
+  }
+  return { remote: true, track: trackName(config), changes, inSync };
+}
+
+function remoteSideOf(head: RemoteHead | undefined, remote: RemoteTemplate | undefined, base: LockEntry | undefined) {
+  if (!head) return undefined;
+  if (remote) return { version: head.version, hash: remote.hash };
+  // Not read because it is exactly where the lock left it.
+  return base && { version: base.version, hash: base.hash };
+}
+
+function pathFor(config: ResolvedConfig, doc: TemplateDoc): string {
+  return planPaths([{ name: doc.name, folder: doc.folder }], config.promptsDir).get(doc.name)!.path;
+}
+
+/** Both sides rendered from their canonical form, so a diff shows meaning, not server defaults or key order. */
+function patchOf(path: string, remote: TemplateDoc | undefined, local: TemplateDoc | undefined, head: RemoteHead | undefined) {
+  const render = (doc: TemplateDoc | undefined) => (doc ? serializePromptFile(canonicalDoc(doc), { nameInFile: false, folderInFile: false }) : "");
+  const patch = createTwoFilesPatch(
+    remote ? `remote/${path}` : "/dev/null",
+    local ? `local/${path}` : "/dev/null",
+    render(remote),
+    render(local),
+    head ? `PromptLayer v${head.version}` : undefined,
+    local ? "working tree" : undefined,
+    { context: 3 },
+  );
+  // Drop the separator line the library puts first; keep the ---/+++ headers and the hunks.
+  const lines = patch.split("\n").filter((line, index) => !(index === 0 && line.startsWith("=")));
+  const hunks = lines.slice(2);
+  return {
+    patch: lines.join("\n"),
+    added: hunks.filter((line) => line.startsWith("+")).length,
+    removed: hunks.filter((line) => line.startsWith("-")).length,
+  };
+}
+
+/** Local templates that reference `name` as a snippet. */
+function usersOf(name: string, locals: ReadonlyMap<string, LocalTemplate>): string[] {
+  return [...locals.values()].filter((local) => local.doc.name !== name && snippetNamesIn(local.doc.promptTemplate).includes(name)).map((local) => local.doc.name).sort();
+}
+
+function trackName(config: ResolvedConfig): string {
+  return config.track.kind === "latest" ? "latest" : `label:${config.track.label}`;
+}

@@ -1,0 +1,78 @@
+// What the registry holds, read with as few requests as possible: one folder-entities call lists every template with
+// its folder and latest version; content is read only for templates that changed since the lock.
+import { contentHash } from "../core/canonical.js";
+import type { Lockfile } from "../core/lock.js";
+import { snippetNamesIn } from "../core/snippets.js";
+import { templateFromRaw, type TemplateDoc } from "../core/template.js";
+import type { TrackedState } from "../config/schema.js";
+import { invalidResponse } from "../errors.js";
+import type { PromptLayerClient } from "../promptlayer/index.js";
+
+export interface RemoteHead {
+  id: number;
+  name: string;
+  folder: string[];
+  /** The version the repo tracks: the latest, or the one the tracked label points at. */
+  version: number;
+  latestVersion: number;
+}
+
+export interface RemoteTemplate {
+  head: RemoteHead;
+  doc: TemplateDoc;
+  hash: string;
+  labels: Record<string, number>;
+  snippets: string[];
+}
+
+/** Every template in the workspace, with the version the repo tracks; templates without the tracked label are left out. */
+export async function listRemoteHeads(client: PromptLayerClient, track: TrackedState): Promise<RemoteHead[]> {
+  const entities = await client.listPromptEntities();
+  const heads: RemoteHead[] = entities.map((entity) => {
+    const latest = (entity.metadata as { latest_version_number?: unknown } | null | undefined)?.latest_version_number;
+    if (typeof latest !== "number") throw invalidResponse("GET", "/api/public/v2/folders/entities", `prompt ${entity.name} has no latest_version_number`);
+    return { id: entity.id, name: entity.name, folder: [...((entity.path as string[] | undefined) ?? [])], version: latest, latestVersion: latest };
+  });
+  if (track.kind === "latest") return heads;
+  const labelled = await labelledVersions(client, track.label);
+  return heads.flatMap((head) => {
+    const version = labelled.get(head.id);
+    return version === undefined ? [] : [{ ...head, version }];
+  });
+}
+
+/** Template id to the version a label points at, for every template that has the label, a page of templates per request. */
+export async function labelledVersions(client: PromptLayerClient, label: string): Promise<Map<number, number>> {
+  const versions = new Map<number, number>();
+  for await (const item of client.listTemplates({ label })) if (item.version !== undefined) versions.set(item.id, item.version);
+  return versions;
+}
+
+/** Reads one template's tracked version as stored (snippet references kept) and its labels. */
+export async function readRemoteTemplate(client: PromptLayerClient, head: RemoteHead): Promise<RemoteTemplate | undefined> {
+  const [raw, labels] = await Promise.all([client.getTemplate(head.id, { version: head.version, resolveSnippets: false }), client.listLabels(head.id)]);
+  // Deleted between the listing and the read: treat as gone.
+  if (!raw) return undefined;
+  const doc = templateFromRaw(raw, head.folder);
+  return {
+    head: { ...head, name: raw.prompt_name },
+    doc,
+    hash: contentHash(doc),
+    labels: Object.fromEntries((labels ?? []).map((label) => [label.release_label, label.prompt_version_number])),
+    snippets: snippetNamesIn(doc.promptTemplate),
+  };
+}
+
+/**
+ * Labels of templates that were not read, refreshed with one paged list per label name the lock knows, instead of
+ * one request per template. A label created on an unread template since the last sync shows up once it is read.
+ */
+export async function refreshKnownLabels(client: PromptLayerClient, lock: Lockfile, ids: ReadonlySet<number>): Promise<Map<number, Record<string, number>>> {
+  const names = [...new Set(Object.values(lock.templates).flatMap((entry) => (ids.has(entry.id) ? Object.keys(entry.labels) : [])))].sort();
+  const byTemplate = new Map<number, Record<string, number>>([...ids].map((id) => [id, {}]));
+  const listings = await Promise.all(names.map(async (name) => [name, await labelledVersions(client, name)] as const));
+  for (const [name, versions] of listings) {
+    for (const [id, version] of versions) if (ids.has(id)) byTemplate.get(id)![name] = version;
+  }
+  return byTemplate;
+}

@@ -1,0 +1,217 @@
+// pull, diff, status and check, run as a user would: the built binary against `plx sandbox` over real HTTP.
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import fastGlob from "fast-glob";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { runPlx, startSandboxProcess, type SandboxProcess } from "../support/cli.js";
+import { chat, completion, emptyRepo, plxEnv, registry, seedTeamWorkspace, type Registry } from "../support/registry.js";
+
+let sandbox: SandboxProcess;
+let reg: Registry;
+beforeAll(async () => {
+  sandbox = await startSandboxProcess();
+  reg = registry(sandbox.url);
+});
+afterAll(async () => {
+  await sandbox.stop();
+});
+beforeEach(async () => {
+  await fetch(`${sandbox.url}/__sandbox/reset`, { method: "POST" });
+});
+
+const plx = (repo: string, ...args: string[]) => runPlx(args, { cwd: repo, env: plxEnv(sandbox.url) });
+const files = (repo: string) => fastGlob("**/*", { cwd: repo, dot: true });
+const REFUND = "prompts/support/billing/refund-reply.prompt.yaml";
+
+describe("plx pull", () => {
+  it("writes a whole workspace as readable files and a lock, after which diff, status and check are clean", async () => {
+    await seedTeamWorkspace(reg);
+    const repo = await emptyRepo();
+
+    const pulled = await plx(repo, "pull");
+    expect(pulled.exitCode).toBe(0);
+    expect(pulled.stdout).toContain("3 created, 0 updated, 0 unchanged, 0 skipped");
+    expect((await files(repo)).sort()).toEqual(["plx.config.yaml", "plx.lock", REFUND, "prompts/support/résumé-court.prompt.yaml", "prompts/tone.prompt.yaml"]);
+
+    const refund = await readFile(join(repo, REFUND), "utf8");
+    expect(refund).toContain("You handle refunds. @@@tone@@@");
+    expect(refund).toContain("template_format: jinja2");
+    expect(refund).toContain("name: lookup_order");
+    expect(refund).toContain("owner: support-team");
+    expect(refund).not.toContain("input_variables");
+    expect(refund).not.toContain("name: null");
+    const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
+    expect(lock.templates["refund-reply"]).toMatchObject({ path: REFUND, version: 1, labels: { prod: 1 }, snippets: ["tone"] });
+
+    const diff = await plx(repo, "diff", "--exit-code");
+    expect(diff).toMatchObject({ exitCode: 0 });
+    expect(diff.stdout).toContain("No differences: 3 template(s) match PromptLayer");
+    expect((await plx(repo, "status")).stdout).toContain("Clean: 3 template(s) match plx.lock.");
+    expect((await plx(repo, "check")).exitCode).toBe(0);
+  });
+
+  it("reads nothing again when nothing changed, and rewrites no file", async () => {
+    await seedTeamWorkspace(reg);
+    const repo = await emptyRepo();
+    await plx(repo, "pull");
+    const before = await readFile(join(repo, REFUND), "utf8");
+    await fetch(`${sandbox.url}/__sandbox/requests`, { method: "DELETE" });
+
+    const again = await plx(repo, "pull");
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain("0 created, 0 updated, 3 unchanged");
+    // One listing, one labels page for the lock's "prod", and the workspace-id discovery (a list page and one read).
+    const requests = await sandbox.requests();
+    expect(requests.filter((r) => /^\/prompt-templates\/[^/]+$/.test(r.path)).length).toBeLessThanOrEqual(1);
+    expect(requests.length).toBeLessThanOrEqual(4);
+    expect(await readFile(join(repo, REFUND), "utf8")).toBe(before);
+  });
+
+  it("never overwrites an unpushed local edit, and still brings in the remote's other changes", async () => {
+    await seedTeamWorkspace(reg);
+    const repo = await emptyRepo();
+    await plx(repo, "pull");
+    const tonePath = join(repo, "prompts/tone.prompt.yaml");
+    const edited = (await readFile(tonePath, "utf8")).replace("Be warm", "Be very warm");
+    await writeFile(tonePath, edited);
+    await reg.publish("tone", completion("Be cold."));
+    await reg.publish("résumé-court", completion("Résume en deux phrases : {texte}"));
+
+    const pulled = await plx(repo, "pull");
+    expect(pulled.exitCode).toBe(1);
+    expect(pulled.stdout).toMatch(/skipped\s+prompts\/tone\.prompt\.yaml/);
+    expect(pulled.stdout).toContain("changed both here and in PromptLayer");
+    expect(await readFile(tonePath, "utf8")).toBe(edited);
+    expect(await readFile(join(repo, "prompts/support/résumé-court.prompt.yaml"), "utf8")).toContain("deux phrases");
+
+    const forced = await plx(repo, "pull", "--force", "tone");
+    expect(forced.exitCode).toBe(0);
+    expect(await readFile(tonePath, "utf8")).toContain("Be cold.");
+  });
+
+  it("shows what it would do with --dry-run and writes nothing", async () => {
+    await seedTeamWorkspace(reg);
+    const repo = await emptyRepo();
+    const dry = await plx(repo, "pull", "--dry-run", "--json");
+    expect(dry.exitCode).toBe(0);
+    const report = JSON.parse(dry.stdout);
+    expect(report).toMatchObject({ schemaVersion: 1, command: "pull", ok: true, dryRun: true, counts: { create: 3 } });
+    expect(await files(repo)).toEqual(["plx.config.yaml"]);
+  });
+
+  it("keeps hostile remote names inside prompts/, and the exact names inside the files", async () => {
+    const hostile = ["../escape", "a\\b", "CON", "Foo", "foo", "..", "bell\u0007", " lead"];
+    const dotFolder = await reg.folder("..");
+    for (const name of hostile) await reg.publish(name, completion(`I am ${JSON.stringify(name)}`));
+    await reg.publish("inside-dots", completion("x"), { folderId: dotFolder });
+    const repo = await emptyRepo();
+    const parentBefore = await readdir(dirname(repo));
+
+    const pulled = await plx(repo, "pull");
+    expect(pulled.exitCode).toBe(0);
+    const written = (await files(repo)).filter((path) => path.endsWith(".prompt.yaml"));
+    expect(written).toHaveLength(hostile.length + 1);
+    for (const path of written) {
+      expect(path.startsWith("prompts/")).toBe(true);
+      expect(path.split("/").some((segment) => segment === ".." || segment === ".")).toBe(false);
+    }
+    expect(new Set(written.map((path) => path.toLowerCase())).size).toBe(written.length);
+    expect(await readdir(dirname(repo))).toEqual(parentBefore);
+    for (const name of hostile) {
+      const path = written.find((candidate) => candidate.includes("~") || candidate === `prompts/${name}.prompt.yaml`);
+      expect(path).toBeDefined();
+    }
+    const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
+    expect(Object.keys(lock.templates).sort()).toEqual([...hostile, "inside-dots"].sort());
+    expect((await plx(repo, "diff", "--exit-code")).exitCode).toBe(0);
+  });
+});
+
+describe("plx diff and status", () => {
+  it("tells remote edits, local edits and conflicts apart, with a diff of each", async () => {
+    await seedTeamWorkspace(reg);
+    const repo = await emptyRepo();
+    await plx(repo, "pull");
+    await reg.publish("refund-reply", chat(["system", "You handle refunds kindly."]), { tags: ["support", "billing"] });
+    const tonePath = join(repo, "prompts/tone.prompt.yaml");
+    await writeFile(tonePath, (await readFile(tonePath, "utf8")).replace("Be warm", "Be kind"));
+    const resumePath = join(repo, "prompts/support/résumé-court.prompt.yaml");
+    await writeFile(resumePath, (await readFile(resumePath, "utf8")).replace("une phrase", "trois mots"));
+    await reg.publish("résumé-court", completion("Résume : {texte}"));
+
+    const diff = await plx(repo, "diff", "--exit-code");
+    expect(diff.exitCode).toBe(1);
+    expect(diff.stdout).toMatch(/Changed on both sides \(conflict\):\n {2}prompts\/support\/résumé-court\.prompt\.yaml/);
+    expect(diff.stdout).toMatch(/Changed in PromptLayer since the last sync:\n {2}prompts\/support\/billing\/refund-reply\.prompt\.yaml \(synced v1, remote v2\)/);
+    expect(diff.stdout).toMatch(/Changed locally:\n {2}prompts\/tone\.prompt\.yaml/);
+    expect(diff.stdout).toContain("snippet used by: refund-reply");
+    expect(diff.stdout).toContain("-content: Be warm, brief and precise. 🙂");
+    expect(diff.stdout).toContain("+content: Be kind, brief and precise. 🙂");
+
+    const json = JSON.parse((await plx(repo, "diff", "--json")).stdout);
+    const states = Object.fromEntries(json.changes.map((change: { name: string; state: string }) => [change.name, change.state]));
+    expect(states).toEqual({ "refund-reply": "remote-changed", tone: "local-changed", "résumé-court": "conflict" });
+    expect(json.exitCode).toBe(0);
+
+    const names = await plx(repo, "diff", "--name-only");
+    expect(names.stdout).not.toContain("@@");
+    const status = await plx(repo, "status", "--exit-code");
+    expect(status.exitCode).toBe(1);
+    expect(status.stdout).toContain("Changed locally:");
+    expect(status.stdout).not.toContain("refund-reply.prompt.yaml");
+    const requestsBefore = (await sandbox.requests()).length;
+    await plx(repo, "status");
+    expect((await sandbox.requests()).length).toBe(requestsBefore);
+  });
+
+  it("shows a template created on one side only as new", async () => {
+    await seedTeamWorkspace(reg);
+    const repo = await emptyRepo();
+    await plx(repo, "pull");
+    await reg.publish("fresh-remote", chat(["user", "new remotely"]));
+    await writeFile(join(repo, "prompts/fresh-local.prompt.yaml"), "type: chat\nmessages:\n  - role: user\n    content: new here\n");
+    const json = JSON.parse((await plx(repo, "diff", "--json")).stdout);
+    const states = Object.fromEntries(json.changes.map((change: { name: string; state: string }) => [change.name, change.state]));
+    expect(states).toEqual({ "fresh-remote": "remote-only", "fresh-local": "local-only" });
+  });
+});
+
+describe("plx check", () => {
+  it("reports every problem with file:line:col, and pull refuses to run over an invalid file", async () => {
+    const repo = await emptyRepo();
+    const prompts = join(repo, "prompts");
+    await mkdir(prompts);
+    await writeFile(join(prompts, "broken.prompt.yaml"), "type: chat\nmessages:\n  - role: user\n    content: [unclosed\n");
+    await writeFile(join(prompts, "orphan.prompt.yaml"), "type: chat\nmessages:\n  - role: system\n    content: Hello\n  - role: user\n    content: 'Use @@@missing@@@ here'\n");
+    await writeFile(join(prompts, "notes.txt"), "not a prompt");
+
+    const checked = await plx(repo, "check");
+    expect(checked.exitCode).toBe(1);
+    expect(checked.stdout).toMatch(/prompts\/broken\.prompt\.yaml:\d+:\d+: error/);
+    expect(checked.stdout).toMatch(/prompts\/orphan\.prompt\.yaml:6:14: error snippet @@@missing@@@ matches no prompt file/);
+    expect(checked.stdout).toContain("2 file(s) checked: 2 error(s)");
+
+    const only = await plx(repo, "check", "prompts/orphan.prompt.yaml", "prompts/notes.txt", "README.md");
+    expect(only.stdout).toContain("1 file(s) checked: 1 error(s)");
+
+    await seedTeamWorkspace(reg);
+    const pulled = await plx(repo, "pull");
+    expect(pulled.exitCode).toBe(2);
+    expect(pulled.stderr).toContain("prompts/broken.prompt.yaml:");
+    expect(await files(repo)).not.toContain("plx.lock");
+  });
+
+  it("warns about undeclared and unused variables and format mismatches, without failing", async () => {
+    const repo = await emptyRepo();
+    await mkdir(join(repo, "prompts"));
+    await writeFile(
+      join(repo, "prompts/vars.prompt.yaml"),
+      "type: completion\ninput_variables: [name, unused]\ncontent: 'Hi {name}, your {order} and {{ jinja }}'\n",
+    );
+    const checked = await plx(repo, "check", "--json");
+    expect(checked.exitCode).toBe(0);
+    const codes = JSON.parse(checked.stdout).findings.map((finding: { code: string }) => finding.code).sort();
+    expect(codes).toEqual(["format-mismatch", "variable-undeclared", "variable-unused"]);
+  });
+});
+

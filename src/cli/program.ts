@@ -40,7 +40,7 @@ Exit codes: 0 ok, 1 negative result, 2 usage or invalid input, 3 remote failure,
     );
 
   const json = () => new Option("--json", "print one JSON document on stdout").env("PLX_JSON");
-  const label = (what: string) => new Option("--label <label>", what).env("PLX_LABEL");
+  const labelOption = (what: string) => new Option("--label <label>", what).env("PLX_LABEL");
   const run = (name: string, load: CommandLoader) => async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
     const positional = command.processedArgs[0] as string[] | undefined;
@@ -51,7 +51,7 @@ Exit codes: 0 ok, 1 negative result, 2 usage or invalid input, 3 remote failure,
     .command("pull")
     .description("write PromptLayer's templates into prompt files and plx.lock")
     .argument("[names...]", "template names or globs (default: all)")
-    .addOption(label("pull the versions this release label points at"))
+    .addOption(labelOption("pull the versions this release label points at"))
     .addOption(new Option("--dry-run", "show what would change and write nothing").env("PLX_DRY_RUN"))
     .addOption(new Option("--force", "overwrite local edits and conflicts with the remote version").env("PLX_FORCE"))
     .addOption(new Option("--prune", "delete files whose template is gone from PromptLayer").env("PLX_PRUNE"))
@@ -63,7 +63,7 @@ Exit codes: 0 ok, 1 negative result, 2 usage or invalid input, 3 remote failure,
     .command("diff")
     .description("show how prompt files differ from PromptLayer, by kind of change")
     .argument("[names...]", "template names or globs (default: all)")
-    .addOption(label("compare with the versions this release label points at"))
+    .addOption(labelOption("compare with the versions this release label points at"))
     .addOption(new Option("--name-only", "list the changed templates only"))
     .addOption(new Option("--stat", "list changed templates with added and removed line counts"))
     .addOption(new Option("--exit-code", "exit 1 when anything differs, as git diff --exit-code").env("PLX_EXIT_CODE"))
@@ -75,10 +75,64 @@ Exit codes: 0 ok, 1 negative result, 2 usage or invalid input, 3 remote failure,
     .description("list prompt files changed since the last sync (offline; --remote asks PromptLayer too)")
     .argument("[names...]", "template names or globs (default: all)")
     .addOption(new Option("--remote", "also compare with PromptLayer"))
-    .addOption(label("with --remote, compare with the versions this label points at"))
+    .addOption(labelOption("with --remote, compare with the versions this label points at"))
     .addOption(new Option("--exit-code", "exit 1 when anything changed").env("PLX_EXIT_CODE"))
     .addOption(json())
     .action(run("status", () => import("./commands/status.js")));
+
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  const pushOptions = (command: Command) =>
+    command
+      .argument("[names...]", "template names or globs (default: all)")
+      .addOption(new Option("--dry-run", "print the plan and send nothing").env("PLX_DRY_RUN"))
+      .addOption(new Option("--force", "overwrite templates edited in PromptLayer since the last sync").env("PLX_FORCE"))
+      .addOption(new Option("-m, --message <text>", "commit message for the new versions (default: git HEAD subject and sha)").env("PLX_MESSAGE"))
+      .addOption(new Option("--plan-out <file>", "save the plan as JSON, to apply later with --plan"))
+      .addOption(new Option("--plan <file>", "apply a saved plan, only if nothing it was built from has moved"))
+      .addOption(json());
+
+  pushOptions(program.command("push").description("publish changed prompt files as new PromptLayer versions"))
+    .addHelpText("after", "\nUnchanged templates are skipped; a template edited in PromptLayer since the last sync is refused (exit 5).")
+    .action(run("push", () => import("./commands/push.js")));
+
+  pushOptions(program.command("publish").description("push, then point release labels at the pushed content (the CI deploy step)"))
+    .addOption(new Option("--label <label>", "release label to move (repeatable)").argParser(collect))
+    .addOption(new Option("-y, --yes", "confirm without asking (required without a terminal)").env("PLX_YES"))
+    .addHelpText("after", "\nExample (CI deploy job):\n  plx publish --label prod --yes")
+    .action(run("publish", () => import("./commands/publish.js")));
+
+  const label = program.command("label").description("list, set, remove and promote release labels");
+  const labelAction = (action: string) => async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const positional = command.processedArgs.flatMap((value) => (value === undefined ? [] : [value])).flat() as string[];
+    const names = action === "ls" ? positional : action === "promote" ? positional.slice(2) : [];
+    await execute("label", () => import("./commands/label.js"), { ...command.optsWithGlobals(), action, args: positional, names });
+  };
+  label.command("ls").description("each template's labels, their versions, and whether they match the local file").argument("[names...]", "template names or globs").addOption(json()).action(labelAction("ls"));
+  label
+    .command("set")
+    .description("point a label at a version (default: the version matching the local file)")
+    .argument("<label>", "release label, e.g. prod")
+    .argument("<name[@version]>", "template name, optionally @version")
+    .addOption(json())
+    .action(labelAction("set"));
+  label
+    .command("rm")
+    .description("remove a label from a template")
+    .argument("<label>", "release label")
+    .argument("<name>", "template name")
+    .addOption(new Option("-y, --yes", "confirm without asking (required without a terminal)").env("PLX_YES"))
+    .addOption(json())
+    .action(labelAction("rm"));
+  label
+    .command("promote")
+    .description("point <to> at the version <from> points at, for each template (e.g. staging to prod)")
+    .argument("<from>", "source label")
+    .argument("<to>", "target label")
+    .argument("[names...]", "template names or globs (default: all carrying <from>)")
+    .addOption(new Option("--dry-run", "show what would move and change nothing").env("PLX_DRY_RUN"))
+    .addOption(json())
+    .action(labelAction("promote"));
 
   program
     .command("check")

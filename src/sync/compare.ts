@@ -142,7 +142,7 @@ function pathFor(config: ResolvedConfig, doc: TemplateDoc): string {
 }
 
 /** Both sides rendered from their canonical form, so a diff shows meaning, not server defaults or key order. */
-function patchOf(path: string, remote: TemplateDoc | undefined, local: TemplateDoc | undefined, head: RemoteHead | undefined) {
+export function patchOf(path: string, remote: TemplateDoc | undefined, local: TemplateDoc | undefined, head: Pick<RemoteHead, "version"> | undefined) {
   const render = (doc: TemplateDoc | undefined) => (doc ? serializePromptFile(canonicalDoc(doc), { nameInFile: false, folderInFile: false }) : "");
   const patch = createTwoFilesPatch(
     remote ? `remote/${path}` : "/dev/null",

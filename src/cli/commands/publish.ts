@@ -1,0 +1,3 @@
+import { pushCommand } from "./push.js";
+
+export default pushCommand("publish");

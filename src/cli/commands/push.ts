@@ -1,0 +1,132 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { confirm, isCancel } from "@clack/prompts";
+import { configError, usageError } from "../../errors.js";
+import { writeFileAtomic } from "../../files/atomic.js";
+import { gitHead } from "../../files/git.js";
+import { push, pushExitCode, type PushReport, type PushResult, type SavedPlan } from "../../sync/push.js";
+import type { CommandModule } from "../command.js";
+import type { Context } from "../context.js";
+import type { Styles } from "../io.js";
+
+export interface PushCommandOptions {
+  names: string[];
+  label?: string[];
+  dryRun?: boolean;
+  force?: boolean;
+  message?: string;
+  yes?: boolean;
+  plan?: string;
+  planOut?: string;
+}
+
+/** `plx push` (no labels) and `plx publish --label L` share everything but the labels. */
+export function pushCommand(kind: "push" | "publish"): CommandModule<PushCommandOptions, PushReport> {
+  return {
+    async run(options, context) {
+      const labels = options.label ?? [];
+      if (kind === "publish" && labels.length === 0) throw usageError("plx publish needs at least one --label.", "Name the release label to move, e.g. --label prod; to publish versions without labels, use plx push.");
+      const asking = labels.length > 0 && !options.dryRun && !options.yes;
+      if (asking && !context.interactive) {
+        throw usageError(`Publishing moves the release label${labels.length > 1 ? "s" : ""} ${labels.join(", ")}, and there is no terminal to confirm in.`, "Pass --yes (or PLX_YES=1) to confirm non-interactively, or --dry-run to only show the plan.");
+      }
+      const config = await context.config();
+      const report = await push(
+        {
+          client: await context.remote(),
+          config,
+          git: await gitHead(config.rootDir),
+          signal: context.signal,
+          ...(asking ? { confirm: (items) => ask(context, items, labels) } : {}),
+        },
+        {
+          names: options.names,
+          dryRun: options.dryRun === true,
+          force: options.force === true,
+          message: options.message,
+          labels,
+          runUrl: runUrl(context.env),
+          ...(options.plan ? { savedPlan: await readPlan(resolve(context.cwd, options.plan)) } : {}),
+        },
+      );
+      if (options.planOut) await writeFileAtomic(resolve(context.cwd, options.planOut), `${JSON.stringify(report.plan, null, 2)}\n`);
+      return report;
+    },
+    renderHuman: renderPush,
+    exitCodeFor: pushExitCode,
+  };
+}
+
+async function ask(context: Context, items: readonly PushResult[], labels: readonly string[]): Promise<boolean> {
+  const changing = items.filter((item) => item.action === "create" || item.action === "update").length;
+  const answer = await confirm({
+    message: `Publish ${changing} changed template(s) and point ${labels.join(", ")} at the local content of ${items.length} template(s)?`,
+    output: process.stderr,
+  });
+  return !isCancel(answer) && answer === true;
+}
+
+/** The CI run that published, so a version in PromptLayer leads back to its job. */
+function runUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY) return `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+  return env.CI_JOB_URL || undefined;
+}
+
+async function readPlan(path: string): Promise<SavedPlan> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    throw configError(`Could not read the saved plan ${path}: ${(error as Error).message}.`, "Pass the file that --plan-out wrote.");
+  }
+  const plan = parsed as Partial<SavedPlan>;
+  if (plan.plxPlan !== 1 || !Array.isArray(plan.items) || !Array.isArray(plan.labels)) throw configError(`${path} is not a plan saved by plx push --plan-out.`, "Make the plan again with --plan-out.");
+  return plan as SavedPlan;
+}
+
+const ACTION_WORDS: Record<string, string> = { create: "create", update: "update", unchanged: "unchanged", conflict: "conflict", invalid: "invalid" };
+
+export function renderPush(report: PushReport, styles: Styles): string {
+  const lines: string[] = [];
+  if (report.blocked === "stale-plan") {
+    lines.push(styles.red("The saved plan is stale; nothing was sent:"), ...(report.stale ?? []).map((line) => `  ${line}`), "Make a new plan (--plan-out) and review it again.");
+    return lines.join("\n");
+  }
+  for (const item of report.items) {
+    if (item.action === "unchanged" && item.outcome === undefined) continue;
+    const word =
+      item.outcome === "published" ? styles.green(`published v${item.version}${item.recovered ? " (confirmed after a lost answer)" : ""}`)
+      : item.outcome === "failed" ? styles.red("failed")
+      : item.outcome === "skipped" ? styles.yellow("skipped")
+      : item.action === "conflict" ? styles.red("conflict")
+      : styles.cyan(`would ${ACTION_WORDS[item.action]}`);
+    lines.push(`${word} ${item.path}${item.reason ? styles.dim(` — ${item.reason}`) : ""}${item.error ? ` — ${item.error.message}` : ""}`);
+    if (item.patch) lines.push(item.patch);
+  }
+  for (const change of report.labels) {
+    const where = `${change.label} -> ${change.name} v${change.version}`;
+    if (change.status === "unchanged") continue;
+    if (change.status === "set") lines.push(`${styles.green("label")} ${where}${change.from === undefined ? "" : styles.dim(` (was v${change.from})`)}`);
+    if (change.status === "pending") lines.push(`${styles.yellow("pending approval")} ${where}: the label did not move; it is protected and waits for an approval in PromptLayer`);
+    if (change.status === "failed") lines.push(`${styles.red("label failed")} ${where}: ${change.error}`);
+  }
+  const count = (test: (item: PushResult) => boolean) => report.items.filter(test).length;
+  if (report.blocked === "conflict") {
+    lines.push(styles.red(`Refused: ${count((i) => i.action === "conflict")} template(s) were edited in PromptLayer since this repo last synced; nothing was sent.`));
+    lines.push("Run plx pull to bring those edits in (or plx diff to see them), or --force to overwrite them.");
+  } else if (report.blocked === "declined") {
+    lines.push("Nothing was sent.");
+  } else if (report.dryRun) {
+    lines.push(`dry run: ${count((i) => i.action === "create")} to create, ${count((i) => i.action === "update")} to update, ${count((i) => i.action === "unchanged")} unchanged`);
+  } else {
+    const labelsSet = report.labels.filter((change) => change.status === "set").length;
+    const pending = report.labels.filter((change) => change.status === "pending").length;
+    lines.push(
+      `${count((i) => i.outcome === "published")} published, ${count((i) => i.action === "unchanged")} unchanged, ${count((i) => i.outcome === "failed")} failed, ${count((i) => i.outcome === "skipped")} skipped` +
+        (report.labels.length > 0 ? `; labels: ${labelsSet} moved, ${pending} pending` : ""),
+    );
+  }
+  return lines.join("\n");
+}
+
+export default pushCommand("push");

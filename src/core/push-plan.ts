@@ -1,0 +1,124 @@
+// Push as a plan: per template, whether it is created, updated, left alone, refused as a conflict or invalid.
+// Pure; `plx push --dry-run` prints this value, a saved plan is this value on disk, and the real push applies it.
+import type { LockEntry } from "./lock.js";
+
+export type PushAction = "create" | "update" | "unchanged" | "conflict" | "invalid";
+
+export interface PushLocal {
+  name: string;
+  path: string;
+  hash: string;
+  folder: string[];
+  /** Snippet names the template references. */
+  snippets: string[];
+}
+
+/** What plx knows of the remote template: its id and latest version, and, when it was read, that version's content. */
+export interface PushRemote {
+  id: number;
+  version: number;
+  /** Canonical hash of the latest version; absent when it was not read because it is the lock's version. */
+  hash?: string;
+  /** The latest version was published by plx: its content hash equals the hash in its own metadata.plx stamp. */
+  publishedByPlx?: boolean;
+}
+
+export interface PushItem {
+  name: string;
+  path: string;
+  action: PushAction;
+  hash: string;
+  folder: string[];
+  snippets: string[];
+  id?: number;
+  baseVersion?: number;
+  remoteVersion?: number;
+  reason?: string;
+}
+
+export interface PushInputs {
+  locals: readonly PushLocal[];
+  lock: Readonly<Record<string, LockEntry>>;
+  remotes: ReadonlyMap<string, PushRemote>;
+  force: boolean;
+}
+
+/** Whether plx must read a template's latest version to decide: only when it moved since the lock, or the lock does not know it. */
+export function remoteNeedsRead(base: LockEntry | undefined, remote: { id: number; version: number } | undefined): boolean {
+  // When the remote is exactly what the lock saw, a read tells nothing more.
+  return remote !== undefined && (!base || base.id !== remote.id || base.version !== remote.version);
+}
+
+export function planPush({ locals, lock, remotes, force }: PushInputs): PushItem[] {
+  return locals.map((local) => {
+    const base = lock[local.name];
+    const remote = remotes.get(local.name);
+    const item: PushItem = { name: local.name, path: local.path, action: "unchanged", hash: local.hash, folder: local.folder, snippets: local.snippets };
+    if (base) item.baseVersion = base.version;
+    if (!remote) return { ...item, action: "create" };
+    Object.assign(item, { id: remote.id, remoteVersion: remote.version });
+    const remoteHash = remote.hash ?? (base && base.id === remote.id && base.version === remote.version ? base.hash : undefined);
+    if (remoteHash === local.hash) return item;
+    const remoteIsBase = base !== undefined && base.id === remote.id && base.version === remote.version;
+    if (remoteIsBase || remote.publishedByPlx || force) return { ...item, action: "update", ...(force && !remoteIsBase && !remote.publishedByPlx ? { reason: "forced over a remote edit" } : {}) };
+    return {
+      ...item,
+      action: "conflict",
+      reason: base
+        ? `PromptLayer has v${remote.version}, edited outside this repo since v${base.version}, the version this repo last synced`
+        : `PromptLayer already has a template named "${local.name}" (v${remote.version}) that this repo never synced`,
+    };
+  });
+}
+
+/**
+ * The order to publish in: a template after every snippet it uses that is published in the same run, as levels
+ * whose members can go in parallel. A cycle among the local templates is an error naming it.
+ */
+export function publishLevels(items: readonly PushItem[], allLocal: ReadonlyMap<string, readonly string[]>): PushItem[][] {
+  const cycle = findCycle(allLocal);
+  if (cycle) throw new SnippetCycleError(cycle);
+  const publishing = new Map(items.filter((item) => item.action === "create" || item.action === "update").map((item) => [item.name, item]));
+  const depth = new Map<string, number>();
+  const depthOf = (name: string): number => {
+    const known = depth.get(name);
+    if (known !== undefined) return known;
+    const deps = (allLocal.get(name) ?? []).filter((dep) => publishing.has(dep));
+    const level = deps.length === 0 ? 0 : 1 + Math.max(...deps.map(depthOf));
+    depth.set(name, level);
+    return level;
+  };
+  const levels: PushItem[][] = [];
+  for (const item of publishing.values()) (levels[depthOf(item.name)] ??= []).push(item);
+  return levels.filter((level) => level !== undefined);
+}
+
+export class SnippetCycleError extends Error {
+  constructor(readonly cycle: string[]) {
+    super(`snippet references form a cycle: ${cycle.join(" -> ")}`);
+  }
+}
+
+function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | undefined {
+  const state = new Map<string, "visiting" | "done">();
+  const stack: string[] = [];
+  const visit = (name: string): string[] | undefined => {
+    if (state.get(name) === "done") return undefined;
+    if (state.get(name) === "visiting") return [...stack.slice(stack.indexOf(name)), name];
+    state.set(name, "visiting");
+    stack.push(name);
+    for (const dep of graph.get(name) ?? []) {
+      if (!graph.has(dep)) continue;
+      const found = visit(dep);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(name, "done");
+    return undefined;
+  };
+  for (const name of [...graph.keys()].sort()) {
+    const found = visit(name);
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -1,0 +1,21 @@
+// The commit a push publishes from, for commit messages and the metadata.plx stamp. Outside a git checkout, or
+// without git installed, plx still works; the stamp then says so.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+export interface GitHead {
+  sha: string;
+  subject: string;
+}
+
+export async function gitHead(cwd: string): Promise<GitHead | undefined> {
+  try {
+    const { stdout } = await run("git", ["log", "-1", "--format=%H%n%s"], { cwd, timeout: 5_000 });
+    const [sha, subject = ""] = stdout.split("\n");
+    return sha && /^[0-9a-f]{40,64}$/.test(sha) ? { sha, subject } : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,163 @@
+// Release labels: pointing labels at versions, then reading them back, because a protected label accepts the
+// request and stays where it was until someone approves it. That case is reported as pending, never as done.
+import { contentHash } from "../core/canonical.js";
+import type { LockEntry } from "../core/lock.js";
+import { templateFromRaw } from "../core/template.js";
+import type { ResolvedConfig } from "../config/schema.js";
+import { isPlxError, usageError } from "../errors.js";
+import { scanPromptFiles, type LocalTemplate } from "../files/local.js";
+import { readLockfile } from "../files/lockfile.js";
+import type { PromptLayerClient } from "../promptlayer/index.js";
+import { nameMatcher } from "./select.js";
+import { labelledVersions, listRemoteHeads, type RemoteHead } from "./remote.js";
+
+export interface LabelTarget {
+  name: string;
+  id: number;
+  version: number;
+  /** The publish that created `version` carried the label already; only confirming is left. */
+  setByPublish?: boolean;
+}
+
+export type LabelStatus = "unchanged" | "set" | "pending" | "failed" | "planned";
+
+export interface LabelChange {
+  name: string;
+  label: string;
+  version: number;
+  /** Where the label pointed before, when it existed. */
+  from?: number;
+  status: LabelStatus;
+  error?: string;
+}
+
+/** Points each label at each target's version, creating or moving it as needed, and confirms by reading back. */
+export async function applyLabels(client: PromptLayerClient, labels: readonly string[], targets: readonly LabelTarget[]): Promise<LabelChange[]> {
+  const changes: LabelChange[] = [];
+  for (const label of labels) {
+    const before = await labelledVersions(client, label);
+    const touched: LabelChange[] = [];
+    await Promise.all(
+      targets.map(async (target) => {
+        const from = before.get(target.id);
+        const change: LabelChange = { name: target.name, label, version: target.version, ...(from === undefined || target.setByPublish ? {} : { from }), status: "unchanged" };
+        changes.push(change);
+        if (from === target.version && !target.setByPublish) return;
+        touched.push(change);
+        if (target.setByPublish) return;
+        try {
+          await pointLabel(client, target.id, label, target.version);
+        } catch (error) {
+          change.status = "failed";
+          change.error = isPlxError(error) ? error.message : String(error);
+        }
+      }),
+    );
+    if (touched.length === 0) continue;
+    const after = await labelledVersions(client, label);
+    for (const change of touched) {
+      if (change.status === "failed") continue;
+      const target = targets.find((t) => t.name === change.name)!;
+      change.status = after.get(target.id) === change.version ? "set" : "pending";
+    }
+  }
+  return changes.sort((a, b) => a.name.localeCompare(b.name) || a.label.localeCompare(b.label));
+}
+
+/** Moves the label if the template has it, else creates it. */
+export async function pointLabel(client: PromptLayerClient, templateId: number, label: string, version: number): Promise<void> {
+  const existing = (await client.listLabels(templateId))?.find((candidate) => candidate.release_label === label);
+  if (existing) await client.moveLabel(existing.release_label_id, version);
+  else await client.createLabel(templateId, label, version);
+}
+
+// ---- `plx label` ----
+
+export interface LabelRow {
+  name: string;
+  label: string;
+  version: number;
+  /** Whether that version holds what the local file holds; undefined when there is no local file. */
+  matchesLocal?: boolean;
+}
+
+interface Resolved {
+  client: PromptLayerClient;
+  config: ResolvedConfig;
+}
+
+/** Every label of every template in scope, and whether it points at the content of the local file. */
+export async function listLabelRows({ client, config }: Resolved, names: readonly string[]): Promise<LabelRow[]> {
+  const { heads, locals, lock } = await labelScope(client, config, names);
+  const rows = await Promise.all(
+    heads.map(async (head) => {
+      const labels = (await client.listLabels(head.id)) ?? [];
+      const local = locals.get(head.name);
+      return Promise.all(
+        labels.map(async (label): Promise<LabelRow> => {
+          const row: LabelRow = { name: head.name, label: label.release_label, version: label.prompt_version_number };
+          if (local) row.matchesLocal = (await versionHash(client, head.id, label.prompt_version_number, lock.templates[head.name])) === local.hash;
+          return row;
+        }),
+      );
+    }),
+  );
+  return rows.flat().sort((a, b) => a.name.localeCompare(b.name) || a.label.localeCompare(b.label));
+}
+
+/** `plx label set`: the version defaults to the one whose content is the local file's. */
+export async function setLabel({ client, config }: Resolved, label: string, name: string, version: number | undefined): Promise<LabelChange> {
+  const { heads, locals, lock } = await labelScope(client, config, [name]);
+  const head = heads.find((candidate) => candidate.name === name);
+  if (!head) throw usageError(`PromptLayer has no template named "${name}".`, "Check the name (names are case-sensitive); plx push creates templates from files.");
+  const target = version ?? (await versionMatchingLocal(client, head, locals.get(name), lock.templates[name]));
+  const [change] = await applyLabels(client, [label], [{ name, id: head.id, version: target }]);
+  return change!;
+}
+
+export async function removeLabel({ client }: Resolved, label: string, name: string): Promise<{ name: string; label: string; removed: boolean; version?: number }> {
+  const labels = await client.listLabels(name);
+  if (!labels) throw usageError(`PromptLayer has no template named "${name}".`, "Check the name (names are case-sensitive).");
+  const existing = labels.find((candidate) => candidate.release_label === label);
+  if (!existing) return { name, label, removed: false };
+  await client.deleteLabel(existing.release_label_id);
+  const still = (await client.listLabels(name))?.some((candidate) => candidate.release_label === label);
+  return { name, label, removed: !still, version: existing.prompt_version_number };
+}
+
+/** `plx label promote staging prod`: `to` goes where `from` points, template by template. */
+export async function promoteLabel({ client }: Pick<Resolved, "client">, from: string, to: string, names: readonly string[], dryRun: boolean): Promise<LabelChange[]> {
+  const matches = nameMatcher(names);
+  const heads = (await listRemoteHeads(client, { kind: "latest" })).filter((head) => matches(head.name, head.folder));
+  const source = await labelledVersions(client, from);
+  const targets = heads.flatMap((head) => (source.has(head.id) ? [{ name: head.name, id: head.id, version: source.get(head.id)! }] : []));
+  if (!dryRun) return applyLabels(client, [to], targets);
+  const current = await labelledVersions(client, to);
+  return targets.map((target) => {
+    const was = current.get(target.id);
+    return { name: target.name, label: to, version: target.version, ...(was === undefined ? {} : { from: was }), status: was === target.version ? "unchanged" : "planned" } as LabelChange;
+  });
+}
+
+async function labelScope(client: PromptLayerClient, config: ResolvedConfig, names: readonly string[]) {
+  const matches = nameMatcher(names);
+  const [heads, scan, lock] = await Promise.all([listRemoteHeads(client, { kind: "latest" }), scanPromptFiles(config.rootDir, config.promptsDir), readLockfile(config.rootDir)]);
+  return {
+    heads: heads.filter((head) => matches(head.name, head.folder)),
+    locals: new Map(scan.templates.map((t) => [t.doc.name, t])),
+    lock,
+  };
+}
+
+async function versionHash(client: PromptLayerClient, id: number, version: number, base: LockEntry | undefined): Promise<string | undefined> {
+  if (base && base.id === id && base.version === version) return base.hash;
+  const raw = await client.getTemplate(id, { version });
+  return raw && contentHash(templateFromRaw(raw, []));
+}
+
+async function versionMatchingLocal(client: PromptLayerClient, head: RemoteHead, local: LocalTemplate | undefined, base: LockEntry | undefined): Promise<number> {
+  if (!local) throw usageError(`There is no local file for "${head.name}" to match a version to.`, `Name the version: ${head.name}@<version>.`);
+  if (base && base.id === head.id && base.hash === local.hash) return base.version;
+  if ((await versionHash(client, head.id, head.latestVersion, base)) === local.hash) return head.latestVersion;
+  throw usageError(`${local.path} holds changes that are not in any version plx knows of.`, `Run plx push first, or name the version: ${head.name}@<version>.`);
+}

@@ -1,0 +1,282 @@
+// `plx push` and `plx publish`: changed files become new versions. The plan is built first (every file validated,
+// every remote edit detected) and applied only when it holds no invalid file and no conflict; the same code path
+// serves --dry-run, saved plans and the real run.
+import { contentHash } from "../core/canonical.js";
+import type { Lockfile, LockEntry } from "../core/lock.js";
+import { planPush, publishLevels, remoteNeedsRead, SnippetCycleError, type PushItem, type PushRemote } from "../core/push-plan.js";
+import { snippetNamesIn } from "../core/snippets.js";
+import { publishVersionOf, templateFromRaw, type TemplateDoc } from "../core/template.js";
+import type { ResolvedConfig } from "../config/schema.js";
+import { ExitCode, interrupted, invalidFiles, isPlxError, usageError } from "../errors.js";
+import type { GitHead } from "../files/git.js";
+import { scanPromptFiles, type LocalTemplate } from "../files/local.js";
+import { readLockfile, writeLockfile } from "../files/lockfile.js";
+import { contentHashOf, type PromptLayerClient, type PublishBody } from "../promptlayer/index.js";
+import { patchOf } from "./compare.js";
+import { applyLabels, type LabelChange } from "./labels.js";
+import { nameMatcher } from "./select.js";
+import { listRemoteHeads } from "./remote.js";
+
+export const COMMIT_MESSAGE_LIMIT = 72;
+
+export interface PushOptions {
+  names: string[];
+  dryRun: boolean;
+  force: boolean;
+  /** Commit message; default from the git HEAD subject. */
+  message?: string;
+  /** Release labels to point at the pushed content (`plx publish --label`). */
+  labels: string[];
+  /** The CI run, stamped into metadata.plx. */
+  runUrl?: string;
+  /** A plan saved earlier: applied only if nothing it was built from has moved. */
+  savedPlan?: SavedPlan;
+}
+
+export interface PushDeps {
+  client: PromptLayerClient;
+  config: ResolvedConfig;
+  git: GitHead | undefined;
+  /** Asked before anything is sent when labels will move; absent = no one to ask (the CLI checked --yes). */
+  confirm?: (plan: PushItem[]) => Promise<boolean>;
+  signal?: AbortSignal;
+}
+
+export type PushOutcome = "published" | "skipped" | "failed" | "planned";
+
+export interface PushResult extends PushItem {
+  outcome?: PushOutcome;
+  version?: number;
+  recovered?: boolean;
+  error?: { code: string; message: string };
+  patch?: string;
+}
+
+export interface SavedPlan {
+  plxPlan: 1;
+  createdAt: string;
+  labels: string[];
+  items: Array<Pick<PushItem, "name" | "path" | "action" | "hash" | "remoteVersion">>;
+}
+
+export interface PushReport {
+  dryRun: boolean;
+  items: PushResult[];
+  labels: LabelChange[];
+  /** Set when the run stopped before sending anything, and why. */
+  blocked?: "conflict" | "stale-plan" | "declined";
+  stale?: string[];
+  plan: SavedPlan;
+}
+
+export async function push(deps: PushDeps, options: PushOptions): Promise<PushReport> {
+  const { client, config } = deps;
+  const [lock, scan] = await Promise.all([readLockfile(config.rootDir), scanPromptFiles(config.rootDir, config.promptsDir)]);
+  // One invalid file and nothing is sent: a half-applied push is worse than none.
+  if (scan.problems.length > 0) throw invalidFiles(scan.problems);
+  const matches = nameMatcher(options.names);
+  const locals = scan.templates.filter((t) => matches(t.doc.name, t.doc.folder));
+  const byName = new Map(scan.templates.map((t) => [t.doc.name, t]));
+
+  const heads = new Map((await listRemoteHeads(client, { kind: "latest" })).map((head) => [head.name, head]));
+  const remoteDocs = new Map<string, TemplateDoc>();
+  const remotes = new Map<string, PushRemote>();
+  await Promise.all(
+    locals.map(async (local) => {
+      const head = heads.get(local.doc.name);
+      if (!head) return;
+      const remote: PushRemote = { id: head.id, version: head.latestVersion };
+      if (remoteNeedsRead(lock.templates[local.doc.name], remote)) {
+        const raw = await client.getTemplate(head.id);
+        if (raw) {
+          const doc = templateFromRaw(raw, head.folder);
+          remote.version = raw.version;
+          remote.hash = contentHash(doc);
+          remote.publishedByPlx = contentHashOf(raw.metadata) === remote.hash;
+          remoteDocs.set(local.doc.name, doc);
+        }
+      }
+      remotes.set(local.doc.name, remote);
+    }),
+  );
+
+  const items: PushResult[] = planPush({
+    locals: locals.map((t) => ({ name: t.doc.name, path: t.path, hash: t.hash, folder: t.doc.folder, snippets: snippetNamesIn(t.doc.promptTemplate) })),
+    lock: lock.templates,
+    remotes,
+    force: options.force,
+  });
+  let levels: PushItem[][];
+  try {
+    levels = publishLevels(items, new Map(scan.templates.map((t) => [t.doc.name, snippetNamesIn(t.doc.promptTemplate)])));
+  } catch (error) {
+    if (error instanceof SnippetCycleError) throw usageError(`Snippet references form a cycle: ${error.cycle.join(" -> ")}.`, "A snippet cannot include itself, directly or through others; break the cycle.");
+    throw error;
+  }
+  const plan = savedPlanOf(items, options.labels);
+  const report: PushReport = { dryRun: options.dryRun, items, labels: [], plan };
+
+  for (const item of items.filter((i) => i.action === "conflict")) {
+    const local = byName.get(item.name)!;
+    Object.assign(item, { patch: patchOf(item.path, remoteDocs.get(item.name), local.doc, { version: item.remoteVersion! }).patch });
+  }
+  if (options.savedPlan) {
+    const stale = staleEntries(options.savedPlan, plan);
+    if (stale.length > 0) return { ...report, blocked: "stale-plan", stale };
+  }
+  if (items.some((item) => item.action === "conflict")) return { ...report, blocked: "conflict" };
+  if (options.dryRun) {
+    for (const item of items) if (item.action === "create" || item.action === "update") item.outcome = "planned";
+    return report;
+  }
+  if (deps.confirm && options.labels.length > 0 && !(await deps.confirm(items))) return { ...report, blocked: "declined" };
+
+  try {
+    await publishAll(deps, options, levels, items, byName, lock);
+  } catch (error) {
+    if (!isPlxError(error) || error.code !== "INTERRUPTED") throw error;
+    const done = items.filter((item) => item.outcome === "published").map((item) => `${item.name} v${item.version}`);
+    throw interrupted(done.length > 0 ? `published before stopping: ${done.join(", ")}` : "nothing was published");
+  } finally {
+    // Whatever happened, what did get published is recorded, so the next run converges instead of repeating it.
+    await writeLockfile(config.rootDir, nextLock(lock, items, byName));
+  }
+  if (options.labels.length > 0) {
+    report.labels = await applyLabels(client, options.labels, targetsFor(items));
+    await writeLockfile(config.rootDir, withLabels(nextLock(lock, items, byName), report.labels));
+  }
+  return report;
+}
+
+async function publishAll(
+  deps: PushDeps,
+  options: PushOptions,
+  levels: PushItem[][],
+  items: PushResult[],
+  locals: ReadonlyMap<string, LocalTemplate>,
+  lock: Lockfile,
+): Promise<void> {
+  const failed = new Set<string>();
+  const message = commitMessage(options.message, deps.git);
+  for (const level of levels) {
+    await Promise.all(
+      level.map(async (planned) => {
+        const item = items.find((candidate) => candidate.name === planned.name)!;
+        const blocker = item.snippets.find((snippet) => failed.has(snippet));
+        if (blocker) {
+          failed.add(item.name);
+          Object.assign(item, { outcome: "skipped", reason: `its snippet ${blocker} was not published` });
+          return;
+        }
+        try {
+          const local = locals.get(item.name)!;
+          const body = await publishBody(deps, options, item, local.doc, message);
+          const result = await deps.client.publish(body, { previousVersion: item.remoteVersion ?? null });
+          const previousPath = lock.templates[item.name]?.path;
+          if (previousPath && previousPath !== item.path) {
+            await deps.client.detachExternalId(result.id, { source: deps.config.externalIdSource, external_id: previousPath }).catch(() => undefined);
+          }
+          Object.assign(item, { outcome: "published", id: result.id, version: result.version, recovered: result.recovered });
+        } catch (error) {
+          if (isPlxError(error) && error.code === "INTERRUPTED") throw error;
+          failed.add(item.name);
+          const described = isPlxError(error) ? { code: error.code, message: error.message } : { code: "INTERNAL", message: String(error) };
+          Object.assign(item, { outcome: "failed", error: described });
+        }
+      }),
+    );
+  }
+}
+
+async function publishBody(deps: PushDeps, options: PushOptions, item: PushItem, doc: TemplateDoc, message: string): Promise<PublishBody> {
+  const version = publishVersionOf(doc);
+  const stamp = {
+    content_hash: item.hash,
+    path: item.path,
+    ...(deps.git ? { git_sha: deps.git.sha } : {}),
+    ...(options.runUrl ? { run_url: options.runUrl } : {}),
+  };
+  const folderId = item.action === "create" ? await deps.client.ensureFolderPath(doc.folder) : undefined;
+  return {
+    prompt_template: { prompt_name: doc.name, tags: doc.tags, ...(folderId !== undefined ? { folder_id: folderId } : {}) },
+    prompt_version: { ...version, prompt_template: version.prompt_template as PublishBody["prompt_version"]["prompt_template"], commit_message: message, metadata: { ...version.metadata, plx: stamp } },
+    release_labels: options.labels.length > 0 ? options.labels : null,
+    external_ids: [{ source: deps.config.externalIdSource, external_id: item.path }],
+  };
+}
+
+/** `-m`, else the HEAD commit's subject with its short sha, within the API's 72 characters. */
+export function commitMessage(message: string | undefined, git: GitHead | undefined): string {
+  if (message !== undefined) {
+    if (message.length > COMMIT_MESSAGE_LIMIT) throw usageError(`The commit message is ${message.length} characters; PromptLayer takes at most ${COMMIT_MESSAGE_LIMIT}.`, "Shorten -m.");
+    return message;
+  }
+  if (!git) return "Published with plx";
+  const suffix = ` (${git.sha.slice(0, 7)})`;
+  const room = COMMIT_MESSAGE_LIMIT - suffix.length;
+  const subject = git.subject.length > room ? `${git.subject.slice(0, room - 1).trimEnd()}…` : git.subject;
+  return `${subject}${suffix}`;
+}
+
+function targetsFor(items: readonly PushResult[]) {
+  return items.flatMap((item) => {
+    if (item.outcome === "published") return [{ name: item.name, id: item.id!, version: item.version!, setByPublish: true }];
+    if (item.action === "unchanged" && item.id !== undefined) return [{ name: item.name, id: item.id, version: item.remoteVersion!, setByPublish: false }];
+    return [];
+  });
+}
+
+function nextLock(lock: Lockfile, items: readonly PushResult[], locals: ReadonlyMap<string, LocalTemplate>): Lockfile {
+  const templates: Record<string, LockEntry> = { ...lock.templates };
+  for (const item of items) {
+    const version = item.outcome === "published" ? item.version : item.action === "unchanged" && item.outcome === undefined ? item.remoteVersion : undefined;
+    if (version === undefined || item.id === undefined) continue;
+    const previous = templates[item.name];
+    templates[item.name] = { id: item.id, path: item.path, version, hash: item.hash, labels: previous?.labels ?? {}, snippets: snippetNamesIn(locals.get(item.name)!.doc.promptTemplate) };
+  }
+  return { ...lock, templates };
+}
+
+function withLabels(lock: Lockfile, changes: readonly LabelChange[]): Lockfile {
+  const templates = { ...lock.templates };
+  for (const change of changes) {
+    const entry = templates[change.name];
+    if (entry && change.status !== "pending" && change.status !== "failed") templates[change.name] = { ...entry, labels: { ...entry.labels, [change.label]: change.version } };
+  }
+  return { ...lock, templates };
+}
+
+function savedPlanOf(items: readonly PushItem[], labels: string[]): SavedPlan {
+  return {
+    plxPlan: 1,
+    createdAt: new Date().toISOString(),
+    labels,
+    items: items.map(({ name, path, action, hash, remoteVersion }) => ({ name, path, action, hash, ...(remoteVersion === undefined ? {} : { remoteVersion }) })),
+  };
+}
+
+/** What moved since a plan was saved: a remote version, a local file, or the set of templates itself. */
+function staleEntries(saved: SavedPlan, now: SavedPlan): string[] {
+  const current = new Map(now.items.map((item) => [item.name, item]));
+  const stale: string[] = [];
+  for (const item of saved.items) {
+    const fresh = current.get(item.name);
+    if (!fresh) stale.push(`${item.name}: no longer in the repository`);
+    else if (fresh.remoteVersion !== item.remoteVersion) stale.push(`${item.name}: PromptLayer moved from ${item.remoteVersion === undefined ? "nothing" : `v${item.remoteVersion}`} to ${fresh.remoteVersion === undefined ? "nothing" : `v${fresh.remoteVersion}`}`);
+    else if (fresh.hash !== item.hash) stale.push(`${item.name}: ${item.path} changed since the plan was made`);
+  }
+  for (const name of current.keys()) if (!saved.items.some((item) => item.name === name)) stale.push(`${name}: new since the plan was made`);
+  if (now.labels.join() !== saved.labels.join()) stale.push(`labels: the plan was made for ${saved.labels.join(", ") || "none"}`);
+  return stale;
+}
+
+export function pushExitCode(report: PushReport): ExitCode {
+  if (report.blocked === "conflict" || report.blocked === "stale-plan") return ExitCode.Conflict;
+  if (report.blocked === "declined") return ExitCode.Negative;
+  const failures = report.items.filter((item) => item.outcome === "failed");
+  if (failures.some((item) => item.error?.code.startsWith("REMOTE.") || item.error?.code.startsWith("AUTH."))) return failures.some((i) => i.error?.code.startsWith("AUTH.")) ? ExitCode.Auth : ExitCode.Remote;
+  if (failures.length > 0 || report.items.some((item) => item.outcome === "skipped")) return ExitCode.Negative;
+  if (report.labels.some((change) => change.status === "failed")) return ExitCode.Remote;
+  return ExitCode.Ok;
+}
+

@@ -277,6 +277,7 @@ export function pushExitCode(report: PushReport): ExitCode {
   if (failures.some((item) => item.error?.code.startsWith("REMOTE.") || item.error?.code.startsWith("AUTH."))) return failures.some((i) => i.error?.code.startsWith("AUTH.")) ? ExitCode.Auth : ExitCode.Remote;
   if (failures.length > 0 || report.items.some((item) => item.outcome === "skipped")) return ExitCode.Negative;
   if (report.labels.some((change) => change.status === "failed")) return ExitCode.Remote;
-  return ExitCode.Ok;
+  // A protected label waiting for approval: the deploy did not do everything it was asked to.
+  return report.labels.some((change) => change.status === "pending") ? ExitCode.Negative : ExitCode.Ok;
 }
 

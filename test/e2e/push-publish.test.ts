@@ -1,0 +1,258 @@
+// push, publish and label, run as CI runs them: the built binary against `plx sandbox` over real HTTP.
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterEach, describe, expect, it } from "vitest";
+import { runPlx, startSandboxProcess, type SandboxProcess } from "../support/cli.js";
+import { completion, emptyRepo, plxEnv, registry, seedTeamWorkspace } from "../support/registry.js";
+
+const running: SandboxProcess[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.stop()));
+});
+async function sandbox(args: string[] = []) {
+  const started = await startSandboxProcess(args);
+  running.push(started);
+  return started;
+}
+
+/** A git repository with the team workspace pulled and committed, as a repo looks after adopting plx. */
+async function adoptedRepo(server: SandboxProcess) {
+  await seedTeamWorkspace(registry(server.url));
+  const repo = await emptyRepo();
+  expect((await runPlx(["pull"], { cwd: repo, env: plxEnv(server.url) })).exitCode).toBe(0);
+  await commitAll(repo, "Adopt plx");
+  return repo;
+}
+
+async function commitAll(repo: string, message: string) {
+  const git = (...args: string[]) => execa("git", args, { cwd: repo });
+  await git("init", "-q").catch(() => undefined);
+  await git("add", "-A");
+  await git("-c", "user.email=ci@example.com", "-c", "user.name=CI", "commit", "-qm", message);
+}
+
+const plx = (server: SandboxProcess, repo: string, ...args: string[]) => runPlx(args, { cwd: repo, env: plxEnv(server.url) });
+const templateOf = (state: any, name: string) => state.templates.find((t: any) => t.name === name);
+const edit = async (repo: string, path: string, from: string, to: string) => {
+  const file = join(repo, path);
+  const before = await readFile(file, "utf8");
+  expect(before).toContain(from);
+  await writeFile(file, before.replace(from, to));
+};
+
+describe("plx push", () => {
+  it("publishes an edited file as a new version with the commit message and the plx stamp", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+    await commitAll(repo, "Kinder tone for refunds");
+    const { stdout: sha } = await execa("git", ["rev-parse", "HEAD"], { cwd: repo });
+
+    const pushed = await plx(server, repo, "push");
+    expect(pushed.exitCode).toBe(0);
+    expect(pushed.stdout).toContain("published v2 prompts/tone.prompt.yaml");
+    expect(pushed.stdout).toContain("1 published, 2 unchanged");
+
+    const tone = templateOf(await server.state(), "tone");
+    expect(tone.versions).toHaveLength(2);
+    expect(tone.versions[1].commit_message).toBe(`Kinder tone for refunds (${sha.slice(0, 7)})`);
+    expect(tone.versions[1].metadata.plx).toMatchObject({ git_sha: sha, path: "prompts/tone.prompt.yaml", content_hash: expect.stringMatching(/^sha256:/) });
+    const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
+    expect(lock.templates.tone).toMatchObject({ version: 2, hash: tone.versions[1].metadata.plx.content_hash });
+    expect((await plx(server, repo, "diff", "--exit-code")).exitCode).toBe(0);
+  });
+
+  it("mints nothing when run again, in a handful of requests", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+    expect((await plx(server, repo, "publish", "--label", "prod", "--yes")).exitCode).toBe(0);
+    await fetch(`${server.url}/__sandbox/requests`, { method: "DELETE" });
+
+    const again = await plx(server, repo, "publish", "--label", "prod", "--yes", "--json");
+    expect(again.exitCode).toBe(0);
+    const report = JSON.parse(again.stdout);
+    expect(report.items.every((item: { action: string }) => item.action === "unchanged")).toBe(true);
+    const requests = await server.requests();
+    expect(requests.filter((r) => r.method !== "GET")).toEqual([]);
+    expect(requests.length).toBeLessThanOrEqual(6);
+    expect(templateOf(await server.state(), "tone").versions).toHaveLength(2);
+  });
+
+  it("refuses to overwrite an edit made in PromptLayer (exit 5, with the diff), and --force overrides", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    // A UI edit copies the previous version's metadata, stamp included, and changes the content.
+    const state = await server.state();
+    const ui = templateOf(state, "tone").versions[0];
+    await registry(server.url).post("/rest/prompt-templates", {
+      prompt_template: { prompt_name: "tone" },
+      prompt_version: { prompt_template: completion("Be formal."), metadata: { ...ui.metadata, plx: { content_hash: "sha256:stale" } } },
+    });
+    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+
+    const refused = await plx(server, repo, "push");
+    expect(refused.exitCode).toBe(5);
+    expect(refused.stdout).toContain("conflict prompts/tone.prompt.yaml");
+    expect(refused.stdout).toContain("PromptLayer has v2, edited outside this repo since v1");
+    expect(refused.stdout).toContain("-content: Be formal.");
+    expect(refused.stdout).toContain("+content: Be kind, brief and precise. 🙂");
+    expect(templateOf(await server.state(), "tone").versions).toHaveLength(2);
+
+    const forced = await plx(server, repo, "push", "--force");
+    expect(forced.exitCode).toBe(0);
+    expect(templateOf(await server.state(), "tone").versions).toHaveLength(3);
+  });
+
+  it("does not mistake a version plx published from this repo for a foreign edit", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    // CI publishes from a checkout whose lock it cannot commit back: the repo's lock stays at v1.
+    const ciCheckout = `${repo}-ci`;
+    await cp(repo, ciCheckout, { recursive: true });
+    await edit(ciCheckout, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+    expect((await plx(server, ciCheckout, "push")).exitCode).toBe(0);
+
+    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be gentle");
+    const pushed = await plx(server, repo, "push");
+    expect(pushed.exitCode).toBe(0);
+    expect(pushed.stdout).toContain("published v3 prompts/tone.prompt.yaml");
+  });
+
+  it("publishes snippets before the templates that use them, into new nested folders", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    await mkdir(join(repo, "prompts/onboarding/emails"), { recursive: true });
+    await writeFile(join(repo, "prompts/onboarding/emails/welcome.prompt.yaml"), "type: chat\nmessages:\n  - role: system\n    content: Welcome them. @@@signature@@@\n");
+    await writeFile(join(repo, "prompts/onboarding/signature.prompt.yaml"), "type: completion\ncontent: '-- The team @@@tone@@@'\n");
+
+    const pushed = await plx(server, repo, "push");
+    expect(pushed.exitCode).toBe(0);
+    const posts = (await server.requests()).filter((r) => r.method === "POST" && r.path === "/rest/prompt-templates").map((r: any) => r.body.prompt_template.prompt_name);
+    expect(posts.indexOf("signature")).toBeLessThan(posts.indexOf("welcome"));
+    const state = await server.state();
+    const onboarding = state.folders.find((f: any) => f.name === "onboarding" && f.parent_id === null);
+    const emails = state.folders.find((f: any) => f.name === "emails" && f.parent_id === onboarding.id);
+    expect(templateOf(state, "welcome")).toMatchObject({ folder_id: emails.id, external_ids: [{ source: "plx", external_id: "prompts/onboarding/emails/welcome.prompt.yaml" }] });
+    expect((await plx(server, repo, "diff", "--exit-code")).exitCode).toBe(0);
+  });
+
+  it("sends nothing when one file is invalid, and refuses a snippet cycle", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+    await writeFile(join(repo, "prompts/broken.prompt.yaml"), "type: chat\nmessages: nope\n");
+    const invalid = await plx(server, repo, "push");
+    expect(invalid.exitCode).toBe(2);
+    expect(invalid.stderr).toContain("prompts/broken.prompt.yaml:2:");
+    await writeFile(join(repo, "prompts/broken.prompt.yaml"), "type: completion\ncontent: '@@@loop-b@@@'\nname: loop-a\n");
+    await writeFile(join(repo, "prompts/loop-b.prompt.yaml"), "type: completion\ncontent: '@@@loop-a@@@'\n");
+    const cycle = await plx(server, repo, "push");
+    expect(cycle.exitCode).toBe(2);
+    expect(cycle.stderr).toMatch(/cycle: loop-a -> loop-b -> loop-a/);
+    expect((await server.requests()).filter((r) => r.method !== "GET" && r.headers["user-agent"]?.startsWith("plx/"))).toEqual([]);
+  });
+
+  it("applies a saved plan only while the remote has not moved", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+    const planned = await plx(server, repo, "push", "--dry-run", "--plan-out", "plan.json");
+    expect(planned.exitCode).toBe(0);
+    expect(JSON.parse(await readFile(join(repo, "plan.json"), "utf8")).items).toContainEqual(expect.objectContaining({ name: "tone", action: "update", remoteVersion: 1 }));
+
+    await registry(server.url).publish("résumé-court", completion("Changed elsewhere"));
+    const stale = await plx(server, repo, "push", "--plan", "plan.json");
+    expect(stale.exitCode).toBe(5);
+    expect(stale.stdout).toContain("résumé-court: PromptLayer moved from v1 to v2");
+    expect(templateOf(await server.state(), "tone").versions).toHaveLength(1);
+
+    await plx(server, repo, "push", "--dry-run", "--plan-out", "plan.json", "tone");
+    expect((await plx(server, repo, "push", "--plan", "plan.json", "tone")).exitCode).toBe(0);
+    expect(templateOf(await server.state(), "tone").versions).toHaveLength(2);
+  });
+});
+
+describe("plx publish --label and plx label", () => {
+  it("moves labels to the pushed content, needs --yes without a terminal, and manages labels", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+
+    const unconfirmed = await plx(server, repo, "publish", "--label", "prod");
+    expect(unconfirmed.exitCode).toBe(2);
+    expect(unconfirmed.stderr).toContain("--yes");
+
+    const published = await plx(server, repo, "publish", "--label", "prod", "--label", "staging", "--yes");
+    expect(published.exitCode).toBe(0);
+    expect(published.stdout).toContain("label prod -> tone v2");
+    const labelsOf = async (name: string) => {
+      const state = await server.state();
+      const template = templateOf(state, name);
+      return Object.fromEntries(state.labels.filter((l: any) => l.template_id === template.id).map((l: any) => [l.name, l.version_number]));
+    };
+    expect(await labelsOf("tone")).toEqual({ prod: 2, staging: 2 });
+    expect(await labelsOf("refund-reply")).toEqual({ prod: 1, staging: 1 });
+
+    expect((await plx(server, repo, "label", "set", "staging", "tone@1")).exitCode).toBe(0);
+    const promoted = await plx(server, repo, "label", "promote", "staging", "prod", "--dry-run");
+    expect(promoted.stdout).toContain("would set prod -> tone v1 (was v2)");
+    expect(await labelsOf("tone")).toEqual({ prod: 2, staging: 1 });
+    expect((await plx(server, repo, "label", "promote", "staging", "prod")).exitCode).toBe(0);
+    expect(await labelsOf("tone")).toEqual({ prod: 1, staging: 1 });
+
+    const listed = JSON.parse((await plx(server, repo, "label", "ls", "tone", "--json")).stdout);
+    expect(listed.labels).toEqual([
+      { name: "tone", label: "prod", version: 1, matchesLocal: false },
+      { name: "tone", label: "staging", version: 1, matchesLocal: false },
+    ]);
+    expect((await plx(server, repo, "label", "rm", "staging", "tone")).exitCode).toBe(2);
+    expect((await plx(server, repo, "label", "rm", "staging", "tone", "--yes")).exitCode).toBe(0);
+    expect(await labelsOf("tone")).toEqual({ prod: 1 });
+  });
+
+  it("reports a protected label that did not move as pending approval", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    const state = await server.state();
+    await fetch(`${server.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify({ ...state, protected_labels: ["prod"] }) });
+    await edit(repo, "prompts/support/billing/refund-reply.prompt.yaml", "You handle refunds.", "You handle refunds politely.");
+    const published = await plx(server, repo, "publish", "--label", "prod", "--yes");
+    expect(published.stdout).toContain("pending approval prod -> refund-reply v2");
+    // Not everything the deploy asked for happened: a negative result, as for any partial outcome.
+    expect(published.exitCode).toBe(1);
+    const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
+    expect(lock.templates["refund-reply"].labels).toEqual({ prod: 1 });
+  });
+});
+
+describe("publishing through faults", () => {
+  async function finalState(knobs: Record<string, number>, seed = 0) {
+    const server = await sandbox(["--seed", String(seed)]);
+    const repo = await adoptedRepo(server);
+    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+    await edit(repo, "prompts/support/résumé-court.prompt.yaml", "une phrase", "deux phrases");
+    await mkdir(join(repo, "prompts/new/deep"), { recursive: true });
+    await writeFile(join(repo, "prompts/new/deep/fresh.prompt.yaml"), "type: chat\nmessages:\n  - role: user\n    content: Fresh @@@tone@@@\n");
+    await fetch(`${server.url}/__sandbox/faults`, { method: "PATCH", body: JSON.stringify(knobs) });
+    const published = await plx(server, repo, "publish", "--label", "prod", "--yes");
+    await fetch(`${server.url}/__sandbox/faults`, { method: "PATCH", body: JSON.stringify({ failRate: 0, dropRate: 0, dropAfterCommitRate: 0, rateLimit: 0 }) });
+    const state = await server.state();
+    const summary = state.templates
+      .map((t: any) => ({ name: t.name, versions: t.versions.map((v: any) => v.metadata?.plx?.content_hash ?? null), labels: state.labels.filter((l: any) => l.template_id === t.id).map((l: any) => `${l.name}@${l.version_number}`).sort() }))
+      .sort((a: any, b: any) => a.name.localeCompare(b.name));
+    return { exitCode: published.exitCode, stdout: published.stdout, summary };
+  }
+
+  it("ends in the same remote state as a clean run, with no duplicate versions", async () => {
+    const clean = await finalState({});
+    expect(clean.exitCode).toBe(0);
+    for (const seed of [1, 2, 3]) {
+      const faulty = await finalState({ failRate: 0.2, dropRate: 0.05, dropAfterCommitRate: 0.15 }, seed);
+      expect(faulty.exitCode, faulty.stdout).toBe(0);
+      expect(faulty.summary).toEqual(clean.summary);
+    }
+  });
+});
+

@@ -55,9 +55,10 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
   const matches = nameMatcher(options.names);
   const heads = (await listRemoteHeads(client, config.track)).filter((head) => matches(head.name, head.folder));
   const locals = new Map<string, LocalFile>(scan.templates.map((t) => [t.doc.name, { name: t.doc.name, path: t.path, hash: t.hash }]));
-  const base = followRenames(lock, heads, locals);
+  const { lock: base, renamed } = followRenames(lock, heads, locals);
 
-  const toRead = heads.filter((head) => mustRead(head, base.templates[head.name], locals.get(head.name), options.force));
+  // A renamed template is read even when its version did not move: its file moves to the new name.
+  const toRead = heads.filter((head) => renamed.has(head.name) || mustRead(head, base.templates[head.name], locals.get(head.name), options.force));
   let done = 0;
   const read = await Promise.all(
     toRead.map(async (head) => {
@@ -102,21 +103,23 @@ function folderOf(entry: LockEntry): string[] {
  * A template renamed in PromptLayer keeps its id: the lock entry and the file move to the new name, so the rename
  * is an update of one file rather than a deletion plus a new template.
  */
-function followRenames(lock: Lockfile, heads: readonly RemoteHead[], locals: Map<string, LocalFile>): Lockfile {
+function followRenames(lock: Lockfile, heads: readonly RemoteHead[], locals: Map<string, LocalFile>): { lock: Lockfile; renamed: Set<string> } {
   const templates = { ...lock.templates };
+  const renamed = new Set<string>();
   const nameById = new Map(Object.entries(templates).map(([name, entry]) => [entry.id, name]));
   for (const head of heads) {
     const oldName = nameById.get(head.id);
     if (oldName === undefined || oldName === head.name || templates[head.name] !== undefined) continue;
     templates[head.name] = templates[oldName]!;
     delete templates[oldName];
+    renamed.add(head.name);
     const local = locals.get(oldName);
     if (local) {
       locals.delete(oldName);
       locals.set(head.name, { ...local, name: head.name });
     }
   }
-  return { ...lock, templates };
+  return { lock: { ...lock, templates }, renamed };
 }
 
 async function applyPull(rootDir: string, actions: ReadonlyArray<PullAction<TemplateDoc>>, paths: ReadonlyMap<string, PlannedPath>): Promise<void> {

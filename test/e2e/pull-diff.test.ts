@@ -1,5 +1,6 @@
 // pull, diff, status and check, run as a user would: the built binary against `plx sandbox` over real HTTP.
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import fastGlob from "fast-glob";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -124,6 +125,52 @@ describe("plx pull", () => {
     const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
     expect(Object.keys(lock.templates).sort()).toEqual([...hostile, "inside-dots"].sort());
     expect((await plx(repo, "diff", "--exit-code")).exitCode).toBe(0);
+  });
+
+  it("follows a rename in PromptLayer, and removes files of deleted templates only with --prune", async () => {
+    await seedTeamWorkspace(reg);
+    const repo = await emptyRepo();
+    await plx(repo, "pull");
+    const state: any = await (await fetch(`${sandbox.url}/__sandbox/state`)).json();
+    const tone = state.templates.find((t: { name: string }) => t.name === "tone");
+    tone.name = "house-tone";
+    state.templates = state.templates.filter((t: { name: string }) => t.name !== "résumé-court");
+    await fetch(`${sandbox.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify(state) });
+
+    const pulled = await plx(repo, "pull");
+    expect(pulled.stdout).toMatch(/updated\s+prompts\/house-tone\.prompt\.yaml v1 \(moved from prompts\/tone\.prompt\.yaml\)/);
+    expect(pulled.stdout).toMatch(/gone remotely\s+prompts\/support\/résumé-court\.prompt\.yaml/);
+    expect(await files(repo)).toContain("prompts/support/résumé-court.prompt.yaml");
+    expect(await files(repo)).not.toContain("prompts/tone.prompt.yaml");
+
+    const pruned = await plx(repo, "pull", "--prune");
+    expect(pruned.stdout).toMatch(/removed\s+prompts\/support\/résumé-court\.prompt\.yaml/);
+    expect(await files(repo)).not.toContain("prompts/support/résumé-court.prompt.yaml");
+    expect(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates).not.toHaveProperty("résumé-court");
+  });
+
+  it("refuses bad local files with their path and exit 2, writing nothing", async () => {
+    await seedTeamWorkspace(reg);
+    const outside = join(tmpdir(), `plx-outside-${process.pid}.prompt.yaml`);
+    await writeFile(outside, "type: completion\ncontent: secret\n");
+    const cases: Array<[string, (path: string) => Promise<void>, RegExp]> = [
+      ["empty", (path) => writeFile(path, ""), /the file is empty/],
+      ["binary", (path) => writeFile(path, Buffer.from([0x74, 0x79, 0x00, 0xff])), /binary/],
+      ["huge", (path) => writeFile(path, `type: completion\ncontent: "${"x".repeat(1_100_000)}"\n`), /over the \d+-byte limit/],
+      ["symlink", (path) => symlink(outside, path), /symbolic link that leads outside/],
+      ["latin1", (path) => writeFile(path, Buffer.from("type: completion\ncontent: caf\xe9\n", "latin1")), /not valid UTF-8/],
+      ["tabs", (path) => writeFile(path, "type: chat\nmessages:\n\t- role: user\n"), /prompts\/bad\.prompt\.yaml:3:1/],
+    ];
+    for (const [label, make, message] of cases) {
+      const repo = await emptyRepo();
+      await mkdir(join(repo, "prompts"));
+      await make(join(repo, "prompts/bad.prompt.yaml"));
+      const pulled = await plx(repo, "pull");
+      expect(pulled.exitCode, label).toBe(2);
+      expect(pulled.stderr, label).toMatch(message);
+      expect(pulled.stderr, label).not.toMatch(/\n\s+at /);
+      expect((await files(repo)).sort(), label).toEqual(["plx.config.yaml", "prompts/bad.prompt.yaml"]);
+    }
   });
 });
 

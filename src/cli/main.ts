@@ -1,7 +1,7 @@
-import { CommanderError } from "commander";
 import { ExitCode } from "../errors.js";
+import { PLX_VERSION } from "../version.js";
 import type { Env, Io } from "./io.js";
-import { createProgram, type CommandLoader } from "./program.js";
+import type { CommandLoader } from "./program.js";
 
 /**
  * The process boundary: the only place that reads argv, the environment and the real streams,
@@ -12,6 +12,12 @@ export async function main(
   env: Env = process.env,
   io: Io = { stdout: process.stdout, stderr: process.stderr, stdinIsTTY: Boolean(process.stdin.isTTY) },
 ): Promise<number> {
+  // The most common probe answers before commander is even loaded: start-up is most of its cost.
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+    io.stdout.write(`${PLX_VERSION}\n`);
+    return ExitCode.Ok;
+  }
+  const [{ CommanderError }, { createProgram }] = await Promise.all([import("commander"), import("./program.js")]);
   const interruption = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (interruption.signal.aborted) {

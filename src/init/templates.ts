@@ -1,0 +1,287 @@
+// The files `plx init` writes: pure text, no I/O. Every value spliced into YAML or shell text is validated to a safe
+// character set first; no secret value ever appears, only references to CI secrets/variables by name.
+import { LOCKFILE_NAME } from "../core/lock.js";
+import { CONFIG_FILE_NAME } from "../config/schema.js";
+import { usageError } from "../errors.js";
+
+export interface InitChoices {
+  ci: "github" | "gitlab" | "none";
+  /** Write a .pre-commit-config.yaml running `plx check` on commit and `plx diff --exit-code` on push. */
+  hooks: boolean;
+  /** Repository-relative directory for the .prompt.yaml files. */
+  promptsDir: string;
+  /** PromptLayer base URL, when not the default. */
+  baseUrl?: string;
+  /** The release label the deploy job publishes to, e.g. "prod". */
+  label: string;
+  /** Branch whose pushes publish (default "main"). */
+  branch?: string;
+  /** How CI and hooks run plx (default "npx plx"). */
+  plxCommand?: string;
+}
+
+export interface InitFile {
+  /** Repository-relative, forward slashes. */
+  path: string;
+  content: string;
+}
+
+export const API_KEY_SECRET = "PROMPTLAYER_API_KEY";
+export const GITHUB_PR_WORKFLOW = ".github/workflows/plx-pr.yml";
+export const GITHUB_DEPLOY_WORKFLOW = ".github/workflows/plx-deploy.yml";
+export const GITLAB_CI_FILE = ".gitlab-ci.yml";
+export const PRE_COMMIT_CONFIG = ".pre-commit-config.yaml";
+export const CODE_QUALITY_REPORT = "gl-code-quality-report.json";
+export const JUNIT_REPORT = "plx-junit.xml";
+export const EVAL_RESULTS = "results.json";
+export const EVAL_GATE = "score=0.8";
+
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const SAFE_COMMAND = /^[A-Za-z0-9@/._ =:-]+$/;
+
+/** Checks and normalizes the choices; throws a usage error naming the bad value. */
+export function normalizeChoices(choices: InitChoices): Required<Omit<InitChoices, "baseUrl">> & { baseUrl: string | undefined } {
+  const promptsDir = choices.promptsDir.trim().replace(/\\/g, "/").replace(/^(\.\/)+/, "").replace(/\/+$/, "");
+  if (
+    promptsDir === "" ||
+    promptsDir.startsWith("/") ||
+    /^[A-Za-z]:/.test(promptsDir) ||
+    promptsDir.split("/").some((part) => part === "" || part === "." || part === "..") ||
+    !/^[A-Za-z0-9._/-]+$/.test(promptsDir)
+  ) {
+    throw usageError(
+      `"${choices.promptsDir}" cannot be the prompts directory.`,
+      "Give a relative path inside the repository made of letters, digits, '.', '_', '-' and '/', such as prompts.",
+    );
+  }
+  const label = choices.label.trim();
+  if (!SAFE_NAME.test(label) || label.length > 100) {
+    throw usageError(`"${choices.label}" cannot be a release label here.`, "Use letters, digits, '.', '_' and '-', such as prod.");
+  }
+  const branch = (choices.branch ?? "main").trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(branch) || branch.includes("..")) {
+    throw usageError(`"${choices.branch}" is not a branch name plx init can use.`, "Use the name of the default branch, such as main.");
+  }
+  let baseUrl: string | undefined;
+  if (choices.baseUrl !== undefined && choices.baseUrl.trim() !== "") {
+    let url: URL | undefined;
+    try {
+      url = new URL(choices.baseUrl.trim());
+    } catch {
+      url = undefined;
+    }
+    if (!url || !["http:", "https:"].includes(url.protocol) || url.username || url.password) {
+      throw usageError(`"${choices.baseUrl}" is not a PromptLayer base URL.`, "Give an http(s) URL without credentials, such as https://api.promptlayer.com.");
+    }
+    baseUrl = choices.baseUrl.trim().replace(/\/+$/, "");
+  }
+  const plxCommand = (choices.plxCommand ?? "npx plx").trim();
+  if (!SAFE_COMMAND.test(plxCommand) || !/(^|[\s/])plx(@[^\s]+)?$/.test(plxCommand)) {
+    throw usageError(`"${choices.plxCommand}" is not a command that runs plx.`, 'Use something like "npx plx".');
+  }
+  if (!["github", "gitlab", "none"].includes(choices.ci)) {
+    throw usageError(`"${String(choices.ci)}" is not a CI plx init knows.`, "Choose github, gitlab or none.");
+  }
+  return { ci: choices.ci, hooks: choices.hooks, promptsDir, label, branch, baseUrl, plxCommand };
+}
+
+/** A YAML double-quoted scalar (JSON strings are valid YAML). */
+const q = (value: string) => JSON.stringify(value);
+const regexEscape = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+export function initFiles(input: InitChoices): InitFile[] {
+  const c = normalizeChoices(input);
+  const files: InitFile[] = [
+    { path: CONFIG_FILE_NAME, content: configFile(c.promptsDir, c.baseUrl, c.label) },
+    { path: `${c.promptsDir}/.gitkeep`, content: "" },
+  ];
+  if (c.ci === "github") {
+    files.push({ path: GITHUB_PR_WORKFLOW, content: githubPrWorkflow(c) }, { path: GITHUB_DEPLOY_WORKFLOW, content: githubDeployWorkflow(c) });
+  } else if (c.ci === "gitlab") {
+    files.push({ path: GITLAB_CI_FILE, content: gitlabCi(c) });
+  }
+  if (c.hooks) files.push({ path: PRE_COMMIT_CONFIG, content: preCommitConfig(c) });
+  return files;
+}
+
+type Normalized = ReturnType<typeof normalizeChoices>;
+
+function configFile(promptsDir: string, baseUrl: string | undefined, label: string): string {
+  return [
+    "# plx configuration. Every key is optional.",
+    `# The API key never goes here: set ${API_KEY_SECRET} in the environment (in CI, from a secret).`,
+    `promptsDir: ${q(promptsDir)}`,
+    ...(baseUrl ? [`baseUrl: ${q(baseUrl)}`] : []),
+    `# To compare against what the release label points at instead of the latest versions:`,
+    `# track: ${q(`label:${label}`)}`,
+    "",
+  ].join("\n");
+}
+
+const watchedPaths = (c: Normalized) => [`${c.promptsDir}/**`, CONFIG_FILE_NAME, LOCKFILE_NAME];
+
+function githubPrWorkflow(c: Normalized): string {
+  const plx = c.plxCommand;
+  return `# plx on pull requests: lint prompt files, show the drift against PromptLayer, report evals.
+# Needs the repository secret ${API_KEY_SECRET} (Settings > Secrets and variables > Actions).
+# Pull requests from forks get no secrets and a read-only token, so plx writes its report to the job summary instead.
+name: plx (pull request)
+
+on:
+  pull_request:
+    paths:
+${[...watchedPaths(c), GITHUB_PR_WORKFLOW].map((p) => `      - ${q(p)}`).join("\n")}
+
+permissions:
+  contents: read
+  pull-requests: write
+
+jobs:
+  plx:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+
+      - uses: actions/setup-node@v4
+        with:
+          node-version: "22"
+
+      - name: Check prompt files
+        run: ${plx} check
+
+      - name: Diff against PromptLayer
+        run: ${plx} diff --comment
+        env:
+          ${API_KEY_SECRET}: \${{ secrets.${API_KEY_SECRET} }}
+          GITHUB_TOKEN: \${{ github.token }}
+
+      # Placeholder: have your eval tool write ${EVAL_RESULTS} in a step before this one, for example
+      #   run: npx promptfoo eval -o ${EVAL_RESULTS} || true
+      - name: Eval report
+        if: \${{ hashFiles('${EVAL_RESULTS}') != '' }}
+        run: ${plx} eval-report ${EVAL_RESULTS} --comment --fail-under ${EVAL_GATE}
+        env:
+          ${API_KEY_SECRET}: \${{ secrets.${API_KEY_SECRET} }}
+          GITHUB_TOKEN: \${{ github.token }}
+`;
+}
+
+function githubDeployWorkflow(c: Normalized): string {
+  const plx = c.plxCommand;
+  return `# plx deploy: publish the prompts on ${c.branch} and move the "${c.label}" label to them.
+# Needs the repository secret ${API_KEY_SECRET}. To require approval, add an environment to the job
+# (environment: promptlayer-${c.label}) and keep the secret there.
+name: plx (deploy)
+
+on:
+  push:
+    branches:
+      - ${q(c.branch)}
+    paths:
+${[...watchedPaths(c), GITHUB_DEPLOY_WORKFLOW].map((p) => `      - ${q(p)}`).join("\n")}
+  workflow_dispatch: {}
+
+permissions:
+  contents: read
+
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    # One publish at a time, and never cancel one half-way.
+    concurrency:
+      group: plx-deploy
+      cancel-in-progress: false
+    steps:
+      - uses: actions/checkout@v4
+
+      - uses: actions/setup-node@v4
+        with:
+          node-version: "22"
+
+      - name: Check prompt files
+        run: ${plx} check
+
+      - name: Publish to ${c.label}
+        run: ${plx} publish --label ${c.label} --yes
+        env:
+          ${API_KEY_SECRET}: \${{ secrets.${API_KEY_SECRET} }}
+`;
+}
+
+function gitlabCi(c: Normalized): string {
+  const plx = c.plxCommand;
+  const changes = watchedPaths(c)
+    .map((p) => `        - ${q(p)}`)
+    .join("\n");
+  return `# plx on GitLab CI: lint and diff prompts on merge requests, publish on ${c.branch}.
+# CI/CD variables (Settings > CI/CD > Variables), never values in this file:
+#   ${API_KEY_SECRET}  masked; a protected copy for the deploy job, an unprotected one for merge requests.
+#   PLX_GITLAB_TOKEN     optional, masked, not protected: a project access token with the api scope, so plx can
+#                        keep one note on the merge request up to date. Without it plx skips the note with a warning.
+# If this project already has a .gitlab-ci.yml, copy these jobs into it.
+stages:
+  - test
+  - deploy
+
+plx-merge-request:
+  stage: test
+  image: node:22
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+      changes:
+${changes}
+  variables:
+    PLX_CODE_QUALITY_REPORT: ${CODE_QUALITY_REPORT}
+  script:
+    - ${plx} check
+    - ${plx} diff --comment
+    # Placeholder: have your eval tool write ${EVAL_RESULTS} first, e.g. npx promptfoo eval -o ${EVAL_RESULTS} || true
+    - if [ -f ${EVAL_RESULTS} ]; then ${plx} eval-report ${EVAL_RESULTS} --comment --fail-under ${EVAL_GATE} --junit ${JUNIT_REPORT}; fi
+  artifacts:
+    when: always
+    reports:
+      codequality: ${CODE_QUALITY_REPORT}
+      junit: ${JUNIT_REPORT}
+
+plx-deploy:
+  stage: deploy
+  image: node:22
+  rules:
+    - if: $CI_COMMIT_BRANCH == ${q(c.branch)}
+      changes:
+${changes}
+  # One publish at a time across pipelines (set process_mode oldest_first in the Resource groups API to keep order).
+  resource_group: plx-deploy
+  script:
+    - ${plx} check
+    - ${plx} publish --label ${c.label} --yes
+`;
+}
+
+function preCommitConfig(c: Normalized): string {
+  const plx = c.plxCommand;
+  return `# pre-commit hooks for plx (https://pre-commit.com): \`pre-commit install\` sets up both stages.
+# plx-check is offline and fast; plx-diff calls PromptLayer, so it runs on push and needs ${API_KEY_SECRET}.
+default_install_hook_types:
+  - pre-commit
+  - pre-push
+repos:
+  - repo: local
+    hooks:
+      - id: plx-check
+        name: plx check
+        entry: ${plx} check
+        language: system
+        files: ${q(`^${regexEscape(c.promptsDir)}/.*\\.prompt\\.yaml$`)}
+        pass_filenames: true
+        require_serial: true
+      - id: plx-diff
+        name: plx diff against PromptLayer
+        entry: ${plx} diff --exit-code
+        language: system
+        pass_filenames: false
+        always_run: true
+        stages:
+          - pre-push
+`;
+}

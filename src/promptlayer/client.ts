@@ -9,6 +9,20 @@ import { describeIssues } from "./errors.js";
 import { apiPath, normalizeBaseUrl, Transport, type Reply, type RequestEvent, type RequestSpec, type TransportStats } from "./http.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
 import {
+  calculationSchema,
+  columnPageSchema,
+  importOperationSchema,
+  operationReadSchema,
+  recalculateSchema,
+  scorecardConfigureSchema,
+  sheetImportSchema,
+  tableCreateSchema,
+  tablePageSchema,
+  type Calculation,
+  type Column,
+  type ImportOperation,
+  type SheetImport,
+  type Table,
   contentHashOf,
   externalIdAttachSchema,
   externalIdListSchema,
@@ -347,6 +361,73 @@ export class PromptLayerClient {
       parent = await pending;
     }
     return parent?.id ?? null;
+  }
+
+  // ---- Tables (eval-report) ----
+
+  /** The table whose title is exactly `title` (the list filter is a substring match), if any. */
+  async findTable(title: string, folderId?: number): Promise<Table | undefined> {
+    for (let cursor: string | undefined; ; ) {
+      const page = await this.read(tablePageSchema, { method: "GET", path: "/api/public/v2/tables", query: { name: title, folder_id: folderId, limit: PAGE_SIZE, cursor } });
+      const found = page.data.find((table) => table.title === title);
+      if (found) return found;
+      if (!page.has_more || !page.next_cursor) return undefined;
+      cursor = page.next_cursor;
+    }
+  }
+
+  /** Creates a table; a lost answer is settled by looking the title up, never by creating a second one. */
+  async createTable(title: string, folderId?: number): Promise<Table> {
+    const spec: RequestSpec = { method: "POST", path: "/api/public/v2/tables", body: { title, folder_id: folderId ?? null, create_default_sheet: false } };
+    const result = await this.http.requestAtMostOnce(spec, { action: `creating the table "${title}"`, confirm: () => this.findTable(title, folderId) });
+    return "confirmed" in result ? result.confirmed : this.parse(tableCreateSchema, result, spec).table;
+  }
+
+  /**
+   * A new sheet imported from a CSV file. The operation id makes it idempotent on the server: sending it again,
+   * after a lost answer or from a retried CI job, returns the same sheet instead of adding one.
+   */
+  async importSheet(tableId: string, sheet: { title: string; operationId: string; fileName: string; csv: string }): Promise<SheetImport> {
+    return this.read(sheetImportSchema, {
+      method: "POST",
+      path: apiPath`/api/public/v2/tables/${tableId}/sheets`,
+      body: { title: sheet.title, operation_id: sheet.operationId, source: { type: "file", file_name: sheet.fileName, file_content_base64: Buffer.from(sheet.csv, "utf8").toString("base64") } },
+      idempotent: true,
+    });
+  }
+
+  async importOperation(tableId: string, operationId: string): Promise<ImportOperation> {
+    return (await this.read(operationReadSchema, { method: "GET", path: apiPath`/api/public/v2/tables/${tableId}/sheets/operations/${operationId}` })).operation;
+  }
+
+  async listColumns(tableId: string, sheetId: string): Promise<Column[]> {
+    const columns: Column[] = [];
+    for (let cursor: string | undefined; ; ) {
+      const page = await this.read(columnPageSchema, { method: "GET", path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/columns`, query: { limit: PAGE_SIZE, cursor } });
+      columns.push(...page.data);
+      if (!page.has_more || !page.next_cursor) return columns;
+      cursor = page.next_cursor;
+    }
+  }
+
+  /** Replaces the sheet's scorecard configuration, so sending it twice is the same as once. */
+  async configureScorecard(tableId: string, sheetId: string, config: Record<string, unknown>): Promise<void> {
+    await this.read(scorecardConfigureSchema, { method: "PATCH", path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard`, body: config });
+  }
+
+  /** Queues a calculation; a repeated request only queues another run over the same data. */
+  async recalculateScorecard(tableId: string, sheetId: string): Promise<string> {
+    const queued = await this.read(recalculateSchema, { method: "POST", path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard/recalculate`, body: {}, idempotent: true });
+    return queued.calculation_id;
+  }
+
+  async scorecardCalculation(tableId: string, sheetId: string, calculationId: string): Promise<Calculation> {
+    return this.read(calculationSchema, { method: "GET", path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard/calculations/${calculationId}` });
+  }
+
+  /** Records a score (0..100) on a logged request. The same score twice is harmless, so it is retried freely. */
+  async trackScore(requestId: number, score: number, name: string): Promise<void> {
+    await this.http.request({ method: "POST", path: "/rest/track-score", body: { request_id: requestId, score, name }, idempotent: true });
   }
 
   // ---- Internals ----

@@ -137,3 +137,35 @@ const plxStampSchema = z.looseObject({ plx: z.looseObject({ content_hash: z.stri
 export function contentHashOf(metadata: unknown): string | undefined {
   return plxStampSchema.safeParse(metadata).data?.plx.content_hash;
 }
+
+// ---- Tables (eval-report) ----
+
+export const tableSchema = z.looseObject({ id: z.string(), title: z.string(), workspace_id: id.optional(), folder_id: id.nullish() });
+export const tablePageSchema = z.looseObject({ data: z.array(tableSchema), next_cursor: z.string().nullish(), has_more: z.boolean().optional() });
+export const tableCreateSchema = z.looseObject({ table: tableSchema });
+export const sheetSchema = z.looseObject({ id: z.string(), title: z.string().optional(), row_count: z.number().int().optional() });
+export const importOperationSchema = z.looseObject({
+  status: z.string(),
+  rows_added: z.number().int().nullish(),
+  error_message: z.string().nullish(),
+});
+export const sheetImportSchema = z.looseObject({ operation_id: z.string(), operation: importOperationSchema, sheet: sheetSchema });
+export const operationReadSchema = z.looseObject({ operation: importOperationSchema });
+export const columnSchema = z.looseObject({ id: z.string(), title: z.string() });
+export const columnPageSchema = z.looseObject({ data: z.array(columnSchema), next_cursor: z.string().nullish(), has_more: z.boolean().optional() });
+export const scorecardConfigureSchema = z.looseObject({ scorecard: z.looseObject({ id: z.string().optional() }), version: z.number().int() });
+export const recalculateSchema = z.looseObject({ calculation_id: z.string(), status: z.string() });
+export const calculationSchema = z.looseObject({
+  calculation: z.looseObject({
+    status: z.string(),
+    aggregate_score: z.number().nullish(),
+    aggregate_verdict: z.string().nullish(),
+  }),
+  criterion_summaries: z.record(z.string(), z.unknown()).nullish(),
+});
+
+export type Table = z.infer<typeof tableSchema>;
+export type SheetImport = z.infer<typeof sheetImportSchema>;
+export type ImportOperation = z.infer<typeof importOperationSchema>;
+export type Column = z.infer<typeof columnSchema>;
+export type Calculation = z.infer<typeof calculationSchema>;

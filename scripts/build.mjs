@@ -4,9 +4,10 @@ import { build } from "esbuild";
 import { readFileSync, rmSync } from "node:fs";
 
 const { version, dependencies } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-// commander is inlined: loading it from node_modules as CommonJS costs more than the rest of start-up together,
-// and every invocation, even --help, needs it. The other dependencies load lazily, with the commands that use them.
-const INLINED = new Set(["commander"]);
+// Dependencies are bundled: resolving and loading them from node_modules file by file (commander, undici, zod,
+// yaml) cost more than the rest of a command's work. Code splitting still loads each one only with the commands
+// that use it.
+const INLINED = new Set(Object.keys(dependencies));
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 
 await build({
@@ -21,5 +22,7 @@ await build({
   sourcemap: "linked",
   chunkNames: "chunks/[name]-[hash]",
   define: { __PLX_VERSION__: JSON.stringify(version) },
+  // Bundled CommonJS dependencies require Node's built-ins; an ES module has no `require` of its own.
+  banner: { js: 'import { createRequire as __plxCreateRequire } from "node:module"; const require = __plxCreateRequire(import.meta.url);' },
   logLevel: "warning",
 });

@@ -12,6 +12,13 @@ export async function main(
   env: Env = process.env,
   io: Io = { stdout: process.stdout, stderr: process.stderr, stdinIsTTY: Boolean(process.stdin.isTTY) },
 ): Promise<number> {
+  // `plx … | head` closes the pipe early: stop quietly, as other command-line tools do, instead of crashing.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+      process.exit(process.exitCode ?? ExitCode.Ok);
+    });
+  }
   // The most common probe answers before commander is even loaded: start-up is most of its cost.
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
     io.stdout.write(`${PLX_VERSION}\n`);

@@ -20,6 +20,11 @@ export interface LockEntry {
   labels: Record<string, number>;
   /** Names of the snippets the template references. */
   snippets: string[];
+  /**
+   * sha256 of the file's bytes as the last sync left them. A file still byte-identical needs no parsing to know it
+   * is unchanged, which keeps status and no-op pushes fast over thousands of files.
+   */
+  file?: string;
 }
 
 export interface Lockfile {
@@ -47,6 +52,7 @@ export function serializeLockfile(lock: Lockfile): string {
       hash: entry.hash,
       labels: Object.fromEntries(Object.entries(entry.labels).sort(([a], [b]) => byCodePoint(a, b))),
       snippets: [...new Set(entry.snippets)].sort(byCodePoint),
+      ...(entry.file === undefined ? {} : { file: entry.file }),
     };
     return `    ${JSON.stringify(name)}: ${JSON.stringify(ordered)}`;
   });

@@ -12,6 +12,7 @@ const lockEntrySchema = z.object({
   hash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   labels: z.record(z.string(), z.number().int().positive()),
   snippets: z.array(z.string()),
+  file: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 
 const lockfileSchema = z.object({

@@ -36,7 +36,7 @@ const JINJA_LOOKS = /\{\{[^}]*\}\}|\{%[^%]*%\}/;
 export async function check(config: ResolvedConfig, files: readonly string[]): Promise<CheckReport> {
   const only = files.length > 0 ? files : undefined;
   const [scan, lock, knownNames] = await Promise.all([
-    scanPromptFiles(config.rootDir, config.promptsDir, only),
+    scanPromptFiles(config.rootDir, config.promptsDir, { only }),
     readLockfile(config.rootDir),
     // Names of every prompt file, from paths alone: cheap, and enough to resolve snippet references.
     fastGlob(`**/*${PROMPT_FILE_SUFFIX}`, { cwd: `${config.rootDir}/${config.promptsDir}` }).then((paths) =>
@@ -45,7 +45,7 @@ export async function check(config: ResolvedConfig, files: readonly string[]): P
   ]);
   const findings: Finding[] = scan.problems.map((problem) => ({ ...problem, severity: "error", code: "invalid-file" }));
   const kinds = new Map<string, string>();
-  for (const template of scan.templates) kinds.set(template.doc.name, String(template.doc.promptTemplate.type));
+  for (const template of scan.templates) kinds.set(template.name, String(template.doc.promptTemplate.type));
   const resolvable = new Set([...knownNames, ...Object.keys(lock.templates), ...kinds.keys()]);
   for (const template of scan.templates) findings.push(...checkTemplate(template, resolvable, kinds));
 
@@ -62,10 +62,11 @@ interface TextSite {
 
 function checkTemplate(template: LocalTemplate, resolvable: ReadonlySet<string>, kinds: ReadonlyMap<string, string>): Finding[] {
   const { doc, path } = template;
-  const locate = positionFinder(template.text);
+  // Positions cost a second parse, so they are computed only for a file that has findings.
+  let locate: ReturnType<typeof positionFinder> | undefined;
   const findings: Finding[] = [];
   const add = (at: Array<string | number>, severity: Severity, code: string, message: string, hint: string) =>
-    findings.push({ path, ...locate(at), severity, code, message, hint });
+    findings.push({ path, ...(locate ??= positionFinder(template.text))(at), severity, code, message, hint });
 
   const sites = textSites(doc.promptTemplate);
   for (const site of sites) {

@@ -45,9 +45,10 @@ interface Snapshot {
 }
 
 async function snapshot(config: ResolvedConfig, names: readonly string[]): Promise<Snapshot> {
-  const [lock, scan] = await Promise.all([readLockfile(config.rootDir), scanPromptFiles(config.rootDir, config.promptsDir)]);
+  const lock = await readLockfile(config.rootDir);
+  const scan = await scanPromptFiles(config.rootDir, config.promptsDir, { lock });
   if (scan.problems.length > 0) throw invalidFiles(scan.problems);
-  return { lock, locals: new Map(scan.templates.map((t) => [t.doc.name, t])), matches: nameMatcher(names) };
+  return { lock, locals: new Map(scan.templates.map((t) => [t.name, t])), matches: nameMatcher(names) };
 }
 
 const folderOfPath = (path: string) => path.split("/").slice(1, -1);
@@ -61,7 +62,7 @@ export async function compareOffline(config: ResolvedConfig, names: readonly str
   for (const name of all) {
     const local = locals.get(name);
     const base = lock.templates[name];
-    if (!matches(name, local?.doc.folder ?? folderOfPath(base!.path))) continue;
+    if (!matches(name, local?.folder ?? folderOfPath(base!.path))) continue;
     // Offline, the remote is assumed to be where the lock left it.
     const state = classify(local, base, base && { version: base.version, hash: base.hash });
     if (state === "in-sync") inSync += 1;
@@ -84,7 +85,7 @@ export async function compareWithRemote(deps: RemoteCompareDeps, names: readonly
   const { client, config } = deps;
   const { lock, locals, matches } = await snapshot(config, names);
   const heads = new Map((await listRemoteHeads(client, config.track)).filter((head) => matches(head.name, head.folder)).map((head) => [head.name, head]));
-  const inScope = [...new Set([...heads.keys(), ...[...locals.values()].filter((l) => matches(l.doc.name, l.doc.folder)).map((l) => l.doc.name), ...Object.keys(lock.templates).filter((name) => matches(name, folderOfPath(lock.templates[name]!.path)))])].sort();
+  const inScope = [...new Set([...heads.keys(), ...[...locals.values()].filter((l) => matches(l.name, l.folder)).map((l) => l.name), ...Object.keys(lock.templates).filter((name) => matches(name, folderOfPath(lock.templates[name]!.path)))])].sort();
 
   // Content is read only where the remote moved or the file differs from the lock: elsewhere all three agree.
   const toRead = inScope.flatMap((name) => {
@@ -165,7 +166,7 @@ export function patchOf(path: string, remote: TemplateDoc | undefined, local: Te
 
 /** Local templates that reference `name` as a snippet. */
 function usersOf(name: string, locals: ReadonlyMap<string, LocalTemplate>): string[] {
-  return [...locals.values()].filter((local) => local.doc.name !== name && snippetNamesIn(local.doc.promptTemplate).includes(name)).map((local) => local.doc.name).sort();
+  return [...locals.values()].filter((local) => local.name !== name && local.snippets.includes(name)).map((local) => local.name).sort();
 }
 
 function trackName(config: ResolvedConfig): string {

@@ -141,10 +141,11 @@ export async function promoteLabel({ client }: Pick<Resolved, "client">, from: s
 
 async function labelScope(client: PromptLayerClient, config: ResolvedConfig, names: readonly string[]) {
   const matches = nameMatcher(names);
-  const [heads, scan, lock] = await Promise.all([listRemoteHeads(client, { kind: "latest" }), scanPromptFiles(config.rootDir, config.promptsDir), readLockfile(config.rootDir)]);
+  const lock = await readLockfile(config.rootDir);
+  const [heads, scan] = await Promise.all([listRemoteHeads(client, { kind: "latest" }), scanPromptFiles(config.rootDir, config.promptsDir, { lock })]);
   return {
     heads: heads.filter((head) => matches(head.name, head.folder)),
-    locals: new Map(scan.templates.map((t) => [t.doc.name, t])),
+    locals: new Map(scan.templates.map((t) => [t.name, t])),
     lock,
   };
 }

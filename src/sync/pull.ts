@@ -1,5 +1,6 @@
 // `plx pull`: the registry into files. Reads only what changed since the lock, plans every file's fate as a value
 // (so --dry-run is the same path with the writes skipped), then writes atomically and updates the lock last.
+import { createHash } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { canonicalDoc } from "../core/canonical.js";
@@ -49,49 +50,72 @@ export interface PullReport {
 
 export async function pull(deps: PullDeps, options: PullOptions): Promise<PullReport> {
   const { client, config } = deps;
-  const [lock, scan] = await Promise.all([readLockfile(config.rootDir), scanPromptFiles(config.rootDir, config.promptsDir)]);
+  const lock = await readLockfile(config.rootDir);
+  const scan = await scanPromptFiles(config.rootDir, config.promptsDir, { lock });
   if (scan.problems.length > 0) throw invalidFiles(scan.problems);
 
   const matches = nameMatcher(options.names);
   const heads = (await listRemoteHeads(client, config.track)).filter((head) => matches(head.name, head.folder));
-  const locals = new Map<string, LocalFile>(scan.templates.map((t) => [t.doc.name, { name: t.doc.name, path: t.path, hash: t.hash }]));
+  const locals = new Map<string, LocalFile>(scan.templates.map((t) => [t.name, { name: t.name, path: t.path, hash: t.hash }]));
+  const fileHashes = new Map(scan.templates.map((t) => [t.name, t.fileHash]));
   const { lock: base, renamed } = followRenames(lock, heads, locals);
+  // Paths depend on every name at once (case clashes), and the listing already gives names and folders.
+  const paths = planPaths(heads.map((head) => ({ name: head.name, folder: head.folder })), config.promptsDir);
+  const headsByName = new Map(heads.map((head) => [head.name, head]));
+  const planFor = (name: string, content?: RemoteContent<TemplateDoc>) =>
+    planPull({ names: [name], locals, lock: base.templates, heads: headsByName, contents: new Map(content ? [[name, content]] : []), force: options.force, prune: options.prune })[0]!;
 
+  // Each template is planned and written as soon as it is read, so memory holds one template per request in
+  // flight rather than the whole registry, and disk writes overlap the network.
   // A renamed template is read even when its version did not move: its file moves to the new name.
   const toRead = heads.filter((head) => renamed.has(head.name) || mustRead(head, base.templates[head.name], locals.get(head.name), options.force));
+  const items: PullItem[] = [];
+  const fresh = new Map<string, Fresh>();
   let done = 0;
-  const read = await Promise.all(
+  await Promise.all(
     toRead.map(async (head) => {
       const template = await readRemoteTemplate(client, head);
       deps.onProgress?.(++done, toRead.length);
-      return template;
+      if (!template) {
+        headsByName.delete(head.name);
+        return;
+      }
+      const placement = paths.get(head.name)!;
+      const action = planFor(head.name, { head: template.head, doc: template.doc, hash: template.hash, path: placement.path });
+      fresh.set(head.name, { head: template.head, hash: template.hash, labels: template.labels, snippets: template.snippets });
+      if (!options.dryRun) {
+        const written = await applyOne(config.rootDir, action, placement);
+        if (written) fileHashes.set(head.name, written);
+      }
+      items.push(itemOf(action));
     }),
   );
-  const fresh = new Map(read.filter((t): t is RemoteTemplate => t !== undefined).map((t) => [t.head.name, t]));
-  const present = heads.filter((head) => fresh.has(head.name) || !toRead.includes(head));
-  const paths = planPaths(present.map((head) => ({ name: head.name, folder: fresh.get(head.name)?.doc.folder ?? head.folder })), config.promptsDir);
-  const contents = new Map<string, RemoteContent<TemplateDoc>>(
-    [...fresh].map(([name, template]) => [name, { head: template.head, doc: template.doc, hash: template.hash, path: paths.get(name)!.path }]),
-  );
 
-  const inScope = new Set([...present.map((head) => head.name), ...Object.keys(base.templates).filter((name) => matches(name, []) || matches(name, folderOf(base.templates[name]!)))]);
-  const actions = planPull({
-    names: [...inScope].sort(),
-    locals,
-    lock: base.templates,
-    heads: new Map(present.map((head) => [head.name, head])),
-    contents,
-    force: options.force,
-    prune: options.prune,
-  });
+  const readNames = new Set(toRead.map((head) => head.name));
+  const rest = [...new Set([...headsByName.keys(), ...Object.keys(base.templates).filter((name) => matches(name, folderOf(base.templates[name]!)))])].filter(
+    (name) => (!readNames.has(name) || !headsByName.has(name)) && (headsByName.has(name) || base.templates[name] !== undefined || locals.has(name)),
+  );
+  for (const name of rest) {
+    const action = planFor(name);
+    if (!options.dryRun) await applyOne(config.rootDir, action, paths.get(name));
+    items.push(itemOf(action));
+  }
+  items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   if (!options.dryRun) {
-    const unread = new Set(present.filter((head) => !fresh.has(head.name)).map((head) => head.id));
+    const unread = new Set([...headsByName.values()].filter((head) => !fresh.has(head.name)).map((head) => head.id));
     const labels = await refreshKnownLabels(client, base, unread);
-    await applyPull(config.rootDir, actions, paths);
-    await writeLockfile(config.rootDir, nextLock(base, actions, fresh, labels, new Map(present.map((head) => [head.name, head]))));
+    await writeLockfile(config.rootDir, nextLock(base, items, { fresh, labels, heads: headsByName, fileHashes }));
   }
-  return report(actions, options.dryRun);
+  return report(items, options.dryRun);
+}
+
+/** What the lock needs of a template that was read; its content is not kept. */
+interface Fresh {
+  head: RemoteHead;
+  hash: string;
+  labels: Record<string, number>;
+  snippets: string[];
 }
 
 /** Lock entries' folder, as a glob like `support/*` should match a template that was in `prompts/support/`. */
@@ -122,56 +146,57 @@ function followRenames(lock: Lockfile, heads: readonly RemoteHead[], locals: Map
   return { lock: { ...lock, templates }, renamed };
 }
 
-async function applyPull(rootDir: string, actions: ReadonlyArray<PullAction<TemplateDoc>>, paths: ReadonlyMap<string, PlannedPath>): Promise<void> {
-  await Promise.all(
-    actions.map(async (action) => {
-      if (action.kind === "create" || action.kind === "update") {
-        const target = join(rootDir, action.path);
-        await mkdir(dirname(target), { recursive: true });
-        await writeFileAtomic(target, serializePromptFile(canonicalDoc(action.remote.doc), paths.get(action.name)!));
-        if (action.kind === "update" && action.previousPath) await rm(join(rootDir, action.previousPath), { force: true });
-      } else if (action.kind === "remove") {
-        await rm(join(rootDir, action.path), { force: true });
-      }
-    }),
-  );
+/** Carries out one action; returns the sha256 of the bytes written, if a file was written. */
+async function applyOne(rootDir: string, action: PullAction<TemplateDoc>, placement: PlannedPath | undefined): Promise<string | undefined> {
+  if (action.kind === "create" || action.kind === "update") {
+    const target = join(rootDir, action.path);
+    const text = serializePromptFile(canonicalDoc(action.remote.doc), placement!);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFileAtomic(target, text);
+    if (action.kind === "update" && action.previousPath) await rm(join(rootDir, action.previousPath), { force: true });
+    return createHash("sha256").update(text).digest("hex");
+  }
+  if (action.kind === "remove") await rm(join(rootDir, action.path), { force: true });
+  return undefined;
 }
 
-function nextLock(
-  base: Lockfile,
-  actions: ReadonlyArray<PullAction<TemplateDoc>>,
-  fresh: ReadonlyMap<string, RemoteTemplate>,
-  labels: ReadonlyMap<number, Record<string, number>>,
-  heads: ReadonlyMap<string, RemoteHead>,
-): Lockfile {
+function itemOf(action: PullAction<TemplateDoc>): PullItem {
+  const item: PullItem = { name: action.name, path: action.path, action: action.kind };
+  if (action.kind === "create" || action.kind === "update") item.version = action.remote.head.version;
+  if (action.kind === "unchanged") item.version = action.version;
+  if (action.kind === "update" && action.previousPath) item.previousPath = action.previousPath;
+  if (action.kind === "skip") item.reason = action.reason;
+  return item;
+}
+
+interface LockInputs {
+  fresh: ReadonlyMap<string, Fresh>;
+  labels: ReadonlyMap<number, Record<string, number>>;
+  heads: ReadonlyMap<string, RemoteHead>;
+  fileHashes: ReadonlyMap<string, string>;
+}
+
+function nextLock(base: Lockfile, items: readonly PullItem[], { fresh, labels, heads, fileHashes }: LockInputs): Lockfile {
   const templates: Record<string, LockEntry> = { ...base.templates };
-  for (const action of actions) {
-    const read = fresh.get(action.name);
-    if (action.kind === "create" || action.kind === "update") {
-      const { head, hash } = action.remote;
-      templates[action.name] = { id: head.id, path: action.path, version: head.version, hash, labels: read?.labels ?? {}, snippets: read?.snippets ?? [] };
-    } else if (action.kind === "unchanged") {
-      const previous = templates[action.name];
-      const head = heads.get(action.name)!;
-      if (read) templates[action.name] = { id: head.id, path: action.path, version: head.version, hash: read.hash, labels: read.labels, snippets: read.snippets };
-      else if (previous) templates[action.name] = { ...previous, labels: labels.get(previous.id) ?? previous.labels };
-    } else if (action.kind === "remove") {
-      delete templates[action.name];
+  for (const item of items) {
+    const read = fresh.get(item.name);
+    const file = fileHashes.get(item.name);
+    const withFile = <T extends object>(entry: T) => (file === undefined ? entry : { ...entry, file });
+    if ((item.action === "create" || item.action === "update" || item.action === "unchanged") && read) {
+      templates[item.name] = withFile({ id: read.head.id, path: item.path, version: read.head.version, hash: read.hash, labels: read.labels, snippets: read.snippets });
+    } else if (item.action === "unchanged") {
+      const previous = templates[item.name];
+      const head = heads.get(item.name);
+      if (previous && head) templates[item.name] = withFile({ ...previous, path: item.path, labels: labels.get(previous.id) ?? previous.labels });
+    } else if (item.action === "remove") {
+      delete templates[item.name];
     }
   }
   return { ...base, templates };
 }
 
-function report(actions: ReadonlyArray<PullAction<TemplateDoc>>, dryRun: boolean): PullReport {
+function report(items: PullItem[], dryRun: boolean): PullReport {
   const counts = { create: 0, update: 0, unchanged: 0, skip: 0, remove: 0, gone: 0 };
-  const items = actions.map((action): PullItem => {
-    counts[action.kind] += 1;
-    const item: PullItem = { name: action.name, path: action.path, action: action.kind };
-    if (action.kind === "create" || action.kind === "update") item.version = action.remote.head.version;
-    if (action.kind === "unchanged") item.version = action.version;
-    if (action.kind === "update" && action.previousPath) item.previousPath = action.previousPath;
-    if (action.kind === "skip") item.reason = action.reason;
-    return item;
-  });
+  for (const item of items) counts[item.action] += 1;
   return { dryRun, items, counts };
 }

@@ -71,44 +71,45 @@ export interface PushReport {
 
 export async function push(deps: PushDeps, options: PushOptions): Promise<PushReport> {
   const { client, config } = deps;
-  const [lock, scan] = await Promise.all([readLockfile(config.rootDir), scanPromptFiles(config.rootDir, config.promptsDir)]);
+  const lock = await readLockfile(config.rootDir);
+  const scan = await scanPromptFiles(config.rootDir, config.promptsDir, { lock });
   // One invalid file and nothing is sent: a half-applied push is worse than none.
   if (scan.problems.length > 0) throw invalidFiles(scan.problems);
   const matches = nameMatcher(options.names);
-  const locals = scan.templates.filter((t) => matches(t.doc.name, t.doc.folder));
-  const byName = new Map(scan.templates.map((t) => [t.doc.name, t]));
+  const locals = scan.templates.filter((t) => matches(t.name, t.folder));
+  const byName = new Map(scan.templates.map((t) => [t.name, t]));
 
   const heads = new Map((await listRemoteHeads(client, { kind: "latest" })).map((head) => [head.name, head]));
   const remoteDocs = new Map<string, TemplateDoc>();
   const remotes = new Map<string, PushRemote>();
   await Promise.all(
     locals.map(async (local) => {
-      const head = heads.get(local.doc.name);
+      const head = heads.get(local.name);
       if (!head) return;
       const remote: PushRemote = { id: head.id, version: head.latestVersion };
-      if (remoteNeedsRead(lock.templates[local.doc.name], remote)) {
+      if (remoteNeedsRead(lock.templates[local.name], remote)) {
         const raw = await client.getTemplate(head.id);
         if (raw) {
           const doc = templateFromRaw(raw, head.folder);
           remote.version = raw.version;
           remote.hash = contentHash(doc);
           remote.publishedByPlx = contentHashOf(raw.metadata) === remote.hash;
-          remoteDocs.set(local.doc.name, doc);
+          remoteDocs.set(local.name, doc);
         }
       }
-      remotes.set(local.doc.name, remote);
+      remotes.set(local.name, remote);
     }),
   );
 
   const items: PushResult[] = planPush({
-    locals: locals.map((t) => ({ name: t.doc.name, path: t.path, hash: t.hash, folder: t.doc.folder, snippets: snippetNamesIn(t.doc.promptTemplate) })),
+    locals: locals.map((t) => ({ name: t.name, path: t.path, hash: t.hash, folder: t.folder, snippets: t.snippets })),
     lock: lock.templates,
     remotes,
     force: options.force,
   });
   let levels: PushItem[][];
   try {
-    levels = publishLevels(items, new Map(scan.templates.map((t) => [t.doc.name, snippetNamesIn(t.doc.promptTemplate)])));
+    levels = publishLevels(items, new Map(scan.templates.map((t) => [t.name, t.snippets])));
   } catch (error) {
     if (error instanceof SnippetCycleError) throw usageError(`Snippet references form a cycle: ${error.cycle.join(" -> ")}.`, "A snippet cannot include itself, directly or through others; break the cycle.");
     throw error;
@@ -232,7 +233,8 @@ function nextLock(lock: Lockfile, items: readonly PushResult[], locals: Readonly
     const version = item.outcome === "published" ? item.version : item.action === "unchanged" && item.outcome === undefined ? item.remoteVersion : undefined;
     if (version === undefined || item.id === undefined) continue;
     const previous = templates[item.name];
-    templates[item.name] = { id: item.id, path: item.path, version, hash: item.hash, labels: previous?.labels ?? {}, snippets: snippetNamesIn(locals.get(item.name)!.doc.promptTemplate) };
+    const local = locals.get(item.name)!;
+    templates[item.name] = { id: item.id, path: item.path, version, hash: item.hash, labels: previous?.labels ?? {}, snippets: local.snippets, file: local.fileHash };
   }
   return { ...lock, templates };
 }

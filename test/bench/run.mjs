@@ -1,0 +1,190 @@
+// plx's benchmarks: every scenario against `plx sandbox` with added latency, several runs each, medians and ratios
+// printed as a table and written to test/bench/results.json. Comparisons are made in the same run on the same
+// machine, since absolute times on shared machines drift. Run with `npm run bench` (after `npm run build`).
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { workspace } from "./workspace.mjs";
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const PLX = join(ROOT, "bin/plx.js");
+const KEY = "pl_bench_key";
+const LATENCY_MS = 20;
+const RUNS = Number(process.env.PLX_BENCH_RUNS ?? 5);
+const CONCURRENCY = 16;
+const results = [];
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function timed(fn) {
+  const started = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - started, value };
+}
+
+async function startSandbox(latencyMs) {
+  const child = spawn(process.execPath, [PLX, "sandbox", "--port", "0", "--api-key", KEY, "--latency", String(latencyMs)], { stdio: ["ignore", "pipe", "ignore"] });
+  const url = await new Promise((resolve, reject) => {
+    child.stdout.once("data", (chunk) => resolve(/listening on (\S+)/.exec(String(chunk))[1]));
+    child.once("exit", () => reject(new Error("the sandbox exited")));
+  });
+  const admin = (method, path, body) => fetch(`${url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  return {
+    url,
+    admin,
+    requests: async () => (await (await admin("GET", "requests")).json()).length,
+    clearRequests: () => admin("DELETE", "requests"),
+    stop: () => child.kill(),
+  };
+}
+
+async function plx(args, cwd, sandbox) {
+  const env = { ...process.env, PROMPTLAYER_BASE_URL: sandbox.url, PROMPTLAYER_API_KEY: KEY, PLX_CI: "false", NO_COLOR: "1" };
+  try {
+    return await run(process.execPath, [PLX, ...args], { cwd, env, maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    if (error.code === 1 || error.code === 5) return error;
+    throw new Error(`plx ${args.join(" ")} failed: ${error.stderr || error.message}`);
+  }
+}
+
+async function repo() {
+  const dir = await mkdtemp(join(tmpdir(), "plx-bench-"));
+  await writeFile(join(dir, "plx.config.yaml"), "promptsDir: prompts\n");
+  return dir;
+}
+
+function record(name, { ms, requests, goal, met, note }) {
+  results.push({ scenario: name, medianMs: Math.round(ms), requests, goal, met, ...(note ? { note } : {}) });
+}
+
+async function startup() {
+  const times = async (args) => {
+    const samples = [];
+    for (let i = 0; i < RUNS * 4; i++) samples.push((await timed(() => run(process.execPath, args))).ms);
+    return median(samples);
+  };
+  const node = await times(["-e", "0"]);
+  for (const flag of ["--version", "--help"]) {
+    const ms = await times([PLX, flag]);
+    record(`plx ${flag}`, { ms, requests: 0, goal: "<= 1.5x node -e 0", met: ms <= node * 1.5, note: `node -e 0: ${Math.round(node)} ms, ratio ${(ms / node).toFixed(2)}` });
+  }
+}
+
+async function pullScenarios(sandbox) {
+  await sandbox.admin("PUT", "state", workspace(1000));
+
+  // What a user would write today: list with the official SDK, then get each template in turn.
+  const { PromptLayer } = await import("promptlayer");
+  const sdk = new PromptLayer({ apiKey: KEY, baseURL: sandbox.url });
+  const loop = await timed(async () => {
+    const all = [];
+    for (let page = 1; ; page++) {
+      const items = await sdk.templates.all({ page, per_page: 100 });
+      all.push(...items);
+      if (items.length < 100) break;
+    }
+    for (const item of all) await sdk.templates.get(item.prompt_name);
+  });
+
+  const samples = [];
+  let requests = 0;
+  let dir;
+  for (let i = 0; i < RUNS; i++) {
+    dir = await repo();
+    await sandbox.clearRequests();
+    samples.push((await timed(() => plx(["pull"], dir, sandbox))).ms);
+    requests = await sandbox.requests();
+    if (i < RUNS - 1) await rm(dir, { recursive: true, force: true });
+  }
+  const ms = median(samples);
+  const ideal = (requests * LATENCY_MS) / CONCURRENCY;
+  record("pull 1,000 templates (empty dir)", { ms, requests, goal: ">= 6x faster than the SDK loop", met: loop.ms / ms >= 6, note: `SDK loop: ${Math.round(loop.ms)} ms (${(loop.ms / ms).toFixed(1)}x)` });
+  record("pull 1,000: share of ideal", { ms, requests, goal: ">= 80% of requests x latency / concurrency", met: ideal / ms >= 0.8, note: `ideal ${Math.round(ideal)} ms, ${Math.round((100 * ideal) / ms)}%` });
+
+  const noop = await measure(sandbox, () => plx(["pull"], dir, sandbox));
+  record("pull, nothing changed (1,000 synced)", { ...noop, goal: "<= 50 requests", met: noop.requests <= 50 });
+
+  const push = await measure(sandbox, () => plx(["push"], dir, sandbox));
+  record("push, nothing changed (1,000 synced)", { ...push, goal: "<= 5 requests, < 1 s", met: push.requests <= 5 && push.ms < 1000 });
+
+  const publish = await measure(sandbox, () => plx(["publish", "--label", "prod", "--yes"], dir, sandbox));
+  record("publish --label prod, nothing changed", { ...publish, goal: "<= 20 requests", met: publish.requests <= 20 });
+
+  for (const command of ["status", "check"]) {
+    const offline = await measure(sandbox, () => plx([command], dir, sandbox));
+    record(`${command}, 1,000 files offline`, { ...offline, goal: "< 500 ms", met: offline.ms < 500 });
+  }
+
+  // 200 changed templates, published at once.
+  const changed = [];
+  for (let i = 0; i < 200; i++) changed.push(`prompt-${i * 4 + 6}`);
+  const samplesPublish = [];
+  let publishRequests = 0;
+  for (let run = 0; run < Math.max(1, Math.floor(RUNS / 2)); run++) {
+    await editMany(dir, changed, run);
+    await sandbox.clearRequests();
+    samplesPublish.push((await timed(() => plx(["push"], dir, sandbox))).ms);
+    publishRequests = await sandbox.requests();
+  }
+  const publishMs = median(samplesPublish);
+  const publishIdeal = (publishRequests * LATENCY_MS) / CONCURRENCY;
+  record("push 200 changed templates", { ms: publishMs, requests: publishRequests, goal: "<= 1.5x ideal", met: publishMs <= publishIdeal * 1.5, note: `ideal ${Math.round(publishIdeal)} ms, ${(publishMs / publishIdeal).toFixed(2)}x` });
+  await rm(dir, { recursive: true, force: true });
+}
+
+async function editMany(dir, names, round) {
+  const lock = JSON.parse(await readFile(join(dir, "plx.lock"), "utf8"));
+  await Promise.all(
+    names.map(async (name) => {
+      const path = join(dir, lock.templates[name].path);
+      const text = await readFile(path, "utf8");
+      await writeFile(path, text.replace(/(Summarise|You are)/, `$1 (round ${round})`));
+    }),
+  );
+}
+
+async function measure(sandbox, fn) {
+  const samples = [];
+  let requests = 0;
+  for (let i = 0; i < RUNS; i++) {
+    await sandbox.clearRequests();
+    samples.push((await timed(fn)).ms);
+    requests = await sandbox.requests();
+  }
+  return { ms: median(samples), requests };
+}
+
+async function memory(sandbox) {
+  await sandbox.admin("PUT", "state", workspace(10_000));
+  const dir = await repo();
+  const env = { ...process.env, PROMPTLAYER_BASE_URL: sandbox.url, PROMPTLAYER_API_KEY: KEY, PLX_CI: "false" };
+  // GNU time reports the peak resident set of the process it ran, in kilobytes.
+  const started = performance.now();
+  const measured = await run("/usr/bin/time", ["-f", "%M", process.execPath, PLX, "pull"], { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 }).catch((error) => error);
+  const ms = performance.now() - started;
+  const peakKb = Number(String(measured.stderr ?? "").trim().split("\n").at(-1));
+  if (!Number.isFinite(peakKb)) record("pull 10,000 templates: peak memory", { ms, goal: "< 300 MB", met: false, note: "not measured: /usr/bin/time is missing" });
+  else record("pull 10,000 templates: peak memory", { ms, goal: "< 300 MB", met: peakKb < 300 * 1024, note: `peak RSS ${(peakKb / 1024).toFixed(0)} MB` });
+  await rm(dir, { recursive: true, force: true });
+}
+
+const sandbox = await startSandbox(LATENCY_MS);
+try {
+  await startup();
+  await pullScenarios(sandbox);
+  await memory(sandbox);
+} finally {
+  sandbox.stop();
+}
+
+const table = [["scenario", "median", "requests", "goal", "met", "note"], ...results.map((r) => [r.scenario, `${r.medianMs} ms`, r.requests ?? "", r.goal, r.met ? "yes" : "NO", r.note ?? ""])];
+const widths = table[0].map((_, column) => Math.max(...table.map((row) => String(row[column]).length)));
+console.log(table.map((row) => row.map((cell, column) => String(cell).padEnd(widths[column])).join(" | ")).join("\n"));
+const out = join(ROOT, "test/bench/results.json");
+await writeFile(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, latencyMs: LATENCY_MS, runs: RUNS, results }, null, 2)}\n`);
+console.log(`\nwritten to ${out}`);

@@ -1,4 +1,5 @@
 import type { CiEnvironment } from "../ci/detect.js";
+import type { CiReporter } from "../ci/report.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import type { Redactor } from "../redact.js";
@@ -23,6 +24,8 @@ export interface Context {
   styles: { stdout: Styles; stderr: Styles };
   /** plx.config.yaml merged with flags and environment; read on first use. */
   config(): Promise<ResolvedConfig>;
+  /** Annotations, step summary, outputs and sticky comments for the CI the run is in (a no-op elsewhere); built on first use. */
+  reporter(): Promise<CiReporter>;
   /** The PromptLayer client, configured and shared by the whole run; built on first use. */
   remote(): Promise<PromptLayerClient>;
 }

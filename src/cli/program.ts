@@ -67,6 +67,7 @@ Exit codes: 0 ok, 1 negative result, 2 usage or invalid input, 3 remote failure,
     .addOption(new Option("--name-only", "list the changed templates only"))
     .addOption(new Option("--stat", "list changed templates with added and removed line counts"))
     .addOption(new Option("--exit-code", "exit 1 when anything differs, as git diff --exit-code").env("PLX_EXIT_CODE"))
+    .addOption(new Option("--comment", "post or update one sticky pull/merge-request comment with the diff").env("PLX_COMMENT"))
     .addOption(json())
     .action(run("diff", () => import("./commands/diff.js")));
 
@@ -138,6 +139,7 @@ Exit codes: 0 ok, 1 negative result, 2 usage or invalid input, 3 remote failure,
     .command("check")
     .description("validate prompt files offline: syntax, schema, names, snippets and variables")
     .argument("[files...]", "prompt files to check (default: all); other files are ignored")
+    .addOption(new Option("--codequality <file>", "also write findings as a GitLab code quality report (artifacts:reports:codequality)").env("PLX_CODEQUALITY"))
     .addOption(json())
     .addHelpText("after", "\nExit 1 when any error is found; warnings alone exit 0.")
     .action(run("check", () => import("./commands/check.js")));

@@ -57,6 +57,12 @@ export async function runCommand(request: RunRequest): Promise<number> {
       const { loadConfig } = await import("../config/load.js");
       return loadConfig(process.cwd(), options as ConfigFlags, env);
     }),
+    reporter: once(async () => {
+      const { createCiReporter } = await import("../ci/report.js");
+      // No ::add-mask:: for the API key: the command itself would print the key, and plx's redactor already keeps it
+      // out of everything plx writes; keys from `secrets.*` are masked by GitHub.
+      return createCiReporter({ provider: ci.provider, env, stream: io.stderr, warn: log.warn, debug: log.debug, redactor, cwd: process.cwd(), signal });
+    }),
     remote: () =>
       (remote ??= (async () => {
         const { createRemote } = await import("./remote.js");

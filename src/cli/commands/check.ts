@@ -1,14 +1,21 @@
 import { check, type CheckReport } from "../../sync/check.js";
+import { resolve } from "node:path";
+import { writeCodeQualityReport } from "../../ci/gitlab.js";
 import { ExitCode } from "../../errors.js";
 import type { CommandModule } from "../command.js";
 
 export interface CheckCommandOptions {
   files: string[];
+  /** Also write the findings as a GitLab code quality report to this file. */
+  codequality?: string;
 }
 
 const command: CommandModule<CheckCommandOptions, CheckReport> = {
   async run(options, context) {
-    return check(await context.config(), options.files);
+    const report = await check(await context.config(), options.files);
+    if (options.codequality) await writeCodeQualityReport(resolve(context.cwd, options.codequality), report.findings);
+    if (context.ci.provider) await (await context.reporter()).annotate(report.findings);
+    return report;
   },
   renderHuman(report, styles) {
     const lines = report.findings.map((finding) => {

@@ -2,7 +2,9 @@ import { compareWithRemote, type Comparison } from "../../sync/compare.js";
 import { ExitCode } from "../../errors.js";
 import type { CommandModule } from "../command.js";
 import { renderComparison } from "./render-comparison.js";
+import { comparisonMarkdown } from "./markdown.js";
 import { configTracking } from "./shared.js";
+import type { Context } from "../context.js";
 
 export interface DiffCommandOptions {
   names: string[];
@@ -10,6 +12,7 @@ export interface DiffCommandOptions {
   nameOnly?: boolean;
   stat?: boolean;
   exitCode?: boolean;
+  comment?: boolean;
 }
 
 export type DiffReport = Comparison & { view: "patch" | "stat" | "name-only"; exitOnChange: boolean };
@@ -20,6 +23,7 @@ const command: CommandModule<DiffCommandOptions, DiffReport> = {
     const progress = context.progress("reading changed templates");
     try {
       const comparison = await compareWithRemote({ client: await context.remote(), config, onProgress: progress.update }, options.names);
+      await reportToCi(context, comparison, options.comment === true);
       return { ...comparison, view: options.nameOnly ? "name-only" : options.stat ? "stat" : "patch", exitOnChange: options.exitCode === true };
     } finally {
       progress.done();
@@ -29,5 +33,15 @@ const command: CommandModule<DiffCommandOptions, DiffReport> = {
   // As `git diff --exit-code`: differences are a negative result only when asked.
   exitCodeFor: (report) => (report.exitOnChange && report.changes.length > 0 ? ExitCode.Negative : ExitCode.Ok),
 };
+
+/** In CI: the summary and outputs always, the sticky pull-request comment when asked. */
+async function reportToCi(context: Context, comparison: Comparison, comment: boolean): Promise<void> {
+  if (!context.ci.provider && !comment) return;
+  const reporter = await context.reporter();
+  const markdown = comparisonMarkdown(comparison);
+  await reporter.summary(markdown);
+  await reporter.outputs({ changed: comparison.changes.length > 0, "changed-count": comparison.changes.length });
+  if (comment) await reporter.comment("diff", markdown);
+}
 
 export default command;

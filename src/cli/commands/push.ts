@@ -8,6 +8,7 @@ import { push, pushExitCode, type PushReport, type PushResult, type SavedPlan } 
 import type { CommandModule } from "../command.js";
 import type { Context } from "../context.js";
 import type { Styles } from "../io.js";
+import { pushMarkdown } from "./markdown.js";
 
 export interface PushCommandOptions {
   names: string[];
@@ -50,6 +51,12 @@ export function pushCommand(kind: "push" | "publish"): CommandModule<PushCommand
         },
       );
       if (options.planOut) await writeFileAtomic(resolve(context.cwd, options.planOut), `${JSON.stringify(report.plan, null, 2)}\n`);
+      if (context.ci.provider) {
+        const reporter = await context.reporter();
+        await reporter.summary(pushMarkdown(report, kind));
+        const published = report.items.filter((item) => item.outcome === "published");
+        await reporter.outputs({ changed: published.length > 0, published: published.map((item) => `${item.name}@${item.version}`).join(",") });
+      }
       return report;
     },
     renderHuman: renderPush,

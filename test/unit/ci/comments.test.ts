@@ -13,7 +13,7 @@ import {
   upsertStickyComment,
 } from "../../../src/ci/comments.js";
 import { isPlxError } from "../../../src/errors.js";
-import { type FakeForge, fakeForge } from "./fake-forge.js";
+import { type FakeForge, fakeForge } from "../../support/fake-forge.js";
 
 const GH_TOKEN = "ghs_faketoken1234567890abcdefABCDEF";
 const GL_TOKEN = "glpat-faketoken1234567890";

@@ -6,7 +6,7 @@ import { GITLAB_TOKEN_MISSING_WARNING } from "../../../src/ci/comments.js";
 import type { CiFinding } from "../../../src/ci/findings.js";
 import { createCiReporter } from "../../../src/ci/report.js";
 import { Redactor } from "../../../src/redact.js";
-import { fakeForge } from "./fake-forge.js";
+import { fakeForge } from "../../support/fake-forge.js";
 
 let dir: string;
 beforeEach(async () => {

@@ -1,0 +1,64 @@
+// Markdown renderings of reports, for GitHub step summaries and sticky pull-request comments.
+import { markdownCell } from "../../ci/findings.js";
+import type { Comparison } from "../../sync/compare.js";
+import type { PushReport } from "../../sync/push.js";
+
+const STATE_TITLES: Record<string, string> = {
+  conflict: "conflict (changed on both sides)",
+  "remote-changed": "changed in PromptLayer",
+  "local-changed": "changed locally",
+  "local-only": "new (only local)",
+  "remote-only": "only in PromptLayer",
+  "local-deleted": "deleted locally",
+  "remote-deleted": "deleted in PromptLayer",
+};
+
+// A fence longer than any backtick run inside, so a prompt holding ``` cannot end the block early.
+function fenced(text: string, language: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence}${language}\n${text}\n${fence}`;
+}
+
+export function comparisonMarkdown(report: Comparison): string {
+  if (report.changes.length === 0) return `### plx diff\n\nNo differences: ${report.inSync} template(s) match PromptLayer (${report.track}).`;
+  const lines = [
+    "### plx diff",
+    "",
+    `${report.changes.length} template(s) differ from PromptLayer (${report.track}); ${report.inSync} match.`,
+    "",
+    "| template | change | versions | lines |",
+    "| --- | --- | --- | --- |",
+    ...report.changes.map((change) => {
+      const versions = [change.baseVersion && `synced v${change.baseVersion}`, change.remoteVersion && change.remoteVersion !== change.baseVersion && `remote v${change.remoteVersion}`].filter(Boolean).join(", ");
+      return `| \`${markdownCell(change.path)}\` | ${STATE_TITLES[change.state] ?? change.state}${change.usedBy ? ` (snippet used by ${change.usedBy.length})` : ""} | ${versions} | +${change.added} −${change.removed} |`;
+    }),
+  ];
+  for (const change of report.changes) {
+    if (!change.patch) continue;
+    lines.push("", `<details><summary>${markdownCell(change.path)}</summary>`, "", fenced(change.patch, "diff"), "", "</details>");
+  }
+  return lines.join("\n");
+}
+
+export function pushMarkdown(report: PushReport, command: string): string {
+  const lines = [`### plx ${command}`, ""];
+  const rows = report.items.filter((item) => item.outcome !== undefined || item.action !== "unchanged");
+  if (report.blocked === "conflict") lines.push("**Refused:** templates were edited in PromptLayer since this repository last synced; nothing was sent.", "");
+  if (report.blocked === "stale-plan") lines.push("**Refused:** the saved plan is stale; nothing was sent.", "", ...(report.stale ?? []).map((line) => `- ${markdownCell(line)}`), "");
+  if (rows.length > 0) {
+    lines.push("| template | result |", "| --- | --- |");
+    for (const item of rows) {
+      const result = item.outcome === "published" ? `published v${item.version}` : item.outcome ?? item.action;
+      lines.push(`| \`${markdownCell(item.path)}\` | ${markdownCell(result)}${item.reason ? ` — ${markdownCell(item.reason)}` : ""}${item.error ? ` — ${markdownCell(item.error.message)}` : ""} |`);
+    }
+  } else {
+    lines.push("Nothing to publish: every template matches PromptLayer.");
+  }
+  const moved = report.labels.filter((change) => change.status !== "unchanged");
+  if (moved.length > 0) {
+    lines.push("", "| label | template | version | status |", "| --- | --- | --- | --- |");
+    for (const change of moved) lines.push(`| ${markdownCell(change.label)} | ${markdownCell(change.name)} | v${change.version} | ${change.status === "pending" ? "pending approval" : change.status} |`);
+  }
+  return lines.join("\n");
+}

@@ -136,6 +136,18 @@ Exit codes: 0 ok, 1 negative result, 2 usage or invalid input, 3 remote failure,
     .action(labelAction("promote"));
 
   program
+    .command("init")
+    .description("set up a repository: plx.config.yaml, the prompts directory, CI workflows and git hooks")
+    .addOption(new Option("-y, --yes", "ask nothing; use the flags and defaults").env("PLX_YES"))
+    .addOption(new Option("--ci <ci>", "CI to write workflows for").choices(["github", "gitlab", "none"]))
+    .addOption(new Option("--hooks", "also write .pre-commit-config.yaml"))
+    .addOption(new Option("--label <label>", "release label the deploy job publishes to (default prod)"))
+    .addOption(new Option("--force", "replace files that exist"))
+    .addOption(json())
+    .addHelpText("after", "\nExample (no questions):\n  plx init --yes --ci github --hooks")
+    .action(run("init", () => import("./commands/init.js")));
+
+  program
     .command("check")
     .description("validate prompt files offline: syntax, schema, names, snippets and variables")
     .argument("[files...]", "prompt files to check (default: all); other files are ignored")

@@ -23,6 +23,7 @@ export function createProgram(execute: Execute): Command {
     .addOption(
       new Option("--timeout <ms>", "time limit for one HTTP request (default 60000)").env("PLX_TIMEOUT").argParser(parseInteger(100)),
     )
+    .addOption(new Option("--retries <n>", "retries of a failed request before giving up (default 3)").env("PLX_RETRIES").argParser(parseInteger(0, 20)))
     .addOption(new Option("--color", "force colour output"))
     .addOption(new Option("--no-color", "disable colour output"))
     .addOption(new Option("--debug", "log requests and show stack traces of unexpected errors").env("PLX_DEBUG"))

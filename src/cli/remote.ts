@@ -8,6 +8,8 @@ export function createRemote(options: {
   config: ResolvedConfig;
   env: Env;
   timeoutMs: number | undefined;
+  /** Attempts per request, first included; the client's default when absent. */
+  attempts: number | undefined;
   redactor: Redactor;
   log: Logger;
   signal: AbortSignal;
@@ -19,6 +21,7 @@ export function createRemote(options: {
     baseUrl: config.baseUrl,
     concurrency: config.concurrency,
     requestTimeoutMs: options.timeoutMs,
+    retry: { maxAttempts: options.attempts },
     redactor: options.redactor,
     signal: options.signal,
     onRequest: (event) =>

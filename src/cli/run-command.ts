@@ -67,7 +67,8 @@ export async function runCommand(request: RunRequest): Promise<number> {
       (remote ??= (async () => {
         const { createRemote } = await import("./remote.js");
         const timeoutMs = typeof options.timeout === "number" ? options.timeout : undefined;
-        return createRemote({ config: await context.config(), env, timeoutMs, redactor, log, signal });
+        const attempts = typeof options.retries === "number" ? options.retries + 1 : undefined;
+        return createRemote({ config: await context.config(), env, timeoutMs, attempts, redactor, log, signal });
       })()),
   };
 

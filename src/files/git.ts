@@ -19,3 +19,14 @@ export async function gitHead(cwd: string): Promise<GitHead | undefined> {
     return undefined;
   }
 }
+
+/** Whether `sha` is HEAD or one of its ancestors; false outside git or for a commit this clone does not have. */
+export async function isAncestorOfHead(cwd: string, sha: string): Promise<boolean> {
+  if (!/^[0-9a-f]{7,64}$/.test(sha)) return false;
+  try {
+    await run("git", ["merge-base", "--is-ancestor", sha, "HEAD"], { cwd, timeout: 5_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}

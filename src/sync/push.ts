@@ -8,7 +8,7 @@ import { snippetNamesIn } from "../core/snippets.js";
 import { publishVersionOf, templateFromRaw, type TemplateDoc } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import { ExitCode, interrupted, invalidFiles, isPlxError, usageError } from "../errors.js";
-import type { GitHead } from "../files/git.js";
+import { isAncestorOfHead, type GitHead } from "../files/git.js";
 import { scanPromptFiles, type LocalTemplate } from "../files/local.js";
 import { readLockfile, writeLockfile } from "../files/lockfile.js";
 import { contentHashOf, type PromptLayerClient, type PublishBody } from "../promptlayer/index.js";
@@ -46,6 +46,8 @@ export type PushOutcome = "published" | "skipped" | "failed" | "planned";
 
 export interface PushResult extends PushItem {
   outcome?: PushOutcome;
+  /** Published, but another version landed between the plan and this publish. */
+  raced?: boolean;
   version?: number;
   recovered?: boolean;
   error?: { code: string; message: string };
@@ -93,7 +95,7 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
           const doc = templateFromRaw(raw, head.folder);
           remote.version = raw.version;
           remote.hash = contentHash(doc);
-          remote.publishedByPlx = contentHashOf(raw.metadata) === remote.hash;
+          remote.publishedByPlx = contentHashOf(raw.metadata) === remote.hash && (await publishedFromThisHistory(config.rootDir, raw.metadata));
           remoteDocs.set(local.name, doc);
         }
       }
@@ -149,6 +151,16 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
   return report;
 }
 
+/**
+ * A version plx published is only "ours" if it came from this checkout's history (its stamp names a commit that
+ * is HEAD or an ancestor): the CI job that published the last merge. One stamped from another branch or another
+ * clone is someone else's update, and overwriting it would lose it.
+ */
+async function publishedFromThisHistory(rootDir: string, metadata: unknown): Promise<boolean> {
+  const sha = (metadata as { plx?: { git_sha?: unknown } } | null | undefined)?.plx?.git_sha;
+  return typeof sha === "string" && isAncestorOfHead(rootDir, sha);
+}
+
 async function publishAll(
   deps: PushDeps,
   options: PushOptions,
@@ -178,6 +190,13 @@ async function publishAll(
             await deps.client.detachExternalId(result.id, { source: deps.config.externalIdSource, external_id: previousPath }).catch(() => undefined);
           }
           Object.assign(item, { outcome: "published", id: result.id, version: result.version, recovered: result.recovered });
+          // The API has no compare-and-set: a version number past the one after what the plan saw means another
+          // publish landed in between, and this one now sits on top of it. Say so; never let it pass silently.
+          const expected = (item.remoteVersion ?? 0) + 1;
+          if (result.version > expected) {
+            item.raced = true;
+            item.reason = `v${expected}${result.version - 1 > expected ? `–v${result.version - 1}` : ""} appeared in PromptLayer while this publish ran; review them with plx diff`;
+          }
         } catch (error) {
           if (isPlxError(error) && error.code === "INTERRUPTED") throw error;
           failed.add(item.name);
@@ -275,6 +294,7 @@ function staleEntries(saved: SavedPlan, now: SavedPlan): string[] {
 export function pushExitCode(report: PushReport): ExitCode {
   if (report.blocked === "conflict" || report.blocked === "stale-plan") return ExitCode.Conflict;
   if (report.blocked === "declined") return ExitCode.Negative;
+  if (report.items.some((item) => item.raced)) return ExitCode.Conflict;
   const failures = report.items.filter((item) => item.outcome === "failed");
   if (failures.some((item) => item.error?.code.startsWith("REMOTE.") || item.error?.code.startsWith("AUTH."))) return failures.some((i) => i.error?.code.startsWith("AUTH.")) ? ExitCode.Auth : ExitCode.Remote;
   if (failures.length > 0 || report.items.some((item) => item.outcome === "skipped")) return ExitCode.Negative;

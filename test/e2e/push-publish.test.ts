@@ -120,6 +120,22 @@ describe("plx push", () => {
     expect(pushed.stdout).toContain("published v3 prompts/tone.prompt.yaml");
   });
 
+  it("treats a version plx published from another branch as someone else's update", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    const branch = `${repo}-branch`;
+    await cp(repo, branch, { recursive: true });
+    await edit(branch, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+    await commitAll(branch, "A change on another branch");
+    expect((await plx(server, branch, "push")).exitCode).toBe(0);
+
+    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be gentle");
+    const refused = await plx(server, repo, "push");
+    expect(refused.exitCode).toBe(5);
+    expect(refused.stdout).toContain("conflict prompts/tone.prompt.yaml");
+    expect(templateOf(await server.state(), "tone").versions).toHaveLength(2);
+  });
+
   it("publishes snippets before the templates that use them, into new nested folders", async () => {
     const server = await sandbox();
     const repo = await adoptedRepo(server);

@@ -55,15 +55,18 @@ function safeSegment(segment: string): string {
  * two names that differ only by case would share a file on macOS and Windows, so both get a hashed file name.
  */
 export function planPaths(templates: readonly TemplateLocation[], promptsDir: string): Map<string, PlannedPath> {
+  const clashingDirs = directoryCaseClashes(templates.map((template) => template.folder));
   const first = templates.map((template) => {
-    const folderSafe = template.folder.every(isSafeSegment);
-    const directory = template.folder.map((segment) => (isSafeSegment(segment) ? segment : safeSegment(segment)));
+    // A folder spelled two ways (Foo and foo) would be one directory on macOS and Windows; one named like a prompt
+    // file would collide with that file. Such folders get hashed segments and are written inside the file.
+    const folderSafe = template.folder.every(isSafeFolderSegment) && !clashingDirs.has(dirKey(template.folder));
+    const directory = folderSafe ? [...template.folder] : template.folder.map(safeSegment);
     const nameSafe = isSafeSegment(template.name) && isSafeSegment(`${template.name}${PROMPT_FILE_SUFFIX}`);
     const file = nameSafe ? template.name : safeSegment(template.name);
     return { template, directory, file, nameInFile: !nameSafe, folderInFile: !folderSafe };
   });
   const claims = new Map<string, number>();
-  const key = (entry: (typeof first)[number]) => [...entry.directory, entry.file].join("/").toLowerCase();
+  const key = (entry: (typeof first)[number]) => fold([...entry.directory, entry.file].join("/"));
   for (const entry of first) claims.set(key(entry), (claims.get(key(entry)) ?? 0) + 1);
 
   const planned = new Map<string, PlannedPath>();
@@ -77,6 +80,33 @@ export function planPaths(templates: readonly TemplateLocation[], promptsDir: st
     });
   }
   return planned;
+}
+
+/** Case-insensitive the way case-insensitive file systems are, including ſ/s and ı/i. */
+const fold = (text: string) => text.normalize("NFC").toUpperCase().toLowerCase();
+const dirKey = (folder: readonly string[]) => folder.join("/");
+
+function isSafeFolderSegment(segment: string): boolean {
+  return isSafeSegment(segment) && !fold(segment).endsWith(PROMPT_FILE_SUFFIX);
+}
+
+/** Folder paths any of whose prefixes is spelled differently elsewhere, ignoring case. */
+function directoryCaseClashes(folders: ReadonlyArray<readonly string[]>): Set<string> {
+  const spellings = new Map<string, Set<string>>();
+  for (const folder of folders) {
+    for (let depth = 1; depth <= folder.length; depth++) {
+      const prefix = dirKey(folder.slice(0, depth));
+      const folded = fold(prefix);
+      spellings.set(folded, (spellings.get(folded) ?? new Set()).add(prefix));
+    }
+  }
+  const clashing = new Set<string>();
+  for (const folder of folders) {
+    for (let depth = 1; depth <= folder.length; depth++) {
+      if (spellings.get(fold(dirKey(folder.slice(0, depth))))!.size > 1) clashing.add(dirKey(folder));
+    }
+  }
+  return clashing;
 }
 
 /** The name and folder a file's path implies, before any `name:` or `folder:` inside it overrides them. */

@@ -26,29 +26,31 @@ export function serializePromptFile(doc: TemplateDoc, placement: Pick<PlannedPat
   return toYaml(fileLayout(doc, placement));
 }
 
+// Objects are built from entry lists with Object.fromEntries, never by assignment: a key named `__proto__` is data
+// here (PromptLayer may hold one), and assigning it would set the object's prototype instead of keeping it.
 function fileLayout(doc: TemplateDoc, placement: Pick<PlannedPath, "nameInFile" | "folderInFile">): JsonObject {
-  const file: JsonObject = {};
-  if (placement.nameInFile) file.name = doc.name;
-  if (placement.folderInFile) file.folder = doc.folder;
-  const { model, ...metadata } = doc.metadata;
+  const entries: Array<[string, JsonValue]> = [];
+  if (placement.nameInFile) entries.push(["name", doc.name]);
+  if (placement.folderInFile) entries.push(["folder", doc.folder]);
   const template = doc.promptTemplate;
-  for (const key of LEADING_TEMPLATE_KEYS) if (key in template) file[key] = template[key]!;
-  if (model !== undefined) file.model = model;
-  if (doc.tags.length > 0) file.tags = doc.tags;
-  const overflow: JsonObject = {};
+  for (const key of LEADING_TEMPLATE_KEYS) if (Object.hasOwn(template, key)) entries.push([key, template[key]!]);
+  if (Object.hasOwn(doc.metadata, "model")) entries.push(["model", doc.metadata.model!]);
+  if (doc.tags.length > 0) entries.push(["tags", doc.tags]);
+  const overflow: Array<[string, JsonValue]> = [];
   for (const [key, value] of Object.entries(template)) {
     if (LEADING_TEMPLATE_KEYS.includes(key)) continue;
-    if (RESERVED.has(key)) overflow[key] = value;
-    else file[key] = key === "messages" && Array.isArray(value) ? value.map(shortenMessage) : key === "content" ? shortenContent(value) : value;
+    if (RESERVED.has(key)) overflow.push([key, value]);
+    else entries.push([key, key === "messages" && Array.isArray(value) ? value.map(shortenMessage) : key === "content" ? shortenContent(value) : value]);
   }
-  if (Object.keys(overflow).length > 0) file[TEMPLATE_OVERFLOW] = overflow;
-  if (Object.keys(metadata).length > 0) file.metadata = metadata;
-  if (Object.keys(doc.extras).length > 0) file.extras = doc.extras;
-  return file;
+  if (overflow.length > 0) entries.push([TEMPLATE_OVERFLOW, Object.fromEntries(overflow)]);
+  const metadata = Object.entries(doc.metadata).filter(([key]) => key !== "model");
+  if (metadata.length > 0) entries.push(["metadata", Object.fromEntries(metadata)]);
+  if (Object.keys(doc.extras).length > 0) entries.push(["extras", doc.extras]);
+  return Object.fromEntries(entries);
 }
 
 function shortenMessage(message: JsonValue): JsonValue {
-  if (!isJsonObject(message) || !("content" in message)) return message;
+  if (!isJsonObject(message) || !Object.hasOwn(message, "content")) return message;
   return { ...message, content: shortenContent(message.content!) };
 }
 
@@ -85,24 +87,27 @@ export function parsePromptFile(text: string, path: string, promptsDir: string):
 
 function docFromLayout(file: JsonObject, path: string, promptsDir: string): TemplateDoc {
   const location = locationFromPath(path, promptsDir);
-  const promptTemplate: JsonObject = {};
-  const metadata: JsonObject = {};
+  const template: Array<[string, JsonValue]> = [];
+  const metadata: Array<[string, JsonValue]> = [];
   for (const [key, value] of Object.entries(file)) {
-    if (key === "model") metadata.model = value;
-    else if (key === TEMPLATE_OVERFLOW) Object.assign(promptTemplate, value);
+    if (key === "model") metadata.push([key, value]);
+    else if (key === TEMPLATE_OVERFLOW) template.push(...Object.entries(value as JsonObject));
     else if (RESERVED.has(key)) continue;
-    else if (key === "messages" && Array.isArray(value)) promptTemplate.messages = value.map((m) => (isJsonObject(m) && "content" in m ? { ...m, content: expandContent(m.content!) } : m));
-    else if (key === "content") promptTemplate.content = expandContent(value);
-    else promptTemplate[key] = value;
+    else if (key === "messages" && Array.isArray(value)) template.push([key, value.map((m) => (isJsonObject(m) && Object.hasOwn(m, "content") ? { ...m, content: expandContent(m.content!) } : m))]);
+    else if (key === "content") template.push([key, expandContent(value)]);
+    else template.push([key, value]);
   }
-  promptTemplate.type ??= "messages" in promptTemplate ? "chat" : "completion";
-  Object.assign(metadata, (file.metadata as JsonObject | undefined) ?? {});
+  const promptTemplate = Object.fromEntries(template);
+  if (!Object.hasOwn(promptTemplate, "type")) {
+    Object.defineProperty(promptTemplate, "type", { value: Object.hasOwn(promptTemplate, "messages") ? "chat" : "completion", enumerable: true, writable: true, configurable: true });
+  }
+  metadata.push(...Object.entries((file.metadata as JsonObject | undefined) ?? {}));
   return {
     name: typeof file.name === "string" ? file.name : location.name,
     folder: Array.isArray(file.folder) ? (file.folder as string[]) : location.folder,
     tags: (file.tags as string[] | undefined) ?? [],
     promptTemplate,
-    metadata,
+    metadata: Object.fromEntries(metadata),
     extras: (file.extras as JsonObject | undefined) ?? {},
   };
 }
@@ -123,9 +128,9 @@ function validateLayout(value: JsonValue): LayoutIssue[] {
   }
   const issues: LayoutIssue[] = [];
   const issue = (at: Array<string | number>, message: string, hint: string) => issues.push({ at, message, hint });
-  const type = value.type ?? ("messages" in value ? "chat" : "content" in value ? "completion" : undefined);
+  const type = Object.hasOwn(value, "type") ? value.type : Object.hasOwn(value, "messages") ? "chat" : Object.hasOwn(value, "content") ? "completion" : undefined;
   if (type !== "chat" && type !== "completion") issue(["type"], `type must be chat or completion, not ${JSON.stringify(value.type ?? null)}`, "Write `type: chat` with messages, or `type: completion` with content.");
-  if (value.name !== undefined && (typeof value.name !== "string" || value.name.trim() === "")) issue(["name"], "name must be a non-empty string", "Remove `name:` to use the file name, or quote the name.");
+  if (value.name !== undefined && (typeof value.name !== "string" || value.name === "")) issue(["name"], "name must be a non-empty string", "Remove `name:` to use the file name, or quote the name.");
   if (value.folder !== undefined && !isStringList(value.folder)) issue(["folder"], "folder must be a list of folder names", "Write it as `folder: [support, billing]`, or remove it to use the directory.");
   if (value.tags !== undefined && !isStringList(value.tags)) issue(["tags"], "tags must be a list of strings", "Write them as `tags: [support, billing]`.");
   for (const key of ["metadata", "extras", TEMPLATE_OVERFLOW]) {

@@ -137,6 +137,22 @@ Exit codes: 0 ok, 1 negative result, 2 usage or invalid input, 3 remote failure,
     .action(labelAction("promote"));
 
   program
+    .command("eval-report")
+    .description("report eval results CI computed: tie them to prompt versions, upload to PromptLayer, gate the deploy")
+    .argument("<files...>", "results files: promptfoo JSON/JSONL, JUnit XML or plx NDJSON")
+    .addOption(new Option("--format <format>", "skip detection: promptfoo, promptfoo-jsonl, junit or ndjson").env("PLX_EVAL_FORMAT"))
+    .addOption(new Option("--prompt <name[@version]>", "every case tested this prompt (default: from the results, else the local file's version)"))
+    .addOption(new Option("--table <title>", "PromptLayer table to upload into (default: one per prompt)"))
+    .addOption(new Option("--no-upload", "compute and report locally; send nothing"))
+    .addOption(new Option("--fail-under <metric=value>", "fail (exit 1) below this: score=0.8, pass_rate=95%, <metric>=0.7, <prompt>:<metric>=v (repeatable)").argParser(collect))
+    .addOption(new Option("--max-failures <n>", "fail (exit 1) when more cases fail").argParser(parseInteger(0)))
+    .addOption(new Option("--junit <file>", "also write the cases as JUnit XML (GitLab artifacts:reports:junit)"))
+    .addOption(new Option("--comment", "post or update one sticky pull/merge-request comment with the results").env("PLX_COMMENT"))
+    .addOption(json())
+    .addHelpText("after", "\nExample:\n  plx eval-report results.json --fail-under score=0.8 --fail-under pass_rate=95% --junit plx-junit.xml")
+    .action(run("eval-report", () => import("./commands/eval-report.js")));
+
+  program
     .command("init")
     .description("set up a repository: plx.config.yaml, the prompts directory, CI workflows and git hooks")
     .addOption(new Option("-y, --yes", "ask nothing; use the flags and defaults").env("PLX_YES"))

@@ -29,6 +29,7 @@ import {
   type PatchBody,
   type PublishBody,
 } from "./validate.js";
+import { TABLE_ROUTES } from "./tables.js";
 
 export interface ApiRequest {
   method: string;
@@ -489,6 +490,7 @@ const ROUTES: Route[] = [
   ["POST", `${FOLDERS}/:id/external-ids`, folderExternalIds.attach],
   ["GET", `${FOLDERS}/:id/external-ids`, folderExternalIds.list],
   ["DELETE", `${FOLDERS}/:id/external-ids/:source/*external_id`, folderExternalIds.detach],
+  ...TABLE_ROUTES,
 ].map(([method, pattern, handler]) => ({ method: method as string, pattern: (pattern as string).split("/"), handler: handler as Handler }));
 
 function match(pattern: string[], segments: string[]): Params | undefined {

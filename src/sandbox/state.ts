@@ -2,6 +2,7 @@
 // with the rules the real registry enforces. Pure data and operations; HTTP lives in routes.ts.
 import { replaceSnippetRefs, snippetRefsIn, stringsIn, type SnippetRef } from "../core/snippets.js";
 import { fillServerDefaults } from "./defaults.js";
+import type { TablesData } from "./tables.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -58,6 +59,8 @@ export interface WorkspaceData {
   folders: StoredFolder[];
   /** Labels that need an approval to change: the API accepts the change and leaves the label where it was. */
   protected_labels: string[];
+  /** Tables, sheets and scores (eval-report), created on first use. */
+  tables?: TablesData;
 }
 
 export function emptyWorkspace(): WorkspaceData {

@@ -243,6 +243,50 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
     expect.soft((await call("GET", "/prompt-templates/tone/snippet-usage?prompt_version_number=1")).status).toBe(200);
   });
 
+  it("runs eval-report's Tables sequence: table, CSV sheet import, operation, columns, scorecard, calculation, track-score", async () => {
+    const created = await call("POST", "/api/public/v2/tables", { body: { title: "plx: refund-reply", folder_id: null, create_default_sheet: false } });
+    expect.soft(created.status).toBe(201);
+    const tableId = created.body.table.id;
+    const listed = await call("GET", "/api/public/v2/tables?name=refund&limit=100");
+    expect.soft(listed.body.data.map((t: { id: string }) => t.id)).toEqual([tableId]);
+    expect.soft((await call("GET", `/api/public/v2/tables/${tableId}`)).status).toBe(200);
+
+    const csv = Buffer.from('"case_id","output","tone","passed"\r\n"a","fine","0.9","1"\r\n"b","meh","0.5","0"\r\n').toString("base64");
+    const sheetBody = { title: "refund-reply v1 · run 1", operation_id: "op-1", source: { type: "file", file_name: "results.csv", file_content_base64: csv } };
+    const imported = await call("POST", `/api/public/v2/tables/${tableId}/sheets`, { body: sheetBody });
+    expect.soft(imported.status).toBe(202);
+    const again = await call("POST", `/api/public/v2/tables/${tableId}/sheets`, { body: sheetBody });
+    expect.soft(again.body.sheet.id).toBe(imported.body.sheet.id);
+    const sheetId = imported.body.sheet.id;
+    await call("GET", `/api/public/v2/tables/${tableId}/sheets/operations/op-1`);
+    const done = await call("GET", `/api/public/v2/tables/${tableId}/sheets/operations/op-1`);
+    expect.soft(done.body.operation).toMatchObject({ status: "completed", rows_added: 2 });
+    expect.soft((await call("GET", `/api/public/v2/tables/${tableId}/sheets/${sheetId}`)).status).toBe(200);
+
+    const columns = await call("GET", `/api/public/v2/tables/${tableId}/sheets/${sheetId}/columns?limit=100`);
+    const tone = columns.body.data.find((c: { title: string }) => c.title === "tone").id;
+    const configured = await call("PATCH", `/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard`, {
+      body: {
+        name: "plx",
+        evaluated_column_ids: [],
+        aggregation: { method: "weighted_mean", required_step_failure_behavior: "fail", pass_threshold: 0.8, warn_threshold: 0.6 },
+        steps: [{ title: "tone (mean)", primitive_type: "COLUMN_AGGREGATE", source_column_ids: [tone], weight: 1, required: false, primitive_config: { source: tone, aggregation_type: "average_value", score_mode: "score", score_max: 1 } }],
+      },
+    });
+    expect.soft(configured.status).toBe(200);
+    const queued = await call("POST", `/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard/recalculate`, { body: {} });
+    expect.soft(queued.status).toBe(202);
+    const path = `/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard/calculations/${queued.body.calculation_id}`;
+    await call("GET", path);
+    const finished = await call("GET", path);
+    expect.soft(finished.body.calculation).toMatchObject({ status: "completed", aggregate_verdict: "warn" });
+    expect.soft(finished.body.calculation.aggregate_score).toBeCloseTo(0.7);
+
+    expect.soft((await call("POST", "/rest/track-score", { body: { request_id: 42, score: 70, name: "plx-eval" } })).status).toBe(200);
+    expect.soft((await call("POST", "/rest/track-score", { body: { request_id: 42, score: 170 }, malformed: true })).status).toBe(422);
+    expect.soft((await call("GET", "/api/public/v2/tables/00000000-0000-4000-8000-000000000000")).status).toBe(404);
+  });
+
   it("answers errors with the declared status and shape: 401, 404, 409, 422", async () => {
     const { reply, summarise, workspaceId } = await publishWorkspace();
 

@@ -2,6 +2,8 @@
 import { markdownCell } from "../../ci/findings.js";
 import type { Comparison } from "../../sync/compare.js";
 import type { PushReport } from "../../sync/push.js";
+import { promptKey } from "../../evals/summary.js";
+import type { EvalReport } from "../../sync/eval-report.js";
 
 const STATE_TITLES: Record<string, string> = {
   conflict: "conflict (changed on both sides)",
@@ -60,5 +62,16 @@ export function pushMarkdown(report: PushReport, command: string): string {
     lines.push("", "| label | template | version | status |", "| --- | --- | --- | --- |");
     for (const change of moved) lines.push(`| ${markdownCell(change.label)} | ${markdownCell(change.name)} | v${change.version} | ${change.status === "pending" ? "pending approval" : change.status} |`);
   }
+  return lines.join("\n");
+}
+
+export function evalMarkdown(report: Omit<EvalReport, "caseList">): string {
+  const lines = ["### plx eval-report", "", "| prompt | cases | passed | pass rate | score | metrics |", "| --- | --- | --- | --- | --- | --- |"];
+  for (const summary of report.prompts) {
+    const metrics = Object.entries(summary.metrics).map(([name, value]) => `${markdownCell(name)} ${value.toFixed(3)}`).join(", ");
+    lines.push(`| ${markdownCell(promptKey(summary.prompt, summary.version))} | ${summary.cases} | ${summary.passed} | ${Math.round(summary.passRate * 100)}% | ${summary.score.toFixed(3)} | ${metrics} |`);
+  }
+  for (const upload of report.uploads) lines.push("", `[${markdownCell(upload.tableTitle)} / ${markdownCell(upload.sheetTitle)}](${upload.url})${upload.verdict ? `: ${upload.verdict}` : ""}`);
+  lines.push("", report.gate.passed ? "**Gate passed.**" : "**Gate failed:**", ...report.gate.misses.map((miss) => `- ${markdownCell(miss.message)}`));
   return lines.join("\n");
 }

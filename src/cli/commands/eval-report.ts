@@ -1,0 +1,94 @@
+import { resolve } from "node:path";
+import { ExitCode, usageError } from "../../errors.js";
+import { EVAL_FORMATS, type EvalFormat } from "../../evals/cases.js";
+import { junitReport } from "../../evals/render.js";
+import { parseThreshold, promptKey } from "../../evals/summary.js";
+import { writeFileAtomic } from "../../files/atomic.js";
+import { gitHead } from "../../files/git.js";
+import { evalReport, type EvalReport } from "../../sync/eval-report.js";
+import type { CommandModule } from "../command.js";
+import type { Context } from "../context.js";
+import type { Styles } from "../io.js";
+import { evalMarkdown } from "./markdown.js";
+
+export interface EvalReportCommandOptions {
+  files: string[];
+  format?: string;
+  prompt?: string;
+  table?: string;
+  upload?: boolean;
+  failUnder?: string[];
+  maxFailures?: number;
+  junit?: string;
+  comment?: boolean;
+}
+
+const command: CommandModule<EvalReportCommandOptions, Omit<EvalReport, "caseList">> = {
+  async run(options, context) {
+    if (options.files.length === 0) throw usageError("Name at least one results file.", "For example: plx eval-report results.json");
+    if (options.format !== undefined && !EVAL_FORMATS.includes(options.format as EvalFormat)) {
+      throw usageError(`--format ${options.format} is not a format plx reads.`, `Use one of: ${EVAL_FORMATS.join(", ")}.`);
+    }
+    const config = await context.config();
+    const git = await gitHead(config.rootDir);
+    const { caseList, ...report } = await evalReport(
+      { config, redactor: context.redactor, baseUrl: config.baseUrl, ...(options.upload === false ? {} : { client: () => context.remote() }) },
+      {
+        files: options.files.map((file) => resolve(context.cwd, file)),
+        ...(options.format ? { format: options.format as EvalFormat } : {}),
+        ...(options.prompt ? { prompt: options.prompt } : {}),
+        ...(options.table ? { table: options.table } : {}),
+        upload: options.upload !== false,
+        thresholds: (options.failUnder ?? []).map(parseThreshold),
+        ...(options.maxFailures === undefined ? {} : { maxFailures: options.maxFailures }),
+        ...(git ? { gitSha: git.sha } : {}),
+        ...runId(context),
+      },
+    );
+    if (options.junit) await writeFileAtomic(resolve(context.cwd, options.junit), junitReport(caseList));
+    for (const name of report.unknownPrompts) context.log.warn(`results name the prompt "${name}", which matches no prompt file and no template in plx.lock`);
+    if (context.ci.provider || options.comment) {
+      const reporter = await context.reporter();
+      const markdown = evalMarkdown(report);
+      await reporter.summary(markdown);
+      const first = report.uploads[0]?.score ?? report.prompts[0]?.score;
+      await reporter.outputs({ score: first === undefined ? "" : first.toFixed(3), passed: report.gate.passed });
+      if (options.comment) await reporter.comment("eval-report", markdown);
+    }
+    return report;
+  },
+  renderHuman: renderEvalReport,
+  exitCodeFor: (report) => (report.gate.passed ? ExitCode.Ok : ExitCode.Negative),
+};
+
+function runId(context: Context): { runId?: string } {
+  const id = context.env.GITHUB_RUN_ID ? `${context.env.GITHUB_RUN_ID}.${context.env.GITHUB_RUN_ATTEMPT ?? "1"}` : context.env.CI_PIPELINE_ID ?? context.env.CI_JOB_ID;
+  // A re-run of the same GitHub run is a new attempt but the same results; keep one sheet for it.
+  return id ? { runId: id.replace(/\.\d+$/, "") } : {};
+}
+
+function renderEvalReport(report: Omit<EvalReport, "caseList">, styles: Styles): string {
+  const header = ["prompt", "cases", "passed", "failed", "pass rate", "score", "metrics"];
+  const rows = report.prompts.map((summary) => [
+    promptKey(summary.prompt, summary.version),
+    String(summary.cases),
+    String(summary.passed),
+    String(summary.failed),
+    `${Math.round(summary.passRate * 100)}%`,
+    summary.score.toFixed(3),
+    Object.entries(summary.metrics).map(([name, value]) => `${name} ${value.toFixed(3)}`).join(", "),
+  ]);
+  const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)));
+  const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd();
+  const lines = [styles.bold(line(header)), ...rows.map(line)];
+  for (const upload of report.uploads) {
+    const verdict = upload.verdict === "pass" ? styles.green(upload.verdict) : upload.verdict ? styles.yellow(upload.verdict) : "";
+    lines.push(`uploaded ${upload.rows} case(s) to "${upload.tableTitle}" / "${upload.sheetTitle}"${upload.score === undefined ? "" : `: score ${upload.score.toFixed(3)} ${verdict}`}`, styles.dim(`  ${upload.url}`));
+  }
+  if (!report.uploaded) lines.push(styles.dim("Not uploaded (--no-upload)."));
+  if (report.gate.misses.length > 0) lines.push(styles.red("Gate failed:"), ...report.gate.misses.map((miss) => `  ${miss.message}`));
+  else lines.push(styles.green(`Gate passed (${report.cases} case(s)).`));
+  return lines.join("\n");
+}
+
+export default command;

@@ -1,0 +1,211 @@
+// `plx eval-report`: the eval results CI computed, tied to the prompt versions they tested, gated, and uploaded to
+// PromptLayer's Tables (one sheet per run, idempotent by operation id) with a scorecard that PromptLayer computes.
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ResolvedConfig } from "../config/schema.js";
+import { remoteError } from "../errors.js";
+import { promptRef, type EvalCase, type EvalFormat } from "../evals/cases.js";
+import { evalInputError } from "../evals/errors.js";
+import { parseResults } from "../evals/parse.js";
+import { csv } from "../evals/render.js";
+import { evaluateGate, promptKey, summarise, UNKNOWN_PROMPT, type GateMiss, type PromptSummary, type Threshold } from "../evals/summary.js";
+import { scanPromptFiles } from "../files/local.js";
+import { readLockfile } from "../files/lockfile.js";
+import type { PromptLayerClient } from "../promptlayer/index.js";
+import type { Redactor } from "../redact.js";
+
+export interface EvalReportOptions {
+  files: string[];
+  format?: EvalFormat;
+  /** `name[@version]`: every case tested this prompt. */
+  prompt?: string;
+  table?: string;
+  upload: boolean;
+  thresholds: Threshold[];
+  maxFailures?: number;
+  gitSha?: string;
+  /** The CI run, so a retried job finds its own sheet instead of adding one. */
+  runId?: string;
+}
+
+export interface EvalReportDeps {
+  config: ResolvedConfig;
+  redactor: Redactor;
+  /** Needed only when uploading. */
+  client?: () => Promise<PromptLayerClient>;
+  baseUrl: string;
+  pollIntervalMs?: number;
+}
+
+export interface SheetUpload {
+  prompt: string;
+  version?: number;
+  tableId: string;
+  tableTitle: string;
+  sheetId: string;
+  sheetTitle: string;
+  rows: number;
+  score?: number;
+  verdict?: string;
+  trackedScores: number;
+  url: string;
+}
+
+export interface EvalReport {
+  cases: number;
+  prompts: PromptSummary[];
+  /** Prompt names in the results that match no local file and no template in plx.lock. */
+  unknownPrompts: string[];
+  gate: { passed: boolean; misses: GateMiss[] };
+  uploaded: boolean;
+  uploads: SheetUpload[];
+  /** The cases, redacted, for renderers (JUnit); not part of the JSON document. */
+  caseList: EvalCase[];
+}
+
+export async function evalReport(deps: EvalReportDeps, options: EvalReportOptions): Promise<EvalReport> {
+  const raw: EvalCase[] = [];
+  for (const path of options.files) {
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (error) {
+      throw evalInputError(path, undefined, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, "Check the path the eval run writes its results to.");
+    }
+    raw.push(...parseResults({ path, text }, options.format));
+  }
+  const { cases, unknownPrompts } = await attribute(deps.config, raw, options.prompt);
+  // Inputs and outputs can hold whatever the model saw or said, keys included: they go through the redactor first.
+  const redacted = cases.map((item) => ({
+    ...item,
+    input: deps.redactor.redact(item.input),
+    output: deps.redactor.redact(item.output),
+    ...(item.expected === undefined ? {} : { expected: deps.redactor.redact(item.expected) }),
+    ...(item.reason === undefined ? {} : { reason: deps.redactor.redact(item.reason) }),
+  }));
+  const prompts = summarise(redacted);
+  const misses = evaluateGate(prompts, options.thresholds, options.maxFailures);
+  const report: EvalReport = { cases: redacted.length, prompts, unknownPrompts, gate: { passed: misses.length === 0, misses }, uploaded: false, uploads: [], caseList: redacted };
+  if (!options.upload || !deps.client) return report;
+
+  const client = await deps.client();
+  const groups = new Map<string, EvalCase[]>();
+  for (const item of redacted) groups.set(promptKey(item.prompt ?? UNKNOWN_PROMPT, item.version), [...(groups.get(promptKey(item.prompt ?? UNKNOWN_PROMPT, item.version)) ?? []), item]);
+  const workspaceId = await client.workspaceId();
+  for (const group of groups.values()) report.uploads.push(await uploadGroup(client, deps, options, group, workspaceId));
+  report.uploaded = true;
+  return report;
+}
+
+/** Ties each case to a template and version: --prompt, else the results' own label, else the version matching the local file. */
+async function attribute(config: ResolvedConfig, raw: readonly EvalCase[], forced: string | undefined): Promise<{ cases: EvalCase[]; unknownPrompts: string[] }> {
+  const lock = await readLockfile(config.rootDir);
+  const scan = await scanPromptFiles(config.rootDir, config.promptsDir, { lock });
+  const byPath = new Map(scan.templates.map((t) => [t.path, t.name]));
+  const known = new Set([...scan.templates.map((t) => t.name), ...Object.keys(lock.templates)]);
+  const localHash = new Map(scan.templates.map((t) => [t.name, t.hash]));
+  const override = forced === undefined ? undefined : promptRef(forced);
+  const unknown = new Set<string>();
+  const cases = raw.map((item) => {
+    const named = override?.prompt ?? normalisePromptName(item.prompt, byPath);
+    if (named === undefined) return item;
+    if (!known.has(named)) unknown.add(named);
+    const entry = lock.templates[named];
+    // What CI just tested is what is in the repo: the synced version, if the file still holds its content.
+    const matching = entry && localHash.get(named) === entry.hash ? entry.version : undefined;
+    const version = override?.version ?? item.version ?? matching;
+    return { ...item, prompt: named, ...(version === undefined ? {} : { version }) };
+  });
+  return { cases, unknownPrompts: [...unknown].sort() };
+}
+
+/** promptfoo labels prompts by file (`file://prompts/x.prompt.yaml`) as often as by name. */
+function normalisePromptName(label: string | undefined, byPath: ReadonlyMap<string, string>): string | undefined {
+  if (label === undefined) return undefined;
+  const path = label.replace(/^file:\/\//, "").replace(/^\.\//, "");
+  return byPath.get(path) ?? label;
+}
+
+async function uploadGroup(client: PromptLayerClient, deps: EvalReportDeps, options: EvalReportOptions, cases: EvalCase[], workspaceId: number | undefined): Promise<SheetUpload> {
+  const { prompt = UNKNOWN_PROMPT, version } = cases[0]!;
+  const metrics = [...new Set(cases.flatMap((item) => Object.keys(item.scores)))].sort();
+  const header = ["case_id", "input", "expected", "output", ...metrics, "passed", "prompt_name", "prompt_version", "git_sha"];
+  const rows = cases.map((item) => [item.caseId, item.input, item.expected ?? "", item.output, ...metrics.map((m) => (item.scores[m] === undefined ? "" : item.scores[m]!)), item.passed ? 1 : 0, prompt, version ?? "", options.gitSha ?? ""]);
+  const body = csv([header, ...rows]);
+  const sha = options.gitSha?.slice(0, 7);
+  const sheetTitle = [`${prompt}${version === undefined ? "" : ` v${version}`}`, sha, options.runId && `run ${options.runId}`].filter(Boolean).join(" · ");
+  // Same run, same prompt: same operation id, so a retried job gets its first sheet back. Outside CI, the content decides.
+  const operationId = createHash("sha256").update([prompt, version, options.gitSha, options.runId ?? body].join("\u0000")).digest("hex").slice(0, 32);
+
+  const tableTitle = options.table ?? `plx: ${prompt}`;
+  const table = (await client.findTable(tableTitle)) ?? (await client.createTable(tableTitle));
+  const imported = await client.importSheet(table.id, { title: sheetTitle, operationId, fileName: "plx-eval-results.csv", csv: body });
+  const operation = await poll(deps, async () => {
+    const current = await client.importOperation(table.id, imported.operation_id);
+    return current.status === "completed" || current.status === "failed" ? current : undefined;
+  });
+  if (operation.status === "failed") throw remoteError(500, "POST", `/api/public/v2/tables/${table.id}/sheets`, `the import failed: ${operation.error_message ?? "no reason given"}`, 1);
+
+  const columns = new Map((await client.listColumns(table.id, imported.sheet.id)).map((column) => [column.title, column.id]));
+  const passThreshold = options.thresholds.find((t) => t.metric === "score" && (t.prompt === undefined || t.prompt === prompt))?.min ?? 0.8;
+  const step = (title: string, column: string) => ({
+    title,
+    primitive_type: "COLUMN_AGGREGATE",
+    source_column_ids: [columns.get(column)!],
+    weight: 1,
+    required: false,
+    primitive_config: { source: columns.get(column)!, aggregation_type: "average_value", score_mode: "score", score_max: 1 },
+  });
+  await client.configureScorecard(table.id, imported.sheet.id, {
+    name: `plx: ${sheetTitle}`,
+    evaluated_column_ids: [],
+    aggregation: { method: "weighted_mean", required_step_failure_behavior: "fail", pass_threshold: passThreshold, warn_threshold: Math.max(0, passThreshold - 0.2) },
+    steps: [...metrics.filter((m) => columns.has(m)).map((m) => step(`${m} (mean)`, m)), step("pass rate", "passed")],
+  });
+  const calculationId = await client.recalculateScorecard(table.id, imported.sheet.id);
+  const calculation = await poll(deps, async () => {
+    const current = await client.scorecardCalculation(table.id, imported.sheet.id, calculationId);
+    return ["completed", "failed", "cancelled"].includes(current.calculation.status) ? current.calculation : undefined;
+  });
+
+  let trackedScores = 0;
+  for (const item of cases) {
+    if (item.requestId === undefined) continue;
+    const score = item.scores.score ?? (Object.values(item.scores).length > 0 ? Object.values(item.scores).reduce((a, b) => a + b, 0) / Object.values(item.scores).length : item.passed ? 1 : 0);
+    await client.trackScore(item.requestId, Math.round(Math.min(1, Math.max(0, score)) * 100), "plx-eval");
+    trackedScores += 1;
+  }
+  return {
+    prompt,
+    ...(version === undefined ? {} : { version }),
+    tableId: table.id,
+    tableTitle,
+    sheetId: imported.sheet.id,
+    sheetTitle,
+    rows: operation.rows_added ?? cases.length,
+    ...(typeof calculation.aggregate_score === "number" ? { score: calculation.aggregate_score } : {}),
+    ...(calculation.aggregate_verdict ? { verdict: calculation.aggregate_verdict } : {}),
+    trackedScores,
+    url: dashboardUrl(deps.baseUrl, workspaceId, table.id),
+  };
+}
+
+/** Polls until `check` answers, every pollIntervalMs (default 500 ms), for at most ten minutes. */
+async function poll<T>(deps: EvalReportDeps, check: () => Promise<T | undefined>): Promise<T> {
+  const interval = deps.pollIntervalMs ?? 500;
+  for (let waited = 0; waited <= 600_000; waited += interval) {
+    const result = await check();
+    if (result !== undefined) return result;
+    await sleep(interval);
+  }
+  throw remoteError(504, "GET", "/api/public/v2/tables", "PromptLayer did not finish the import or calculation within ten minutes", 1);
+}
+
+/** The dashboard for a table, on the host that matches the API the run talked to. */
+function dashboardUrl(baseUrl: string, workspaceId: number | undefined, tableId: string): string {
+  const host = new URL(baseUrl);
+  if (/^api(\.[a-z0-9-]+)?\.promptlayer\.com$/.test(host.hostname)) host.hostname = host.hostname.replace(/^api/, "dashboard");
+  return `${host.origin}/workspace/${workspaceId ?? "_"}/smart-tables/${tableId}`;
+}
+

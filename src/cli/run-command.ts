@@ -79,7 +79,7 @@ export async function runCommand(request: RunRequest): Promise<number> {
     if (json) {
       writeOut(JSON.stringify(redactor.redactValue({ schemaVersion: JSON_SCHEMA_VERSION, command: name, ok: exitCode === ExitCode.Ok, exitCode, ...(report as object) }), null, 2));
     } else {
-      writeOut(module.renderHuman(report, stdoutStyles));
+      writeOut(await foldForCi(module.renderHuman(report, stdoutStyles), name, ci.provider));
     }
     return exitCode;
   } catch (error) {
@@ -139,4 +139,25 @@ function reportBug(error: unknown, { name, json, debug, writeOut, context }: Rep
   }
   if (debug && error instanceof Error && error.stack) context.log.info(error.stack);
   return ExitCode.Negative;
+}
+
+/** Lines of output beyond which a CI log folds them away, keeping the job log readable. */
+const FOLD_AFTER_LINES = 15;
+
+/**
+ * Long results fold into a collapsible group in CI logs (a ::group:: on GitHub, a collapsed section on GitLab);
+ * the last line, the summary, stays visible below it.
+ */
+async function foldForCi(text: string, command: string, provider: string | undefined): Promise<string> {
+  const lines = text.split("\n");
+  if (lines.length <= FOLD_AFTER_LINES || (provider !== "github" && provider !== "gitlab")) return text;
+  const details = lines.slice(0, -1).join("\n");
+  const summary = lines.at(-1)!;
+  if (provider === "github") {
+    const { group, endGroup } = await import("../ci/github.js");
+    return [group(`plx ${command}: details`), details, endGroup(), summary].join("\n");
+  }
+  const { sectionStart, sectionEnd } = await import("../ci/gitlab.js");
+  const name = `plx_${command.replace(/[^a-z0-9_]/gi, "_")}`;
+  return [sectionStart(name, `plx ${command}: details`, { collapsed: true }), details, sectionEnd(name), summary].join("\n");
 }

@@ -89,6 +89,20 @@ describe("in GitHub Actions", () => {
   });
 });
 
+describe("long output in CI logs", () => {
+  it("folds into a group on GitHub and a collapsed section on GitLab, keeping the summary line visible", async () => {
+    const repo = await emptyRepo();
+    const reg = registry(sandbox.url);
+    for (let i = 0; i < 20; i++) await reg.publish(`fold-${i}`, { type: "completion", content: [{ type: "text", text: `t${i}` }] });
+    const github = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url, { CI: "true", GITHUB_ACTIONS: "true" }) });
+    expect(github.stdout).toMatch(/^::group::plx pull: details\n[\s\S]*\n::endgroup::\n\d+ created, /);
+    const gitlabRepo = await emptyRepo();
+    const gitlab = await runPlx(["pull"], { cwd: gitlabRepo, env: plxEnv(sandbox.url, { CI: "true", GITLAB_CI: "true" }) });
+    expect(gitlab.stdout).toMatch(/section_start:\d+:plx_pull\[collapsed=true\]/);
+    expect(gitlab.stdout).toMatch(/section_end:\d+:plx_pull/);
+  });
+});
+
 describe("in GitLab CI", () => {
   it("writes a code quality report for check findings", async () => {
     const repo = await emptyRepo();

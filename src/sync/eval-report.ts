@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ResolvedConfig } from "../config/schema.js";
-import { remoteError } from "../errors.js";
+import { isPlxError, PlxError, remoteError } from "../errors.js";
 import { promptRef, type EvalCase, type EvalFormat } from "../evals/cases.js";
 import { evalInputError } from "../evals/errors.js";
 import { parseResults } from "../evals/parse.js";
@@ -93,7 +93,21 @@ export async function evalReport(deps: EvalReportDeps, options: EvalReportOption
   const groups = new Map<string, EvalCase[]>();
   for (const item of redacted) groups.set(promptKey(item.prompt ?? UNKNOWN_PROMPT, item.version), [...(groups.get(promptKey(item.prompt ?? UNKNOWN_PROMPT, item.version)) ?? []), item]);
   const workspaceId = await client.workspaceId();
-  for (const group of groups.values()) report.uploads.push(await uploadGroup(client, deps, options, group, workspaceId));
+  for (const group of groups.values()) {
+    try {
+      report.uploads.push(await uploadGroup(client, deps, options, group, workspaceId));
+    } catch (error) {
+      if (!isPlxError(error)) throw error;
+      // Say what is stored and what is not, so the job log tells whether a re-run is needed (it is safe: sheets are idempotent).
+      const stored = report.uploads.map((upload) => `${promptKey(upload.prompt, upload.version)} (sheet "${upload.sheetTitle}")`);
+      const pending = [...groups.keys()].filter((key) => !report.uploads.some((upload) => promptKey(upload.prompt, upload.version) === key));
+      throw new PlxError(error.code, `${error.message.replace(/\.$/, "")}. Uploaded: ${stored.join(", ") || "nothing"}; not uploaded: ${pending.join(", ")}.`, {
+        exitCode: error.exitCode,
+        hint: "Run the same command again: sheets are keyed by the run, so nothing is duplicated.",
+        ...(error.details ? { details: error.details } : {}),
+      });
+    }
+  }
   report.uploaded = true;
   return report;
 }

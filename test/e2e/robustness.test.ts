@@ -1,5 +1,6 @@
 // Robustness: seeded faults, SIGKILL mid-pull, two publishes racing, Ctrl-C mid-publish.
-import { cp, readdir, readFile, writeFile } from "node:fs/promises";
+import { copyFile, cp, readdir, readFile, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { execa } from "execa";
 import fastGlob from "fast-glob";
@@ -47,8 +48,11 @@ describe("seeded faults", () => {
     const tone = join(repo, "prompts/tone.prompt.yaml");
     await writeFile(tone, (await readFile(tone, "utf8")).replace("Be warm", "Be kind"));
     const published = await runPlx(["publish", "--label", "prod", "--yes", "--retries", "12"], { cwd: repo, env });
+    await copyFile(fileURLToPath(new URL("../../fixtures/evals/plx.ndjson", import.meta.url)), join(repo, "results.ndjson"));
+    const evals = await runPlx(["eval-report", "results.ndjson", "--retries", "12"], { cwd: repo, env: { ...env, GITHUB_RUN_ID: "99" } });
     await setFaults({ failRate: 0, dropRate: 0, dropAfterCommitRate: 0, rateLimit: 0, slowBodyMs: 0 });
     const state = await server.state();
+    const sheets = (state.tables?.tables ?? []).map((t: any) => ({ title: t.title, sheets: t.sheets.map((s: any) => ({ title: s.title, rows: s.rows.length })) }));
     const remote = state.templates
       .map((t: any) => ({
         name: t.name,
@@ -58,17 +62,20 @@ describe("seeded faults", () => {
       .sort((a: any, b: any) => a.name.localeCompare(b.name));
     await server.stop();
     running.splice(running.indexOf(server), 1);
-    return { pulled, published, files, remote, lock: JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")) };
+    return { pulled, published, evals, sheets, files, remote, lock: JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")) };
   }
 
-  it("pull and publish end in the same local and remote state as a run without faults", async () => {
+  it("pull, publish and eval-report end in the same local and remote state as a run without faults", async () => {
     const clean = await run({}, 0);
     expect(clean.published.exitCode).toBe(0);
+    expect(clean.sheets).toEqual([{ title: "plx: refund-reply", sheets: [{ title: "refund-reply v1 · run 99", rows: 3 }] }]);
     const faulty = await Promise.all(SEEDS.map((seed) => run({ failRate: 0.2, dropRate: 0.05, dropAfterCommitRate: 0.1, rateLimit: 40, slowBodyMs: 20 }, seed)));
     for (const [index, result] of faulty.entries()) {
       const seed = SEEDS[index];
       expect(result.pulled.exitCode, `seed ${seed}: ${result.pulled.stderr}`).toBe(0);
       expect(result.published.exitCode, `seed ${seed}: ${result.published.stdout}${result.published.stderr}`).toBe(0);
+      expect(result.evals.exitCode, `seed ${seed}: ${result.evals.stderr}`).toBe(0);
+      expect(result.sheets, `seed ${seed}`).toEqual(clean.sheets);
       expect(result.files, `seed ${seed}`).toEqual(clean.files);
       expect(result.remote, `seed ${seed}`).toEqual(clean.remote);
       expect(result.lock, `seed ${seed}`).toEqual(clean.lock);

@@ -1,0 +1,178 @@
+// Properties of the pull and push plans over generated three-way states (local file, lock, remote).
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { LockEntry } from "../../../src/core/lock.js";
+import { mustRead, planPull, type LocalFile, type RemoteContent, type RemoteHead } from "../../../src/core/pull-plan.js";
+import { planPush, publishLevels, remoteNeedsRead, SnippetCycleError, type PushItem, type PushRemote } from "../../../src/core/push-plan.js";
+
+const RUNS = { numRuns: 1500 };
+const hash = fc.constantFrom<string>("sha256:a", "sha256:b", "sha256:c");
+
+interface TemplateState {
+  local?: string;
+  base?: { version: number; hash: string };
+  remote?: { version: number; hash: string; publishedByPlx: boolean };
+}
+
+/** One template seen from the three sides; any side may be missing. */
+const templateState: fc.Arbitrary<TemplateState> = fc.record({
+  local: fc.option(hash, { nil: undefined }),
+  base: fc.option(fc.record({ version: fc.integer({ min: 1, max: 4 }), hash }), { nil: undefined }),
+  remote: fc.option(fc.record({ version: fc.integer({ min: 1, max: 6 }), hash, publishedByPlx: fc.boolean() }), { nil: undefined }),
+});
+const workspace = fc.uniqueArray(fc.tuple(fc.constantFrom("a", "b", "c", "d", "e"), templateState), { selector: ([name]) => name, minLength: 1 });
+
+function pullInputs(states: Array<[string, TemplateState]>, force: boolean, prune: boolean) {
+  const locals = new Map<string, LocalFile>();
+  const lock: Record<string, LockEntry> = {};
+  const heads = new Map<string, RemoteHead>();
+  const contents = new Map<string, RemoteContent<string>>();
+  for (const [name, state] of states) {
+    if (state.local) locals.set(name, { name, path: `prompts/${name}.prompt.yaml`, hash: state.local });
+    if (state.base) lock[name] = { id: 1, path: `prompts/${name}.prompt.yaml`, version: state.base.version, hash: state.base.hash, labels: {}, snippets: [] };
+    if (state.remote) {
+      const head = { id: 1, name, version: state.remote.version };
+      heads.set(name, head);
+      if (mustRead(head, lock[name], locals.get(name), force)) contents.set(name, { head, doc: name, hash: state.remote.hash, path: `prompts/${name}.prompt.yaml` });
+    }
+  }
+  const names = states.filter(([, s]) => s.remote || s.base).map(([name]) => name);
+  return { names, locals, lock, heads, contents, force, prune };
+}
+
+describe("the pull plan", () => {
+  it("never overwrites or removes a file edited since the last sync unless forced", () => {
+    fc.assert(
+      fc.property(workspace, fc.boolean(), (states, prune) => {
+        const inputs = pullInputs(states, false, prune);
+        for (const action of planPull(inputs)) {
+          const local = inputs.locals.get(action.name);
+          const base = inputs.lock[action.name];
+          const edited = local !== undefined && (base === undefined || local.hash !== base.hash);
+          if (edited && (action.kind === "update" || action.kind === "create" || action.kind === "remove")) {
+            // Only acceptable when the remote already holds exactly the local content.
+            expect(action.kind === "update" && action.remote.hash === local.hash).toBe(true);
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("gives every name exactly one action; removes only with --prune; creates only where no file exists", () => {
+    fc.assert(
+      fc.property(workspace, fc.boolean(), fc.boolean(), (states, force, prune) => {
+        const inputs = pullInputs(states, force, prune);
+        const actions = planPull(inputs);
+        expect(actions.map((a) => a.name)).toEqual(inputs.names);
+        for (const action of actions) {
+          if (action.kind === "remove") expect(prune).toBe(true);
+          if (action.kind === "create") expect(inputs.locals.has(action.name)).toBe(false);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("does not read a template whose remote version is the lock's and whose file exists", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), hash, hash, (version, local, base) => {
+        const head = { id: 1, name: "a", version };
+        const entry = { id: 1, path: "p", version, hash: base, labels: {}, snippets: [] };
+        expect(mustRead(head, entry, { name: "a", path: "p", hash: local }, false)).toBe(false);
+        expect(mustRead(head, entry, { name: "a", path: "p", hash: local }, true)).toBe(true);
+        expect(mustRead({ ...head, version: version + 1 }, entry, { name: "a", path: "p", hash: local }, false)).toBe(true);
+      }),
+      RUNS,
+    );
+  });
+
+  it("converges: after applying a plan, planning again writes nothing", () => {
+    fc.assert(
+      fc.property(workspace, fc.boolean(), (states, force) => {
+        const first = pullInputs(states, force, false);
+        const after = states.map(([name, state]): [string, TemplateState] => {
+          const action = first.names.includes(name) ? planPull({ ...first, names: [name] })[0] : undefined;
+          if (!action || (action.kind !== "create" && action.kind !== "update")) {
+            return [name, state];
+          }
+          // Applied: the file and the lock now hold the remote's content and version.
+          return [name, { ...state, local: action.remote.hash, base: { version: action.remote.head.version, hash: action.remote.hash } }];
+        });
+        const second = planPull(pullInputs(after, false, false));
+        expect(second.filter((a) => a.kind === "create" || a.kind === "update")).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe("the push plan", () => {
+  function pushInputs(states: Array<[string, TemplateState]>, force: boolean) {
+    const lock: Record<string, LockEntry> = {};
+    const remotes = new Map<string, PushRemote>();
+    const locals = [];
+    for (const [name, state] of states) {
+      if (!state.local) continue;
+      locals.push({ name, path: `prompts/${name}.prompt.yaml`, hash: state.local, folder: [], snippets: [] });
+      if (state.base) lock[name] = { id: 1, path: `prompts/${name}.prompt.yaml`, version: state.base.version, hash: state.base.hash, labels: {}, snippets: [] };
+      if (state.remote) {
+        const remote: PushRemote = { id: 1, version: state.remote.version };
+        // The planner reads the remote only when it moved since the lock; otherwise the lock says what it holds.
+        if (remoteNeedsRead(lock[name], remote)) Object.assign(remote, { hash: state.remote.hash, publishedByPlx: state.remote.publishedByPlx });
+        remotes.set(name, remote);
+      }
+    }
+    return { locals, lock, remotes, force };
+  }
+
+  it("refuses exactly the templates edited outside this repo since the last sync, unless forced", () => {
+    fc.assert(
+      fc.property(workspace, fc.boolean(), (states, force) => {
+        const inputs = pushInputs(states, force);
+        for (const item of planPush(inputs)) {
+          const remote = inputs.remotes.get(item.name);
+          const base = inputs.lock[item.name];
+          const local = inputs.locals.find((l) => l.name === item.name)!;
+          if (!remote) {
+            expect(item.action).toBe("create");
+            continue;
+          }
+          const moved = !base || base.version !== remote.version;
+          const remoteHash = moved ? remote.hash : base.hash;
+          if (remoteHash === local.hash) expect(item.action).toBe("unchanged");
+          else if (!moved || remote.publishedByPlx || force) expect(item.action).toBe("update");
+          else expect(item.action).toBe("conflict");
+          expect(item.action).not.toBe("invalid");
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("orders publishing so every snippet goes before its users, and names any cycle", () => {
+    const graph = fc.uniqueArray(fc.constantFrom<string>("a", "b", "c", "d", "e", "f"), { minLength: 1 }).chain((names) =>
+      fc.tuple(fc.constant(names), fc.array(fc.tuple(fc.constantFrom(...names), fc.constantFrom(...names)), { maxLength: 10 }), fc.subarray(names)),
+    );
+    fc.assert(
+      fc.property(graph, ([names, edges, changed]) => {
+        const deps = new Map(names.map((name) => [name, edges.filter(([from]) => from === name).map(([, to]) => to)]));
+        const items: PushItem[] = names.map((name) => ({ name, path: name, action: changed.includes(name) ? "update" : "unchanged", hash: "h", folder: [], snippets: deps.get(name)! }));
+        let levels: PushItem[][];
+        try {
+          levels = publishLevels(items, deps);
+        } catch (error) {
+          expect(error).toBeInstanceOf(SnippetCycleError);
+          const { cycle } = error as SnippetCycleError;
+          expect(cycle[0]).toBe(cycle.at(-1));
+          for (let i = 0; i + 1 < cycle.length; i++) expect(deps.get(cycle[i]!)).toContain(cycle[i + 1]);
+          return;
+        }
+        const levelOf = new Map(levels.flatMap((level, index) => level.map((item) => [item.name, index] as const)));
+        expect([...levelOf.keys()].sort()).toEqual([...changed].sort());
+        for (const name of changed) for (const dep of deps.get(name)!) if (levelOf.has(dep)) expect(levelOf.get(dep)!).toBeLessThan(levelOf.get(name)!);
+      }),
+      RUNS,
+    );
+  });
+});

@@ -106,6 +106,16 @@ export function initFiles(input: InitChoices): InitFile[] {
 
 type Normalized = ReturnType<typeof normalizeChoices>;
 
+/** The first steps of every GitHub job plx writes: the repository, Node 22, and a check of the prompt files. */
+const githubSetupSteps = (plx: string) => `      - uses: actions/checkout@v4
+
+      - uses: actions/setup-node@v4
+        with:
+          node-version: "22"
+
+      - name: Check prompt files
+        run: ${plx} check`;
+
 function configFile(promptsDir: string, baseUrl: string | undefined, label: string): string {
   return [
     "# plx configuration. Every key is optional.",
@@ -140,14 +150,7 @@ jobs:
   plx:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
-
-      - uses: actions/setup-node@v4
-        with:
-          node-version: "22"
-
-      - name: Check prompt files
-        run: ${plx} check
+${githubSetupSteps(plx)}
 
       - name: Diff against PromptLayer
         run: ${plx} diff --comment
@@ -192,14 +195,7 @@ jobs:
       group: plx-deploy
       cancel-in-progress: false
     steps:
-      - uses: actions/checkout@v4
-
-      - uses: actions/setup-node@v4
-        with:
-          node-version: "22"
-
-      - name: Check prompt files
-        run: ${plx} check
+${githubSetupSteps(plx)}
 
       - name: Publish to ${c.label}
         run: ${plx} publish --label ${c.label} --yes

@@ -11,7 +11,6 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
 import {
   calculationSchema,
   columnPageSchema,
-  importOperationSchema,
   operationReadSchema,
   recalculateSchema,
   scorecardConfigureSchema,

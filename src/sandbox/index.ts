@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../files/atomic.js";
 import { FaultInjector, type FaultKnobs } from "./faults.js";
 import { handleApiRequest, type ApiResponse } from "./routes.js";
 import { emptyWorkspace, Workspace, type Json, type WorkspaceData, type WorkspaceEvent } from "./state.js";
-import { createWebhookNotifier, type WebhookNotifier } from "./webhooks.js";
+import { createWebhookNotifier } from "./webhooks.js";
 
 export interface SandboxOptions extends Partial<FaultKnobs> {
   port?: number;

@@ -1,6 +1,8 @@
 // PromptLayer signs webhooks over Python's `json.dumps(payload, sort_keys=True)`, so signing and verifying need that exact
 // byte form, which `JSON.stringify` does not produce (spacing, key order, non-ASCII escaping, float formatting).
 import { createHmac, timingSafeEqual } from "node:crypto";
+// Python sorts `str` keys by code point, as plx's canonical form does.
+import { compareCodePoints } from "../core/canonical.js";
 
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
@@ -55,17 +57,6 @@ const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', "\\": "\\\\", "\n": 
 function pythonString(text: string): string {
   const escaped = text.replace(/[\\"\u0000-\u001f\u007f-\uffff]/g, (unit) => SHORT_ESCAPES[unit] ?? `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return `"${escaped}"`;
-}
-
-/** Python sorts `str` keys by code point; JS's default sort compares UTF-16 units, which misorders astral vs U+E000–U+FFFF. */
-function compareCodePoints(a: string, b: string): number {
-  for (let index = 0; index < a.length && index < b.length; ) {
-    const left = a.codePointAt(index)!;
-    const right = b.codePointAt(index)!;
-    if (left !== right) return left - right;
-    index += left > 0xffff ? 2 : 1;
-  }
-  return a.length - b.length;
 }
 
 /** Exact decimal digits of an integral double: `String()` would switch to exponent form from 1e21, Python's int never does. */

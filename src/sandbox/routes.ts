@@ -76,7 +76,7 @@ function publishInput(body: PublishBody) {
   };
 }
 
-function published(workspace: Workspace, template: StoredTemplate, version: StoredVersion, labels: string[] | null): JsonObject {
+function published(template: StoredTemplate, version: StoredVersion, labels: string[] | null): JsonObject {
   return {
     id: template.id,
     prompt_name: template.name,
@@ -232,7 +232,7 @@ function unwrapSdkBody(body: unknown): unknown {
 function publish(workspace: Workspace, { body }: ApiRequest): ApiResponse {
   const parsed = parseBody(publishSchema, unwrapSdkBody(body));
   const { template, version, labels } = workspace.publish(publishInput(parsed));
-  return ok(published(workspace, template, version, parsed.release_labels == null ? null : labels));
+  return ok(published(template, version, parsed.release_labels == null ? null : labels));
 }
 
 function upsertByExternalId(workspace: Workspace, { body }: ApiRequest, { source, external_id }: Params): ApiResponse {
@@ -242,7 +242,7 @@ function upsertByExternalId(workspace: Workspace, { body }: ApiRequest, { source
   if (owner && !("versions" in owner)) throw new ApiError(409, { success: false, message: "External ID is attached to a folder" });
   const input = publishInput(parsed);
   const { template, version, labels } = workspace.publish({ ...input, external_ids: [...input.external_ids, ref] }, owner);
-  return ok(published(workspace, template, version, parsed.release_labels == null ? null : labels), owner ? 200 : 201);
+  return ok(published(template, version, parsed.release_labels == null ? null : labels), owner ? 200 : 201);
 }
 
 function patchVersion(workspace: Workspace, { body }: ApiRequest, { identifier }: Params): ApiResponse {
@@ -262,7 +262,7 @@ function patchVersion(workspace: Workspace, { body }: ApiRequest, { identifier }
     },
     template,
   );
-  return ok(published(workspace, template, version, patch.release_labels ?? null), 201);
+  return ok(published(template, version, patch.release_labels ?? null), 201);
 }
 
 function applyPatch(base: StoredVersion, patch: PatchBody): { promptTemplate: JsonObject; metadata: JsonObject | null } {

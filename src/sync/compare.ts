@@ -3,16 +3,14 @@
 import { createTwoFilesPatch } from "diff";
 import { canonicalDoc } from "../core/canonical.js";
 import type { LockEntry, Lockfile } from "../core/lock.js";
-import { snippetNamesIn } from "../core/snippets.js";
 import { classify, type SyncState } from "../core/sync-state.js";
 import type { TemplateDoc } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
-import { invalidFiles } from "../errors.js";
-import { scanPromptFiles, type LocalTemplate } from "../files/local.js";
-import { readLockfile } from "../files/lockfile.js";
+import { type LocalTemplate } from "../files/local.js";
 import { planPaths } from "../files/paths.js";
 import { serializePromptFile } from "../files/prompt-file.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
+import { readRepository } from "./repository.js";
 import { nameMatcher } from "./select.js";
 import { listRemoteHeads, readRemoteTemplate, type RemoteHead, type RemoteTemplate } from "./remote.js";
 
@@ -45,10 +43,8 @@ interface Snapshot {
 }
 
 async function snapshot(config: ResolvedConfig, names: readonly string[]): Promise<Snapshot> {
-  const lock = await readLockfile(config.rootDir);
-  const scan = await scanPromptFiles(config.rootDir, config.promptsDir, { lock });
-  if (scan.problems.length > 0) throw invalidFiles(scan.problems);
-  return { lock, locals: new Map(scan.templates.map((t) => [t.name, t])), matches: nameMatcher(names) };
+  const { lock, templates } = await readRepository(config);
+  return { lock, locals: new Map(templates.map((t) => [t.name, t])), matches: nameMatcher(names) };
 }
 
 const folderOfPath = (path: string) => path.split("/").slice(1, -1);

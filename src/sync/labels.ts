@@ -5,9 +5,9 @@ import type { LockEntry } from "../core/lock.js";
 import { templateFromRaw } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import { isPlxError, usageError } from "../errors.js";
-import { scanPromptFiles, type LocalTemplate } from "../files/local.js";
-import { readLockfile } from "../files/lockfile.js";
+import { type LocalTemplate } from "../files/local.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
+import { readRepository } from "./repository.js";
 import { nameMatcher } from "./select.js";
 import { labelledVersions, listRemoteHeads, type RemoteHead } from "./remote.js";
 
@@ -141,11 +141,10 @@ export async function promoteLabel({ client }: Pick<Resolved, "client">, from: s
 
 async function labelScope(client: PromptLayerClient, config: ResolvedConfig, names: readonly string[]) {
   const matches = nameMatcher(names);
-  const lock = await readLockfile(config.rootDir);
-  const [heads, scan] = await Promise.all([listRemoteHeads(client, { kind: "latest" }), scanPromptFiles(config.rootDir, config.promptsDir, { lock })]);
+  const [heads, { lock, templates }] = await Promise.all([listRemoteHeads(client, { kind: "latest" }), readRepository(config)]);
   return {
     heads: heads.filter((head) => matches(head.name, head.folder)),
-    locals: new Map(scan.templates.map((t) => [t.name, t])),
+    locals: new Map(templates.map((t) => [t.name, t])),
     lock,
   };
 }

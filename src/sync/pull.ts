@@ -8,15 +8,14 @@ import type { Lockfile, LockEntry } from "../core/lock.js";
 import { mustRead, planPull, type LocalFile, type PullAction, type RemoteContent } from "../core/pull-plan.js";
 import type { TemplateDoc } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
-import { invalidFiles } from "../errors.js";
 import { writeFileAtomic } from "../files/atomic.js";
-import { scanPromptFiles } from "../files/local.js";
-import { readLockfile, writeLockfile } from "../files/lockfile.js";
+import { writeLockfile } from "../files/lockfile.js";
 import { planPaths, type PlannedPath } from "../files/paths.js";
 import { serializePromptFile } from "../files/prompt-file.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
+import { readRepository } from "./repository.js";
 import { nameMatcher } from "./select.js";
-import { listRemoteHeads, readRemoteTemplate, refreshKnownLabels, type RemoteHead, type RemoteTemplate } from "./remote.js";
+import { listRemoteHeads, readRemoteTemplate, refreshKnownLabels, type RemoteHead } from "./remote.js";
 
 export interface PullOptions {
   /** Template names or globs (matched against names and file paths); all when empty. */
@@ -50,14 +49,12 @@ export interface PullReport {
 
 export async function pull(deps: PullDeps, options: PullOptions): Promise<PullReport> {
   const { client, config } = deps;
-  const lock = await readLockfile(config.rootDir);
-  const scan = await scanPromptFiles(config.rootDir, config.promptsDir, { lock });
-  if (scan.problems.length > 0) throw invalidFiles(scan.problems);
+  const { lock, templates } = await readRepository(config);
 
   const matches = nameMatcher(options.names);
   const heads = (await listRemoteHeads(client, config.track)).filter((head) => matches(head.name, head.folder));
-  const locals = new Map<string, LocalFile>(scan.templates.map((t) => [t.name, { name: t.name, path: t.path, hash: t.hash }]));
-  const fileHashes = new Map(scan.templates.map((t) => [t.name, t.fileHash]));
+  const locals = new Map<string, LocalFile>(templates.map((t) => [t.name, { name: t.name, path: t.path, hash: t.hash }]));
+  const fileHashes = new Map(templates.map((t) => [t.name, t.fileHash]));
   const { lock: base, renamed } = followRenames(lock, heads, locals);
   // Paths depend on every name at once (case clashes), and the listing already gives names and folders.
   const paths = planPaths(heads.map((head) => ({ name: head.name, folder: head.folder })), config.promptsDir);

@@ -4,16 +4,16 @@
 import { contentHash } from "../core/canonical.js";
 import type { Lockfile, LockEntry } from "../core/lock.js";
 import { planPush, publishLevels, remoteNeedsRead, SnippetCycleError, type PushItem, type PushRemote } from "../core/push-plan.js";
-import { snippetNamesIn } from "../core/snippets.js";
 import { publishVersionOf, templateFromRaw, type TemplateDoc } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
-import { ExitCode, interrupted, invalidFiles, isPlxError, usageError } from "../errors.js";
+import { ExitCode, interrupted, isPlxError, usageError } from "../errors.js";
 import { isAncestorOfHead, type GitHead } from "../files/git.js";
-import { scanPromptFiles, type LocalTemplate } from "../files/local.js";
-import { readLockfile, writeLockfile } from "../files/lockfile.js";
+import { type LocalTemplate } from "../files/local.js";
+import { writeLockfile } from "../files/lockfile.js";
 import { contentHashOf, type PromptLayerClient, type PublishBody } from "../promptlayer/index.js";
 import { patchOf } from "./compare.js";
 import { applyLabels, type LabelChange } from "./labels.js";
+import { readRepository } from "./repository.js";
 import { nameMatcher } from "./select.js";
 import { listRemoteHeads } from "./remote.js";
 
@@ -73,13 +73,11 @@ export interface PushReport {
 
 export async function push(deps: PushDeps, options: PushOptions): Promise<PushReport> {
   const { client, config } = deps;
-  const lock = await readLockfile(config.rootDir);
-  const scan = await scanPromptFiles(config.rootDir, config.promptsDir, { lock });
   // One invalid file and nothing is sent: a half-applied push is worse than none.
-  if (scan.problems.length > 0) throw invalidFiles(scan.problems);
+  const { lock, templates } = await readRepository(config);
   const matches = nameMatcher(options.names);
-  const locals = scan.templates.filter((t) => matches(t.name, t.folder));
-  const byName = new Map(scan.templates.map((t) => [t.name, t]));
+  const locals = templates.filter((t) => matches(t.name, t.folder));
+  const byName = new Map(templates.map((t) => [t.name, t]));
 
   const heads = new Map((await listRemoteHeads(client, { kind: "latest" })).map((head) => [head.name, head]));
   const remoteDocs = new Map<string, TemplateDoc>();
@@ -111,7 +109,7 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
   });
   let levels: PushItem[][];
   try {
-    levels = publishLevels(items, new Map(scan.templates.map((t) => [t.name, t.snippets])));
+    levels = publishLevels(items, new Map(templates.map((t) => [t.name, t.snippets])));
   } catch (error) {
     if (error instanceof SnippetCycleError) throw usageError(`Snippet references form a cycle: ${error.cycle.join(" -> ")}.`, "A snippet cannot include itself, directly or through others; break the cycle.");
     throw error;

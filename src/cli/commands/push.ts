@@ -6,7 +6,6 @@ import { writeFileAtomic } from "../../files/atomic.js";
 import { gitHead } from "../../files/git.js";
 import { push, pushExitCode, type PushReport, type PushResult, type SavedPlan } from "../../sync/push.js";
 import type { CommandModule } from "../command.js";
-import type { Context } from "../context.js";
 import type { Styles } from "../io.js";
 import { pushMarkdown } from "./markdown.js";
 
@@ -38,7 +37,7 @@ export function pushCommand(kind: "push" | "publish"): CommandModule<PushCommand
           config,
           git: await gitHead(config.rootDir),
           signal: context.signal,
-          ...(asking ? { confirm: (items) => ask(context, items, labels) } : {}),
+          ...(asking ? { confirm: (items) => ask(items, labels) } : {}),
         },
         {
           names: options.names,
@@ -64,7 +63,7 @@ export function pushCommand(kind: "push" | "publish"): CommandModule<PushCommand
   };
 }
 
-async function ask(context: Context, items: readonly PushResult[], labels: readonly string[]): Promise<boolean> {
+async function ask(items: readonly PushResult[], labels: readonly string[]): Promise<boolean> {
   const changing = items.filter((item) => item.action === "create" || item.action === "update").length;
   const answer = await confirm({
     message: `Publish ${changing} changed template(s) and point ${labels.join(", ")} at the local content of ${items.length} template(s)?`,

@@ -14,6 +14,7 @@ import { planPaths, type PlannedPath } from "../files/paths.js";
 import { serializePromptFile } from "../files/prompt-file.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import { readRepository } from "./repository.js";
+import { eachWithin } from "./pool.js";
 import { nameMatcher } from "./select.js";
 import { listRemoteHeads, readRemoteTemplate, refreshKnownLabels, type RemoteHead } from "./remote.js";
 
@@ -69,24 +70,23 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
   const items: PullItem[] = [];
   const fresh = new Map<string, Fresh>();
   let done = 0;
-  await Promise.all(
-    toRead.map(async (head) => {
-      const template = await readRemoteTemplate(client, head);
-      deps.onProgress?.(++done, toRead.length);
-      if (!template) {
-        headsByName.delete(head.name);
-        return;
-      }
-      const placement = paths.get(head.name)!;
-      const action = planFor(head.name, { head: template.head, doc: template.doc, hash: template.hash, path: placement.path });
-      fresh.set(head.name, { head: template.head, hash: template.hash, labels: template.labels, snippets: template.snippets });
-      if (!options.dryRun) {
-        const written = await applyOne(config.rootDir, action, placement);
-        if (written) fileHashes.set(head.name, written);
-      }
-      items.push(itemOf(action));
-    }),
-  );
+  // Twice the request limit in flight keeps the client's queue full without a task per template in memory.
+  await eachWithin(toRead, config.concurrency * 2, async (head) => {
+    const template = await readRemoteTemplate(client, head);
+    deps.onProgress?.(++done, toRead.length);
+    if (!template) {
+      headsByName.delete(head.name);
+      return;
+    }
+    const placement = paths.get(head.name)!;
+    const action = planFor(head.name, { head: template.head, doc: template.doc, hash: template.hash, path: placement.path });
+    fresh.set(head.name, { head: template.head, hash: template.hash, labels: template.labels, snippets: template.snippets });
+    if (!options.dryRun) {
+      const written = await applyOne(config.rootDir, action, placement);
+      if (written) fileHashes.set(head.name, written);
+    }
+    items.push(itemOf(action));
+  });
 
   const readNames = new Set(toRead.map((head) => head.name));
   const rest = [...new Set([...headsByName.keys(), ...Object.keys(base.templates).filter((name) => matches(name, folderOf(base.templates[name]!)))])].filter(

@@ -125,10 +125,13 @@ async function pullScenarios(sandbox) {
   for (let i = 0; i < 200; i++) changed.push(`prompt-${i * 4 + 6}`);
   const samplesPublish = [];
   let publishRequests = 0;
-  for (let run = 0; run < Math.max(1, Math.floor(RUNS / 2)); run++) {
-    await editMany(dir, changed, run);
+  for (let round = 0; round < Math.max(1, Math.floor(RUNS / 2)); round++) {
+    await editMany(dir, changed, round);
     await sandbox.clearRequests();
-    samplesPublish.push((await timed(() => plx(["push"], dir, sandbox))).ms);
+    const { ms, value } = await timed(() => plx(["push", "--json"], dir, sandbox));
+    const published = JSON.parse(value.stdout).items.filter((item) => item.outcome === "published").length;
+    if (published !== changed.length) throw new Error(`push published ${published} of ${changed.length} changed templates: ${value.stderr}`);
+    samplesPublish.push(ms);
     publishRequests = await sandbox.requests();
   }
   const publishMs = median(samplesPublish);
@@ -143,7 +146,9 @@ async function editMany(dir, names, round) {
     names.map(async (name) => {
       const path = join(dir, lock.templates[name].path);
       const text = await readFile(path, "utf8");
-      await writeFile(path, text.replace(/(Summarise|You are)/, `$1 (round ${round})`));
+      const edited = text.replace(/(Summarise|You are)( \(round \d+\))?/, `$1 (round ${round})`);
+      if (edited === text) throw new Error(`could not edit ${path}`);
+      await writeFile(path, edited);
     }),
   );
 }

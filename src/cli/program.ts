@@ -156,7 +156,8 @@ Exit codes: 0 ok, 1 negative result, 2 usage or invalid input, 3 remote failure,
     .command("init")
     .description("set up a repository: plx.config.yaml, the prompts directory, CI workflows and git hooks")
     .addOption(new Option("-y, --yes", "ask nothing; use the flags and defaults").env("PLX_YES"))
-    .addOption(new Option("--ci <ci>", "CI to write workflows for").choices(["github", "gitlab", "none"]))
+    // Not PLX_CI: that one tells plx which CI it runs in.
+    .addOption(new Option("--ci <ci>", "CI to write workflows for").choices(["github", "gitlab", "none"]).env("PLX_INIT_CI"))
     .addOption(new Option("--hooks", "also write .pre-commit-config.yaml"))
     .addOption(new Option("--label <label>", "release label the deploy job publishes to (default prod)"))
     .addOption(new Option("--force", "replace files that exist"))
@@ -204,5 +205,22 @@ Example:
       await execute("sandbox", () => import("./commands/sandbox.js"), command.optsWithGlobals());
     });
 
+  giveEveryFlagAnEnvTwin(program);
   return program;
+}
+
+/**
+ * Every flag can also come from the environment, as PLX_<FLAG_NAME>, so CI systems that configure jobs through
+ * variables need no argument plumbing. Explicit twins (PLX_SANDBOX_*, PROMPTLAYER_*) are kept; --help, --version
+ * and the negated colour/upload switches are left out (NO_COLOR and FORCE_COLOR are their twins).
+ */
+function giveEveryFlagAnEnvTwin(root: Command): void {
+  const commands = [root];
+  for (const command of commands) {
+    commands.push(...command.commands);
+    for (const option of command.options) {
+      if (option.envVar || option.negate || !option.long || ["--help", "--version", "--color"].includes(option.long)) continue;
+      option.env(`PLX_${option.attributeName().replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`);
+    }
+  }
 }

@@ -19,7 +19,8 @@ export interface LabelTarget {
   setByPublish?: boolean;
 }
 
-export type LabelStatus = "unchanged" | "set" | "pending" | "failed" | "planned";
+/** `superseded`: the label moved on to a newer version, published meanwhile by someone else. */
+export type LabelStatus = "unchanged" | "set" | "pending" | "superseded" | "failed" | "planned";
 
 export interface LabelChange {
   name: string;
@@ -58,7 +59,8 @@ export async function applyLabels(client: PromptLayerClient, labels: readonly st
     for (const change of touched) {
       if (change.status === "failed") continue;
       const target = targets.find((t) => t.name === change.name)!;
-      change.status = after.get(target.id) === change.version ? "set" : "pending";
+      const now = after.get(target.id);
+      change.status = now === change.version ? "set" : now !== undefined && now > change.version ? "superseded" : "pending";
     }
   }
   return changes.sort((a, b) => a.name.localeCompare(b.name) || a.label.localeCompare(b.label));
@@ -66,9 +68,20 @@ export async function applyLabels(client: PromptLayerClient, labels: readonly st
 
 /** Moves the label if the template has it, else creates it. */
 export async function pointLabel(client: PromptLayerClient, templateId: number, label: string, version: number): Promise<void> {
-  const existing = (await client.listLabels(templateId))?.find((candidate) => candidate.release_label === label);
-  if (existing) await client.moveLabel(existing.release_label_id, version);
-  else await client.createLabel(templateId, label, version);
+  const find = async () => (await client.listLabels(templateId))?.find((candidate) => candidate.release_label === label);
+  const existing = await find();
+  if (existing) {
+    await client.moveLabel(existing.release_label_id, version);
+    return;
+  }
+  try {
+    await client.createLabel(templateId, label, version);
+  } catch (error) {
+    // Another run created the label between our read and our create: move the one that now exists.
+    const created = isPlxError(error) && error.details?.status === 400 ? await find() : undefined;
+    if (!created) throw error;
+    if (created.prompt_version_number !== version) await client.moveLabel(created.release_label_id, version);
+  }
 }
 
 // ---- `plx label` ----

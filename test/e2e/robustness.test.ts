@@ -140,7 +140,8 @@ describe("crashes and races", () => {
     }
     const results = await Promise.all([first, second].map((repo) => runPlx(["publish", "--label", "prod", "--yes"], { cwd: repo, env })));
     const codes = results.map((result) => result.exitCode).sort();
-    expect(codes).toEqual([0, 5]);
+    expect(codes, results.map((result) => result.stdout + result.stderr).join("\n---\n")).toEqual([0, 5]);
+    expect(results.find((result) => result.exitCode === 0)!.stdout).not.toContain("pending approval");
     // The loser either was refused before sending (its edit stays in its files) or published on top and says so.
     const loser = results.find((result) => result.exitCode === 5)!;
     expect(loser.stdout).toMatch(/conflict prompts\/tone|appeared in PromptLayer while this publish ran/);
@@ -165,12 +166,15 @@ describe("crashes and races", () => {
     const result = await child;
     expect(result.exitCode).toBe(130);
     expect(String(result.stderr)).toMatch(/Interrupted; (published before stopping: .*t\d+ v2|nothing was published)/);
-    const state = await server.state();
-    const published = state.templates.filter((t: any) => t.versions.length === 2).map((t: any) => t.name);
+    // A publish in flight at the moment of Ctrl-C may land without its answer being read; the lock may lag behind
+    // those, never run ahead, and the next run converges without minting anything twice.
     const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
-    for (const name of published) expect(lock.templates[name].version).toBe(2);
+    const versions = new Map((await server.state()).templates.map((t: any) => [t.name, t.versions.length]));
+    for (const [name, entry] of Object.entries(lock.templates) as Array<[string, { version: number }]>) expect(entry.version).toBeLessThanOrEqual(versions.get(name) as number);
     const again = await runPlx(["push"], { cwd: repo, env });
-    expect(again.exitCode).toBe(0);
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+    const after = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
+    expect(Object.values(after.templates).every((entry: any) => entry.version === 2)).toBe(true);
     expect((await server.state()).templates.every((t: any) => t.versions.length === 2)).toBe(true);
   });
 });

@@ -83,6 +83,8 @@ function renderLabel(report: LabelReport, styles: Styles): string {
           return `${styles.cyan("would set")} ${where}`;
         case "unchanged":
           return `${styles.dim("unchanged")} ${where}`;
+        case "superseded":
+          return `${styles.yellow("moved on")} ${where}: another publish has since pointed it at a newer version`;
         case "pending":
           return `${styles.yellow("pending approval")} ${where}: the label is protected and did not move yet`;
         default:

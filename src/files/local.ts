@@ -39,8 +39,11 @@ export interface ScanOptions {
   lock?: Lockfile;
 }
 
-/** Larger than any real prompt by far; refusing it early keeps a stray dump from being parsed and sent. */
-export const MAX_PROMPT_FILE_BYTES = 1024 * 1024;
+/**
+ * Far larger than any real prompt, yet above the multi-megabyte templates PromptLayer does hold, so every file pull
+ * writes can be read back; refusing beyond it keeps a stray dump from being parsed and sent.
+ */
+export const MAX_PROMPT_FILE_BYTES = 32 * 1024 * 1024;
 
 const toPosix = (path: string) => path.split(sep).join("/");
 

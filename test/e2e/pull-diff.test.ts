@@ -156,7 +156,7 @@ describe("plx pull", () => {
     const cases: Array<[string, (path: string) => Promise<void>, RegExp]> = [
       ["empty", (path) => writeFile(path, ""), /the file is empty/],
       ["binary", (path) => writeFile(path, Buffer.from([0x74, 0x79, 0x00, 0xff])), /binary/],
-      ["huge", (path) => writeFile(path, `type: completion\ncontent: "${"x".repeat(1_100_000)}"\n`), /over the \d+-byte limit/],
+      ["huge", (path) => writeFile(path, `type: completion\ncontent: "${"x".repeat(34_000_000)}"\n`), /over the \d+-byte limit/],
       ["symlink", (path) => symlink(outside, path), /symbolic link that leads outside/],
       ["latin1", (path) => writeFile(path, Buffer.from("type: completion\ncontent: caf\xe9\n", "latin1")), /not valid UTF-8/],
       ["tabs", (path) => writeFile(path, "type: chat\nmessages:\n\t- role: user\n"), /prompts\/bad\.prompt\.yaml:3:1/],

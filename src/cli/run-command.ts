@@ -83,7 +83,10 @@ export async function runCommand(request: RunRequest): Promise<number> {
     }
     return exitCode;
   } catch (error) {
-    if (isPlxError(error)) return reportPlxError(error, { name, json, writeOut, context });
+    if (isPlxError(error)) {
+      await annotateFileProblems(error, context);
+      return reportPlxError(error, { name, json, writeOut, context });
+    }
     return reportBug(error, { name, json, debug, writeOut, context });
   } finally {
     // Pooled keep-alive connections would otherwise hold the process open for seconds.
@@ -95,6 +98,15 @@ export async function runCommand(request: RunRequest): Promise<number> {
 function once<T>(factory: () => Promise<T>): () => Promise<T> {
   let value: Promise<T> | undefined;
   return () => (value ??= factory());
+}
+
+/** In CI, invalid files behind an error also become annotations on their file and line. */
+async function annotateFileProblems(error: PlxError, context: Context): Promise<void> {
+  const problems = error.details?.problems;
+  if (!context.ci.provider || !Array.isArray(problems)) return;
+  const findings = (problems as Array<{ path: string; line: number; col: number; message: string }>).map((problem) => ({ ...problem, severity: "error" as const, code: error.code }));
+  // Annotating is a courtesy: a failure here must not hide the error being reported.
+  await (await context.reporter()).annotate(findings).catch(() => undefined);
 }
 
 interface ReportTarget {

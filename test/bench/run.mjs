@@ -44,11 +44,11 @@ async function startSandbox(latencyMs) {
 
 async function plx(args, cwd, sandbox) {
   const env = { ...process.env, PROMPTLAYER_BASE_URL: sandbox.url, PROMPTLAYER_API_KEY: KEY, PLX_CI: "false", NO_COLOR: "1" };
+  // Every scenario runs a command that must succeed: a failure would otherwise show up as a fast, cheap run.
   try {
     return await run(process.execPath, [PLX, ...args], { cwd, env, maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
-    if (error.code === 1 || error.code === 5) return error;
-    throw new Error(`plx ${args.join(" ")} failed: ${error.stderr || error.message}`);
+    throw new Error(`plx ${args.join(" ")} exited ${error.code}: ${error.stdout?.slice(-500)}${error.stderr || error.message}`);
   }
 }
 

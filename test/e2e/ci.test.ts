@@ -54,6 +54,29 @@ describe("in GitHub Actions", () => {
     expect(publish.stderr).toContain("--yes");
   });
 
+  it("annotates invalid files that stop a push, and templates refused as conflicts", async () => {
+    // Its own registry: the UI edit below must not leak into the other tests' workspace.
+    const own = await startSandboxProcess();
+    await seedTeamWorkspace(registry(own.url));
+    const repo = await emptyRepo();
+    const { env: shared } = await githubJob(repo);
+    const env = { ...shared, PROMPTLAYER_BASE_URL: own.url };
+    expect((await runPlx(["pull"], { cwd: repo, env })).exitCode).toBe(0);
+    await writeFile(join(repo, "prompts/broken.prompt.yaml"), "type: chat\nmessages: nope\n");
+    const invalid = await runPlx(["push"], { cwd: repo, env });
+    expect(invalid.exitCode).toBe(2);
+    expect(invalid.stderr).toMatch(/::error file=prompts\/broken\.prompt\.yaml,line=2,col=\d+[^:]*::a chat template needs a list of messages/);
+
+    await writeFile(join(repo, "prompts/broken.prompt.yaml"), "type: completion\ncontent: fixed\n");
+    await registry(own.url).publish("tone", { type: "completion", content: [{ type: "text", text: "Edited in the UI" }] });
+    const tone = join(repo, "prompts/tone.prompt.yaml");
+    await writeFile(tone, (await readFile(tone, "utf8")).replace("Be warm", "Be kind"));
+    const conflict = await runPlx(["push"], { cwd: repo, env });
+    expect(conflict.exitCode).toBe(5);
+    expect(conflict.stderr).toMatch(/::error file=prompts\/tone\.prompt\.yaml,line=1[^:]*::tone: PromptLayer has v2/);
+    await own.stop();
+  });
+
   it("writes the diff to the step summary and outputs, and keeps one sticky pull-request comment", async () => {
     const repo = await emptyRepo();
     const forge = await fakeForge("github", { token: GITHUB_TOKEN, owner: "acme", repo: "prompts", number: 7 });

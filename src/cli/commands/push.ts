@@ -52,6 +52,8 @@ export function pushCommand(kind: "push" | "publish"): CommandModule<PushCommand
       if (options.planOut) await writeFileAtomic(resolve(context.cwd, options.planOut), `${JSON.stringify(report.plan, null, 2)}\n`);
       if (context.ci.provider) {
         const reporter = await context.reporter();
+        const conflicts = report.items.filter((item) => item.action === "conflict" || item.raced);
+        await reporter.annotate(conflicts.map((item) => ({ path: item.path, line: 1, severity: "error" as const, code: "conflict", message: `${item.name}: ${item.reason ?? "edited in PromptLayer since the last sync"}` })));
         await reporter.summary(pushMarkdown(report, kind));
         const published = report.items.filter((item) => item.outcome === "published");
         await reporter.outputs({ changed: published.length > 0, published: published.map((item) => `${item.name}@${item.version}`).join(",") });

@@ -2,19 +2,11 @@
 import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterEach, describe, expect, it } from "vitest";
-import { runPlx, startSandboxProcess, type SandboxProcess } from "../support/cli.js";
+import { describe, expect, it } from "vitest";
+import { runPlx, sandboxesPerTest, type SandboxProcess } from "../support/cli.js";
 import { completion, emptyRepo, plxEnv, registry, seedTeamWorkspace } from "../support/registry.js";
 
-const running: SandboxProcess[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop()));
-});
-async function sandbox(args: string[] = []) {
-  const started = await startSandboxProcess(args);
-  running.push(started);
-  return started;
-}
+const sandbox = sandboxesPerTest();
 
 /** A git repository with the team workspace pulled and committed, as a repo looks after adopting plx. */
 async function adoptedRepo(server: SandboxProcess) {

@@ -4,20 +4,12 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { execa } from "execa";
 import fastGlob from "fast-glob";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { PLX_BIN, runPlx, startSandboxProcess, type SandboxProcess } from "../support/cli.js";
+import { PLX_BIN, runPlx, sandboxesPerTest, type SandboxProcess } from "../support/cli.js";
 import { completion, emptyRepo, plxEnv, registry, seedTeamWorkspace } from "../support/registry.js";
 
-const running: SandboxProcess[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop()));
-});
-async function sandbox(args: string[] = []) {
-  const started = await startSandboxProcess(args);
-  running.push(started);
-  return started;
-}
+const sandbox = sandboxesPerTest();
 
 const promptFiles = async (repo: string) => {
   const paths = (await fastGlob("prompts/**/*.prompt.yaml", { cwd: repo })).sort();
@@ -61,7 +53,6 @@ describe("seeded faults", () => {
       }))
       .sort((a: any, b: any) => a.name.localeCompare(b.name));
     await server.stop();
-    running.splice(running.indexOf(server), 1);
     return { pulled, published, evals, sheets, files, remote, lock: JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")) };
   }
 

@@ -2,6 +2,7 @@
 import { execa, type ResultPromise } from "execa";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { afterEach } from "vitest";
 
 export const PLX_BIN = fileURLToPath(new URL("../../bin/plx.js", import.meta.url));
 
@@ -69,5 +70,18 @@ export async function startSandboxProcess(args: string[] = [], env = cleanEnv())
       const result = await child;
       return { exitCode: result.exitCode, stdout: String(result.stdout) };
     },
+  };
+}
+
+/** A sandbox starter whose sandboxes all stop after each test, stopped early or not. */
+export function sandboxesPerTest(): (args?: string[]) => Promise<SandboxProcess> {
+  const running: SandboxProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((sandbox) => sandbox.stop()));
+  });
+  return async (args = []) => {
+    const started = await startSandboxProcess(args);
+    running.push(started);
+    return started;
   };
 }

@@ -4,6 +4,8 @@
  * against the lock tells "changed remotely", and both at once is a conflict.
  */
 
+import { nameKeyed } from "./records.js";
+
 export const LOCKFILE_VERSION = 1;
 export const LOCKFILE_NAME = "plx.lock";
 
@@ -33,7 +35,7 @@ export interface Lockfile {
   templates: Record<string, LockEntry>;
 }
 
-export const emptyLockfile = (): Lockfile => ({ lockfileVersion: LOCKFILE_VERSION, templates: {} });
+export const emptyLockfile = (): Lockfile => ({ lockfileVersion: LOCKFILE_VERSION, templates: nameKeyed() });
 
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

@@ -1,6 +1,7 @@
 // Reading eval results as the tools write them: promptfoo's JSON (v3 and older layouts) and JSONL, JUnit XML
 // (pytest, DeepEval and most runners), and plx's own NDJSON. The format is detected from the content.
 import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { nameKeyed } from "../core/records.js";
 import { asText, promptRef, type EvalCase, type EvalFormat } from "./cases.js";
 import { evalInputError } from "./errors.js";
 
@@ -70,7 +71,7 @@ function promptfooCase(path: string, index: number, result: unknown, where: stri
   const response = isObject(result.response) ? result.response : {};
   const grading = isObject(result.gradingResult) ? result.gradingResult : {};
   const vars = result.vars ?? testCase.vars;
-  const scores: Record<string, number> = {};
+  const scores = nameKeyed<number>();
   for (const [name, value] of Object.entries(isObject(result.namedScores) ? result.namedScores : {})) scores[name] = number(path, where, `namedScores.${name}`, value);
   if (result.score !== undefined && result.score !== null) scores.score = number(path, where, "score", result.score);
   const label = typeof prompt.label === "string" ? prompt.label : undefined;
@@ -101,7 +102,7 @@ function ndjsonCase(path: string, line: number, value: unknown): EvalCase {
   const where = String(line);
   if (!isObject(value)) throw evalInputError(path, where, "each line must be a JSON object", "See the NDJSON format in the README.");
   if (value.output === undefined) throw evalInputError(path, where, "the case has no output", "Every case needs the output that was evaluated.");
-  const scores: Record<string, number> = {};
+  const scores = nameKeyed<number>();
   if (value.scores !== undefined) {
     if (!isObject(value.scores)) throw evalInputError(path, where, "scores must be an object of name to number", 'For example "scores": {"exact_match": 1, "faithfulness": 0.8}.');
     for (const [name, score] of Object.entries(value.scores)) scores[name] = number(path, where, `scores.${name}`, score);
@@ -187,7 +188,7 @@ function junitCase(path: string, index: number, testcase: Json, suiteProperties:
   const name = String(testcase.name ?? `case ${index}`);
   const where = `testcase "${name}"`;
   const failures = [...(Array.isArray(testcase.failure) ? testcase.failure : []), ...(Array.isArray(testcase.error) ? testcase.error : [])];
-  const scores: Record<string, number> = {};
+  const scores = nameKeyed<number>();
   if (testcase.score !== undefined) scores.score = number(path, where, "score", Number(testcase.score));
   for (const [key, value] of Object.entries(own)) {
     if (["prompt", "prompt_name", "version", "prompt_version", "input", "expected", "output", "request_id"].includes(key)) continue;

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { emptyLockfile, LOCKFILE_NAME, LOCKFILE_VERSION, serializeLockfile, type Lockfile } from "../core/lock.js";
+import { nameKeyed } from "../core/records.js";
 import { configError } from "../errors.js";
 import { writeFileAtomic } from "./atomic.js";
 
@@ -43,7 +44,8 @@ export async function readLockfile(rootDir: string): Promise<Lockfile> {
       file: path,
     });
   }
-  return parsed.data as Lockfile;
+  const templates = Object.entries(parsed.data.templates).map(([name, entry]) => [name, { ...entry, labels: nameKeyed(entry.labels) }] as const);
+  return { lockfileVersion: LOCKFILE_VERSION, templates: nameKeyed(Object.fromEntries(templates)) };
 }
 
 const lockHint = `If a merge left conflict markers in ${LOCKFILE_NAME}, take either side and run \`plx pull\`, which rewrites it.`;

@@ -212,7 +212,7 @@ function fillVariables(value: Json, variables: Record<string, Json>, format = "f
   const filled = Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fillVariables(item, variables, ownFormat)]));
   if (filled.type === "text" && typeof filled.text === "string") {
     const pattern = ownFormat === "jinja2" ? /\{\{\s*(\w+)\s*\}\}/g : /(?<!\{)\{(\w+)\}(?!\})/g;
-    filled.text = filled.text.replace(pattern, (whole, name: string) => (name in variables ? String(variables[name]) : whole));
+    filled.text = filled.text.replace(pattern, (whole, name: string) => (Object.hasOwn(variables, name) ? String(variables[name]) : whole));
   }
   return filled;
 }

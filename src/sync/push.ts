@@ -2,7 +2,8 @@
 // every remote edit detected) and applied only when it holds no invalid file and no conflict; the same code path
 // serves --dry-run, saved plans and the real run.
 import { contentHash } from "../core/canonical.js";
-import type { Lockfile, LockEntry } from "../core/lock.js";
+import type { Lockfile } from "../core/lock.js";
+import { nameKeyed } from "../core/records.js";
 import { planPush, publishLevels, remoteNeedsRead, SnippetCycleError, type PushItem, type PushRemote } from "../core/push-plan.js";
 import { publishVersionOf, templateFromRaw, type TemplateDoc } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
@@ -245,13 +246,13 @@ function targetsFor(items: readonly PushResult[]) {
 }
 
 function nextLock(lock: Lockfile, items: readonly PushResult[], locals: ReadonlyMap<string, LocalTemplate>): Lockfile {
-  const templates: Record<string, LockEntry> = { ...lock.templates };
+  const templates = nameKeyed(lock.templates);
   for (const item of items) {
     const version = item.outcome === "published" ? item.version : item.action === "unchanged" && item.outcome === undefined ? item.remoteVersion : undefined;
     if (version === undefined || item.id === undefined) continue;
     const previous = templates[item.name];
     const local = locals.get(item.name)!;
-    templates[item.name] = { id: item.id, path: item.path, version, hash: item.hash, labels: previous?.labels ?? {}, snippets: local.snippets, file: local.fileHash };
+    templates[item.name] = { id: item.id, path: item.path, version, hash: item.hash, labels: nameKeyed(previous?.labels), snippets: local.snippets, file: local.fileHash };
   }
   return { ...lock, templates };
 }
@@ -260,7 +261,7 @@ function withLabels(lock: Lockfile, changes: readonly LabelChange[]): Lockfile {
   const templates = { ...lock.templates };
   for (const change of changes) {
     const entry = templates[change.name];
-    if (entry && change.status !== "pending" && change.status !== "failed") templates[change.name] = { ...entry, labels: { ...entry.labels, [change.label]: change.version } };
+    if (entry && change.status !== "pending" && change.status !== "failed") templates[change.name] = { ...entry, labels: nameKeyed(entry.labels, { [change.label]: change.version }) };
   }
   return { ...lock, templates };
 }

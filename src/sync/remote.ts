@@ -2,6 +2,7 @@
 // its folder and latest version; content is read only for templates that changed since the lock.
 import { contentHash } from "../core/canonical.js";
 import type { Lockfile } from "../core/lock.js";
+import { nameKeyed } from "../core/records.js";
 import { snippetNamesIn } from "../core/snippets.js";
 import { templateFromRaw, type TemplateDoc } from "../core/template.js";
 import type { TrackedState } from "../config/schema.js";
@@ -58,7 +59,7 @@ export async function readRemoteTemplate(client: PromptLayerClient, head: Remote
     head: { ...head, name: raw.prompt_name },
     doc,
     hash: contentHash(doc),
-    labels: Object.fromEntries((labels ?? []).map((label) => [label.release_label, label.prompt_version_number])),
+    labels: nameKeyed(Object.fromEntries((labels ?? []).map((label) => [label.release_label, label.prompt_version_number]))),
     snippets: snippetNamesIn(doc.promptTemplate),
   };
 }
@@ -69,7 +70,7 @@ export async function readRemoteTemplate(client: PromptLayerClient, head: Remote
  */
 export async function refreshKnownLabels(client: PromptLayerClient, lock: Lockfile, ids: ReadonlySet<number>): Promise<Map<number, Record<string, number>>> {
   const names = [...new Set(Object.values(lock.templates).flatMap((entry) => (ids.has(entry.id) ? Object.keys(entry.labels) : [])))].sort();
-  const byTemplate = new Map<number, Record<string, number>>([...ids].map((id) => [id, {}]));
+  const byTemplate = new Map<number, Record<string, number>>([...ids].map((id) => [id, nameKeyed<number>()]));
   const listings = await Promise.all(names.map(async (name) => [name, await labelledVersions(client, name)] as const));
   for (const [name, versions] of listings) {
     for (const [id, version] of versions) if (ids.has(id)) byTemplate.get(id)![name] = version;

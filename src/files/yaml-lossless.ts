@@ -317,7 +317,9 @@ function describeProblem(problem: YAMLError, text: string): string {
   const [start, end] = problem.pos;
   switch (problem.code) {
     case "DUPLICATE_KEY":
-      return `duplicate key ${text.slice(start, end)}`;
+      return `duplicate key ${keyAt(text, start) || "in this mapping"}: a mapping holds each key once`;
+    case "RESOURCE_EXHAUSTION":
+      return "the YAML nests too deeply to read";
     case "MULTIPLE_DOCS":
       return "only one YAML document is allowed, but a second one starts here";
     case "TAG_RESOLVE_FAILED":
@@ -325,6 +327,14 @@ function describeProblem(problem: YAMLError, text: string): string {
     default:
       return problem.message;
   }
+}
+
+/** The key written at `offset`, as the file spells it (quoted keys keep their quotes); empty when it cannot tell. */
+function keyAt(text: string, offset: number): string {
+  const lineEnd = text.indexOf("\n", offset);
+  const line = text.slice(offset, lineEnd === -1 ? undefined : lineEnd);
+  const key = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:#]*?)\s*:/.exec(line)?.[1]?.trim() ?? "";
+  return key === "" || key.startsWith('"') || key.startsWith("'") ? key : JSON.stringify(key);
 }
 
 interface ReadContext {

@@ -147,6 +147,13 @@ export const interrupted = (doneSoFar?: string) =>
   });
 
 /** Local prompt files that cannot be read; nothing is sent or written while any exists. */
+export const linkOutsidePrompts = (directory: string) =>
+  new PlxError("FILES.LINK_OUTSIDE", `${directory} is a symbolic link that leads outside the prompts directory; plx does not write through it.`, {
+    exitCode: ExitCode.Usage,
+    hint: "Replace the link with a real directory holding the prompt files; nothing was written.",
+    details: { file: directory },
+  });
+
 export const invalidFiles = (problems: ReadonlyArray<{ path: string; line: number; col: number; message: string; hint: string }>) =>
   new PlxError(
     "LOCAL.INVALID_FILE",

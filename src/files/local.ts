@@ -9,6 +9,7 @@ import { contentHash } from "../core/canonical.js";
 import type { Lockfile } from "../core/lock.js";
 import { snippetNamesIn } from "../core/snippets.js";
 import type { TemplateDoc } from "../core/template.js";
+import { isInside, realPromptsDir } from "./containment.js";
 import { isPromptFile, locationFromPath, PROMPT_FILE_SUFFIX } from "./paths.js";
 import { parsePromptFile, type FileProblem } from "./prompt-file.js";
 
@@ -57,12 +58,7 @@ export async function scanPromptFiles(rootDir: string, promptsDir: string, optio
     ? options.only.map((path) => toPosix(isAbsolute(path) ? relative(rootDir, path) : path)).filter((path) => isPromptFile(path) && isInside(path, promptsDir))
     : (await fastGlob(`**/*${PROMPT_FILE_SUFFIX}`, { cwd: base, dot: false, followSymbolicLinks: false, onlyFiles: false })).map((path) => `${promptsDir}/${path}`);
   paths.sort();
-  let realBase = base;
-  try {
-    realBase = realpathSync(base);
-  } catch {
-    // No prompts directory yet: nothing under it to resolve.
-  }
+  const realBase = realPromptsDir(rootDir, promptsDir);
   const known = knownFiles(options.lock);
 
   const templates: LocalTemplate[] = [];
@@ -89,11 +85,6 @@ function knownFiles(lock: Lockfile | undefined): Map<string, KnownFile> {
     if (entry.file) known.set(entry.path, { name, hash: entry.hash, file: entry.file, snippets: entry.snippets });
   }
   return known;
-}
-
-function isInside(path: string, directory: string): boolean {
-  const rel = relative(directory, path);
-  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
 }
 
 type ReadResult = { template: LocalTemplate } | { problems: FileProblem[] };

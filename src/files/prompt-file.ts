@@ -26,6 +26,15 @@ export function serializePromptFile(doc: TemplateDoc, placement: Pick<PlannedPat
   return toYaml(fileLayout(doc, placement));
 }
 
+/**
+ * Why a template, written as a file, would fail plx's own check; undefined when the file would be accepted. PromptLayer
+ * refuses such content, so only a corrupted record or a proxy's rewriting could produce one; pull leaves it unwritten.
+ */
+export function unwritableReason(doc: TemplateDoc, placement: Pick<PlannedPath, "nameInFile" | "folderInFile">): string | undefined {
+  const [first] = validateLayout(fileLayout(doc, placement));
+  return first && (first.at.length > 0 ? `${first.at.join(".")}: ${first.message}` : first.message);
+}
+
 // Objects are built from entry lists with Object.fromEntries, never by assignment: a key named `__proto__` is data
 // here (PromptLayer may hold one), and assigning it would set the object's prototype instead of keeping it.
 function fileLayout(doc: TemplateDoc, placement: Pick<PlannedPath, "nameInFile" | "folderInFile">): JsonObject {

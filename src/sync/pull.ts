@@ -5,13 +5,15 @@ import { mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { canonicalDoc } from "../core/canonical.js";
 import type { Lockfile, LockEntry } from "../core/lock.js";
-import { mustRead, planPull, type LocalFile, type PullAction, type RemoteContent } from "../core/pull-plan.js";
+import { nameKeyed } from "../core/records.js";
+import { mustRead, planPull, type LocalFile, type PullAction, type PullSkipReason, type RemoteContent } from "../core/pull-plan.js";
 import type { TemplateDoc } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import { writeFileAtomic } from "../files/atomic.js";
+import { assertWritesStayInside } from "../files/containment.js";
 import { writeLockfile } from "../files/lockfile.js";
 import { planPaths, type PlannedPath } from "../files/paths.js";
-import { serializePromptFile } from "../files/prompt-file.js";
+import { serializePromptFile, unwritableReason } from "../files/prompt-file.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import { readRepository } from "./repository.js";
 import { eachWithin } from "./pool.js";
@@ -39,7 +41,9 @@ export type PullItem = {
   action: PullAction<TemplateDoc>["kind"];
   version?: number;
   previousPath?: string;
-  reason?: string;
+  reason?: PullSkipReason | "remote-invalid";
+  /** What is wrong with a remote version pull would not write. */
+  detail?: string;
 };
 
 export interface PullReport {
@@ -63,6 +67,9 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
   const planFor = (name: string, content?: RemoteContent<TemplateDoc>) =>
     planPull({ names: [name], locals, lock: base.templates, heads: headsByName, contents: new Map(content ? [[name, content]] : []), force: options.force, prune: options.prune })[0]!;
 
+  // Checked before the first read, since files are written as reads finish.
+  assertWritesStayInside(config.rootDir, config.promptsDir, [...[...paths.values()].map((planned) => planned.path), ...Object.values(base.templates).map((entry) => entry.path)]);
+
   // Each template is planned and written as soon as it is read, so memory holds one template per request in
   // flight rather than the whole registry, and disk writes overlap the network.
   // A renamed template is read even when its version did not move: its file moves to the new name.
@@ -71,7 +78,7 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
   const fresh = new Map<string, Fresh>();
   let done = 0;
   // Twice the request limit in flight keeps the client's queue full without a task per template in memory.
-  await eachWithin(toRead, config.concurrency * 2, async (head) => {
+  const reading = eachWithin(toRead, config.concurrency * 2, async (head) => {
     const template = await readRemoteTemplate(client, head);
     deps.onProgress?.(++done, toRead.length);
     if (!template) {
@@ -79,6 +86,11 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
       return;
     }
     const placement = paths.get(head.name)!;
+    const unwritable = unwritableReason(template.doc, placement);
+    if (unwritable) {
+      items.push({ name: head.name, path: placement.path, action: "skip", version: template.head.version, reason: "remote-invalid", detail: unwritable });
+      return;
+    }
     const action = planFor(head.name, { head: template.head, doc: template.doc, hash: template.hash, path: placement.path });
     fresh.set(head.name, { head: template.head, hash: template.hash, labels: template.labels, snippets: template.snippets });
     if (!options.dryRun) {
@@ -86,6 +98,11 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
       if (written) fileHashes.set(head.name, written);
     }
     items.push(itemOf(action));
+  });
+  await reading.catch(async (error: unknown) => {
+    // Files already written are recorded, so a pull cut short by a failure leaves no phantom local edit behind.
+    if (!options.dryRun && items.length > 0) await writeLockfile(config.rootDir, lockAfterFailure(lock, heads, items, { fresh, fileHashes })).catch(() => undefined);
+    throw error;
   });
 
   const readNames = new Set(toRead.map((head) => head.name));
@@ -125,7 +142,7 @@ function folderOf(entry: LockEntry): string[] {
  * is an update of one file rather than a deletion plus a new template.
  */
 function followRenames(lock: Lockfile, heads: readonly RemoteHead[], locals: Map<string, LocalFile>): { lock: Lockfile; renamed: Set<string> } {
-  const templates = { ...lock.templates };
+  const templates = nameKeyed(lock.templates);
   const renamed = new Set<string>();
   const nameById = new Map(Object.entries(templates).map(([name, entry]) => [entry.id, name]));
   for (const head of heads) {
@@ -141,6 +158,13 @@ function followRenames(lock: Lockfile, heads: readonly RemoteHead[], locals: Map
     }
   }
   return { lock: { ...lock, templates }, renamed };
+}
+
+/** The lock as far as a failed pull got: the templates whose files it wrote, renames included, and nothing else. */
+function lockAfterFailure(lock: Lockfile, heads: readonly RemoteHead[], items: readonly PullItem[], inputs: Pick<LockInputs, "fresh" | "fileHashes">): Lockfile {
+  const written = new Set(items.map((item) => item.name));
+  const { lock: base } = followRenames(lock, heads.filter((head) => written.has(head.name)), new Map());
+  return nextLock(base, items, { ...inputs, labels: new Map(), heads: new Map() });
 }
 
 /** Carries out one action; returns the sha256 of the bytes written, if a file was written. */
@@ -174,7 +198,7 @@ interface LockInputs {
 }
 
 function nextLock(base: Lockfile, items: readonly PullItem[], { fresh, labels, heads, fileHashes }: LockInputs): Lockfile {
-  const templates: Record<string, LockEntry> = { ...base.templates };
+  const templates = nameKeyed(base.templates);
   for (const item of items) {
     const read = fresh.get(item.name);
     const file = fileHashes.get(item.name);

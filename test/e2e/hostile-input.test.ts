@@ -9,7 +9,9 @@ import { join } from "node:path";
 import fastGlob from "fast-glob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPlx, startSandboxProcess, type SandboxProcess } from "../support/cli.js";
+import { hostileProxy } from "../support/proxy.js";
 import { emptyRepo, plxEnv } from "../support/registry.js";
+import { installState, workspace } from "../support/workspace-state.js";
 
 let sandbox: SandboxProcess;
 beforeAll(async () => {
@@ -28,8 +30,8 @@ const BILLION_LAUGHS = ["a: &a [x, x, x, x, x, x, x, x, x]", ...Array.from({ len
 const LOCAL_CASES: Array<[string, string | Buffer | ((path: string) => Promise<void>), RegExp]> = [
   ["an anchor and alias", "type: completion\ncontent: &x hi\nname: *x\n", /anchor|alias/i],
   ["a billion-laughs expansion", `${BILLION_LAUGHS}\ntype: completion\ncontent: x\n`, /anchor|alias/i],
-  ["10,000 levels of nesting", `type: completion\ncontent: ${"[".repeat(10_000)}${"]".repeat(10_000)}\n`, /./],
-  ["duplicate keys", "type: completion\ncontent: a\ncontent: b\n", /duplicate|unique/i],
+  ["10,000 levels of nesting", `type: completion\ncontent: ${"[".repeat(10_000)}${"]".repeat(10_000)}\n`, /the YAML nests too deeply to read/],
+  ["duplicate keys", "type: completion\ncontent: a\ncontent: b\n", /duplicate key "content": a mapping holds each key once/],
   ["tab indentation", "type: chat\nmessages:\n\t- role: user\n", /tab|indent/i],
   ["invalid UTF-8", Buffer.from("type: completion\ncontent: caf\xe9\n", "latin1"), /not valid UTF-8/],
   ["NUL bytes", Buffer.from([0x74, 0x79, 0x70, 0x65, 0x00, 0x3a]), /binary/],
@@ -99,41 +101,120 @@ describe("hostile local files", () => {
 });
 
 /** Remote names and payloads installed straight into the sandbox's state. */
-const HOSTILE_NAMES = ["..", "../../etc/passwd", "a/b", "C:\\x", "CON", "aux.txt", "...", "nul\u0000byte", "new\nline", "esc\u001b[31mred", "x".repeat(200), "Case", "case", " spaced ", "ſtrange", "emoji 🎉 name", ".hidden", "trailing."];
+const HOSTILE_NAMES = ["..", "../../etc/passwd", "a/b", "C:\\x", "CON", "aux.txt", "...", "nul\u0000byte", "new\nline", "esc\u001b[31mred", "x".repeat(200), " spaced ", "ſtrange", "emoji 🎉 name", ".hidden", "trailing.", "__proto__", "constructor", "toString"];
+
+/** A repository alone in a fresh parent directory, so anything written beside it shows up in the parent's listing. */
+async function isolatedRepo(): Promise<{ parent: string; repo: string }> {
+  const parent = await mkdtemp(join(tmpdir(), "plx-hostile-parent-"));
+  const repo = join(parent, "repo");
+  await mkdir(join(repo, "prompts"), { recursive: true });
+  await writeFile(join(repo, "plx.config.yaml"), "promptsDir: prompts\n");
+  return { parent, repo };
+}
+
+const repoFiles = (repo: string) => fastGlob("**/*", { cwd: repo, dot: true, onlyFiles: true });
 
 describe("hostile names and payloads from the registry", () => {
-  it("keeps every file inside prompts/, keeps every exact name, and round-trips a 10 MB template", async () => {
-    const at = new Date(0).toISOString();
-    let id = 100;
-    const text = (value: string) => [{ type: "text", text: value }];
-    const templates = [...HOSTILE_NAMES, "huge"].map((name) => ({
-      id: id++,
-      name,
-      tags: [],
-      folder_id: name === "huge" ? 1 : null,
-      external_ids: [],
-      versions: [{ id: id++, number: 1, prompt_template: { type: "completion", content: text(name === "huge" ? "ten megabytes\n".repeat(750_000) : `I am ${JSON.stringify(name)} \u2028 \t\r\n`) }, metadata: null, commit_message: null, extras: {}, created_at: at }],
-      created_at: at,
-      updated_at: at,
-    }));
-    const state = { workspace_id: 1, next_id: id, templates, labels: [], folders: [{ id: 1, name: "..", parent_id: null, external_ids: [], created_at: at, updated_at: at }], protected_labels: [] };
-    await fetch(`${sandbox.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify(state) });
-    const parent = await mkdtemp(join(tmpdir(), "plx-hostile-parent-"));
-    const repo = join(parent, "repo");
-    await mkdir(repo);
-    await writeFile(join(repo, "plx.config.yaml"), "promptsDir: prompts\n");
+  afterAll(async () => {
+    await fetch(`${sandbox.url}/__sandbox/reset`, { method: "POST" });
+  });
 
+  // One sandbox serves the whole file, so these run one at a time: each installs its own registry.
+  it.each(HOSTILE_NAMES.map((name) => [JSON.stringify(name), name]))("the name %s stays inside prompts/, keeps its exact name and round-trips", async (_label, name) => {
+    await installState(sandbox.url, workspace([{ name, text: `I am ${JSON.stringify(name)} \u2028 \t\r\n` }]));
+    const { parent, repo } = await isolatedRepo();
+    const pulled = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+    expect(pulled.exitCode, pulled.stderr + pulled.stdout).toBe(0);
+    expect(pulled.stdout + pulled.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(await readdir(parent)).toEqual(["repo"]);
+    const [file, ...others] = (await repoFiles(repo)).filter((path) => path.endsWith(".prompt.yaml"));
+    expect(others).toEqual([]);
+    expect(file!.startsWith("prompts/") && !file!.split("/").some((segment) => segment === ".." || segment === ".")).toBe(true);
+    const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
+    expect(Object.keys(lock.templates)).toEqual([name]);
+    expect(lock.templates[name].path).toBe(file);
+
+    const diff = await runPlx(["diff", "--exit-code"], { cwd: repo, env: plxEnv(sandbox.url) });
+    expect(diff.exitCode, diff.stdout).toBe(0);
+    const checked = await runPlx(["check"], { cwd: repo, env: plxEnv(sandbox.url) });
+    expect(checked.exitCode, checked.stdout).toBe(0);
+    const again = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+    expect(again.stdout).toContain("0 created, 0 updated, 1 unchanged, 0 skipped");
+  });
+
+  it("pulls every hostile name at once into distinct files, beside a 10 MB template in a folder named ..", async () => {
+    const names = [...HOSTILE_NAMES, "Case", "case"];
+    await installState(sandbox.url, workspace([...names.map((name) => ({ name })), { name: "huge", folder: 1, text: "ten megabytes\n".repeat(750_000) }], [{ id: 1, name: ".." }]));
+    const { parent, repo } = await isolatedRepo();
     const pulled = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
     expect(pulled.exitCode, pulled.stderr + pulled.stdout.slice(-2000)).toBe(0);
     expect(await readdir(parent)).toEqual(["repo"]);
-    const written = await fastGlob("**/*", { cwd: repo, dot: true });
-    expect(written.filter((path) => path !== "plx.config.yaml" && path !== "plx.lock").every((path) => path.startsWith("prompts/") && !path.split("/").some((s) => s === ".." || s === "."))).toBe(true);
+    const written = await repoFiles(repo);
+    expect(written.filter((path) => path.endsWith(".prompt.yaml")).every((path) => path.startsWith("prompts/") && !path.split("/").some((s) => s === ".." || s === "."))).toBe(true);
+    // Distinct even on a case-insensitive file system.
     expect(new Set(written.map((path) => path.toLowerCase())).size).toBe(written.length);
     const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
-    expect(Object.keys(lock.templates).sort()).toEqual([...HOSTILE_NAMES, "huge"].sort());
+    expect(Object.keys(lock.templates).sort()).toEqual([...names, "huge"].sort());
     const diff = await runPlx(["diff", "--exit-code"], { cwd: repo, env: plxEnv(sandbox.url) });
     expect(diff.exitCode, diff.stdout).toBe(0);
-    await fetch(`${sandbox.url}/__sandbox/reset`, { method: "POST" });
+  });
+
+  // PromptLayer refuses such content, but a corrupted record or a rewriting proxy could still serve it.
+  it.each<[string, unknown, RegExp]>([
+    ['messages: "x"', { type: "chat", messages: "x" }, /messages: a chat template needs a list of messages/],
+    ["content: 5", { type: "completion", content: 5 }, /content: content must be text or a list of content blocks/],
+    ['type: "weird"', { type: "weird", content: [] }, /type must be chat or completion, not "weird"/],
+    ["a message without a role", { type: "chat", messages: [{ content: [{ type: "text", text: "x" }] }] }, /messages\.0\.role: the message needs a role/],
+  ])("a stored version with %s is skipped with the reason, and no file check would reject is written", async (_label, promptTemplate, reason) => {
+    await installState(sandbox.url, workspace([{ name: "broken", promptTemplate }, { name: "fine" }]));
+    const { repo } = await isolatedRepo();
+    const pulled = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+    expect(pulled.exitCode, pulled.stderr).toBe(1);
+    expect(pulled.stdout).toMatch(/skipped +prompts\/broken\.prompt\.yaml v1 — PromptLayer's stored version would not be a valid file/);
+    expect(pulled.stdout).toMatch(reason);
+    expect(pulled.stdout).toContain("1 created, 0 updated, 0 unchanged, 1 skipped");
+    expect(await repoFiles(repo)).toEqual(["plx.config.yaml", "plx.lock", "prompts/fine.prompt.yaml"]);
+    expect(Object.keys(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates)).toEqual(["fine"]);
+    expect((await runPlx(["check"], { cwd: repo, env: plxEnv(sandbox.url) })).exitCode).toBe(0);
+  });
+
+  it("refuses to write through a directory link under prompts/ that leads outside, before writing anything", async () => {
+    await installState(sandbox.url, workspace([{ name: "top" }, { name: "inner", folder: 1 }], [{ id: 1, name: "shared" }]));
+    const { parent, repo } = await isolatedRepo();
+    await mkdir(join(parent, "outside"));
+    await symlink(join(parent, "outside"), join(repo, "prompts/shared"));
+    const pulled = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+    expect(pulled.exitCode).toBe(2);
+    expect(pulled.stderr).toContain("prompts/shared is a symbolic link that leads outside the prompts directory; plx does not write through it.");
+    expect(pulled.stderr).not.toMatch(NO_STACK);
+    expect(await readdir(join(parent, "outside"))).toEqual([]);
+    expect(await repoFiles(repo)).toEqual(["plx.config.yaml"]);
+  });
+
+  it("a pull cut short by a failure records the files it wrote, so nothing looks edited locally", async () => {
+    await installState(sandbox.url, workspace(["alpha", "beta", "gamma"].map((name) => ({ name }))));
+    const { repo } = await isolatedRepo();
+    expect((await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) })).exitCode).toBe(0);
+    await installState(sandbox.url, workspace(["alpha", "beta", "gamma"].map((name) => ({ name, later: [{ type: "completion", content: [{ type: "text", text: `${name} v2` }] }] }))));
+    const beta = ((await sandbox.state()) as { templates: Array<{ id: number; name: string }> }).templates.find((t) => t.name === "beta")!.id;
+    const proxy = await hostileProxy(sandbox.url, (request, response) => {
+      if (!request.url.startsWith(`/prompt-templates/${beta}?`)) return false;
+      response.writeHead(200, { "content-type": "application/json" }).end("{broken");
+      return true;
+    });
+    try {
+      const pulled = await runPlx(["pull", "--retries", "0"], { cwd: repo, env: plxEnv(proxy.url) });
+      expect(pulled.exitCode, pulled.stderr).toBe(3);
+      expect(pulled.stderr).toMatch(new RegExp(`GET /prompt-templates/${beta}\\b`));
+    } finally {
+      await proxy.close();
+    }
+    expect(await readFile(join(repo, "prompts/alpha.prompt.yaml"), "utf8")).toContain("alpha v2");
+    expect(await readFile(join(repo, "prompts/beta.prompt.yaml"), "utf8")).not.toContain("beta v2");
+    const status = await runPlx(["status", "--exit-code"], { cwd: repo, env: plxEnv(sandbox.url) });
+    expect(status.exitCode, status.stdout).toBe(0);
+    const resumed = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+    expect(resumed.stdout).toContain("0 created, 1 updated, 2 unchanged, 0 skipped");
   });
 });
 

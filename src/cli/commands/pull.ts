@@ -40,10 +40,11 @@ const VERBS: Record<PullItem["action"], string> = {
   gone: "gone remotely",
 };
 
-const REASONS: Record<string, string> = {
+const REASONS: Record<NonNullable<PullItem["reason"]>, string> = {
   "local-changed": "edited locally since the last sync; push it, or pull --force to discard the edit",
   conflict: "changed both here and in PromptLayer; see plx diff, then pull --force or push --force",
   "local-deleted": "deleted locally since the last sync; pull --force restores it",
+  "remote-invalid": "PromptLayer's stored version would not be a valid file, so it was not written; fix it in PromptLayer",
 };
 
 export function renderPull(report: PullReport, styles: Styles): string {
@@ -54,7 +55,8 @@ export function renderPull(report: PullReport, styles: Styles): string {
     const colour = item.action === "skip" || item.action === "gone" ? styles.yellow : item.action === "remove" ? styles.red : styles.green;
     const version = item.version === undefined ? "" : styles.dim(` v${item.version}`);
     const moved = item.previousPath ? styles.dim(` (moved from ${item.previousPath})`) : "";
-    const reason = item.reason ? styles.dim(` — ${REASONS[item.reason] ?? item.reason}`) : item.action === "gone" ? styles.dim(" — pull --prune removes the file") : "";
+    const detail = item.detail ? ` (${item.detail})` : "";
+    const reason = item.reason ? styles.dim(` — ${REASONS[item.reason]}${detail}`) : item.action === "gone" ? styles.dim(" — pull --prune removes the file") : "";
     lines.push(`${colour(`${prefix}${VERBS[item.action]}`.padEnd(report.dryRun ? 22 : 13))} ${item.path}${version}${moved}${reason}`);
   }
   const { counts } = report;

@@ -1,7 +1,8 @@
 // Bundles src/cli/main.ts into dist/ as ESM with code splitting, so each command
 // module is its own chunk and `plx --version` loads only the entry.
 import { build } from "esbuild";
-import { readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 
 const { version, dependencies } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 // Dependencies are bundled: resolving and loading them from node_modules file by file (commander, undici, zod,
@@ -26,3 +27,8 @@ await build({
   banner: { js: 'import { createRequire as __plxCreateRequire } from "node:module"; const require = __plxCreateRequire(import.meta.url);' },
   logLevel: "warning",
 });
+
+// `plx --help` is printed from this file, rendered once here by the bundle itself (through a pipe, so at 80
+// columns): answering it then costs no more start-up than `--version`.
+const help = execFileSync(process.execPath, [new URL("../bin/plx.js", import.meta.url).pathname, "--help"], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+writeFileSync(new URL("../dist/help.txt", import.meta.url), help);

@@ -6,6 +6,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export interface OutputStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  columns?: number;
 }
 
 /** The process's streams, handed to the CLI by main so nothing below it touches `process`. */

@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import { ExitCode } from "../errors.js";
 import { PLX_VERSION } from "../version.js";
-import type { Env, Io } from "./io.js";
+import type { Env, Io, OutputStream } from "./io.js";
 import type { CommandLoader } from "./program.js";
 
 /**
@@ -23,6 +24,13 @@ export async function main(
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
     io.stdout.write(`${PLX_VERSION}\n`);
     return ExitCode.Ok;
+  }
+  if (argv.length === 1 && (argv[0] === "--help" || argv[0] === "-h")) {
+    const help = prerenderedHelp(io.stdout);
+    if (help !== undefined) {
+      io.stdout.write(help);
+      return ExitCode.Ok;
+    }
   }
   const [{ CommanderError }, { createProgram }] = await Promise.all([import("commander"), import("./program.js")]);
   const interruption = new AbortController();
@@ -61,4 +69,17 @@ export async function main(
     process.off("SIGTERM", onSignal);
   }
   return exitCode;
+}
+
+/**
+ * The top-level help as the build rendered it, at 80 columns: right for pipes and for any terminal at least that
+ * wide. A narrower terminal, or a run from source without a build, goes through commander, which wraps to fit.
+ */
+function prerenderedHelp(stdout: OutputStream): string | undefined {
+  if (stdout.isTTY && (stdout.columns ?? 80) < 80) return undefined;
+  try {
+    return readFileSync(new URL("./help.txt", import.meta.url), "utf8");
+  } catch {
+    return undefined;
+  }
 }

@@ -27,7 +27,7 @@ export function createProgram(execute: Execute): Command {
     .addOption(new Option("--color", "force colour output"))
     .addOption(new Option("--no-color", "disable colour output"))
     .addOption(new Option("--debug", "log requests and show stack traces of unexpected errors").env("PLX_DEBUG"))
-    .addOption(new Option("--prompts-dir <dir>", "directory of prompt files (default prompts; env PLX_PROMPTS_DIR)"))
+    .addOption(new Option("--prompts-dir <dir>", "directory of prompt files (default prompts)"))
     .showSuggestionAfterError(true)
     .addHelpText(
       "after",

@@ -20,6 +20,16 @@ describe("plx basics", () => {
     expect(result.stdout).toContain("PROMPTLAYER_API_KEY");
   });
 
+  it("answers --help and -h from the help the build rendered, identical to commander's own", async () => {
+    const fromCommander = await runPlx(["help"]);
+    const rendered = readFileSync(new URL("../../dist/help.txt", import.meta.url), "utf8");
+    expect(rendered).toBe(fromCommander.stdout + "\n");
+    for (const flag of ["--help", "-h"]) {
+      const result = await runPlx([flag]);
+      expect(result).toMatchObject({ exitCode: 0, stdout: fromCommander.stdout, stderr: "" });
+    }
+  });
+
   it("treats an unknown command as a usage error (exit 2) with a suggestion", async () => {
     const result = await runPlx(["sandbx"]);
     expect(result.exitCode).toBe(2);

@@ -12,9 +12,13 @@ export async function writeFileAtomic(path: string, content: string): Promise<bo
   const existing = await readFile(path, "utf8").catch(() => undefined);
   if (existing === content) return false;
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
   const temp = join(dir, `.${basename(path)}.plx-tmp-${randomBytes(6).toString("hex")}`);
-  const handle = await open(temp, "w", 0o644);
+  // The directory usually exists already; creating it only when the open says otherwise saves a call per file.
+  const handle = await open(temp, "w", 0o644).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+    await mkdir(dir, { recursive: true });
+    return open(temp, "w", 0o644);
+  });
   try {
     await handle.writeFile(content, "utf8");
     await handle.sync();

@@ -1,8 +1,8 @@
 // `plx pull`: the registry into files. Reads only what changed since the lock, plans every file's fate as a value
 // (so --dry-run is the same path with the writes skipped), then writes atomically and updates the lock last.
 import { createHash } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { canonicalDoc } from "../core/canonical.js";
 import type { Lockfile, LockEntry } from "../core/lock.js";
 import { nameKeyed } from "../core/records.js";
@@ -172,7 +172,6 @@ async function applyOne(rootDir: string, action: PullAction<TemplateDoc>, placem
   if (action.kind === "create" || action.kind === "update") {
     const target = join(rootDir, action.path);
     const text = serializePromptFile(canonicalDoc(action.remote.doc), placement!);
-    await mkdir(dirname(target), { recursive: true });
     await writeFileAtomic(target, text);
     if (action.kind === "update" && action.previousPath) await rm(join(rootDir, action.previousPath), { force: true });
     return createHash("sha256").update(text).digest("hex");

@@ -19,10 +19,10 @@ export interface LocalTemplate {
   name: string;
   folder: string[];
   /** contentHash of the canonical content. */
-  hash: string;
+  readonly hash: string;
   /** sha256 of the file's bytes. */
   fileHash: string;
-  snippets: string[];
+  readonly snippets: string[];
   text: string;
   /** The parsed template; a file byte-identical to the last sync is parsed only when this is first read. */
   readonly doc: TemplateDoc;
@@ -125,7 +125,27 @@ function readOne(rootDir: string, realBase: string, path: string, promptsDir: st
   const parsed = parsePromptFile(text, path, promptsDir);
   if (!parsed.ok) return { problems: parsed.problems };
   const { doc } = parsed;
-  return { template: { path, name: doc.name, folder: doc.folder, hash: contentHash(doc), fileHash, snippets: snippetNamesIn(doc.promptTemplate), text, doc } };
+  return { template: parsedTemplate(path, doc, fileHash, text) };
+}
+
+/** A file that was parsed. Its content hash and snippet names are worked out on first use: `plx check` needs neither. */
+function parsedTemplate(path: string, doc: TemplateDoc, fileHash: string, text: string): LocalTemplate {
+  let hash: string | undefined;
+  let snippets: string[] | undefined;
+  return {
+    path,
+    name: doc.name,
+    folder: doc.folder,
+    get hash() {
+      return (hash ??= contentHash(doc));
+    },
+    fileHash,
+    get snippets() {
+      return (snippets ??= snippetNamesIn(doc.promptTemplate));
+    },
+    text,
+    doc,
+  };
 }
 
 /** A file exactly as the last sync left it: what it holds is in the lock, and it is parsed only if someone asks. */

@@ -12,6 +12,8 @@ export function createRemote(options: {
   attempts: number | undefined;
   redactor: Redactor;
   log: Logger;
+  /** Log every request; off, the client skips describing them at all. */
+  debug: boolean;
   signal: AbortSignal;
 }): PromptLayerClient {
   const { config, env, log } = options;
@@ -24,9 +26,11 @@ export function createRemote(options: {
     retry: { maxAttempts: options.attempts },
     redactor: options.redactor,
     signal: options.signal,
-    onRequest: (event) =>
-      log.debug(
-        `${event.method} ${event.path} ${event.status ?? event.error ?? "failed"} ${Math.round(event.ms)}ms${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`,
-      ),
+    ...(options.debug
+      ? {
+          onRequest: (event) =>
+            log.debug(`${event.method} ${event.path} ${event.status ?? event.error ?? "failed"} ${Math.round(event.ms)}ms${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`),
+        }
+      : {}),
   });
 }

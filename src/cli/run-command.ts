@@ -68,7 +68,7 @@ export async function runCommand(request: RunRequest): Promise<number> {
         const { createRemote } = await import("./remote.js");
         const timeoutMs = typeof options.timeout === "number" ? options.timeout : undefined;
         const attempts = typeof options.retries === "number" ? options.retries + 1 : undefined;
-        return createRemote({ config: await context.config(), env, timeoutMs, attempts, redactor, log, signal });
+        return createRemote({ config: await context.config(), env, timeoutMs, attempts, redactor, log, debug: debug || ci.debug, signal });
       })()),
   };
 

@@ -204,6 +204,7 @@ export class Transport {
       const failure = describeTransportFailure(error, timeout.aborted ? { afterMs: requestTimeoutMs } : undefined);
       result = { kind: "failure", failure: { ...failure, reason: this.options.redactor.redact(failure.reason) } };
     }
+    // Described only for a listener: redacting every path costs real time over thousands of requests.
     onRequest?.({
       method: spec.method,
       path: this.display(spec, true),

@@ -76,6 +76,9 @@ describe("secrets", () => {
     await rm(join(repo, "results.ndjson"));
     const everything = [transcript.join("\n"), await everyFileUnder(repo), JSON.stringify(await sandbox.requests()), JSON.stringify(await locked.requests())].join("\n");
     expect(transcript.length).toBeGreaterThanOrEqual(15);
+    // --debug logs every request (the lines searched below), and a run without it logs none.
+    expect(transcript[0]).toMatch(/debug: GET \/api\/public\/v2\/folders\/entities\S* 200 \d+ms/);
+    expect(transcript[1]).not.toContain("debug:");
     expect(everything).toContain("never");
     const sources: Array<[string, string]> = [["transcript", transcript.join("\n")], ["files", await everyFileUnder(repo)], ["sandbox", JSON.stringify(await sandbox.requests())], ["locked", JSON.stringify(await locked.requests())]];
     for (const [where, text] of sources) {

@@ -160,10 +160,18 @@ export class PromptLayerClient {
 
   /** Every template matching the filters, newest first, fetched a page at a time. */
   async *listTemplates(filters: TemplateFilters = {}): AsyncGenerator<ListedTemplate, void, undefined> {
-    for (let page = 1; ; page++) {
-      const result = await this.listPage(filters, page, PAGE_SIZE);
-      yield* result.items;
-      if (!result.has_next || result.items.length === 0) return;
+    const first = await this.listPage(filters, 1, PAGE_SIZE);
+    yield* first.items;
+    if (!first.has_next || first.items.length === 0) return;
+    // The first page tells how many there are: ask for the rest at once (the limiter bounds them) rather than one
+    // round trip after another. Past that count, or without one, page on while the server says there is more.
+    const counted = Math.max(first.pages ?? 1, 1);
+    const pages = await Promise.all(Array.from({ length: counted - 1 }, (_, index) => this.listPage(filters, index + 2, PAGE_SIZE)));
+    for (const page of pages) yield* page.items;
+    let last = pages.at(-1) ?? first;
+    for (let page = counted + 1; last.has_next && last.items.length > 0; page++) {
+      last = await this.listPage(filters, page, PAGE_SIZE);
+      yield* last.items;
     }
   }
 

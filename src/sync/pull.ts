@@ -86,12 +86,14 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
       return;
     }
     const placement = paths.get(head.name)!;
-    const unwritable = unwritableReason(template.doc, placement);
+    // The file holds the canonical form, so that is what must pass plx's own check.
+    const doc = canonicalDoc(template.doc);
+    const unwritable = unwritableReason(doc, placement);
     if (unwritable) {
       items.push({ name: head.name, path: placement.path, action: "skip", version: template.head.version, reason: "remote-invalid", detail: unwritable });
       return;
     }
-    const action = planFor(head.name, { head: template.head, doc: template.doc, hash: template.hash, path: placement.path });
+    const action = planFor(head.name, { head: template.head, doc, hash: template.hash, path: placement.path });
     fresh.set(head.name, { head: template.head, hash: template.hash, labels: template.labels, snippets: template.snippets });
     if (!options.dryRun) {
       const written = await applyOne(config.rootDir, action, placement);
@@ -167,11 +169,11 @@ function lockAfterFailure(lock: Lockfile, heads: readonly RemoteHead[], items: r
   return nextLock(base, items, { ...inputs, labels: new Map(), heads: new Map() });
 }
 
-/** Carries out one action; returns the sha256 of the bytes written, if a file was written. */
+/** Carries out one action (whose remote doc is already canonical); returns the sha256 of the bytes written, if any. */
 async function applyOne(rootDir: string, action: PullAction<TemplateDoc>, placement: PlannedPath | undefined): Promise<string | undefined> {
   if (action.kind === "create" || action.kind === "update") {
     const target = join(rootDir, action.path);
-    const text = serializePromptFile(canonicalDoc(action.remote.doc), placement!);
+    const text = serializePromptFile(action.remote.doc, placement!);
     await writeFileAtomic(target, text);
     if (action.kind === "update" && action.previousPath) await rm(join(rootDir, action.previousPath), { force: true });
     return createHash("sha256").update(text).digest("hex");

@@ -1,10 +1,13 @@
 // The client against the sandbox over real HTTP: every endpoint plx uses, request counts, and the
 // fault-injection guarantees (retries, Retry-After, timeouts, no duplicate versions).
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ExitCode, PlxError } from "../../../src/errors.js";
 import { PromptLayerClient, type PromptLayerClientOptions, type PublishBody, type RequestEvent } from "../../../src/promptlayer/index.js";
 import { startSandbox } from "../../../src/sandbox/index.js";
 import { describeWithOpenApiSpec } from "../../support/openapi.js";
+import { workspace } from "../../support/workspace-state.js";
 
 const KEY = "pl_client_test_key_0123456789";
 
@@ -127,6 +130,28 @@ describe("the client against the sandbox", () => {
     expect(recorded).toHaveLength(pl.stats().requests);
     expect(recorded.filter((r) => r.method === "GET").every((r) => r.headers["cache-control"] === "no-cache")).toBe(true);
     expect(JSON.stringify(recorded)).not.toContain(KEY);
+  });
+
+  it("lists every page, each asked for once, whether or not the server says how many there are", async () => {
+    const server = await sandbox();
+    await fetch(`${server.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify(workspace(Array.from({ length: 250 }, (_, i) => ({ name: `t${i}` })))) });
+    const listed = await client(server.url).allTemplates();
+    expect(new Set(listed.map((template) => template.prompt_name)).size).toBe(250);
+    expect((await server.requests()).map((request) => request.query.page).sort()).toEqual(["1", "2", "3"]);
+
+    // A server whose pages carry only has_next is paged one after another, to the end.
+    const uncounted = createServer((request, response) => {
+      const page = Number(new URL(request.url!, "http://x").searchParams.get("page"));
+      const items = Array.from({ length: page < 3 ? 100 : 50 }, (_, i) => ({ id: page * 1000 + i, prompt_name: `p${page}-${i}`, prompt_template: { type: "completion", content: [] }, version: 1, external_ids: [] }));
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ items, has_next: page < 3 }));
+    });
+    await new Promise<void>((resolve) => uncounted.listen(0, "127.0.0.1", resolve));
+    try {
+      const all = await client(`http://127.0.0.1:${(uncounted.address() as AddressInfo).port}`).allTemplates();
+      expect(all).toHaveLength(250);
+    } finally {
+      uncounted.close();
+    }
   });
 
   it("retries a 5xx and then succeeds, one recorded request per attempt", async () => {

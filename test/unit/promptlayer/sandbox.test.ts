@@ -1,12 +1,11 @@
 // The client against the sandbox over real HTTP: every endpoint plx uses, request counts, and the
 // fault-injection guarantees (retries, Retry-After, timeouts, no duplicate versions).
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ExitCode, PlxError } from "../../../src/errors.js";
 import { PromptLayerClient, type PromptLayerClientOptions, type PublishBody, type RequestEvent } from "../../../src/promptlayer/index.js";
 import { startSandbox } from "../../../src/sandbox/index.js";
 import { describeWithOpenApiSpec } from "../../support/openapi.js";
+import { json, tinyServer } from "../../support/tiny-server.js";
 import { workspace } from "../../support/workspace-state.js";
 
 const KEY = "pl_client_test_key_0123456789";
@@ -140,17 +139,16 @@ describe("the client against the sandbox", () => {
     expect((await server.requests()).map((request) => request.query.page).sort()).toEqual(["1", "2", "3"]);
 
     // A server whose pages carry only has_next is paged one after another, to the end.
-    const uncounted = createServer((request, response) => {
-      const page = Number(new URL(request.url!, "http://x").searchParams.get("page"));
+    const uncounted = await tinyServer((request, response) => {
+      const page = Number(new URL(request.url, "http://x").searchParams.get("page"));
       const items = Array.from({ length: page < 3 ? 100 : 50 }, (_, i) => ({ id: page * 1000 + i, prompt_name: `p${page}-${i}`, prompt_template: { type: "completion", content: [] }, version: 1, external_ids: [] }));
-      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ items, has_next: page < 3 }));
+      json(response, 200, { items, has_next: page < 3 });
     });
-    await new Promise<void>((resolve) => uncounted.listen(0, "127.0.0.1", resolve));
     try {
-      const all = await client(`http://127.0.0.1:${(uncounted.address() as AddressInfo).port}`).allTemplates();
-      expect(all).toHaveLength(250);
+      expect(await client(uncounted.url).allTemplates()).toHaveLength(250);
+      expect(uncounted.requests.map((request) => new URL(request.url, "http://x").searchParams.get("page"))).toEqual(["1", "2", "3"]);
     } finally {
-      uncounted.close();
+      await uncounted.close();
     }
   });
 

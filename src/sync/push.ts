@@ -258,7 +258,7 @@ function nextLock(lock: Lockfile, items: readonly PushResult[], locals: Readonly
 }
 
 function withLabels(lock: Lockfile, changes: readonly LabelChange[]): Lockfile {
-  const templates = { ...lock.templates };
+  const templates = nameKeyed(lock.templates);
   for (const change of changes) {
     const entry = templates[change.name];
     if (entry && change.status !== "pending" && change.status !== "failed") templates[change.name] = { ...entry, labels: nameKeyed(entry.labels, { [change.label]: change.version }) };

@@ -112,6 +112,13 @@ async function isolatedRepo(): Promise<{ parent: string; repo: string }> {
   return { parent, repo };
 }
 
+/** A value `depth` levels deep, alternating lists and mappings. */
+function nested(depth: number): unknown {
+  let value: unknown = "leaf";
+  for (let level = 0; level < depth; level++) value = level % 2 === 0 ? [value] : { inner: value };
+  return value;
+}
+
 const repoFiles = (repo: string) => fastGlob("**/*", { cwd: repo, dot: true, onlyFiles: true });
 
 describe("hostile names and payloads from the registry", () => {
@@ -140,6 +147,12 @@ describe("hostile names and payloads from the registry", () => {
     expect(checked.exitCode, checked.stdout).toBe(0);
     const again = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
     expect(again.stdout).toContain("0 created, 0 updated, 1 unchanged, 0 skipped");
+
+    // The lock still knows the name: a new version in PromptLayer is an update, not a conflict.
+    await installState(sandbox.url, workspace([{ name, text: "first", later: [{ type: "completion", content: [{ type: "text", text: "second" }] }] }]));
+    const updated = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+    expect(updated.stdout, updated.stderr).toContain("0 created, 1 updated, 0 unchanged, 0 skipped");
+    expect(await readFile(join(repo, file!), "utf8")).toContain("second");
   });
 
   it("pulls every hostile name at once into distinct files, beside a 10 MB template in a folder named ..", async () => {
@@ -165,6 +178,7 @@ describe("hostile names and payloads from the registry", () => {
     ["content: 5", { type: "completion", content: 5 }, /content: content must be text or a list of content blocks/],
     ['type: "weird"', { type: "weird", content: [] }, /type must be chat or completion, not "weird"/],
     ["a message without a role", { type: "chat", messages: [{ content: [{ type: "text", text: "x" }] }] }, /messages\.0\.role: the message needs a role/],
+    ["2,000 levels of nesting", { type: "completion", content: [{ type: "text", text: "x", extra: nested(2_000) }] }, /the template nests deeper than 100 levels/],
   ])("a stored version with %s is skipped with the reason, and no file check would reject is written", async (_label, promptTemplate, reason) => {
     await installState(sandbox.url, workspace([{ name: "broken", promptTemplate }, { name: "fine" }]));
     const { repo } = await isolatedRepo();

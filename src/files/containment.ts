@@ -1,7 +1,7 @@
 // plx reads and writes only inside the prompts directory. A symbolic link under it that leads elsewhere would carry a
 // write (or a prune's delete) out of the repository, so every directory a sync is about to touch is checked first.
 import { lstatSync, realpathSync } from "node:fs";
-import { isAbsolute, join, relative } from "node:path";
+import { isAbsolute, join, posix, relative } from "node:path";
 import { linkOutsidePrompts } from "../errors.js";
 
 export function isInside(path: string, directory: string): boolean {
@@ -28,10 +28,10 @@ export function assertWritesStayInside(rootDir: string, promptsDir: string, path
   const realBase = realPromptsDir(rootDir, promptsDir);
   const seen = new Set<string>();
   for (const path of paths) {
-    if (!path.startsWith(`${promptsDir}/`)) continue;
-    const segments = path.split("/");
-    for (let depth = promptsDir.split("/").length + 1; depth < segments.length; depth++) {
-      const directory = segments.slice(0, depth).join("/");
+    const segments = posix.relative(promptsDir, path).split("/");
+    if (segments[0] === "..") continue;
+    for (let depth = 1; depth < segments.length; depth++) {
+      const directory = posix.join(promptsDir, ...segments.slice(0, depth));
       if (seen.has(directory)) continue;
       seen.add(directory);
       if (leadsOutside(join(rootDir, directory), realBase)) throw linkOutsidePrompts(directory);

@@ -3,7 +3,7 @@
 // leading out, two files claiming one template).
 import { createHash } from "node:crypto";
 import { lstatSync, readFileSync, realpathSync } from "node:fs";
-import { isAbsolute, join, relative, sep } from "node:path";
+import { isAbsolute, join, posix, relative, sep } from "node:path";
 import fastGlob from "fast-glob";
 import { contentHash } from "../core/canonical.js";
 import type { Lockfile } from "../core/lock.js";
@@ -56,7 +56,7 @@ export async function scanPromptFiles(rootDir: string, promptsDir: string, optio
   const base = join(rootDir, promptsDir);
   const paths = options.only
     ? options.only.map((path) => toPosix(isAbsolute(path) ? relative(rootDir, path) : path)).filter((path) => isPromptFile(path) && isInside(path, promptsDir))
-    : (await fastGlob(`**/*${PROMPT_FILE_SUFFIX}`, { cwd: base, dot: false, followSymbolicLinks: false, onlyFiles: false })).map((path) => `${promptsDir}/${path}`);
+    : (await fastGlob(`**/*${PROMPT_FILE_SUFFIX}`, { cwd: base, dot: false, followSymbolicLinks: false, onlyFiles: false })).map((path) => posix.join(promptsDir, path));
   paths.sort();
   const realBase = realPromptsDir(rootDir, promptsDir);
   const known = knownFiles(options.lock);

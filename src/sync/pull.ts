@@ -2,7 +2,7 @@
 // (so --dry-run is the same path with the writes skipped), then writes atomically and updates the lock last.
 import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { canonicalDoc } from "../core/canonical.js";
 import type { Lockfile, LockEntry } from "../core/lock.js";
 import { nameKeyed } from "../core/records.js";
@@ -175,7 +175,10 @@ async function applyOne(rootDir: string, action: PullAction<TemplateDoc>, placem
     const target = join(rootDir, action.path);
     const text = serializePromptFile(action.remote.doc, placement!);
     await writeFileAtomic(target, text);
-    if (action.kind === "update" && action.previousPath) await rm(join(rootDir, action.previousPath), { force: true });
+    // Only a real move removes the old file: the same path spelt differently is the file just written.
+    if (action.kind === "update" && action.previousPath && posix.normalize(action.previousPath) !== posix.normalize(action.path)) {
+      await rm(join(rootDir, action.previousPath), { force: true });
+    }
     return createHash("sha256").update(text).digest("hex");
   }
   if (action.kind === "remove") await rm(join(rootDir, action.path), { force: true });

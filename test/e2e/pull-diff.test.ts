@@ -149,6 +149,21 @@ describe("plx pull", () => {
     expect(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates).not.toHaveProperty("résumé-court");
   });
 
+  it("with the repository root as its prompts directory, updates files in place and never loses one", async () => {
+    await seedTeamWorkspace(reg);
+    const repo = await emptyRepo();
+    await writeFile(join(repo, "plx.config.yaml"), "promptsDir: .\n");
+    expect((await plx(repo, "pull")).exitCode).toBe(0);
+    expect(await files(repo)).toContain("support/billing/refund-reply.prompt.yaml");
+    await reg.publish("tone", completion("Be warm, and brief."), { tags: ["shared"] });
+
+    const pulled = await plx(repo, "pull");
+    expect(pulled.stdout).toMatch(/^updated\s+tone\.prompt\.yaml v2$/m);
+    expect(await readFile(join(repo, "tone.prompt.yaml"), "utf8")).toContain("Be warm, and brief.");
+    expect(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates.tone.path).toBe("tone.prompt.yaml");
+    expect((await plx(repo, "status", "--exit-code")).exitCode).toBe(0);
+  });
+
   it("refuses bad local files with their path and exit 2, writing nothing", async () => {
     await seedTeamWorkspace(reg);
     const outside = join(tmpdir(), `plx-outside-${process.pid}.prompt.yaml`);

@@ -135,6 +135,9 @@ function validateLayout(value: JsonValue): LayoutIssue[] {
   if (!isJsonObject(value)) {
     return [{ at: [], message: value === null ? "the file is empty" : "the file must be a mapping of keys such as type, model and messages", hint: "Start from a file `plx pull` wrote, or see the format in the README." }];
   }
+  if (nestsDeeperThan(value, MAX_NESTING)) {
+    return [{ at: [], message: `the template nests deeper than ${MAX_NESTING} levels`, hint: "Flatten it: no prompt needs that depth, and YAML readers give up not far beyond." }];
+  }
   const issues: LayoutIssue[] = [];
   const issue = (at: Array<string | number>, message: string, hint: string) => issues.push({ at, message, hint });
   const type = Object.hasOwn(value, "type") ? value.type : Object.hasOwn(value, "messages") ? "chat" : Object.hasOwn(value, "content") ? "completion" : undefined;
@@ -152,6 +155,15 @@ function validateLayout(value: JsonValue): LayoutIssue[] {
   if (type === "chat") validateMessages(value.messages, issue);
   if (type === "completion") validateContent(value.content, ["content"], issue);
   return issues;
+}
+
+/** Far beyond any real template (tool schemas nest a dozen levels), and far below where parsing runs out of stack. */
+const MAX_NESTING = 100;
+
+function nestsDeeperThan(value: JsonValue, limit: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (limit === 0) return true;
+  return (Array.isArray(value) ? value : Object.values(value)).some((child) => nestsDeeperThan(child, limit - 1));
 }
 
 type Report = (at: Array<string | number>, message: string, hint: string) => void;

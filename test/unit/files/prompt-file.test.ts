@@ -854,6 +854,13 @@ describe("parsePromptFile: problems and where they are", () => {
     expect(problem.message).toMatch(/duplicate key/);
   });
 
+  it("refuses a template nested deeper than 100 levels, and accepts one exactly 100 deep", () => {
+    const nestedText = (depth: number) => `type: completion\ncontent: x\nmetadata:\n  deep: ${"[".repeat(depth)}${"]".repeat(depth)}\n`;
+    // The file's own mapping and metadata are two levels before the lists begin.
+    expect(parsePromptFile(nestedText(98), "prompts/x.prompt.yaml", "prompts").ok).toBe(true);
+    expect(expectProblem(nestedText(99)).message).toBe("the template nests deeper than 100 levels");
+  });
+
   it("duplicate top-level keys point at the second one", () => {
     const text = ["type: completion", "content: a", "tags: [x]", "content: b", ""].join("\n");
     expect(expectProblem(text)).toMatchObject({ line: 4, col: 1 });

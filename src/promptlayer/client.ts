@@ -110,6 +110,8 @@ export interface PublishResult {
 }
 
 const PAGE_SIZE = 100;
+/** Pages asked for together after the first; a larger count (or a wrong one) is paged one by one after these. */
+const MAX_PAGES_AT_ONCE = 100;
 // After a lost publish answer, how many new versions plx reads back looking for its own before giving up.
 const MAX_READ_BACK = 10;
 
@@ -165,7 +167,7 @@ export class PromptLayerClient {
     if (!first.has_next || first.items.length === 0) return;
     // The first page tells how many there are: ask for the rest at once (the limiter bounds them) rather than one
     // round trip after another. Past that count, or without one, page on while the server says there is more.
-    const counted = Math.max(first.pages ?? 1, 1);
+    const counted = Math.min(Math.max(first.pages ?? 1, 1), MAX_PAGES_AT_ONCE);
     const pages = await Promise.all(Array.from({ length: counted - 1 }, (_, index) => this.listPage(filters, index + 2, PAGE_SIZE)));
     for (const page of pages) yield* page.items;
     let last = pages.at(-1) ?? first;

@@ -150,6 +150,19 @@ describe("the client against the sandbox", () => {
     } finally {
       await uncounted.close();
     }
+
+    // A page count that cannot be right costs at most a hundred requests at once; paging then stops at an empty page.
+    const inflated = await tinyServer((request, response) => {
+      const page = Number(new URL(request.url, "http://x").searchParams.get("page"));
+      const items = page === 1 ? [{ id: 1, prompt_name: "only", prompt_template: { type: "completion", content: [] }, version: 1, external_ids: [] }] : [];
+      json(response, 200, { items, has_next: true, pages: 1_000_000_000 });
+    });
+    try {
+      expect(await client(inflated.url).allTemplates()).toHaveLength(1);
+      expect(inflated.requests).toHaveLength(100);
+    } finally {
+      await inflated.close();
+    }
   });
 
   it("retries a 5xx and then succeeds, one recorded request per attempt", async () => {

@@ -333,7 +333,8 @@ function describeProblem(problem: YAMLError, text: string): string {
 function keyAt(text: string, offset: number): string {
   const lineEnd = text.indexOf("\n", offset);
   const line = text.slice(offset, lineEnd === -1 ? undefined : lineEnd);
-  const key = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:#]*?)\s*:/.exec(line)?.[1]?.trim() ?? "";
+  // A plain key ends at the first colon followed by a space or the line's end, so `http://x:` keeps its own colons.
+  const key = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|.*?)\s*:(?=\s|$)/.exec(line)?.[1]?.trim() ?? "";
   return key === "" || key.startsWith('"') || key.startsWith("'") ? key : JSON.stringify(key);
 }
 

@@ -222,6 +222,7 @@ describe("fromYaml errors", () => {
     ["keys that are equal once stringified", "1: a\n'1': b\n", 2, 1, /duplicate key "1": two keys read as the same string/],
     ["a nested duplicate key", "top:\n  role: 1\n  role: 2\n", 3, 3, /duplicate key "role":/],
     ["a duplicate key in a flow mapping", "a: {bb: 1, bb: 2}\n", 1, 12, /duplicate key "bb":/],
+    ["a duplicate key holding colons", "http://x: 1\nhttp://x: 2\n", 2, 1, /duplicate key "http:\/\/x": a mapping/],
     ["a second document", "a: 1\n---\nb: 2\n", 2, 1, /one YAML document/],
     ["a collection key", "x: 1\n[a, b]: 2\n", 2, 1, /key/],
     ["bad indentation", "a:\n  b: 1\n c: 2\n", 3, 1, /same column/],

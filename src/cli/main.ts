@@ -32,7 +32,7 @@ export async function main(
       return ExitCode.Ok;
     }
   }
-  const [{ CommanderError }, { createProgram }] = await Promise.all([import("commander"), import("./program.js")]);
+  const [{ CommanderError }, { createProgram, switchedOffEnvTwins }] = await Promise.all([import("commander"), import("./program.js")]);
   const interruption = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (interruption.signal.aborted) {
@@ -51,6 +51,7 @@ export async function main(
   };
 
   const program = createProgram(execute);
+  for (const name of switchedOffEnvTwins(program, process.env)) delete process.env[name];
   // Subcommands copy these settings only when created after them, so apply them to the whole tree.
   const commands = [program];
   for (const command of commands) {

@@ -160,7 +160,8 @@ Exit codes: 0 ok, 1 negative result, 2 usage or invalid input, 3 remote failure,
     .addOption(new Option("--ci <ci>", "CI to write workflows for").choices(["github", "gitlab", "none"]).env("PLX_INIT_CI"))
     .addOption(new Option("--hooks", "also write .pre-commit-config.yaml"))
     .addOption(new Option("--label <label>", "release label the deploy job publishes to (default prod)"))
-    .addOption(new Option("--force", "replace files that exist"))
+    // Not PLX_FORCE: exported for pull or push, it must not make init replace workflow files.
+    .addOption(new Option("--force", "replace files that exist").env("PLX_INIT_FORCE"))
     .addOption(json())
     .addHelpText("after", "\nExample (no questions):\n  plx init --yes --ci github --hooks")
     .action(run("init", () => import("./commands/init.js")));
@@ -223,4 +224,24 @@ function giveEveryFlagAnEnvTwin(root: Command): void {
       option.env(`PLX_${option.attributeName().replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`);
     }
   }
+}
+
+/** Values of a boolean flag's env twin that mean "off", as a CI variable left at 0 or false should. */
+const OFF = new Set(["", "0", "false", "no", "off"]);
+
+/**
+ * Commander turns a boolean flag on whenever its env twin is set, whatever the value. Returns the twins set to a
+ * value meaning off, which the caller removes from the environment before parsing.
+ */
+export function switchedOffEnvTwins(program: Command, env: Readonly<Record<string, string | undefined>>): string[] {
+  const names = new Set<string>();
+  const commands = [program];
+  for (const command of commands) {
+    commands.push(...command.commands);
+    for (const option of command.options) {
+      const value = option.envVar === undefined ? undefined : env[option.envVar];
+      if (option.isBoolean() && value !== undefined && OFF.has(value.trim().toLowerCase())) names.add(option.envVar!);
+    }
+  }
+  return [...names];
 }

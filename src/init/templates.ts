@@ -16,7 +16,7 @@ export interface InitChoices {
   label: string;
   /** Branch whose pushes publish (default "main"). */
   branch?: string;
-  /** How CI and hooks run plx (default "npx plx"). */
+  /** How CI and hooks run plx (default "npx --no-install plx": the project's own plx, never a download). */
   plxCommand?: string;
 }
 
@@ -35,6 +35,15 @@ export const CODE_QUALITY_REPORT = "gl-code-quality-report.json";
 export const JUNIT_REPORT = "plx-junit.xml";
 export const EVAL_RESULTS = "results.json";
 export const EVAL_GATE = "score=0.8";
+
+/**
+ * The plx the repository installed (a devDependency, restored by `npm ci`): with --no-install, npx fails rather than
+ * fetch whatever package has that name, so a CI job holding the API key never runs code nobody chose.
+ */
+export const DEFAULT_PLX_COMMAND = "npx --no-install plx";
+
+/** A pull request from this repository, not a fork: only those get the secrets that PromptLayer steps need. */
+const SAME_REPOSITORY = "github.event.pull_request.head.repo.full_name == github.repository";
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const SAFE_COMMAND = /^[A-Za-z0-9@/._ =:-]+$/;
@@ -75,9 +84,9 @@ export function normalizeChoices(choices: InitChoices): Required<Omit<InitChoice
     }
     baseUrl = choices.baseUrl.trim().replace(/\/+$/, "");
   }
-  const plxCommand = (choices.plxCommand ?? "npx plx").trim();
+  const plxCommand = (choices.plxCommand ?? DEFAULT_PLX_COMMAND).trim();
   if (!SAFE_COMMAND.test(plxCommand) || !/(^|[\s/])plx(@[^\s]+)?$/.test(plxCommand)) {
-    throw usageError(`"${choices.plxCommand}" is not a command that runs plx.`, 'Use something like "npx plx".');
+    throw usageError(`"${choices.plxCommand}" is not a command that runs plx.`, `Use something like "${DEFAULT_PLX_COMMAND}".`);
   }
   if (!["github", "gitlab", "none"].includes(choices.ci)) {
     throw usageError(`"${String(choices.ci)}" is not a CI plx init knows.`, "Choose github, gitlab or none.");
@@ -106,12 +115,15 @@ export function initFiles(input: InitChoices): InitFile[] {
 
 type Normalized = ReturnType<typeof normalizeChoices>;
 
-/** The first steps of every GitHub job plx writes: the repository, Node 22, and a check of the prompt files. */
+/** The first steps of every GitHub job plx writes: the repository, Node 22, its dependencies, a check of the prompt files. */
 const githubSetupSteps = (plx: string) => `      - uses: actions/checkout@v4
 
       - uses: actions/setup-node@v4
         with:
           node-version: "22"
+
+      - name: Install dependencies (plx among them)
+        run: npm ci
 
       - name: Check prompt files
         run: ${plx} check`;
@@ -134,7 +146,8 @@ function githubPrWorkflow(c: Normalized): string {
   const plx = c.plxCommand;
   return `# plx on pull requests: lint prompt files, show the drift against PromptLayer, report evals.
 # Needs the repository secret ${API_KEY_SECRET} (Settings > Secrets and variables > Actions).
-# Pull requests from forks get no secrets and a read-only token, so plx writes its report to the job summary instead.
+# Pull requests from forks get no secrets: for them only the offline check runs. Where the token cannot comment
+# (read-only tokens), plx writes its report to the job summary instead.
 name: plx (pull request)
 
 on:
@@ -153,6 +166,7 @@ jobs:
 ${githubSetupSteps(plx)}
 
       - name: Diff against PromptLayer
+        if: \${{ ${SAME_REPOSITORY} }}
         run: ${plx} diff --comment
         env:
           ${API_KEY_SECRET}: \${{ secrets.${API_KEY_SECRET} }}
@@ -161,7 +175,7 @@ ${githubSetupSteps(plx)}
       # Placeholder: have your eval tool write ${EVAL_RESULTS} in a step before this one, for example
       #   run: npx promptfoo eval -o ${EVAL_RESULTS} || true
       - name: Eval report
-        if: \${{ hashFiles('${EVAL_RESULTS}') != '' }}
+        if: \${{ ${SAME_REPOSITORY} && hashFiles('${EVAL_RESULTS}') != '' }}
         run: ${plx} eval-report ${EVAL_RESULTS} --comment --fail-under ${EVAL_GATE}
         env:
           ${API_KEY_SECRET}: \${{ secrets.${API_KEY_SECRET} }}
@@ -219,9 +233,14 @@ stages:
   - test
   - deploy
 
+.plx-node:
+  image: node:22
+  before_script:
+    - npm ci
+
 plx-merge-request:
   stage: test
-  image: node:22
+  extends: .plx-node
   rules:
     - if: $CI_PIPELINE_SOURCE == "merge_request_event"
       changes:
@@ -241,7 +260,7 @@ ${changes}
 
 plx-deploy:
   stage: deploy
-  image: node:22
+  extends: .plx-node
   rules:
     - if: $CI_COMMIT_BRANCH == ${q(c.branch)}
       changes:

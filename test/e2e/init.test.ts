@@ -32,6 +32,13 @@ describe("plx init", () => {
     const again = await runPlx(["init", "--yes", "--ci", "gitlab"], { cwd: repo });
     expect(again.stdout).toContain("kept  .gitlab-ci.yml");
     expect(await readFile(join(repo, ".gitlab-ci.yml"), "utf8")).toBe("# mine\n");
+    // PLX_FORCE is pull's and push's twin, and an env twin set to 0 means off: neither replaces the file.
+    for (const env of [{ PLX_FORCE: "1" }, { PLX_INIT_FORCE: "0" }, { PLX_INIT_FORCE: "false" }]) {
+      expect((await runPlx(["init", "--yes", "--ci", "gitlab"], { cwd: repo, env: cleanEnv(env) })).stdout, JSON.stringify(env)).toContain("kept  .gitlab-ci.yml");
+    }
+    expect(await readFile(join(repo, ".gitlab-ci.yml"), "utf8")).toBe("# mine\n");
+    expect((await runPlx(["init", "--yes", "--ci", "gitlab"], { cwd: repo, env: cleanEnv({ PLX_INIT_FORCE: "1" }) })).stdout).toContain("wrote .gitlab-ci.yml");
+    await writeFile(join(repo, ".gitlab-ci.yml"), "# mine\n");
     expect((await runPlx(["init", "--yes", "--ci", "gitlab", "--force"], { cwd: repo })).stdout).toContain("wrote .gitlab-ci.yml");
   });
 

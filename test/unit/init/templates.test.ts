@@ -109,7 +109,12 @@ describe("initFiles", () => {
     const files = Object.fromEntries(initFiles(base).map((f) => [f.path, parse(f.content)]));
     const pr = files[".github/workflows/plx-pr.yml"];
     const runs = pr.jobs.plx.steps.map((s: { run?: string }) => s.run).filter(Boolean);
-    expect(runs).toEqual(["npx plx check", "npx plx diff --comment", "npx plx eval-report results.json --comment --fail-under score=0.8"]);
+    // The repository's own plx, installed by npm ci: never whatever npm would download under that name.
+    expect(runs).toEqual(["npm ci", "npx --no-install plx check", "npx --no-install plx diff --comment", "npx --no-install plx eval-report results.json --comment --fail-under score=0.8"]);
+    // Forks get no secrets: the steps that need PromptLayer run only for pull requests from this repository.
+    const sameRepository = "github.event.pull_request.head.repo.full_name == github.repository";
+    const needKey = pr.jobs.plx.steps.filter((s: { env?: Record<string, string> }) => s.env?.PROMPTLAYER_API_KEY);
+    expect(needKey.map((s: { if?: string }) => s.if)).toEqual([`\${{ ${sameRepository} }}`, `\${{ ${sameRepository} && hashFiles('results.json') != '' }}`]);
     expect(pr.jobs.plx.steps[0].uses).toBe("actions/checkout@v4");
     expect(pr.jobs.plx.steps[1]).toEqual({ uses: "actions/setup-node@v4", with: { "node-version": "22" } });
     expect(pr.permissions["pull-requests"]).toBe("write");
@@ -119,7 +124,8 @@ describe("initFiles", () => {
     expect(deploy.on.push.branches).toEqual(["main"]);
     expect(deploy.jobs.publish.concurrency).toEqual({ group: "plx-deploy", "cancel-in-progress": false });
     const publish = deploy.jobs.publish.steps.find((s: { run?: string }) => s.run?.includes("publish"));
-    expect(publish.run).toBe("npx plx publish --label prod --yes");
+    expect(publish.run).toBe("npx --no-install plx publish --label prod --yes");
+    expect(deploy.jobs.publish.steps.map((s: { run?: string }) => s.run).filter(Boolean)[0]).toBe("npm ci");
     expect(publish.env).toEqual({ PROMPTLAYER_API_KEY: "${{ secrets.PROMPTLAYER_API_KEY }}" });
     // Nothing from a secret or an input is spliced into run: text.
     for (const step of [...pr.jobs.plx.steps, ...deploy.jobs.publish.steps]) expect(step.run ?? "").not.toContain("${{");
@@ -134,19 +140,21 @@ describe("initFiles", () => {
     const deploy = ci["plx-deploy"];
     expect(deploy.resource_group).toBe("plx-deploy");
     expect(deploy.rules[0].if).toBe('$CI_COMMIT_BRANCH == "main"');
-    expect(deploy.script).toContain("npx plx publish --label live --yes");
+    expect(deploy.script).toContain("npx --no-install plx publish --label live --yes");
+    expect(ci[".plx-node"]).toEqual({ image: "node:22", before_script: ["npm ci"] });
+    expect([mr.extends, deploy.extends]).toEqual([".plx-node", ".plx-node"]);
     expect(JSON.stringify(ci)).not.toMatch(/PROMPTLAYER_API_KEY|PLX_GITLAB_TOKEN/);
   });
 
   it("writes pre-commit hooks for the prompts directory", () => {
     const config = parse(initFiles({ ...base, ci: "none", promptsDir: "my.prompts" }).find((f) => f.path === ".pre-commit-config.yaml")!.content);
     const [check, diff] = config.repos[0].hooks;
-    expect(check).toMatchObject({ id: "plx-check", entry: "npx plx check", pass_filenames: true });
+    expect(check).toMatchObject({ id: "plx-check", entry: "npx --no-install plx check", pass_filenames: true });
     const files = new RegExp(check.files);
     expect(files.test("my.prompts/support/triage.prompt.yaml")).toBe(true);
     expect(files.test("myXprompts/a.prompt.yaml")).toBe(false);
     expect(files.test("my.prompts/notes.yaml")).toBe(false);
-    expect(diff).toMatchObject({ id: "plx-diff", entry: "npx plx diff --exit-code", pass_filenames: false, always_run: true, stages: ["pre-push"] });
+    expect(diff).toMatchObject({ id: "plx-diff", entry: "npx --no-install plx diff --exit-code", pass_filenames: false, always_run: true, stages: ["pre-push"] });
     expect(config.default_install_hook_types).toEqual(["pre-commit", "pre-push"]);
   });
 

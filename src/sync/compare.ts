@@ -7,7 +7,7 @@ import { classify, type SyncState } from "../core/sync-state.js";
 import type { TemplateDoc } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import { type LocalTemplate } from "../files/local.js";
-import { planPaths } from "../files/paths.js";
+import { locationFromPath, planPaths } from "../files/paths.js";
 import { serializePromptFile } from "../files/prompt-file.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import { readRepository } from "./repository.js";
@@ -47,7 +47,7 @@ async function snapshot(config: ResolvedConfig, names: readonly string[]): Promi
   return { lock, locals: new Map(templates.map((t) => [t.name, t])), matches: nameMatcher(names) };
 }
 
-const folderOfPath = (path: string) => path.split("/").slice(1, -1);
+const folderOfPath = (path: string, promptsDir: string) => locationFromPath(path, promptsDir).folder;
 
 /** Local files against the lock only: what changed here since the last sync. No network. */
 export async function compareOffline(config: ResolvedConfig, names: readonly string[]): Promise<Comparison> {
@@ -58,7 +58,7 @@ export async function compareOffline(config: ResolvedConfig, names: readonly str
   for (const name of all) {
     const local = locals.get(name);
     const base = lock.templates[name];
-    if (!matches(name, local?.folder ?? folderOfPath(base!.path))) continue;
+    if (!matches(name, local?.folder ?? folderOfPath(base!.path, config.promptsDir))) continue;
     // Offline, the remote is assumed to be where the lock left it.
     const state = classify(local, base, base && { version: base.version, hash: base.hash });
     if (state === "in-sync") inSync += 1;
@@ -79,9 +79,9 @@ export interface RemoteCompareDeps {
 /** Local files, lock and remote: every difference, with a diff of the canonical YAML of each side. */
 export async function compareWithRemote(deps: RemoteCompareDeps, names: readonly string[]): Promise<Comparison> {
   const { client, config } = deps;
-  const { lock, locals, matches } = await snapshot(config, names);
-  const heads = new Map((await listRemoteHeads(client, config.track)).filter((head) => matches(head.name, head.folder)).map((head) => [head.name, head]));
-  const inScope = [...new Set([...heads.keys(), ...[...locals.values()].filter((l) => matches(l.name, l.folder)).map((l) => l.name), ...Object.keys(lock.templates).filter((name) => matches(name, folderOfPath(lock.templates[name]!.path)))])].sort();
+  const [{ lock, locals, matches }, listed] = await Promise.all([snapshot(config, names), listRemoteHeads(client, config.track)]);
+  const heads = new Map(listed.filter((head) => matches(head.name, head.folder)).map((head) => [head.name, head]));
+  const inScope = [...new Set([...heads.keys(), ...[...locals.values()].filter((l) => matches(l.name, l.folder)).map((l) => l.name), ...Object.keys(lock.templates).filter((name) => matches(name, folderOfPath(lock.templates[name]!.path, config.promptsDir)))])].sort();
 
   // Content is read only where the remote moved or the file differs from the lock: elsewhere all three agree.
   const toRead = inScope.flatMap((name) => {

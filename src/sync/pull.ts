@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { canonicalDoc } from "../core/canonical.js";
-import type { Lockfile, LockEntry } from "../core/lock.js";
+import type { Lockfile } from "../core/lock.js";
 import { nameKeyed } from "../core/records.js";
 import { mustRead, planPull, type LocalFile, type PullAction, type PullSkipReason, type RemoteContent } from "../core/pull-plan.js";
 import type { TemplateDoc } from "../core/template.js";
@@ -12,7 +12,7 @@ import type { ResolvedConfig } from "../config/schema.js";
 import { writeFileAtomic } from "../files/atomic.js";
 import { assertWritesStayInside } from "../files/containment.js";
 import { writeLockfile } from "../files/lockfile.js";
-import { planPaths, type PlannedPath } from "../files/paths.js";
+import { locationFromPath, planPaths, type PlannedPath } from "../files/paths.js";
 import { serializePromptFile, unwritableReason } from "../files/prompt-file.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import { readRepository } from "./repository.js";
@@ -54,10 +54,11 @@ export interface PullReport {
 
 export async function pull(deps: PullDeps, options: PullOptions): Promise<PullReport> {
   const { client, config } = deps;
-  const { lock, templates } = await readRepository(config);
+  // The listing's round trips overlap the reading of the files; an invalid file still stops the pull before any write.
+  const [{ lock, templates }, listed] = await Promise.all([readRepository(config), listRemoteHeads(client, config.track)]);
 
   const matches = nameMatcher(options.names);
-  const heads = (await listRemoteHeads(client, config.track)).filter((head) => matches(head.name, head.folder));
+  const heads = listed.filter((head) => matches(head.name, head.folder));
   const locals = new Map<string, LocalFile>(templates.map((t) => [t.name, { name: t.name, path: t.path, hash: t.hash }]));
   const fileHashes = new Map(templates.map((t) => [t.name, t.fileHash]));
   const { lock: base, renamed } = followRenames(lock, heads, locals);
@@ -108,7 +109,7 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
   });
 
   const readNames = new Set(toRead.map((head) => head.name));
-  const rest = [...new Set([...headsByName.keys(), ...Object.keys(base.templates).filter((name) => matches(name, folderOf(base.templates[name]!)))])].filter(
+  const rest = [...new Set([...headsByName.keys(), ...Object.keys(base.templates).filter((name) => matches(name, locationFromPath(base.templates[name]!.path, config.promptsDir).folder))])].filter(
     (name) => (!readNames.has(name) || !headsByName.has(name)) && (headsByName.has(name) || base.templates[name] !== undefined || locals.has(name)),
   );
   for (const name of rest) {
@@ -132,11 +133,6 @@ interface Fresh {
   hash: string;
   labels: Record<string, number>;
   snippets: string[];
-}
-
-/** Lock entries' folder, as a glob like `support/*` should match a template that was in `prompts/support/`. */
-function folderOf(entry: LockEntry): string[] {
-  return entry.path.split("/").slice(1, -1);
 }
 
 /**

@@ -74,13 +74,14 @@ export interface PushReport {
 
 export async function push(deps: PushDeps, options: PushOptions): Promise<PushReport> {
   const { client, config } = deps;
-  // One invalid file and nothing is sent: a half-applied push is worse than none.
-  const { lock, templates } = await readRepository(config);
+  // One invalid file and nothing is sent: a half-applied push is worse than none. The listing is only a read, so it
+  // overlaps the reading of the files.
+  const [{ lock, templates }, listed] = await Promise.all([readRepository(config), listRemoteHeads(client, { kind: "latest" })]);
   const matches = nameMatcher(options.names);
   const locals = templates.filter((t) => matches(t.name, t.folder));
   const byName = new Map(templates.map((t) => [t.name, t]));
 
-  const heads = new Map((await listRemoteHeads(client, { kind: "latest" })).map((head) => [head.name, head]));
+  const heads = new Map(listed.map((head) => [head.name, head]));
   const remoteDocs = new Map<string, TemplateDoc>();
   const remotes = new Map<string, PushRemote>();
   await Promise.all(

@@ -33,6 +33,10 @@ export interface PushItem {
   id?: number;
   baseVersion?: number;
   remoteVersion?: number;
+  /** For an unchanged template, the remote version that holds exactly the local content (where a label goes). */
+  syncedVersion?: number;
+  /** Set for an unchanged template whose remote moved on while the local file did not: nothing to send. */
+  remoteAhead?: boolean;
   reason?: string;
 }
 
@@ -58,8 +62,13 @@ export function planPush({ locals, lock, remotes, force }: PushInputs): PushItem
     if (!remote) return { ...item, action: "create" };
     Object.assign(item, { id: remote.id, remoteVersion: remote.version });
     const remoteHash = remote.hash ?? (base && base.id === remote.id && base.version === remote.version ? base.hash : undefined);
-    if (remoteHash === local.hash) return item;
+    if (remoteHash === local.hash) return { ...item, syncedVersion: remote.version };
     const remoteIsBase = base !== undefined && base.id === remote.id && base.version === remote.version;
+    // The file is what the last sync left and only PromptLayer moved: nothing to push, and --force must not
+    // quietly put the old content back over that edit.
+    if (!remoteIsBase && base !== undefined && base.id === remote.id && base.hash === local.hash) {
+      return { ...item, syncedVersion: base.version, remoteAhead: true, reason: `PromptLayer has v${remote.version}, edited there since v${base.version}; plx pull brings it in` };
+    }
     if (remoteIsBase || remote.publishedByPlx || force) return { ...item, action: "update", ...(force && !remoteIsBase && !remote.publishedByPlx ? { reason: "forced over a remote edit" } : {}) };
     return {
       ...item,

@@ -241,7 +241,7 @@ export function commitMessage(message: string | undefined, git: GitHead | undefi
 function targetsFor(items: readonly PushResult[]) {
   return items.flatMap((item) => {
     if (item.outcome === "published") return [{ name: item.name, id: item.id!, version: item.version!, setByPublish: true }];
-    if (item.action === "unchanged" && item.id !== undefined) return [{ name: item.name, id: item.id, version: item.remoteVersion!, setByPublish: false }];
+    if (item.action === "unchanged" && item.id !== undefined) return [{ name: item.name, id: item.id, version: item.syncedVersion!, setByPublish: false }];
     return [];
   });
 }
@@ -249,7 +249,7 @@ function targetsFor(items: readonly PushResult[]) {
 function nextLock(lock: Lockfile, items: readonly PushResult[], locals: ReadonlyMap<string, LocalTemplate>): Lockfile {
   const templates = nameKeyed(lock.templates);
   for (const item of items) {
-    const version = item.outcome === "published" ? item.version : item.action === "unchanged" && item.outcome === undefined ? item.remoteVersion : undefined;
+    const version = item.outcome === "published" ? item.version : item.action === "unchanged" && item.outcome === undefined ? item.syncedVersion : undefined;
     if (version === undefined || item.id === undefined) continue;
     const previous = templates[item.name];
     const local = locals.get(item.name)!;

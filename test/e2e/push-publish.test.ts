@@ -97,6 +97,26 @@ describe("plx push", () => {
     expect(templateOf(await server.state(), "tone").versions).toHaveLength(3);
   });
 
+  it("leaves a template edited only in PromptLayer alone, even with --force, and labels the repo's version of it", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    await registry(server.url).post("/rest/prompt-templates", { prompt_template: { prompt_name: "tone" }, prompt_version: { prompt_template: completion("Be formal.") } });
+    await edit(repo, "prompts/support/billing/refund-reply.prompt.yaml", "You handle refunds.", "You handle refunds kindly.");
+    const lockBefore = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates.tone;
+
+    const published = await plx(server, repo, "publish", "--label", "prod", "--force", "--yes");
+    expect(published.exitCode, published.stderr).toBe(0);
+    expect(published.stdout).toContain("behind prompts/tone.prompt.yaml — PromptLayer has v2, edited there since v1; plx pull brings it in");
+    expect(published.stdout).toMatch(/published v2 prompts\/support\/billing\/refund-reply\.prompt\.yaml/);
+    const tone = templateOf(await server.state(), "tone");
+    expect(tone.versions).toHaveLength(2);
+    expect((await server.state()).labels.filter((l: any) => l.template_id === tone.id).map((l: any) => [l.name, l.version_number])).toEqual([["prod", 1]]);
+    expect(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates.tone).toEqual({ ...lockBefore, labels: { prod: 1 } });
+
+    const pulled = await plx(server, repo, "pull");
+    expect(pulled.stdout).toMatch(/updated\s+prompts\/tone\.prompt\.yaml v2/);
+  });
+
   it("does not mistake a version plx published from this repo for a foreign edit", async () => {
     const server = await sandbox();
     const repo = await adoptedRepo(server);

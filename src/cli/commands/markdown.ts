@@ -45,13 +45,13 @@ export function comparisonMarkdown(report: Comparison): string {
 
 export function pushMarkdown(report: PushReport, command: string): string {
   const lines = [`### plx ${command}`, ""];
-  const rows = report.items.filter((item) => item.outcome !== undefined || item.action !== "unchanged");
+  const rows = report.items.filter((item) => item.outcome !== undefined || item.action !== "unchanged" || item.remoteAhead);
   if (report.blocked === "conflict") lines.push("**Refused:** templates were edited in PromptLayer since this repository last synced; nothing was sent.", "");
   if (report.blocked === "stale-plan") lines.push("**Refused:** the saved plan is stale; nothing was sent.", "", ...(report.stale ?? []).map((line) => `- ${markdownCell(line)}`), "");
   if (rows.length > 0) {
     lines.push("| template | result |", "| --- | --- |");
     for (const item of rows) {
-      const result = item.outcome === "published" ? `published v${item.version}` : item.outcome ?? item.action;
+      const result = item.outcome === "published" ? `published v${item.version}` : item.remoteAhead ? "behind" : (item.outcome ?? item.action);
       lines.push(`| \`${markdownCell(item.path)}\` | ${markdownCell(result)}${item.reason ? ` — ${markdownCell(item.reason)}` : ""}${item.error ? ` — ${markdownCell(item.error.message)}` : ""} |`);
     }
   } else {

@@ -101,9 +101,10 @@ export function renderPush(report: PushReport, styles: Styles): string {
     return lines.join("\n");
   }
   for (const item of report.items) {
-    if (item.action === "unchanged" && item.outcome === undefined) continue;
+    if (item.action === "unchanged" && item.outcome === undefined && !item.remoteAhead) continue;
     const word =
-      item.outcome === "published" ? styles.green(`published v${item.version}${item.recovered ? " (confirmed after a lost answer)" : ""}`)
+      item.remoteAhead ? styles.yellow("behind")
+      : item.outcome === "published" ? styles.green(`published v${item.version}${item.recovered ? " (confirmed after a lost answer)" : ""}`)
       : item.outcome === "failed" ? styles.red("failed")
       : item.outcome === "skipped" ? styles.yellow("skipped")
       : item.action === "conflict" ? styles.red("conflict")

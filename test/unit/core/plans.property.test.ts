@@ -126,7 +126,7 @@ describe("the push plan", () => {
     return { locals, lock, remotes, force };
   }
 
-  it("refuses exactly the templates edited outside this repo since the last sync, unless forced", () => {
+  it("refuses exactly the templates edited on both sides since the last sync, unless forced, and never sends an untouched file", () => {
     fc.assert(
       fc.property(workspace, fc.boolean(), (states, force) => {
         const inputs = pushInputs(states, force);
@@ -140,8 +140,13 @@ describe("the push plan", () => {
           }
           const moved = !base || base.version !== remote.version;
           const remoteHash = moved ? remote.hash : base.hash;
-          if (remoteHash === local.hash) expect(item.action).toBe("unchanged");
-          else if (!moved || remote.publishedByPlx || force) expect(item.action).toBe("update");
+          if (remoteHash === local.hash) {
+            expect(item).toMatchObject({ action: "unchanged", syncedVersion: remote.version });
+            expect(item.remoteAhead).toBeUndefined();
+          } else if (moved && base?.hash === local.hash) {
+            // Only PromptLayer moved: nothing to send, even with --force, and labels stay on the repo's content.
+            expect(item).toMatchObject({ action: "unchanged", remoteAhead: true, syncedVersion: base.version });
+          } else if (!moved || remote.publishedByPlx || force) expect(item.action).toBe("update");
           else expect(item.action).toBe("conflict");
           expect(item.action).not.toBe("invalid");
         }

@@ -51,7 +51,7 @@ export interface PushResult extends PushItem {
   raced?: boolean;
   version?: number;
   recovered?: boolean;
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; exitCode: ExitCode };
   patch?: string;
 }
 
@@ -200,7 +200,7 @@ async function publishAll(
         } catch (error) {
           if (isPlxError(error) && error.code === "INTERRUPTED") throw error;
           failed.add(item.name);
-          const described = isPlxError(error) ? { code: error.code, message: error.message } : { code: "INTERNAL", message: String(error) };
+          const described = isPlxError(error) ? { code: error.code, message: error.message, exitCode: error.exitCode } : { code: "INTERNAL", message: String(error), exitCode: ExitCode.Negative };
           Object.assign(item, { outcome: "failed", error: described });
         }
       }),
@@ -291,13 +291,17 @@ function staleEntries(saved: SavedPlan, now: SavedPlan): string[] {
   return stale;
 }
 
+const FAILURE_PRIORITY = [ExitCode.Auth, ExitCode.Conflict, ExitCode.Remote, ExitCode.Usage];
+
 export function pushExitCode(report: PushReport): ExitCode {
   if (report.blocked === "conflict" || report.blocked === "stale-plan") return ExitCode.Conflict;
   if (report.blocked === "declined") return ExitCode.Negative;
   if (report.items.some((item) => item.raced)) return ExitCode.Conflict;
-  const failures = report.items.filter((item) => item.outcome === "failed");
-  if (failures.some((item) => item.error?.code.startsWith("REMOTE.") || item.error?.code.startsWith("AUTH."))) return failures.some((i) => i.error?.code.startsWith("AUTH.")) ? ExitCode.Auth : ExitCode.Remote;
-  if (failures.length > 0 || report.items.some((item) => item.outcome === "skipped")) return ExitCode.Negative;
+  const failedWith = new Set(report.items.flatMap((item) => (item.outcome === "failed" && item.error ? [item.error.exitCode] : [])));
+  // The most telling failure decides: a rejected key, then a clash with PromptLayer's state, then a remote failure.
+  const telling = FAILURE_PRIORITY.find((code) => failedWith.has(code));
+  if (telling !== undefined) return telling;
+  if (failedWith.size > 0 || report.items.some((item) => item.outcome === "skipped")) return ExitCode.Negative;
   if (report.labels.some((change) => change.status === "failed")) return ExitCode.Remote;
   // A protected label waiting for approval: the deploy did not do everything it was asked to.
   return report.labels.some((change) => change.status === "pending") ? ExitCode.Negative : ExitCode.Ok;

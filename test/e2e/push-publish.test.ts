@@ -117,6 +117,22 @@ describe("plx push", () => {
     expect(pulled.stdout).toMatch(/updated\s+prompts\/tone\.prompt\.yaml v2/);
   });
 
+  it("exits 5 when a file's external ID is attached to another template, as after swapping two files' names", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    await writeFile(join(repo, "prompts/a.prompt.yaml"), "type: completion\ncontent: first\n");
+    await writeFile(join(repo, "prompts/b.prompt.yaml"), "type: completion\ncontent: second\n");
+    expect((await plx(server, repo, "push")).exitCode).toBe(0);
+    await writeFile(join(repo, "prompts/a.prompt.yaml"), "type: completion\ncontent: second, edited\nname: b\n");
+    await writeFile(join(repo, "prompts/b.prompt.yaml"), "type: completion\ncontent: first, edited\nname: a\n");
+
+    const swapped = await plx(server, repo, "push", "--json");
+    expect(swapped.exitCode, swapped.stdout).toBe(5);
+    const failed = JSON.parse(swapped.stdout).items.filter((item: { outcome?: string }) => item.outcome === "failed");
+    expect(failed.length).toBeGreaterThan(0);
+    for (const item of failed) expect(item.error).toMatchObject({ code: "REMOTE.EXTERNAL_ID_CONFLICT", exitCode: 5 });
+  });
+
   it("does not mistake a version plx published from this repo for a foreign edit", async () => {
     const server = await sandbox();
     const repo = await adoptedRepo(server);

@@ -38,6 +38,7 @@ export async function applyLabels(client: PromptLayerClient, labels: readonly st
   for (const label of labels) {
     const before = await labelledVersions(client, label);
     const touched: LabelChange[] = [];
+    const previously = new Map<LabelChange, number | undefined>();
     await Promise.all(
       targets.map(async (target) => {
         const from = before.get(target.id);
@@ -45,6 +46,7 @@ export async function applyLabels(client: PromptLayerClient, labels: readonly st
         changes.push(change);
         if (from === target.version && !target.setByPublish) return;
         touched.push(change);
+        previously.set(change, from);
         if (target.setByPublish) return;
         try {
           await pointLabel(client, target.id, label, target.version);
@@ -60,7 +62,9 @@ export async function applyLabels(client: PromptLayerClient, labels: readonly st
       if (change.status === "failed") continue;
       const target = targets.find((t) => t.name === change.name)!;
       const now = after.get(target.id);
-      change.status = now === change.version ? "set" : now !== undefined && now > change.version ? "superseded" : "pending";
+      // Still where it was (or still missing): a protected label waiting for approval, even when that is a newer
+      // version, as in a rollback. Anywhere else: someone moved it meanwhile.
+      change.status = now === change.version ? "set" : now === previously.get(change) ? "pending" : "superseded";
     }
   }
   return changes.sort((a, b) => a.name.localeCompare(b.name) || a.label.localeCompare(b.label));
@@ -128,14 +132,22 @@ export async function setLabel({ client, config }: Resolved, label: string, name
   return change!;
 }
 
-export async function removeLabel({ client }: Resolved, label: string, name: string): Promise<{ name: string; label: string; removed: boolean; version?: number }> {
+export interface LabelRemoval {
+  name: string;
+  label: string;
+  /** `absent`: there was nothing to remove; `pending`: the delete was accepted but a protected label stays until approved. */
+  status: "removed" | "absent" | "pending";
+  version?: number;
+}
+
+export async function removeLabel({ client }: Resolved, label: string, name: string): Promise<LabelRemoval> {
   const labels = await client.listLabels(name);
   if (!labels) throw usageError(`PromptLayer has no template named "${name}".`, "Check the name (names are case-sensitive).");
   const existing = labels.find((candidate) => candidate.release_label === label);
-  if (!existing) return { name, label, removed: false };
+  if (!existing) return { name, label, status: "absent" };
   await client.deleteLabel(existing.release_label_id);
   const still = (await client.listLabels(name))?.some((candidate) => candidate.release_label === label);
-  return { name, label, removed: !still, version: existing.prompt_version_number };
+  return { name, label, status: still ? "pending" : "removed", version: existing.prompt_version_number };
 }
 
 /** `plx label promote staging prod`: `to` goes where `from` points, template by template. */

@@ -268,6 +268,19 @@ describe("plx publish --label and plx label", () => {
     expect(published.exitCode).toBe(1);
     const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
     expect(lock.templates["refund-reply"].labels).toEqual({ prod: 1 });
+
+    // A rollback waits for approval just the same; it is not someone else's move.
+    await fetch(`${server.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify({ ...(await server.state()), protected_labels: [] }) });
+    expect((await plx(server, repo, "label", "set", "prod", "refund-reply@2")).exitCode).toBe(0);
+    await fetch(`${server.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify({ ...(await server.state()), protected_labels: ["prod"] }) });
+    const rollback = await plx(server, repo, "label", "set", "prod", "refund-reply@1");
+    expect(rollback.stdout).toContain("pending approval prod -> refund-reply v1 (was v2)");
+    expect(rollback.exitCode).toBe(1);
+
+    const removal = await plx(server, repo, "label", "rm", "prod", "refund-reply", "--yes", "--json");
+    expect(removal.exitCode).toBe(1);
+    expect(JSON.parse(removal.stdout)).toMatchObject({ action: "rm", status: "pending", version: 2 });
+    expect((await plx(server, repo, "label", "rm", "prod", "refund-reply", "--yes")).stdout).toContain("stays until the removal is approved");
   });
 });
 

@@ -1,6 +1,6 @@
 import { confirm, isCancel } from "@clack/prompts";
 import { ExitCode, usageError } from "../../errors.js";
-import { listLabelRows, promoteLabel, removeLabel, setLabel, type LabelChange, type LabelRow } from "../../sync/labels.js";
+import { listLabelRows, promoteLabel, removeLabel, setLabel, type LabelChange, type LabelRemoval, type LabelRow } from "../../sync/labels.js";
 import type { CommandModule } from "../command.js";
 import type { Styles } from "../io.js";
 
@@ -15,7 +15,8 @@ export interface LabelCommandOptions {
 export type LabelReport =
   | { action: "ls"; labels: LabelRow[] }
   | { action: "set" | "promote"; dryRun: boolean; changes: LabelChange[] }
-  | { action: "rm"; name: string; label: string; removed: boolean; version?: number; declined?: boolean };
+  | ({ action: "rm" } & LabelRemoval)
+  | { action: "rm"; name: string; label: string; status: "declined" };
 
 const command: CommandModule<LabelCommandOptions, LabelReport> = {
   async run(options, context) {
@@ -34,7 +35,7 @@ const command: CommandModule<LabelCommandOptions, LabelReport> = {
         if (!options.yes) {
           if (!context.interactive) throw usageError(`Removing the label ${first} from ${second} needs confirmation, and there is no terminal to ask in.`, "Pass --yes to confirm non-interactively.");
           const answer = await confirm({ message: `Remove the release label ${first} from ${second}?`, output: process.stderr });
-          if (isCancel(answer) || answer !== true) return { action: "rm", name: second!, label: first!, removed: false, declined: true };
+          if (isCancel(answer) || answer !== true) return { action: "rm", name: second!, label: first!, status: "declined" };
         }
         return { action: "rm", ...(await removeLabel(resolved, first!, second!)) };
       }
@@ -42,7 +43,9 @@ const command: CommandModule<LabelCommandOptions, LabelReport> = {
   },
   renderHuman: renderLabel,
   exitCodeFor(report) {
-    if (report.action === "ls" || report.action === "rm") return ExitCode.Ok;
+    if (report.action === "ls") return ExitCode.Ok;
+    // Like a label that did not move: the removal waits for an approval, which a script should notice.
+    if (report.action === "rm") return report.status === "pending" ? ExitCode.Negative : ExitCode.Ok;
     if (report.changes.some((change) => change.status === "failed")) return ExitCode.Remote;
     return report.changes.some((change) => change.status === "pending") ? ExitCode.Negative : ExitCode.Ok;
   },
@@ -69,8 +72,16 @@ function renderLabel(report: LabelReport, styles: Styles): string {
       .join("\n");
   }
   if (report.action === "rm") {
-    if (report.declined) return "Nothing was removed.";
-    return report.removed ? `removed ${report.label} from ${report.name}${report.version ? ` (was v${report.version})` : ""}` : `${report.name} has no label ${report.label}; nothing to remove`;
+    switch (report.status) {
+      case "declined":
+        return "Nothing was removed.";
+      case "absent":
+        return `${report.name} has no label ${report.label}; nothing to remove`;
+      case "pending":
+        return `${styles.yellow("pending approval")} ${report.label} on ${report.name} (v${report.version}): the label is protected and stays until the removal is approved in PromptLayer`;
+      default:
+        return `removed ${report.label} from ${report.name}${report.version ? ` (was v${report.version})` : ""}`;
+    }
   }
   if (report.changes.length === 0) return "No templates carry that label.";
   return report.changes
@@ -84,7 +95,7 @@ function renderLabel(report: LabelReport, styles: Styles): string {
         case "unchanged":
           return `${styles.dim("unchanged")} ${where}`;
         case "superseded":
-          return `${styles.yellow("moved on")} ${where}: another publish has since pointed it at a newer version`;
+          return `${styles.yellow("moved on")} ${where}: another publish or label change has since moved it elsewhere`;
         case "pending":
           return `${styles.yellow("pending approval")} ${where}: the label is protected and did not move yet`;
         default:

@@ -116,7 +116,7 @@ export function renderPush(report: PushReport, styles: Styles): string {
     const where = `${change.label} -> ${change.name} v${change.version}`;
     if (change.status === "unchanged") continue;
     if (change.status === "set") lines.push(`${styles.green("label")} ${where}${change.from === undefined ? "" : styles.dim(` (was v${change.from})`)}`);
-    if (change.status === "superseded") lines.push(`${styles.yellow("label moved on")} ${where}: another publish has since pointed it at a newer version`);
+    if (change.status === "superseded") lines.push(`${styles.yellow("label moved on")} ${where}: another publish or label change has since moved it elsewhere`);
     if (change.status === "pending") lines.push(`${styles.yellow("pending approval")} ${where}: the label did not move; it is protected and waits for an approval in PromptLayer`);
     if (change.status === "failed") lines.push(`${styles.red("label failed")} ${where}: ${change.error}`);
   }

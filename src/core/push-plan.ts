@@ -44,6 +44,8 @@ export interface PushInputs {
   locals: readonly PushLocal[];
   lock: Readonly<Record<string, LockEntry>>;
   remotes: ReadonlyMap<string, PushRemote>;
+  /** Every remote template's current name by id, to tell a template renamed in PromptLayer from one deleted there. */
+  remoteNames: ReadonlyMap<number, string>;
   force: boolean;
 }
 
@@ -53,13 +55,13 @@ export function remoteNeedsRead(base: LockEntry | undefined, remote: { id: numbe
   return remote !== undefined && (!base || base.id !== remote.id || base.version !== remote.version);
 }
 
-export function planPush({ locals, lock, remotes, force }: PushInputs): PushItem[] {
+export function planPush({ locals, lock, remotes, remoteNames, force }: PushInputs): PushItem[] {
   return locals.map((local) => {
     const base = lock[local.name];
     const remote = remotes.get(local.name);
     const item: PushItem = { name: local.name, path: local.path, action: "unchanged", hash: local.hash, folder: local.folder, snippets: local.snippets };
     if (base) item.baseVersion = base.version;
-    if (!remote) return { ...item, action: "create" };
+    if (!remote) return base ? goneRemotely(item, base, local, remoteNames.get(base.id), force) : { ...item, action: "create" };
     Object.assign(item, { id: remote.id, remoteVersion: remote.version });
     const remoteHash = remote.hash ?? (base && base.id === remote.id && base.version === remote.version ? base.hash : undefined);
     if (remoteHash === local.hash) return { ...item, syncedVersion: remote.version };
@@ -78,6 +80,18 @@ export function planPush({ locals, lock, remotes, force }: PushInputs): PushItem
         : `PromptLayer already has a template named "${local.name}" (v${remote.version}) that this repo never synced`,
     };
   });
+}
+
+/**
+ * A template this repo synced that PromptLayer no longer has under its name. Creating it again would leave a
+ * renamed template beside a duplicate, or bring back a deleted one: only an edited file with --force does that.
+ */
+function goneRemotely(item: PushItem, base: LockEntry, local: PushLocal, renamedTo: string | undefined, force: boolean): PushItem {
+  const what = renamedTo === undefined ? "deleted in PromptLayer" : `renamed in PromptLayer to "${renamedTo}"`;
+  const pull = renamedTo === undefined ? "plx pull --prune removes the file" : "plx pull moves the file";
+  if (base.hash === local.hash) return { ...item, remoteAhead: true, reason: `${what} since v${base.version}; ${pull}` };
+  if (force) return { ...item, action: "create", reason: `created again: it was ${what}` };
+  return { ...item, action: "conflict", reason: `${what} since v${base.version}, and edited here; ${pull}, or --force creates it again` };
 }
 
 /**

@@ -46,8 +46,8 @@ export async function applyLabels(client: PromptLayerClient, labels: readonly st
         changes.push(change);
         if (from === target.version && !target.setByPublish) return;
         touched.push(change);
-        previously.set(change, from);
         if (target.setByPublish) return;
+        previously.set(change, from);
         try {
           await pointLabel(client, target.id, label, target.version);
         } catch (error) {
@@ -62,12 +62,20 @@ export async function applyLabels(client: PromptLayerClient, labels: readonly st
       if (change.status === "failed") continue;
       const target = targets.find((t) => t.name === change.name)!;
       const now = after.get(target.id);
-      // Still where it was (or still missing): a protected label waiting for approval, even when that is a newer
-      // version, as in a rollback. Anywhere else: someone moved it meanwhile.
-      change.status = now === change.version ? "set" : now === previously.get(change) ? "pending" : "superseded";
+      change.status = now === change.version ? "set" : stillWaiting(change, now, previously) ? "pending" : "superseded";
     }
   }
   return changes.sort((a, b) => a.name.localeCompare(b.name) || a.label.localeCompare(b.label));
+}
+
+/**
+ * Whether a label that is not where it was sent is waiting for an approval rather than moved by someone else.
+ * A label moved here is waiting while it stays where it was, even when that is a newer version (a rollback). One
+ * carried by a publish went with the newest version, so only a still newer one means another publish came after.
+ */
+function stillWaiting(change: LabelChange, now: number | undefined, previously: ReadonlyMap<LabelChange, number | undefined>): boolean {
+  if (previously.has(change)) return now === previously.get(change);
+  return now === undefined || now < change.version;
 }
 
 /** Moves the label if the template has it, else creates it. */

@@ -107,6 +107,7 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
     locals: locals.map((t) => ({ name: t.name, path: t.path, hash: t.hash, folder: t.folder, snippets: t.snippets })),
     lock: lock.templates,
     remotes,
+    remoteNames: new Map(listed.map((head) => [head.id, head.name])),
     force: options.force,
   });
   let levels: PushItem[][];
@@ -119,7 +120,7 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
   const plan = savedPlanOf(items, options.labels);
   const report: PushReport = { dryRun: options.dryRun, items, labels: [], plan };
 
-  for (const item of items.filter((i) => i.action === "conflict")) {
+  for (const item of items.filter((i) => i.action === "conflict" && i.remoteVersion !== undefined)) {
     const local = byName.get(item.name)!;
     Object.assign(item, { patch: patchOf(item.path, remoteDocs.get(item.name), local.doc, { version: item.remoteVersion! }).patch });
   }

@@ -117,6 +117,26 @@ describe("plx push", () => {
     expect(pulled.stdout).toMatch(/updated\s+prompts\/tone\.prompt\.yaml v2/);
   });
 
+  it("does not create a template again that PromptLayer renamed or deleted since the last sync", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    const state = await server.state();
+    templateOf(state, "tone").name = "house-tone";
+    state.templates = state.templates.filter((t: { name: string }) => t.name !== "résumé-court");
+    await fetch(`${server.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify(state) });
+
+    const untouched = await plx(server, repo, "push");
+    expect(untouched.exitCode, untouched.stderr).toBe(0);
+    expect(untouched.stdout).toContain('behind prompts/tone.prompt.yaml — renamed in PromptLayer to "house-tone" since v1; plx pull moves the file');
+    expect(untouched.stdout).toContain("behind prompts/support/résumé-court.prompt.yaml — deleted in PromptLayer since v1; plx pull --prune removes the file");
+
+    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+    const edited = await plx(server, repo, "push");
+    expect(edited.exitCode).toBe(5);
+    expect(edited.stdout).toContain('conflict prompts/tone.prompt.yaml — renamed in PromptLayer to "house-tone" since v1, and edited here');
+    expect((await server.state()).templates.map((t: { name: string }) => t.name).sort()).toEqual(["house-tone", "refund-reply"]);
+  });
+
   it("exits 5 when a file's external ID is attached to another template, as after swapping two files' names", async () => {
     const server = await sandbox();
     const repo = await adoptedRepo(server);

@@ -74,6 +74,8 @@ export interface PushReport {
 
 export async function push(deps: PushDeps, options: PushOptions): Promise<PushReport> {
   const { client, config } = deps;
+  // Checked first, so a dry run refuses what the real run would.
+  const message = commitMessage(options.message, deps.git);
   // One invalid file and nothing is sent: a half-applied push is worse than none. The listing is only a read, so it
   // overlaps the reading of the files.
   const [{ lock, templates }, listed] = await Promise.all([readRepository(config), listRemoteHeads(client, { kind: "latest" })]);
@@ -136,7 +138,7 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
   if (deps.confirm && options.labels.length > 0 && !(await deps.confirm(items))) return { ...report, blocked: "declined" };
 
   try {
-    await publishAll(deps, options, levels, items, byName, lock);
+    await publishAll(deps, options, { levels, items, locals: byName, lock, message });
   } catch (error) {
     if (!isPlxError(error) || error.code !== "INTERRUPTED") throw error;
     const done = items.filter((item) => item.outcome === "published").map((item) => `${item.name} v${item.version}`);
@@ -162,16 +164,16 @@ async function publishedFromThisHistory(rootDir: string, metadata: unknown): Pro
   return typeof sha === "string" && isAncestorOfHead(rootDir, sha);
 }
 
-async function publishAll(
-  deps: PushDeps,
-  options: PushOptions,
-  levels: PushItem[][],
-  items: PushResult[],
-  locals: ReadonlyMap<string, LocalTemplate>,
-  lock: Lockfile,
-): Promise<void> {
+interface Publishing {
+  levels: PushItem[][];
+  items: PushResult[];
+  locals: ReadonlyMap<string, LocalTemplate>;
+  lock: Lockfile;
+  message: string;
+}
+
+async function publishAll(deps: PushDeps, options: PushOptions, { levels, items, locals, lock, message }: Publishing): Promise<void> {
   const failed = new Set<string>();
-  const message = commitMessage(options.message, deps.git);
   for (const level of levels) {
     await Promise.all(
       level.map(async (planned) => {

@@ -137,6 +137,19 @@ describe("plx push", () => {
     expect((await server.state()).templates.map((t: { name: string }) => t.name).sort()).toEqual(["house-tone", "refund-reply"]);
   });
 
+  it("refuses a commit message over 72 characters before asking PromptLayer anything, dry run or not", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+    await fetch(`${server.url}/__sandbox/requests`, { method: "DELETE" });
+    for (const dryRun of [["--dry-run"], []]) {
+      const result = await plx(server, repo, "push", ...dryRun, "-m", "x".repeat(73));
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain("The commit message is 73 characters; PromptLayer takes at most 72.");
+    }
+    expect(await server.requests()).toEqual([]);
+  });
+
   it("exits 5 when a file's external ID is attached to another template, as after swapping two files' names", async () => {
     const server = await sandbox();
     const repo = await adoptedRepo(server);

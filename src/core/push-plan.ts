@@ -1,5 +1,6 @@
 // Push as a plan: per template, whether it is created, updated, left alone, refused as a conflict or invalid.
 // Pure; `plx push --dry-run` prints this value, a saved plan is this value on disk, and the real push applies it.
+import { unusableFolderName } from "./folders.js";
 import type { LockEntry } from "./lock.js";
 
 export type PushAction = "create" | "update" | "unchanged" | "conflict" | "invalid";
@@ -55,7 +56,14 @@ export function remoteNeedsRead(base: LockEntry | undefined, remote: { id: numbe
   return remote !== undefined && (!base || base.id !== remote.id || base.version !== remote.version);
 }
 
-export function planPush({ locals, lock, remotes, remoteNames, force }: PushInputs): PushItem[] {
+export function planPush(inputs: PushInputs): PushItem[] {
+  return planEach(inputs).map((item) => {
+    const bad = item.action === "create" || item.action === "update" ? unusableFolderName(item.folder) : undefined;
+    return bad === undefined ? item : { ...item, action: "invalid", reason: `the folder name "${bad}" cannot be used with PromptLayer, which addresses folders by dot-separated paths; rename the directory` };
+  });
+}
+
+function planEach({ locals, lock, remotes, remoteNames, force }: PushInputs): PushItem[] {
   return locals.map((local) => {
     const base = lock[local.name];
     const remote = remotes.get(local.name);

@@ -3,6 +3,7 @@
  * schema, expected statuses turned into values (404 → undefined) and publishing made safe to retry.
  */
 import type { z } from "zod";
+import { unusableFolderName } from "../core/folders.js";
 import { externalIdConflict, invalidResponse, isPlxError, missingApiKey, outcomeUnknown, usageError } from "../errors.js";
 import { Redactor } from "../redact.js";
 import { describeIssues } from "./errors.js";
@@ -562,7 +563,7 @@ const recoveredFrom = (version: RawTemplate): PublishResult => ({
 
 /** Folder paths are sent dot-joined (resolve-id), so a name holding "." would be read as two levels. */
 function assertFolderPath(path: readonly string[]): void {
-  const bad = path.find((name) => name.trim() === "" || name.includes("."));
+  const bad = unusableFolderName(path);
   if (bad !== undefined) {
     throw usageError(
       `The folder name "${bad}" cannot be used with PromptLayer: folder names must be non-empty and contain no ".".`,

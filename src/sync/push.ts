@@ -67,7 +67,7 @@ export interface PushReport {
   items: PushResult[];
   labels: LabelChange[];
   /** Set when the run stopped before sending anything, and why. */
-  blocked?: "conflict" | "stale-plan" | "declined";
+  blocked?: "conflict" | "invalid" | "stale-plan" | "declined";
   stale?: string[];
   plan: SavedPlan;
 }
@@ -131,6 +131,7 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
     if (stale.length > 0) return { ...report, blocked: "stale-plan", stale };
   }
   if (items.some((item) => item.action === "conflict")) return { ...report, blocked: "conflict" };
+  if (items.some((item) => item.action === "invalid")) return { ...report, blocked: "invalid" };
   if (options.dryRun) {
     for (const item of items) if (item.action === "create" || item.action === "update") item.outcome = "planned";
     return report;
@@ -148,7 +149,11 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
     await writeLockfile(config.rootDir, nextLock(lock, items, byName));
   }
   if (options.labels.length > 0) {
-    report.labels = await applyLabels(client, options.labels, targetsFor(items));
+    report.labels = await applyLabels(client, options.labels, targetsFor(items)).catch((error: unknown) => {
+      // The versions are published and recorded: say so, with the labels as failed, rather than only the error.
+      if (!isPlxError(error) || error.code === "INTERRUPTED") throw error;
+      return targetsFor(items).flatMap((target) => options.labels.map((label): LabelChange => ({ name: target.name, label, version: target.version, status: "failed", error: error.message })));
+    });
     await writeLockfile(config.rootDir, withLabels(nextLock(lock, items, byName), report.labels));
   }
   return report;
@@ -298,6 +303,7 @@ const FAILURE_PRIORITY = [ExitCode.Auth, ExitCode.Conflict, ExitCode.Remote, Exi
 
 export function pushExitCode(report: PushReport): ExitCode {
   if (report.blocked === "conflict" || report.blocked === "stale-plan") return ExitCode.Conflict;
+  if (report.blocked === "invalid") return ExitCode.Usage;
   if (report.blocked === "declined") return ExitCode.Negative;
   if (report.items.some((item) => item.raced)) return ExitCode.Conflict;
   const failedWith = new Set(report.items.flatMap((item) => (item.outcome === "failed" && item.error ? [item.error.exitCode] : [])));

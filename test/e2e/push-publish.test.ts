@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { runPlx, sandboxesPerTest, type SandboxProcess } from "../support/cli.js";
+import { hostileProxy } from "../support/proxy.js";
 import { completion, emptyRepo, plxEnv, registry, seedTeamWorkspace } from "../support/registry.js";
 
 const sandbox = sandboxesPerTest();
@@ -150,6 +151,22 @@ describe("plx push", () => {
     expect(await server.requests()).toEqual([]);
   });
 
+  it("refuses, before sending anything, a template in a folder PromptLayer cannot address", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    await mkdir(join(repo, "prompts/v1.2"));
+    await writeFile(join(repo, "prompts/v1.2/x.prompt.yaml"), "type: completion\ncontent: dotted\n");
+    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+    await fetch(`${server.url}/__sandbox/requests`, { method: "DELETE" });
+    for (const dryRun of [["--dry-run"], []]) {
+      const result = await plx(server, repo, "push", ...dryRun);
+      expect(result.exitCode, result.stdout).toBe(2);
+      expect(result.stdout).toContain('invalid prompts/v1.2/x.prompt.yaml — the folder name "v1.2" cannot be used with PromptLayer');
+      expect(result.stdout).toContain("Refused: 1 template(s) cannot be published as they are; nothing was sent.");
+    }
+    expect((await server.requests()).filter((request: { method: string }) => request.method !== "GET")).toEqual([]);
+  });
+
   it("exits 5 when a file's external ID is attached to another template, as after swapping two files' names", async () => {
     const server = await sandbox();
     const repo = await adoptedRepo(server);
@@ -287,6 +304,27 @@ describe("plx publish --label and plx label", () => {
     expect((await plx(server, repo, "label", "rm", "staging", "tone")).exitCode).toBe(2);
     expect((await plx(server, repo, "label", "rm", "staging", "tone", "--yes")).exitCode).toBe(0);
     expect(await labelsOf("tone")).toEqual({ prod: 1 });
+  });
+
+  it("still reports what it published when the labels cannot be read afterwards (exit 3)", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+    const proxy = await hostileProxy(server.url, (request, response) => {
+      if (!/^\/prompt-templates\?.*label=prod/.test(request.url)) return false;
+      response.writeHead(500, { "content-type": "application/json" }).end('{"message":"labels are down"}');
+      return true;
+    });
+    try {
+      const result = await runPlx(["publish", "--label", "prod", "--yes", "--retries", "0", "--json"], { cwd: repo, env: plxEnv(proxy.url) });
+      expect(result.exitCode, result.stderr).toBe(3);
+      const report = JSON.parse(result.stdout);
+      expect(report.items.find((item: { name: string }) => item.name === "tone")).toMatchObject({ outcome: "published", version: 2 });
+      expect(report.labels.find((change: { name: string }) => change.name === "tone")).toMatchObject({ label: "prod", version: 2, status: "failed" });
+    } finally {
+      await proxy.close();
+    }
+    expect(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates.tone.version).toBe(2);
   });
 
   it("reports a protected label that did not move as pending approval", async () => {

@@ -47,6 +47,7 @@ export function pushMarkdown(report: PushReport, command: string): string {
   const lines = [`### plx ${command}`, ""];
   const rows = report.items.filter((item) => item.outcome !== undefined || item.action !== "unchanged" || item.remoteAhead);
   if (report.blocked === "conflict") lines.push("**Refused:** templates were edited in PromptLayer since this repository last synced; nothing was sent.", "");
+  if (report.blocked === "invalid") lines.push("**Refused:** some templates cannot be published as they are; nothing was sent.", "");
   if (report.blocked === "stale-plan") lines.push("**Refused:** the saved plan is stale; nothing was sent.", "", ...(report.stale ?? []).map((line) => `- ${markdownCell(line)}`), "");
   if (rows.length > 0) {
     lines.push("| template | result |", "| --- | --- |");

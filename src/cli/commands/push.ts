@@ -108,6 +108,7 @@ export function renderPush(report: PushReport, styles: Styles): string {
       : item.outcome === "failed" ? styles.red("failed")
       : item.outcome === "skipped" ? styles.yellow("skipped")
       : item.action === "conflict" ? styles.red("conflict")
+      : item.action === "invalid" ? styles.red("invalid")
       : styles.cyan(`would ${ACTION_WORDS[item.action]}`);
     lines.push(`${word} ${item.path}${item.reason ? styles.dim(` — ${item.reason}`) : ""}${item.error ? ` — ${item.error.message}` : ""}`);
     if (item.patch) lines.push(item.patch);
@@ -124,6 +125,8 @@ export function renderPush(report: PushReport, styles: Styles): string {
   if (report.blocked === "conflict") {
     lines.push(styles.red(`Refused: ${count((i) => i.action === "conflict")} template(s) were edited in PromptLayer since this repo last synced; nothing was sent.`));
     lines.push("Run plx pull to bring those edits in (or plx diff to see them), or --force to overwrite them.");
+  } else if (report.blocked === "invalid") {
+    lines.push(styles.red(`Refused: ${count((i) => i.action === "invalid")} template(s) cannot be published as they are; nothing was sent.`));
   } else if (report.blocked === "declined") {
     lines.push("Nothing was sent.");
   } else if (report.dryRun) {

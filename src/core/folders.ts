@@ -1,0 +1,7 @@
+/**
+ * The first folder name PromptLayer cannot address, if any: folders are resolved by dot-separated paths, so a name
+ * with a dot (or an empty one) names no folder reliably.
+ */
+export function unusableFolderName(path: readonly string[]): string | undefined {
+  return path.find((name) => name.trim() === "" || name.includes("."));
+}

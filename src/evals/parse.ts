@@ -17,22 +17,31 @@ export function detectFormat(file: ResultsFile): EvalFormat {
   const text = file.text.replace(/^\uFEFF/, "").trimStart();
   if (text === "") throw evalInputError(file.path, undefined, "the file is empty", "Point eval-report at the results your eval run wrote.");
   if (text.startsWith("<")) return "junit";
-  const firstLine = text.split("\n", 1)[0]!;
   try {
     const whole = JSON.parse(text) as unknown;
     if (isObject(whole) && "results" in whole) return "promptfoo";
   } catch {
     // Not one JSON document: line-based, or broken (reported by the line parser with its position).
   }
-  try {
-    const first = JSON.parse(firstLine) as unknown;
-    if (isObject(first) && ("success" in first || "gradingResult" in first || "namedScores" in first || "testCase" in first)) return "promptfoo-jsonl";
-    if (isObject(first)) return "ndjson";
-  } catch {
-    // A JSON document that does not parse: let the document parser report where it breaks.
-    if (/^[{[]/.test(text) && !/\n\s*\{/.test(text.slice(firstLine.length))) return "promptfoo";
-  }
+  // A line-based file: the first of its opening lines that is a JSON object says which kind (a broken line
+  // before it is reported by the line parser).
+  const first = text
+    .split("\n", 5)
+    .map(parsedLine)
+    .find((value) => value !== undefined);
+  if (isObject(first) && ("success" in first || "gradingResult" in first || "namedScores" in first || "testCase" in first)) return "promptfoo-jsonl";
+  if (isObject(first)) return "ndjson";
+  // One JSON document that does not parse (a truncated or hand-edited promptfoo file): the document parser says where.
+  if (/^[{[]/.test(text)) return "promptfoo";
   throw evalInputError(file.path, "1", "this is not a results format plx reads", "Give promptfoo JSON/JSONL, JUnit XML or plx NDJSON (see the README), or name it with --format.");
+}
+
+function parsedLine(line: string): unknown {
+  try {
+    return JSON.parse(line) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 export function parseResults(file: ResultsFile, format: EvalFormat = detectFormat(file)): EvalCase[] {
@@ -160,20 +169,26 @@ function parseJunit(file: ResultsFile): EvalCase[] {
   if (verdict !== true) throw evalInputError(file.path, `${verdict.err.line}:${verdict.err.col}`, `not valid XML (${verdict.err.msg})`, "The runner's report may be truncated; re-run it.");
   const document = xml.parse(file.text) as Json;
   const root = isObject(document.testsuites) ? document.testsuites : document;
-  const suites = (Array.isArray(root.testsuite) ? root.testsuite : []).flatMap(flattenSuites);
+  const suites = (Array.isArray(root.testsuite) ? root.testsuite : []).flatMap((suite) => flattenSuites(suite, {}));
   const cases: EvalCase[] = [];
-  for (const suite of suites) {
+  for (const { suite, inherited } of suites) {
     for (const testcase of Array.isArray(suite.testcase) ? suite.testcase : []) {
-      if (!isObject(testcase) || (Array.isArray(testcase.skipped) && testcase.skipped.length > 0)) continue;
-      cases.push(junitCase(file.path, cases.length + 1, testcase, properties(suite)));
+      if (!isObject(testcase) || (isSkipped(testcase) && !hasFailure(testcase))) continue;
+      cases.push(junitCase(file.path, cases.length + 1, testcase, inherited));
     }
   }
   return cases;
 }
 
-function flattenSuites(suite: unknown): Json[] {
+const isSkipped = (testcase: Json) => Array.isArray(testcase.skipped) && testcase.skipped.length > 0;
+// A skipped test that then errors (in teardown, say) did fail: it counts.
+const hasFailure = (testcase: Json) => [testcase.failure, testcase.error].some((list) => Array.isArray(list) && list.length > 0);
+
+/** Every suite, nested ones included, with the properties it inherits from the suites around it. */
+function flattenSuites(suite: unknown, outer: Record<string, string>): Array<{ suite: Json; inherited: Record<string, string> }> {
   if (!isObject(suite)) return [];
-  return [suite, ...(Array.isArray(suite.testsuite) ? suite.testsuite.flatMap(flattenSuites) : [])];
+  const inherited = { ...outer, ...properties(suite) };
+  return [{ suite, inherited }, ...(Array.isArray(suite.testsuite) ? suite.testsuite.flatMap((inner) => flattenSuites(inner, inherited)) : [])];
 }
 
 function properties(node: Json): Record<string, string> {
@@ -189,11 +204,12 @@ function junitCase(path: string, index: number, testcase: Json, suiteProperties:
   const where = `testcase "${name}"`;
   const failures = [...(Array.isArray(testcase.failure) ? testcase.failure : []), ...(Array.isArray(testcase.error) ? testcase.error : [])];
   const scores = nameKeyed<number>();
-  if (testcase.score !== undefined) scores.score = number(path, where, "score", Number(testcase.score));
+  if (testcase.score !== undefined) scores.score = number(path, where, "score", numeric(testcase.score), testcase.score);
   for (const [key, value] of Object.entries(own)) {
     if (["prompt", "prompt_name", "version", "prompt_version", "input", "expected", "output", "request_id"].includes(key)) continue;
-    const parsed = Number(value);
-    if (value.trim() !== "" && Number.isFinite(parsed)) scores[key] = parsed;
+    // Any numeric property is a metric; a score must be one, while other text properties are just notes.
+    if (key === "score") scores.score = number(path, where, "the score property", numeric(value), value);
+    else if (numeric(value) !== undefined) scores[key] = numeric(value)!;
   }
   const promptText = all.prompt ?? all.prompt_name;
   const ref = promptText ? promptRef(promptText) : undefined;
@@ -219,9 +235,16 @@ function junitCase(path: string, index: number, testcase: Json, suiteProperties:
 
 // ---- shared ----
 
-function number(path: string, where: string, field: string, value: unknown): number {
+/** A number written as text (an XML attribute or property), or undefined: "", "n/a" and "NaN" are not numbers. */
+function numeric(text: unknown): number | undefined {
+  if (typeof text !== "string" || text.trim() === "") return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function number(path: string, where: string, field: string, value: unknown, raw: unknown = value): number {
   if (typeof value === "number" && Number.isFinite(value)) return value;
-  throw evalInputError(path, where, `${field} is ${JSON.stringify(value)}, not a number`, "Scores must be finite numbers (for example 0.8).");
+  throw evalInputError(path, where, `${field} is ${JSON.stringify(raw ?? null)}, not a number`, "Scores must be finite numbers (for example 0.8).");
 }
 
 function jsonPosition(text: string, error: unknown): string | undefined {

@@ -50,9 +50,13 @@ export function summarise(cases: readonly EvalCase[]): PromptSummary[] {
     .sort((a, b) => promptKey(a.prompt, a.version).localeCompare(promptKey(b.prompt, b.version)));
 }
 
-function caseScore(item: EvalCase): number {
+/**
+ * A case's score: its own `score`, else the mean of its metrics that are scores (0..1), else 1 or 0 for passed or
+ * failed. A count recorded beside them (tokens, latency) must not lift or sink the score.
+ */
+export function caseScore(item: EvalCase): number {
   if (item.scores.score !== undefined) return item.scores.score;
-  const values = Object.values(item.scores);
+  const values = Object.values(item.scores).filter((value) => value >= 0 && value <= 1);
   return values.length > 0 ? mean(values) : item.passed ? 1 : 0;
 }
 
@@ -85,6 +89,9 @@ export function parseThreshold(spec: string): Threshold {
   return { ...(match[1] ? { prompt: match[1] } : {}), metric: match[2]!, min: value };
 }
 
+/** Sums of decimal scores are off by a few ulps (ten 0.8s average to 0.7999999999999999): not a miss. */
+const ROUNDING = 1e-9;
+
 export function evaluateGate(summaries: readonly PromptSummary[], thresholds: readonly Threshold[], maxFailures: number | undefined): GateMiss[] {
   const misses: GateMiss[] = [];
   for (const threshold of thresholds) {
@@ -97,7 +104,7 @@ export function evaluateGate(summaries: readonly PromptSummary[], thresholds: re
       const actual = threshold.metric === "score" ? summary.score : threshold.metric === "pass_rate" ? summary.passRate : summary.metrics[threshold.metric];
       if (actual === undefined) {
         misses.push({ prompt: label, metric: threshold.metric, threshold: threshold.min, message: `${label}: no case has a metric named ${threshold.metric}` });
-      } else if (actual < threshold.min) {
+      } else if (actual < threshold.min - ROUNDING) {
         misses.push({ prompt: label, metric: threshold.metric, threshold: threshold.min, actual, message: `${label}: ${threshold.metric} ${round(actual)} is ${round(threshold.min - actual)} under ${round(threshold.min)}` });
       }
     }

@@ -9,7 +9,7 @@ import { promptRef, type EvalCase, type EvalFormat } from "../evals/cases.js";
 import { evalInputError } from "../evals/errors.js";
 import { parseResults } from "../evals/parse.js";
 import { csv } from "../evals/render.js";
-import { evaluateGate, promptKey, summarise, UNKNOWN_PROMPT, type GateMiss, type PromptSummary, type Threshold } from "../evals/summary.js";
+import { caseScore, evaluateGate, promptKey, summarise, UNKNOWN_PROMPT, type GateMiss, type PromptSummary, type Threshold } from "../evals/summary.js";
 import { scanPromptFiles } from "../files/local.js";
 import { readLockfile } from "../files/lockfile.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
@@ -27,6 +27,8 @@ export interface EvalReportOptions {
   gitSha?: string;
   /** The CI run, so a retried job finds its own sheet instead of adding one. */
   runId?: string;
+  /** The CI job within the run (a matrix leg in GitLab); separate jobs of one run keep separate sheets. */
+  job?: string;
 }
 
 export interface EvalReportDeps {
@@ -79,6 +81,7 @@ export async function evalReport(deps: EvalReportDeps, options: EvalReportOption
   // Inputs and outputs can hold whatever the model saw or said, keys included: they go through the redactor first.
   const redacted = cases.map((item) => ({
     ...item,
+    caseId: deps.redactor.redact(item.caseId),
     input: deps.redactor.redact(item.input),
     output: deps.redactor.redact(item.output),
     ...(item.expected === undefined ? {} : { expected: deps.redactor.redact(item.expected) }),
@@ -92,15 +95,21 @@ export async function evalReport(deps: EvalReportDeps, options: EvalReportOption
   const client = await deps.client();
   const groups = new Map<string, EvalCase[]>();
   for (const item of redacted) groups.set(promptKey(item.prompt ?? UNKNOWN_PROMPT, item.version), [...(groups.get(promptKey(item.prompt ?? UNKNOWN_PROMPT, item.version)) ?? []), item]);
-  const workspaceId = await client.workspaceId();
-  for (const group of groups.values()) {
+  // Sheets whose rows are stored but whose scorecard or scores are not finished yet, by prompt key.
+  const partial = new Map<string, string>();
+  for (const [key, group] of groups) {
     try {
-      report.uploads.push(await uploadGroup(client, deps, options, group, workspaceId));
+      const workspaceId = await client.workspaceId();
+      report.uploads.push(await uploadGroup(client, deps, options, group, workspaceId, (sheetTitle) => partial.set(key, sheetTitle)));
+      partial.delete(key);
     } catch (error) {
       if (!isPlxError(error)) throw error;
       // Say what is stored and what is not, so the job log tells whether a re-run is needed (it is safe: sheets are idempotent).
-      const stored = report.uploads.map((upload) => `${promptKey(upload.prompt, upload.version)} (sheet "${upload.sheetTitle}")`);
-      const pending = [...groups.keys()].filter((key) => !report.uploads.some((upload) => promptKey(upload.prompt, upload.version) === key));
+      const stored = [
+        ...report.uploads.map((upload) => `${promptKey(upload.prompt, upload.version)} (sheet "${upload.sheetTitle}")`),
+        ...[...partial].map(([prompt, sheetTitle]) => `${prompt} (sheet "${sheetTitle}", rows only: its scorecard or scores were not finished)`),
+      ];
+      const pending = [...groups.keys()].filter((name) => !report.uploads.some((upload) => promptKey(upload.prompt, upload.version) === name) && !partial.has(name));
       throw new PlxError(error.code, `${error.message.replace(/\.$/, "")}. Uploaded: ${stored.join(", ") || "nothing"}; not uploaded: ${pending.join(", ")}.`, {
         exitCode: error.exitCode,
         hint: "Run the same command again: sheets are keyed by the run, so nothing is duplicated.",
@@ -141,7 +150,14 @@ function normalisePromptName(label: string | undefined, byPath: ReadonlyMap<stri
   return byPath.get(path) ?? label;
 }
 
-async function uploadGroup(client: PromptLayerClient, deps: EvalReportDeps, options: EvalReportOptions, cases: EvalCase[], workspaceId: number | undefined): Promise<SheetUpload> {
+async function uploadGroup(
+  client: PromptLayerClient,
+  deps: EvalReportDeps,
+  options: EvalReportOptions,
+  cases: EvalCase[],
+  workspaceId: number | undefined,
+  onRowsStored: (sheetTitle: string) => void,
+): Promise<SheetUpload> {
   const { prompt = UNKNOWN_PROMPT, version } = cases[0]!;
   const metrics = [...new Set(cases.flatMap((item) => Object.keys(item.scores)))].sort();
   const header = ["case_id", "input", "expected", "output", ...metrics, "passed", "prompt_name", "prompt_version", "git_sha"];
@@ -149,8 +165,12 @@ async function uploadGroup(client: PromptLayerClient, deps: EvalReportDeps, opti
   const body = csv([header, ...rows]);
   const sha = options.gitSha?.slice(0, 7);
   const sheetTitle = [`${prompt}${version === undefined ? "" : ` v${version}`}`, sha, options.runId && `run ${options.runId}`].filter(Boolean).join(" · ");
-  // Same run, same prompt: same operation id, so a retried job gets its first sheet back. Outside CI, the content decides.
-  const operationId = createHash("sha256").update([prompt, version, options.gitSha, options.runId ?? body].join("\u0000")).digest("hex").slice(0, 32);
+  // Same run, job, prompt and cases: same operation id, so a retried job gets its first sheet back, while two jobs
+  // of one run (or two reports in one job, or a matrix leg per provider) each keep their own. Outside CI, the
+  // content decides.
+  const cased = [...new Set(cases.map((item) => `${item.caseId}\u0001${item.provider ?? ""}`))].sort();
+  const identity = [prompt, version, options.gitSha, options.runId ?? body, options.job, options.table, [...options.files].sort().join("\u0001"), ...cased];
+  const operationId = createHash("sha256").update(identity.join("\u0000")).digest("hex").slice(0, 32);
 
   const tableTitle = options.table ?? `plx: ${prompt}`;
   const table = (await client.findTable(tableTitle)) ?? (await client.createTable(tableTitle));
@@ -160,6 +180,7 @@ async function uploadGroup(client: PromptLayerClient, deps: EvalReportDeps, opti
     return current.status === "completed" || current.status === "failed" ? current : undefined;
   });
   if (operation.status === "failed") throw remoteError(500, "POST", `/api/public/v2/tables/${table.id}/sheets`, `the import failed: ${operation.error_message ?? "no reason given"}`, 1);
+  onRowsStored(sheetTitle);
 
   const columns = new Map((await client.listColumns(table.id, imported.sheet.id)).map((column) => [column.title, column.id]));
   const passThreshold = options.thresholds.find((t) => t.metric === "score" && (t.prompt === undefined || t.prompt === prompt))?.min ?? 0.8;
@@ -186,7 +207,7 @@ async function uploadGroup(client: PromptLayerClient, deps: EvalReportDeps, opti
   let trackedScores = 0;
   for (const item of cases) {
     if (item.requestId === undefined) continue;
-    const score = item.scores.score ?? (Object.values(item.scores).length > 0 ? Object.values(item.scores).reduce((a, b) => a + b, 0) / Object.values(item.scores).length : item.passed ? 1 : 0);
+    const score = caseScore(item);
     await client.trackScore(item.requestId, Math.round(Math.min(1, Math.max(0, score)) * 100), "plx-eval");
     trackedScores += 1;
   }

@@ -67,6 +67,17 @@ describe("plx eval-report", () => {
     expect(scores.map((s: any) => s.request_id).sort()).toEqual([4711, 4711, 4712, 4712]);
   });
 
+  it("keeps one sheet per job of a run: a second job or a second report adds its own, a retried job does not", async () => {
+    const repo = await repoWith("plx.ndjson", "pytest-junit.xml");
+    const inJob = (job: string, ...args: string[]) => runPlx(args, { cwd: repo, env: plxEnv(sandbox.url, { GITHUB_RUN_ID: "873", GITHUB_JOB: job }) });
+    expect((await inJob("evals-gpt", "eval-report", "plx.ndjson")).exitCode).toBe(0);
+    expect((await inJob("evals-claude", "eval-report", "plx.ndjson")).exitCode).toBe(0);
+    expect((await inJob("evals-claude", "eval-report", "plx.ndjson")).exitCode).toBe(0);
+    expect((await inJob("evals-claude", "eval-report", "pytest-junit.xml")).exitCode).toBe(0);
+    const [table] = await tables();
+    expect(table.sheets).toHaveLength(3);
+  });
+
   it("passes and fails the gate, saying which threshold missed by how much", async () => {
     const repo = await repoWith("plx.ndjson");
     const passed = await plx(repo, "eval-report", "plx.ndjson", "--no-upload", "--fail-under", "score=0.7");
@@ -83,7 +94,7 @@ describe("plx eval-report", () => {
     const repo = await repoWith();
     await writeFile(
       join(repo, "mixed.ndjson"),
-      `{"prompt":"ghost-prompt","output":"leaked ${API_KEY} here","passed":true}\n{"prompt":"tone","output":"fine","scores":{"q":1}}\n`,
+      `{"prompt":"ghost-prompt","output":"leaked ${API_KEY} here","passed":true}\n{"prompt":"tone","id":"case[${API_KEY}]","output":"fine","scores":{"q":1}}\n`,
     );
     const result = await plx(repo, "eval-report", "mixed.ndjson", "--junit", "plx-junit.xml");
     expect(result.exitCode).toBe(0);
@@ -93,7 +104,9 @@ describe("plx eval-report", () => {
     expect(junit).toContain('testsuite name="tone@1"');
     const state = JSON.stringify(await sandbox.state());
     expect(state).toContain("leaked");
+    expect(state).toContain("case[***]");
     expect(state).not.toContain(API_KEY);
+    expect(junit).not.toContain(API_KEY);
   });
 
   it("refuses unreadable input with the file and position, uploading nothing", async () => {

@@ -61,10 +61,12 @@ const command: CommandModule<EvalReportCommandOptions, Omit<EvalReport, "caseLis
   exitCodeFor: (report) => (report.gate.passed ? ExitCode.Ok : ExitCode.Negative),
 };
 
-function runId(context: Context): { runId?: string } {
-  const id = context.env.GITHUB_RUN_ID ? `${context.env.GITHUB_RUN_ID}.${context.env.GITHUB_RUN_ATTEMPT ?? "1"}` : context.env.CI_PIPELINE_ID ?? context.env.CI_JOB_ID;
-  // A re-run of the same GitHub run is a new attempt but the same results; keep one sheet for it.
-  return id ? { runId: id.replace(/\.\d+$/, "") } : {};
+function runId(context: Context): { runId?: string; job?: string } {
+  const { env } = context;
+  // A re-run of the same run (a new GitHub attempt, a retried GitLab job) keeps its sheet: no attempt number, no job id.
+  const id = env.GITHUB_RUN_ID ?? env.CI_PIPELINE_ID;
+  const job = env.GITHUB_JOB ?? env.CI_JOB_NAME;
+  return { ...(id ? { runId: id } : {}), ...(job ? { job } : {}) };
 }
 
 function renderEvalReport(report: Omit<EvalReport, "caseList">, styles: Styles): string {

@@ -61,6 +61,9 @@ describe("results formats", () => {
     ["a broken second line", "r.ndjson", '{"output":"x"}\n{"output":\n', /r\.ndjson:2: not valid JSON/],
     ["a case without output", "r.ndjson", '{"input":"x"}\n', /r\.ndjson:1: the case has no output/],
     ["malformed XML", "junit.xml", "<testsuites><testsuite><testcase name='a'></testsuite>", /junit\.xml:\d+:\d+: not valid XML/],
+    ["a pretty-printed promptfoo file cut short", "results.json", '{\n  "results": {\n    "results": [\n      {\n        "success": true,\n', /results\.json(:\d+:\d+)?: not valid JSON/],
+    ["a JUnit score property that is not a number", "junit.xml", '<testsuite><testcase name="a"><properties><property name="score" value="n/a"/></properties></testcase></testsuite>', /junit\.xml:testcase "a": the score property is "n\/a", not a number/],
+    ["an empty JUnit score attribute", "junit.xml", '<testsuite><testcase name="a" score=""/></testsuite>', /junit\.xml:testcase "a": score is "", not a number/],
     ["NaN in a promptfoo score", "results.json", '{"results":{"results":[{"success":true,"score":"NaN","response":{"output":"x"}}]}}', /score is "NaN", not a number/],
   ])("refuses %s with the file and position (exit 2)", (_label, path, text, message) => {
     let error: unknown;
@@ -74,7 +77,35 @@ describe("results formats", () => {
   });
 });
 
+describe("JUnit as runners really write it", () => {
+  const junit = (body: string) => parseResults({ path: "junit.xml", text: `<testsuites>${body}</testsuites>` });
+
+  it("counts a skipped test that then errored as failed, and leaves a plain skip out", () => {
+    const cases = junit('<testsuite><testcase name="a"><skipped/><error message="teardown failed"/></testcase><testcase name="b"><skipped/></testcase><testcase name="c"/></testsuite>');
+    expect(cases.map((c) => [c.caseId, c.passed])).toEqual([["a", false], ["c", true]]);
+  });
+
+  it("gives cases of a nested suite the properties of the suites around it", () => {
+    const cases = junit('<testsuite><properties><property name="prompt" value="refund-reply@3"/></properties><testsuite name="inner"><testcase name="a"/></testsuite></testsuite>');
+    expect(cases[0]).toMatchObject({ prompt: "refund-reply", version: 3 });
+  });
+
+  it("keeps counts such as tokens as metrics without letting them into the score", () => {
+    const cases = junit('<testsuite><testcase name="a"><properties><property name="tokens" value="212"/><property name="relevance" value="0.3"/></properties></testcase></testsuite>');
+    const [summary] = summarise(cases);
+    expect(summary!.metrics).toEqual({ tokens: 212, relevance: 0.3 });
+    expect(summary!.score).toBeCloseTo(0.3);
+    expect(evaluateGate([summary!], [parseThreshold("score=0.8")], undefined)).toHaveLength(1);
+  });
+});
+
 describe("aggregates and the gate", () => {
+  it("passes a score exactly at its threshold, whatever the rounding of the sum", () => {
+    const cases = parseResults({ path: "r.ndjson", text: Array.from({ length: 10 }, () => '{"output":"x","scores":{"score":0.8}}').join("\n") });
+    expect(summarise(cases)[0]!.score).not.toBe(0.8);
+    expect(evaluateGate(summarise(cases), [parseThreshold("score=0.8")], undefined)).toEqual([]);
+  });
+
   const cases = parseResults(fixture("plx.ndjson"));
 
   it("computes pass rate, metric means and score per prompt", () => {

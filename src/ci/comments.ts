@@ -238,10 +238,17 @@ export async function upsertGithubComment(options: CommentOptions): Promise<Comm
     }
     if (comments.length < PAGE_SIZE) break;
   }
-  const existing = botMatch ?? firstMatch;
+  let existing = botMatch ?? firstMatch;
 
-  const [method, url] = existing ? ["PATCH", `${base}/comments/${existing.id}`] : ["POST", `${base}/${number}/comments`];
-  const reply = await send("github", options, token, headers, method, url, { body });
+  let [method, url] = existing ? ["PATCH", `${base}/comments/${existing.id}`] : ["POST", `${base}/${number}/comments`];
+  let reply = await send("github", options, token, headers, method, url, { body });
+  if (reply.status === 403 && existing !== undefined && existing !== botMatch) {
+    // Someone else's comment (an earlier run with a personal token): this token cannot edit it, so start its own,
+    // which later runs find first.
+    existing = undefined;
+    [method, url] = ["POST", `${base}/${number}/comments`];
+    reply = await send("github", options, token, headers, method, url, { body });
+  }
   if (isFallbackStatus(reply.status)) return fallbackFor("github", reply, token);
   if (reply.status !== (existing ? 200 : 201)) throw unexpected("github", reply, token, method, url);
   const written = reply.json as GithubComment | undefined;
@@ -275,7 +282,8 @@ export async function upsertGitlabNote(options: CommentOptions): Promise<Comment
   const token = env.PLX_GITLAB_TOKEN;
   if (!token) return { status: "skipped", provider: "gitlab", reason: "PLX_GITLAB_TOKEN is not set", warning: GITLAB_TOKEN_MISSING_WARNING };
   const api = env.CI_API_V4_URL?.replace(/\/+$/, "");
-  const project = env.CI_PROJECT_ID;
+  // A fork's merge request pipeline runs in the fork's project, while the merge request lives in the target's.
+  const project = env.CI_MERGE_REQUEST_PROJECT_ID || env.CI_PROJECT_ID;
   if (!api || !project)
     return { status: "skipped", provider: "gitlab", reason: "CI_API_V4_URL or CI_PROJECT_ID is not set", warning: "CI_API_V4_URL or CI_PROJECT_ID is not set, so plx cannot find the merge request." };
 

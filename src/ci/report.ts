@@ -132,10 +132,15 @@ export function createCiReporter(options: CiReporterOptions): CiReporter {
     warning(message);
   };
 
+  // What this run already put in the summary: a comment that falls back to the summary does not repeat it.
+  const summarised = new Set<string>();
   const summary = async (markdown: string): Promise<boolean> => {
     if (provider !== "github" || !summaryPath) return false;
+    const text = redact(markdown);
+    if (summarised.has(text)) return false;
+    summarised.add(text);
     try {
-      const result = await appendStepSummary(summaryPath, redact(markdown));
+      const result = await appendStepSummary(summaryPath, text);
       if (result.truncated) debug("the step summary reached its size limit and was truncated");
       return result.bytes > 0;
     } catch (error) {

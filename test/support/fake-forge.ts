@@ -67,6 +67,8 @@ export async function fakeForge(kind: "github" | "gitlab", options: { token: str
       if (req.method === "PATCH" && patch) {
         const comment = state.comments.find((c) => c.id === Number(patch[1]));
         if (!comment) return send(res, 404, { message: "Not Found" });
+        // The token acts as github-actions[bot], which may edit only its own comments.
+        if (comment.user?.login !== "github-actions[bot]") return send(res, 403, { message: "Resource not accessible by integration" });
         comment.body = (JSON.parse(seen.body) as { body: string }).body;
         return send(res, 200, { ...comment, html_url: `https://github.example/c/${comment.id}` });
       }

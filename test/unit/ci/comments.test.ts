@@ -136,6 +136,15 @@ describe("GitHub sticky comment", () => {
     expect(await upsertGithubComment({ env: githubEnv(forge.url), kind: "diff", markdown: "x" })).toMatchObject({ status: "updated", id: 2 });
   });
 
+  it("starts its own comment when the only marked one is a person's, which its token cannot edit", async () => {
+    forge = await server();
+    forge.comments.push({ id: 1, body: "<!-- plx:diff --> posted with a personal token", user: { login: "dev", type: "User" } });
+    expect(await upsertGithubComment({ env: githubEnv(forge.url), kind: "diff", markdown: "x" })).toMatchObject({ status: "created", id: 1000 });
+    expect(forge.requests.map((r) => r.method)).toEqual(["GET", "PATCH", "POST"]);
+    expect(await upsertGithubComment({ env: githubEnv(forge.url), kind: "diff", markdown: "y" })).toMatchObject({ status: "updated", id: 1000 });
+    expect(forge.comments.find((c) => c.id === 1)!.body).toContain("posted with a personal token");
+  });
+
   it("falls back on 403 (fork pull request) without throwing", async () => {
     forge = await server();
     forge.failWith = { status: 403, body: { message: "Resource not accessible by integration" } };
@@ -230,6 +239,13 @@ describe("GitLab sticky note", () => {
     expect(noToken).toEqual({ status: "skipped", provider: "gitlab", reason: "PLX_GITLAB_TOKEN is not set", warning: GITLAB_TOKEN_MISSING_WARNING });
     const noMr = await upsertGitlabNote({ env: { PLX_GITLAB_TOKEN: GL_TOKEN }, kind: "diff", markdown: "x" });
     expect(noMr).toMatchObject({ status: "skipped", warning: undefined });
+  });
+
+  it("writes to the target project of a fork's merge request", async () => {
+    forge = await server();
+    const result = await upsertGitlabNote({ env: gitlabEnv(forge.url, { CI_PROJECT_ID: "77", CI_MERGE_REQUEST_PROJECT_ID: "42" }), kind: "diff", markdown: "x" });
+    expect(result).toMatchObject({ status: "created" });
+    expect(forge.requests.map((r) => r.path)).toContain("/api/v4/projects/42/merge_requests/3/notes");
   });
 
   it("falls back on 403", async () => {

@@ -5,3 +5,5 @@
 export function unusableFolderName(path: readonly string[]): string | undefined {
   return path.find((name) => name.trim() === "" || name.includes("."));
 }
+
+export const sameFolder = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((name, index) => name === b[index]);

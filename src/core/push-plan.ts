@@ -1,6 +1,6 @@
 // Push as a plan: per template, whether it is created, updated, left alone, refused as a conflict or invalid.
 // Pure; `plx push --dry-run` prints this value, a saved plan is this value on disk, and the real push applies it.
-import { unusableFolderName } from "./folders.js";
+import { sameFolder, unusableFolderName } from "./folders.js";
 import type { LockEntry } from "./lock.js";
 
 export type PushAction = "create" | "update" | "unchanged" | "conflict" | "invalid";
@@ -22,6 +22,8 @@ export interface PushRemote {
   hash?: string;
   /** The latest version was published by plx: its content hash equals the hash in its own metadata.plx stamp. */
   publishedByPlx?: boolean;
+  /** The folder the template is in now. */
+  folder?: readonly string[];
 }
 
 export interface PushItem {
@@ -38,6 +40,10 @@ export interface PushItem {
   syncedVersion?: number;
   /** Set for an unchanged template whose remote moved on while the local file did not: nothing to send. */
   remoteAhead?: boolean;
+  /** The file moved to another folder since the last sync, and the template in PromptLayer did not: move it there. */
+  moveTo?: string[];
+  /** Where the file was at the last sync, when it has moved or been renamed since: its external ID follows it. */
+  previousPath?: string;
   reason?: string;
 }
 
@@ -47,6 +53,8 @@ export interface PushInputs {
   remotes: ReadonlyMap<string, PushRemote>;
   /** Every remote template's current name by id, to tell a template renamed in PromptLayer from one deleted there. */
   remoteNames: ReadonlyMap<number, string>;
+  /** The folder each template's file was in at the last sync, from the lock's paths. */
+  baseFolders: ReadonlyMap<string, readonly string[]>;
   force: boolean;
 }
 
@@ -57,10 +65,25 @@ export function remoteNeedsRead(base: LockEntry | undefined, remote: { id: numbe
 }
 
 export function planPush(inputs: PushInputs): PushItem[] {
-  return planEach(inputs).map((item) => {
-    const bad = item.action === "create" || item.action === "update" ? unusableFolderName(item.folder) : undefined;
+  return planEach(inputs).map((planned) => {
+    const item = withMove(planned, inputs);
+    const bad = item.action === "create" || item.action === "update" || item.moveTo ? unusableFolderName(item.folder) : undefined;
     return bad === undefined ? item : { ...item, action: "invalid", reason: `the folder name "${bad}" cannot be used with PromptLayer, which addresses folders by dot-separated paths; rename the directory` };
   });
+}
+
+/**
+ * Folders, three ways like content: a file moved since the last sync moves its template, unless PromptLayer moved it
+ * too (pull brings that move in instead, and a conflict or a skipped template moves nowhere).
+ */
+function withMove(item: PushItem, { lock, remotes, baseFolders }: PushInputs): PushItem {
+  const remote = remotes.get(item.name);
+  const base = lock[item.name];
+  const baseFolder = baseFolders.get(item.name);
+  if (!remote?.folder || !base || !baseFolder || base.id !== remote.id || item.action === "conflict" || item.action === "create" || item.remoteAhead) return item;
+  const moved = base.path === item.path ? item : { ...item, previousPath: base.path };
+  if (sameFolder(item.folder, remote.folder) || !sameFolder(remote.folder, baseFolder)) return moved;
+  return { ...moved, moveTo: [...item.folder] };
 }
 
 function planEach({ locals, lock, remotes, remoteNames, force }: PushInputs): PushItem[] {

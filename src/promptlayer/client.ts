@@ -311,6 +311,18 @@ export class PromptLayerClient {
     return this.workspaceDiscovery;
   }
 
+  /** Moves a template into a folder (the workspace root for null), as the folder-entities type the listing gave it. */
+  async moveToFolder(entity: { id: number; type: string }, folderId: number | null): Promise<void> {
+    const workspaceId = await this.workspaceId();
+    await this.http.request({
+      method: "POST",
+      path: "/api/public/v2/folders/entities",
+      body: { entities: [{ id: entity.id, type: entity.type }], ...(folderId === null ? {} : { folder_id: folderId }), ...(workspaceId === undefined ? {} : { workspace_id: workspaceId }) },
+      // Moving to where it already is changes nothing, so a retry is harmless.
+      idempotent: true,
+    });
+  }
+
   /** Every prompt and snippet in the workspace with its folder path and latest version number, in one request. */
   async listPromptEntities(): Promise<FolderEntity[]> {
     const workspaceId = await this.workspaceId();

@@ -4,7 +4,8 @@ import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { canonicalDoc } from "../core/canonical.js";
-import type { Lockfile } from "../core/lock.js";
+import type { LockEntry, Lockfile } from "../core/lock.js";
+import { sameFolder } from "../core/folders.js";
 import { nameKeyed } from "../core/records.js";
 import { mustRead, planPull, type LocalFile, type PullAction, type PullSkipReason, type RemoteContent } from "../core/pull-plan.js";
 import type { TemplateDoc } from "../core/template.js";
@@ -73,8 +74,11 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
 
   // Each template is planned and written as soon as it is read, so memory holds one template per request in
   // flight rather than the whole registry, and disk writes overlap the network.
-  // A renamed template is read even when its version did not move: its file moves to the new name.
-  const toRead = heads.filter((head) => renamed.has(head.name) || mustRead(head, base.templates[head.name], locals.get(head.name), options.force));
+  // A template renamed or moved to another folder is read even when its version did not move: its file moves.
+  const localFolders = new Map(templates.map((t) => [t.name, t.folder]));
+  const toRead = heads.filter(
+    (head) => renamed.has(head.name) || movedRemotely(head, base.templates[head.name], locals.get(head.name), localFolders.get(head.name)) || mustRead(head, base.templates[head.name], locals.get(head.name), options.force),
+  );
   const items: PullItem[] = [];
   const fresh = new Map<string, Fresh>();
   let done = 0;
@@ -158,6 +162,14 @@ function followRenames(lock: Lockfile, heads: readonly RemoteHead[], locals: Map
   return { lock: { ...lock, templates }, renamed };
 }
 
+/**
+ * A template moved to another folder in PromptLayer while its file stayed where the last sync put it: read it, so
+ * the plan moves the file. A file the user moved is left for push, which moves the template.
+ */
+function movedRemotely(head: RemoteHead, base: LockEntry | undefined, local: LocalFile | undefined, localFolder: readonly string[] | undefined): boolean {
+  return base !== undefined && local !== undefined && localFolder !== undefined && base.id === head.id && local.path === base.path && !sameFolder(localFolder, head.folder);
+}
+
 /** The lock as far as a failed pull got: the templates whose files it wrote, renames included, and nothing else. */
 function lockAfterFailure(lock: Lockfile, heads: readonly RemoteHead[], items: readonly PullItem[], inputs: Pick<LockInputs, "fresh" | "fileHashes">): Lockfile {
   const written = new Set(items.map((item) => item.name));
@@ -207,8 +219,11 @@ function nextLock(base: Lockfile, items: readonly PullItem[], { fresh, labels, h
       templates[item.name] = withFile({ id: read.head.id, path: item.path, version: read.head.version, hash: read.hash, labels: read.labels, snippets: read.snippets });
     } else if (item.action === "unchanged") {
       const previous = templates[item.name];
-      const head = heads.get(item.name);
-      if (previous && head) templates[item.name] = withFile({ ...previous, path: item.path, labels: labels.get(previous.id) ?? previous.labels });
+      if (previous && heads.has(item.name)) {
+        const refreshed = { ...previous, labels: labels.get(previous.id) ?? previous.labels };
+        // A file the user moved keeps its synced path here: the move is a local change, which push carries out.
+        templates[item.name] = previous.path === item.path ? withFile(refreshed) : refreshed;
+      }
     } else if (item.action === "remove") {
       delete templates[item.name];
     }

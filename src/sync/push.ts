@@ -11,12 +11,13 @@ import { ExitCode, interrupted, isPlxError, usageError } from "../errors.js";
 import { isAncestorOfHead, type GitHead } from "../files/git.js";
 import { type LocalTemplate } from "../files/local.js";
 import { writeLockfile } from "../files/lockfile.js";
+import { locationFromPath } from "../files/paths.js";
 import { contentHashOf, type PromptLayerClient, type PublishBody } from "../promptlayer/index.js";
 import { patchOf } from "./compare.js";
 import { applyLabels, type LabelChange } from "./labels.js";
 import { readRepository } from "./repository.js";
 import { nameMatcher } from "./select.js";
-import { listRemoteHeads } from "./remote.js";
+import { listRemoteHeads, type RemoteHead } from "./remote.js";
 
 export const COMMIT_MESSAGE_LIMIT = 72;
 
@@ -43,7 +44,8 @@ export interface PushDeps {
   signal?: AbortSignal;
 }
 
-export type PushOutcome = "published" | "skipped" | "failed" | "planned";
+/** `moved`: an unchanged template whose file moved; its folder or external ID followed, and no version was needed. */
+export type PushOutcome = "published" | "moved" | "skipped" | "failed" | "planned";
 
 export interface PushResult extends PushItem {
   outcome?: PushOutcome;
@@ -90,7 +92,7 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
     locals.map(async (local) => {
       const head = heads.get(local.name);
       if (!head) return;
-      const remote: PushRemote = { id: head.id, version: head.latestVersion };
+      const remote: PushRemote = { id: head.id, version: head.latestVersion, folder: head.folder };
       if (remoteNeedsRead(lock.templates[local.name], remote)) {
         const raw = await client.getTemplate(head.id);
         if (raw) {
@@ -110,6 +112,7 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
     lock: lock.templates,
     remotes,
     remoteNames: new Map(listed.map((head) => [head.id, head.name])),
+    baseFolders: new Map(Object.entries(lock.templates).map(([name, entry]) => [name, locationFromPath(entry.path, config.promptsDir).folder])),
     force: options.force,
   });
   let levels: PushItem[][];
@@ -133,12 +136,13 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
   if (items.some((item) => item.action === "conflict")) return { ...report, blocked: "conflict" };
   if (items.some((item) => item.action === "invalid")) return { ...report, blocked: "invalid" };
   if (options.dryRun) {
-    for (const item of items) if (item.action === "create" || item.action === "update") item.outcome = "planned";
+    for (const item of items) if (item.action === "create" || item.action === "update" || item.moveTo) item.outcome = "planned";
     return report;
   }
   if (deps.confirm && options.labels.length > 0 && !(await deps.confirm(items))) return { ...report, blocked: "declined" };
 
   try {
+    await relocateAll(deps, items, heads);
     await publishAll(deps, options, { levels, items, locals: byName, lock, message });
   } catch (error) {
     if (!isPlxError(error) || error.code !== "INTERRUPTED") throw error;
@@ -177,12 +181,43 @@ interface Publishing {
   message: string;
 }
 
+/**
+ * Files moved since the last sync, before anything is published: the template goes to the file's new folder (a
+ * failure there fails the item, so it is neither published nor recorded at its new path), and for a template
+ * with nothing to publish, the external ID follows the file (a publish re-ties its own).
+ */
+async function relocateAll(deps: PushDeps, items: PushResult[], heads: ReadonlyMap<string, RemoteHead>): Promise<void> {
+  const { client, config } = deps;
+  await Promise.all(
+    items
+      .filter((item) => item.moveTo || (item.action === "unchanged" && item.previousPath))
+      .map(async (item) => {
+        try {
+          if (item.moveTo) await client.moveToFolder({ id: item.id!, type: heads.get(item.name)!.type }, await client.ensureFolderPath(item.moveTo));
+          if (item.action === "unchanged" && item.previousPath) {
+            await client.attachExternalId(item.id!, { source: config.externalIdSource, external_id: item.path });
+            await client.detachExternalId(item.id!, { source: config.externalIdSource, external_id: item.previousPath });
+          }
+          if (item.action === "unchanged") item.outcome = "moved";
+        } catch (error) {
+          if (!isPlxError(error) || error.code === "INTERRUPTED") throw error;
+          Object.assign(item, { outcome: "failed", error: { code: error.code, message: error.message, exitCode: error.exitCode } });
+        }
+      }),
+  );
+}
+
 async function publishAll(deps: PushDeps, options: PushOptions, { levels, items, locals, lock, message }: Publishing): Promise<void> {
   const failed = new Set<string>();
   for (const level of levels) {
     await Promise.all(
       level.map(async (planned) => {
         const item = items.find((candidate) => candidate.name === planned.name)!;
+        // Its move failed: publishing it at the old place would record it at the new one.
+        if (item.outcome === "failed") {
+          failed.add(item.name);
+          return;
+        }
         const blocker = item.snippets.find((snippet) => failed.has(snippet));
         if (blocker) {
           failed.add(item.name);
@@ -257,7 +292,7 @@ function targetsFor(items: readonly PushResult[]) {
 function nextLock(lock: Lockfile, items: readonly PushResult[], locals: ReadonlyMap<string, LocalTemplate>): Lockfile {
   const templates = nameKeyed(lock.templates);
   for (const item of items) {
-    const version = item.outcome === "published" ? item.version : item.action === "unchanged" && item.outcome === undefined ? item.syncedVersion : undefined;
+    const version = item.outcome === "published" ? item.version : item.action === "unchanged" && (item.outcome === undefined || item.outcome === "moved") ? item.syncedVersion : undefined;
     if (version === undefined || item.id === undefined) continue;
     const previous = templates[item.name];
     const local = locals.get(item.name)!;

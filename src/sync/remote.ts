@@ -13,6 +13,8 @@ export interface RemoteHead {
   id: number;
   name: string;
   folder: string[];
+  /** The folder-entities type (PROMPT or SNIPPET), which a move must name. */
+  type: string;
   /** The version the repo tracks: the latest, or the one the tracked label points at. */
   version: number;
   latestVersion: number;
@@ -32,7 +34,7 @@ export async function listRemoteHeads(client: PromptLayerClient, track: TrackedS
   const heads: RemoteHead[] = entities.map((entity) => {
     const latest = (entity.metadata as { latest_version_number?: unknown } | null | undefined)?.latest_version_number;
     if (typeof latest !== "number") throw invalidResponse("GET", "/api/public/v2/folders/entities", `prompt ${entity.name} has no latest_version_number`);
-    return { id: entity.id, name: entity.name, folder: [...((entity.path as string[] | undefined) ?? [])], version: latest, latestVersion: latest };
+    return { id: entity.id, name: entity.name, folder: [...((entity.path as string[] | undefined) ?? [])], type: entity.type, version: latest, latestVersion: latest };
   });
   if (track.kind === "latest") return heads;
   const labelled = await labelledVersions(client, track.label);

@@ -1,5 +1,5 @@
 // pull, diff, status and check, run as a user would: the built binary against `plx sandbox` over real HTTP.
-import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import fastGlob from "fast-glob";
@@ -147,6 +147,25 @@ describe("plx pull", () => {
     expect(pruned.stdout).toMatch(/removed\s+prompts\/support\/résumé-court\.prompt\.yaml/);
     expect(await files(repo)).not.toContain("prompts/support/résumé-court.prompt.yaml");
     expect(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates).not.toHaveProperty("résumé-court");
+  });
+
+  it("moves a file when its template moved to another folder in PromptLayer, and leaves a file the user moved", async () => {
+    await seedTeamWorkspace(reg);
+    const repo = await emptyRepo();
+    await plx(repo, "pull");
+    const state: any = await (await fetch(`${sandbox.url}/__sandbox/state`)).json();
+    const support = state.folders.find((f: { name: string }) => f.name === "support");
+    state.templates.find((t: { name: string }) => t.name === "tone").folder_id = support.id;
+    await fetch(`${sandbox.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify(state) });
+    await mkdir(join(repo, "prompts/elsewhere"));
+    await rename(join(repo, REFUND), join(repo, "prompts/elsewhere/refund-reply.prompt.yaml"));
+
+    const pulled = await plx(repo, "pull");
+    expect(pulled.stdout).toMatch(/updated\s+prompts\/support\/tone\.prompt\.yaml v1 \(moved from prompts\/tone\.prompt\.yaml\)/);
+    expect(pulled.stdout).toContain("0 created, 1 updated");
+    expect(await files(repo)).toEqual(expect.arrayContaining(["prompts/support/tone.prompt.yaml", "prompts/elsewhere/refund-reply.prompt.yaml"]));
+    expect(await files(repo)).not.toContain("prompts/tone.prompt.yaml");
+    expect((await plx(repo, "pull")).stdout).toContain("0 created, 0 updated");
   });
 
   it("with the repository root as its prompts directory, updates files in place and never loses one", async () => {

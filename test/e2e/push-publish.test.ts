@@ -1,5 +1,5 @@
 // push, publish and label, run as CI runs them: the built binary against `plx sandbox` over real HTTP.
-import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -136,6 +136,35 @@ describe("plx push", () => {
     expect(edited.exitCode).toBe(5);
     expect(edited.stdout).toContain('conflict prompts/tone.prompt.yaml — renamed in PromptLayer to "house-tone" since v1, and edited here');
     expect((await server.state()).templates.map((t: { name: string }) => t.name).sort()).toEqual(["house-tone", "refund-reply"]);
+  });
+
+  it("moves the template when its file moves to another folder, and keeps the external ID on the file", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    await writeFile(join(repo, "prompts/fresh.prompt.yaml"), "type: completion\ncontent: new here\n");
+    expect((await plx(server, repo, "push")).exitCode).toBe(0);
+    await mkdir(join(repo, "prompts/support"), { recursive: true });
+    await rename(join(repo, "prompts/tone.prompt.yaml"), join(repo, "prompts/support/tone.prompt.yaml"));
+    await rename(join(repo, "prompts/fresh.prompt.yaml"), join(repo, "prompts/renamed.prompt.yaml"));
+    await writeFile(join(repo, "prompts/renamed.prompt.yaml"), "type: completion\ncontent: new here\nname: fresh\n");
+
+    const planned = await plx(server, repo, "push", "--dry-run");
+    expect(planned.stdout).toContain("would move prompts/support/tone.prompt.yaml (into support in PromptLayer)");
+    const before = await server.state();
+    const pushed = await plx(server, repo, "push");
+    expect(pushed.exitCode, pushed.stderr).toBe(0);
+    expect(pushed.stdout).toContain("moved prompts/support/tone.prompt.yaml (into support in PromptLayer)");
+    expect(pushed.stdout).toContain("moved prompts/renamed.prompt.yaml (was prompts/fresh.prompt.yaml)");
+
+    const after = await server.state();
+    const support = after.folders.find((f: { name: string; parent_id: number | null }) => f.name === "support" && f.parent_id === null);
+    expect(templateOf(after, "tone")).toMatchObject({ folder_id: support.id, versions: templateOf(before, "tone").versions });
+    expect(templateOf(after, "fresh").external_ids).toEqual([{ source: "plx", external_id: "prompts/renamed.prompt.yaml" }]);
+    expect(templateOf(after, "fresh").versions).toHaveLength(1);
+    const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
+    expect([lock.templates.tone.path, lock.templates.fresh.path]).toEqual(["prompts/support/tone.prompt.yaml", "prompts/renamed.prompt.yaml"]);
+    expect((await plx(server, repo, "pull")).stdout).toContain("0 created, 0 updated");
+    expect((await plx(server, repo, "diff", "--exit-code")).exitCode).toBe(0);
   });
 
   it("refuses a commit message over 72 characters before asking PromptLayer anything, dry run or not", async () => {

@@ -53,7 +53,8 @@ export function pushMarkdown(report: PushReport, command: string): string {
     lines.push("| template | result |", "| --- | --- |");
     for (const item of rows) {
       const result = item.outcome === "published" ? `published v${item.version}` : item.remoteAhead ? "behind" : (item.outcome ?? item.action);
-      lines.push(`| \`${markdownCell(item.path)}\` | ${markdownCell(result)}${item.reason ? ` — ${markdownCell(item.reason)}` : ""}${item.error ? ` — ${markdownCell(item.error.message)}` : ""} |`);
+      const move = item.moveTo ? ` into ${item.moveTo.join("/") || "the top level"}` : "";
+      lines.push(`| \`${markdownCell(item.path)}\` | ${markdownCell(result + move)}${item.reason ? ` — ${markdownCell(item.reason)}` : ""}${item.error ? ` — ${markdownCell(item.error.message)}` : ""} |`);
     }
   } else {
     lines.push("Nothing to publish: every template matches PromptLayer.");

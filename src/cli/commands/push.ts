@@ -104,13 +104,16 @@ export function renderPush(report: PushReport, styles: Styles): string {
     if (item.action === "unchanged" && item.outcome === undefined && !item.remoteAhead) continue;
     const word =
       item.remoteAhead ? styles.yellow("behind")
+      : item.outcome === "moved" ? styles.green("moved")
+      : item.outcome === "planned" && item.action === "unchanged" ? styles.cyan("would move")
       : item.outcome === "published" ? styles.green(`published v${item.version}${item.recovered ? " (confirmed after a lost answer)" : ""}`)
       : item.outcome === "failed" ? styles.red("failed")
       : item.outcome === "skipped" ? styles.yellow("skipped")
       : item.action === "conflict" ? styles.red("conflict")
       : item.action === "invalid" ? styles.red("invalid")
       : styles.cyan(`would ${ACTION_WORDS[item.action]}`);
-    lines.push(`${word} ${item.path}${item.reason ? styles.dim(` — ${item.reason}`) : ""}${item.error ? ` — ${item.error.message}` : ""}`);
+    const move = item.moveTo ? styles.dim(` (into ${item.moveTo.length === 0 ? "the top level" : item.moveTo.join("/")} in PromptLayer)`) : item.previousPath && item.outcome !== "published" ? styles.dim(` (was ${item.previousPath})`) : "";
+    lines.push(`${word} ${item.path}${move}${item.reason ? styles.dim(` — ${item.reason}`) : ""}${item.error ? ` — ${item.error.message}` : ""}`);
     if (item.patch) lines.push(item.patch);
   }
   for (const change of report.labels) {

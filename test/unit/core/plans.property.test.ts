@@ -126,7 +126,7 @@ describe("the push plan", () => {
         remotes.set(name, remote);
       }
     }
-    return { locals, lock, remotes, remoteNames, force };
+    return { locals, lock, remotes, remoteNames, baseFolders: new Map<string, string[]>(), force };
   }
 
   it("refuses exactly the templates edited on both sides since the last sync, unless forced, and never sends an untouched file", () => {

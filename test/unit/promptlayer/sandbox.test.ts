@@ -100,6 +100,9 @@ async function session(pl: PromptLayerClient) {
     missing: await pl.getTemplate("nope"),
     usage: await pl.snippetUsage("signature"),
     sameFolder: await pl.ensureFolderPath(["support", "billing"]),
+    // The snippet back to the top level, then refund into support/billing: a move each way.
+    moves: [await pl.moveToFolder({ id: snippet.id, type: "SNIPPET" }, null), await pl.moveToFolder({ id: first.id, type: "PROMPT" }, folderId)],
+    movedEntities: await pl.listPromptEntities(),
   };
 }
 
@@ -124,6 +127,7 @@ describe("the client against the sandbox", () => {
     expect(seen.missing).toBeUndefined();
     expect(seen.usage?.snippet_usage).toEqual([expect.objectContaining({ prompt_name: "refund", version_numbers: [2] })]);
     expect(seen.sameFolder).toBe(seen.folderId);
+    expect(seen.movedEntities.map((e) => [e.name, e.path])).toEqual(expect.arrayContaining([["signature", []], ["refund", ["support", "billing"]]]));
 
     const recorded = await server.requests();
     expect(recorded).toHaveLength(pl.stats().requests);

@@ -108,6 +108,28 @@ describe("the pull plan", () => {
 });
 
 describe("the push plan", () => {
+  it("moves a template only when its file moved since the last sync and PromptLayer did not move it too", () => {
+    const folders = fc.constantFrom<string[]>([], ["a"], ["b"], ["a", "b"]);
+    fc.assert(
+      fc.property(folders, folders, folders, (local, remote, base) => {
+        const path = (folder: string[]) => ["prompts", ...folder, "t.prompt.yaml"].join("/");
+        const [item] = planPush({
+          locals: [{ name: "t", path: path(local), hash: "h", folder: local, snippets: [] }],
+          lock: { t: { id: 1, path: path(base), version: 1, hash: "h", labels: {}, snippets: [] } },
+          remotes: new Map([["t", { id: 1, version: 1, folder: remote }]]),
+          remoteNames: new Map([[1, "t"]]),
+          baseFolders: new Map([["t", base]]),
+          force: false,
+        });
+        const same = (x: string[], y: string[]) => x.join("/") === y.join("/");
+        expect(item!.moveTo).toEqual(!same(local, remote) && same(remote, base) ? local : undefined);
+        expect(item!.previousPath).toBe(same(local, base) ? undefined : path(base));
+        expect(item!.action).toBe("unchanged");
+      }),
+      RUNS,
+    );
+  });
+
   function pushInputs(states: Array<[string, TemplateState]>, force: boolean) {
     const lock: Record<string, LockEntry> = {};
     const remotes = new Map<string, PushRemote>();

@@ -26,6 +26,7 @@ export function createProgram(execute: Execute): Command {
     .addOption(new Option("--retries <n>", "retries of a failed request before giving up (default 3)").env("PLX_RETRIES").argParser(parseInteger(0, 20)))
     .addOption(new Option("--color", "force colour output"))
     .addOption(new Option("--no-color", "disable colour output"))
+    .addOption(new Option("--no-input", "never ask a question, even in a terminal; fail naming the flag that answers it").env("PLX_NO_INPUT"))
     .addOption(new Option("--debug", "log requests and show stack traces of unexpected errors").env("PLX_DEBUG"))
     .addOption(new Option("--prompts-dir <dir>", "directory of prompt files (default prompts)"))
     .showSuggestionAfterError(true)

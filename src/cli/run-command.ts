@@ -50,7 +50,7 @@ export async function runCommand(request: RunRequest): Promise<number> {
     progress: (label) => createProgress(io.stderr, stderrStyles, label, Boolean(io.stderr.isTTY) && !inCi),
     signal,
     ci,
-    interactive: io.stdinIsTTY && Boolean(io.stdout.isTTY) && !inCi && !json,
+    interactive: io.stdinIsTTY && Boolean(io.stdout.isTTY) && !inCi && !json && options.input !== false,
     redactor,
     styles: { stdout: stdoutStyles, stderr: stderrStyles },
     config: once(async () => {

@@ -48,6 +48,19 @@ describe("plx init", () => {
     expect(result.stderr).toContain("--yes");
   });
 
+  it("asks nothing in a terminal either with --no-input or PLX_NO_INPUT", async () => {
+    for (const [args, extra] of [[["--no-input"], {}], [[], { PLX_NO_INPUT: "1" }]] as const) {
+      const { stdout } = await execa("python3", [PTY_RUN, JSON.stringify([]), process.execPath, PLX_BIN, "init", ...args], {
+        cwd: await fresh(),
+        env: cleanEnv({ TERM: "xterm", ...extra }),
+        extendEnv: false,
+      });
+      expect(stdout).not.toContain("Which CI runs your deploys?");
+      expect(stdout).toContain("--yes");
+      expect(stdout.trim().split("\n").at(-1)).toBe("EXIT 2");
+    }
+  });
+
   it("asks in a terminal and writes what was answered", async () => {
     const repo = await fresh();
     // Accept GitHub, type a prompts directory, accept the label and URL, decline hooks.

@@ -3,6 +3,7 @@
 import { createTwoFilesPatch } from "diff";
 import { canonicalDoc } from "../core/canonical.js";
 import type { LockEntry, Lockfile } from "../core/lock.js";
+import { sameFolder } from "../core/folders.js";
 import { classify, type SyncState } from "../core/sync-state.js";
 import type { TemplateDoc } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
@@ -26,6 +27,22 @@ export interface Change {
   removed: number;
   /** For a changed snippet: the templates that reference it, and so change with it. */
   usedBy?: string[];
+  /** The file moved (or was renamed) here since the last sync, from this path: push moves the template. */
+  movedFrom?: string;
+  /** PromptLayer moved the template to this folder while its file stayed: pull moves the file. */
+  movedTo?: string[];
+}
+
+/**
+ * A move is a change even when the content is not: a file moved since the last sync, or, given the remote, a
+ * template moved to another folder there. The path-derived folder is a cheap first test; the file's own (which
+ * may name a folder its path cannot spell) decides.
+ */
+function moveOf(local: LocalTemplate | undefined, base: LockEntry | undefined, head: RemoteHead | undefined): Pick<Change, "movedFrom" | "movedTo"> {
+  if (!local || !base) return {};
+  if (local.path !== base.path) return { movedFrom: base.path };
+  if (head && head.id === base.id && !sameFolder(local.folder, head.folder) && !sameFolder(local.doc.folder, head.folder)) return { movedTo: head.folder };
+  return {};
 }
 
 export interface Comparison {
@@ -60,11 +77,12 @@ export async function compareOffline(config: ResolvedConfig, names: readonly str
     const base = lock.templates[name];
     if (!matches(name, local?.folder ?? folderOfPath(base!.path, config.promptsDir))) continue;
     // Offline, the remote is assumed to be where the lock left it.
-    const state = classify(local, base, base && { version: base.version, hash: base.hash });
+    const move = moveOf(local, base, undefined);
+    const state = withMove(classify(local, base, base && { version: base.version, hash: base.hash }), move);
     if (state === "in-sync") inSync += 1;
     else {
       const users = usersOf(name, locals);
-      changes.push({ name, path: local?.path ?? base!.path, state, baseVersion: base?.version, added: 0, removed: 0, ...(users.length > 0 ? { usedBy: users } : {}) });
+      changes.push({ name, path: local?.path ?? base!.path, state, baseVersion: base?.version, added: 0, removed: 0, ...(users.length > 0 ? { usedBy: users } : {}), ...move });
     }
   }
   return { remote: false, track: trackName(config), changes, inSync };
@@ -113,18 +131,25 @@ export async function compareWithRemote(deps: RemoteCompareDeps, names: readonly
     const head = heads.get(name);
     const remote = read.get(name);
     const remoteSide = remoteSideOf(head, remote, base);
-    const state = classify(local, base, remoteSide);
+    const move = moveOf(local, base, head);
+    const state = withMove(classify(local, base, remoteSide), move);
     if (state === "in-sync") {
       inSync += 1;
       continue;
     }
-    const change: Change = { name, path: local?.path ?? base?.path ?? pathFor(config, remote!.doc), state, baseVersion: base?.version, remoteVersion: head?.version, added: 0, removed: 0 };
+    const change: Change = { name, path: local?.path ?? base?.path ?? pathFor(config, remote!.doc), state, baseVersion: base?.version, remoteVersion: head?.version, added: 0, removed: 0, ...move };
     if (remote || local) Object.assign(change, patchOf(change.path, remote?.doc, local?.doc, head));
     const users = usersOf(name, locals);
     if (users.length > 0) change.usedBy = users;
     changes.push(change);
   }
   return { remote: true, track: trackName(config), changes, inSync };
+}
+
+/** Content in sync but moved: a change on the side that moved. */
+function withMove(state: SyncState, move: Pick<Change, "movedFrom" | "movedTo">): SyncState {
+  if (state !== "in-sync") return state;
+  return move.movedFrom !== undefined ? "local-changed" : move.movedTo !== undefined ? "remote-changed" : state;
 }
 
 function remoteSideOf(head: RemoteHead | undefined, remote: RemoteTemplate | undefined, base: LockEntry | undefined) {

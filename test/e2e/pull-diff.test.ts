@@ -160,6 +160,14 @@ describe("plx pull", () => {
     await mkdir(join(repo, "prompts/elsewhere"));
     await rename(join(repo, REFUND), join(repo, "prompts/elsewhere/refund-reply.prompt.yaml"));
 
+    // Both moves are changes, on the side that made them, though no content changed.
+    const status = await plx(repo, "status", "--exit-code");
+    expect(status.exitCode).toBe(1);
+    expect(status.stdout).toContain(`prompts/elsewhere/refund-reply.prompt.yaml (synced v1, moved from ${REFUND})`);
+    const diff = await plx(repo, "diff", "--name-only");
+    expect(diff.stdout).toMatch(/Changed in PromptLayer since the last sync:\n  prompts\/tone\.prompt\.yaml \(synced v1, moved in PromptLayer to support\)/);
+    expect(diff.stdout).toMatch(/Changed locally:\n  prompts\/elsewhere\/refund-reply\.prompt\.yaml/);
+
     const pulled = await plx(repo, "pull");
     expect(pulled.stdout).toMatch(/updated\s+prompts\/support\/tone\.prompt\.yaml v1 \(moved from prompts\/tone\.prompt\.yaml\)/);
     expect(pulled.stdout).toContain("0 created, 1 updated");

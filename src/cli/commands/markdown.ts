@@ -1,5 +1,6 @@
 // Markdown renderings of reports, for GitHub step summaries and sticky pull-request comments.
 import { markdownCell } from "../../ci/findings.js";
+import { versionNote } from "./render-comparison.js";
 import type { Comparison } from "../../sync/compare.js";
 import type { PushReport } from "../../sync/push.js";
 import { promptKey } from "../../evals/summary.js";
@@ -32,8 +33,7 @@ export function comparisonMarkdown(report: Comparison): string {
     "| template | change | versions | lines |",
     "| --- | --- | --- | --- |",
     ...report.changes.map((change) => {
-      const versions = [change.baseVersion && `synced v${change.baseVersion}`, change.remoteVersion && change.remoteVersion !== change.baseVersion && `remote v${change.remoteVersion}`].filter(Boolean).join(", ");
-      return `| \`${markdownCell(change.path)}\` | ${STATE_TITLES[change.state] ?? change.state}${change.usedBy ? ` (snippet used by ${change.usedBy.length})` : ""} | ${versions} | +${change.added} −${change.removed} |`;
+      return `| \`${markdownCell(change.path)}\` | ${STATE_TITLES[change.state] ?? change.state}${change.usedBy ? ` (snippet used by ${change.usedBy.length})` : ""} | ${markdownCell(versionNote(change))} | +${change.added} −${change.removed} |`;
     }),
   ];
   for (const change of report.changes) {

@@ -36,10 +36,12 @@ export function renderComparison(report: Comparison, styles: Styles, view: "patc
   return out.join("\n").trimEnd();
 }
 
-function versionNote(change: Change): string {
+export function versionNote(change: Change): string {
   const parts: string[] = [];
   if (change.baseVersion !== undefined) parts.push(`synced v${change.baseVersion}`);
   if (change.remoteVersion !== undefined && change.remoteVersion !== change.baseVersion) parts.push(`remote v${change.remoteVersion}`);
+  if (change.movedFrom !== undefined) parts.push(`moved from ${change.movedFrom}`);
+  if (change.movedTo !== undefined) parts.push(`moved in PromptLayer to ${change.movedTo.join("/") || "the top level"}`);
   return parts.join(", ");
 }
 

@@ -92,10 +92,13 @@ function planOne<Doc>(name: string, inputs: PullInputs<Doc>): PullAction<Doc> {
     if (state === "remote-only" || inputs.force) return { kind: "create", name, path: content.path, remote: content };
     return { kind: "skip", name, path: base?.path ?? content.path, reason: skipReason(state), state };
   }
-  const moved = local.path !== content.path;
+  // A file the user moved since the last sync stays where they put it (push moves the template); otherwise the
+  // file follows the remote's name and folder.
+  const target = base !== undefined && local.path !== base.path ? local.path : content.path;
+  const moved = local.path !== target;
   if (state === "in-sync" && !moved) return { kind: "unchanged", name, path: local.path, version: head.version };
   if (state === "in-sync" || state === "remote-changed") {
-    return { kind: "update", name, path: content.path, remote: content, ...(moved ? { previousPath: local.path } : {}) };
+    return { kind: "update", name, path: target, remote: content, ...(moved ? { previousPath: local.path } : {}) };
   }
   return { kind: "skip", name, path: local.path, reason: skipReason(state), state };
 }

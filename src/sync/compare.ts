@@ -13,7 +13,7 @@ import { serializePromptFile } from "../files/prompt-file.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import { readRepository } from "./repository.js";
 import { nameMatcher } from "./select.js";
-import { listRemoteHeads, readRemoteTemplate, type RemoteHead, type RemoteTemplate } from "./remote.js";
+import { listRemote, readRemoteTemplate, type RemoteHead, type RemoteTemplate } from "./remote.js";
 
 export interface Change {
   name: string;
@@ -97,9 +97,13 @@ export interface RemoteCompareDeps {
 /** Local files, lock and remote: every difference, with a diff of the canonical YAML of each side. */
 export async function compareWithRemote(deps: RemoteCompareDeps, names: readonly string[]): Promise<Comparison> {
   const { client, config } = deps;
-  const [{ lock, locals, matches }, listed] = await Promise.all([snapshot(config, names), listRemoteHeads(client, config.track)]);
-  const heads = new Map(listed.filter((head) => matches(head.name, head.folder)).map((head) => [head.name, head]));
-  const inScope = [...new Set([...heads.keys(), ...[...locals.values()].filter((l) => matches(l.name, l.folder)).map((l) => l.name), ...Object.keys(lock.templates).filter((name) => matches(name, folderOfPath(lock.templates[name]!.path, config.promptsDir)))])].sort();
+  const [{ lock, locals, matches }, listing] = await Promise.all([snapshot(config, names), listRemote(client, config.track)]);
+  const heads = new Map(listing.heads.filter((head) => matches(head.name, head.folder)).map((head) => [head.name, head]));
+  // A synced template that exists but is not tracked (no tracked label) or not asked for is out of scope, not deleted.
+  const outOfScope = (name: string) => !heads.has(name) && lock.templates[name] !== undefined && listing.existing.has(lock.templates[name]!.id);
+  const inScope = [...new Set([...heads.keys(), ...[...locals.values()].filter((l) => matches(l.name, l.folder)).map((l) => l.name), ...Object.keys(lock.templates).filter((name) => matches(name, folderOfPath(lock.templates[name]!.path, config.promptsDir)))])]
+    .filter((name) => !outOfScope(name))
+    .sort();
 
   // Content is read only where the remote moved or the file differs from the lock: elsewhere all three agree.
   const toRead = inScope.flatMap((name) => {

@@ -13,13 +13,13 @@ import type { ResolvedConfig } from "../config/schema.js";
 import { writeFileAtomic } from "../files/atomic.js";
 import { assertWritesStayInside } from "../files/containment.js";
 import { writeLockfile } from "../files/lockfile.js";
-import { locationFromPath, planPaths, type PlannedPath } from "../files/paths.js";
+import { locationFromPath, placementAt, planPaths, type PlannedPath } from "../files/paths.js";
 import { serializePromptFile, unwritableReason } from "../files/prompt-file.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import { readRepository } from "./repository.js";
 import { eachWithin } from "./pool.js";
 import { nameMatcher } from "./select.js";
-import { listRemoteHeads, readRemoteTemplate, refreshKnownLabels, type RemoteHead } from "./remote.js";
+import { listRemote, readRemoteTemplate, refreshKnownLabels, type RemoteHead } from "./remote.js";
 
 export interface PullOptions {
   /** Template names or globs (matched against names and file paths); all when empty. */
@@ -56,15 +56,15 @@ export interface PullReport {
 export async function pull(deps: PullDeps, options: PullOptions): Promise<PullReport> {
   const { client, config } = deps;
   // The listing's round trips overlap the reading of the files; an invalid file still stops the pull before any write.
-  const [{ lock, templates }, listed] = await Promise.all([readRepository(config), listRemoteHeads(client, config.track)]);
+  const [{ lock, templates }, listing] = await Promise.all([readRepository(config), listRemote(client, config.track)]);
 
   const matches = nameMatcher(options.names);
-  const heads = listed.filter((head) => matches(head.name, head.folder));
+  const heads = listing.heads.filter((head) => matches(head.name, head.folder));
   const locals = new Map<string, LocalFile>(templates.map((t) => [t.name, { name: t.name, path: t.path, hash: t.hash }]));
   const fileHashes = new Map(templates.map((t) => [t.name, t.fileHash]));
   const { lock: base, renamed } = followRenames(lock, heads, locals);
-  // Paths depend on every name at once (case clashes), and the listing already gives names and folders.
-  const paths = planPaths(heads.map((head) => ({ name: head.name, folder: head.folder })), config.promptsDir);
+  // Paths depend on every name at once (case clashes), whatever the names asked for; the listing gives names and folders.
+  const paths = planPaths(listing.heads.map((head) => ({ name: head.name, folder: head.folder })), config.promptsDir);
   const headsByName = new Map(heads.map((head) => [head.name, head]));
   const planFor = (name: string, content?: RemoteContent<TemplateDoc>) =>
     planPull({ names: [name], locals, lock: base.templates, heads: headsByName, contents: new Map(content ? [[name, content]] : []), force: options.force, prune: options.prune })[0]!;
@@ -101,7 +101,9 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
     const action = planFor(head.name, { head: template.head, doc, hash: template.hash, path: placement.path });
     fresh.set(head.name, { head: template.head, hash: template.hash, labels: template.labels, snippets: template.snippets });
     if (!options.dryRun) {
-      const written = await applyOne(config.rootDir, action, placement);
+      // An update written where the user moved the file keeps what that file must say about itself.
+      const placed = action.path === placement.path ? placement : placementAt(action.path, head.name, config.promptsDir);
+      const written = await applyOne(config.rootDir, action, placed);
       if (written) fileHashes.set(head.name, written);
     }
     items.push(itemOf(action));
@@ -113,8 +115,10 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
   });
 
   const readNames = new Set(toRead.map((head) => head.name));
+  // A synced template that still exists but is not tracked (no tracked label) or not asked for is out of scope, not gone.
+  const outOfScope = (name: string) => !headsByName.has(name) && base.templates[name] !== undefined && listing.existing.has(base.templates[name]!.id);
   const rest = [...new Set([...headsByName.keys(), ...Object.keys(base.templates).filter((name) => matches(name, locationFromPath(base.templates[name]!.path, config.promptsDir).folder))])].filter(
-    (name) => (!readNames.has(name) || !headsByName.has(name)) && (headsByName.has(name) || base.templates[name] !== undefined || locals.has(name)),
+    (name) => (!readNames.has(name) || !headsByName.has(name)) && (headsByName.has(name) || base.templates[name] !== undefined || locals.has(name)) && !outOfScope(name),
   );
   for (const name of rest) {
     const action = planFor(name);

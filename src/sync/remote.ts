@@ -28,20 +28,33 @@ export interface RemoteTemplate {
   snippets: string[];
 }
 
-/** Every template in the workspace, with the version the repo tracks; templates without the tracked label are left out. */
-export async function listRemoteHeads(client: PromptLayerClient, track: TrackedState): Promise<RemoteHead[]> {
+export interface RemoteListing {
+  /** Every template the repo tracks, at the version it tracks: those without the tracked label are left out. */
+  heads: RemoteHead[];
+  /** The id of every template that exists, tracked or not: one missing from `heads` but here is out of scope, not deleted. */
+  existing: ReadonlySet<number>;
+}
+
+export async function listRemote(client: PromptLayerClient, track: TrackedState): Promise<RemoteListing> {
   const entities = await client.listPromptEntities();
   const heads: RemoteHead[] = entities.map((entity) => {
     const latest = (entity.metadata as { latest_version_number?: unknown } | null | undefined)?.latest_version_number;
     if (typeof latest !== "number") throw invalidResponse("GET", "/api/public/v2/folders/entities", `prompt ${entity.name} has no latest_version_number`);
     return { id: entity.id, name: entity.name, folder: [...((entity.path as string[] | undefined) ?? [])], type: entity.type, version: latest, latestVersion: latest };
   });
-  if (track.kind === "latest") return heads;
+  const existing = new Set(heads.map((head) => head.id));
+  if (track.kind === "latest") return { heads, existing };
   const labelled = await labelledVersions(client, track.label);
-  return heads.flatMap((head) => {
+  const tracked = heads.flatMap((head) => {
     const version = labelled.get(head.id);
     return version === undefined ? [] : [{ ...head, version }];
   });
+  return { heads: tracked, existing };
+}
+
+/** Every template in the workspace, with the version the repo tracks; templates without the tracked label are left out. */
+export async function listRemoteHeads(client: PromptLayerClient, track: TrackedState): Promise<RemoteHead[]> {
+  return (await listRemote(client, track)).heads;
 }
 
 /** Template id to the version a label points at, for every template that has the label, a page of templates per request. */

@@ -174,6 +174,28 @@ describe("plx pull", () => {
     expect(await files(repo)).toEqual(expect.arrayContaining(["prompts/support/tone.prompt.yaml", "prompts/elsewhere/refund-reply.prompt.yaml"]));
     expect(await files(repo)).not.toContain("prompts/tone.prompt.yaml");
     expect((await plx(repo, "pull")).stdout).toContain("0 created, 0 updated");
+
+    // A new version of the template whose file the user moved is written where the user put it.
+    await reg.publish("refund-reply", chat(["system", "Refunds, version two."]), { tags: ["support", "billing"] });
+    const again = await plx(repo, "pull");
+    expect(again.stdout).toMatch(/updated\s+prompts\/elsewhere\/refund-reply\.prompt\.yaml v2\n/);
+    expect(await readFile(join(repo, "prompts/elsewhere/refund-reply.prompt.yaml"), "utf8")).toContain("Refunds, version two.");
+    expect(await files(repo)).not.toContain(REFUND);
+  });
+
+  it("leaves templates out of scope alone: --prune removes only what PromptLayer deleted", async () => {
+    await seedTeamWorkspace(reg);
+    const repo = await emptyRepo();
+    await plx(repo, "pull");
+    const before = await files(repo);
+    // Only refund-reply carries prod; the others are untracked under --label prod, not deleted.
+    const labelled = await plx(repo, "pull", "--label", "prod", "--prune");
+    expect(labelled.exitCode, labelled.stdout).toBe(0);
+    expect(labelled.stdout).not.toMatch(/removed|gone/);
+    const named = await plx(repo, "pull", "tone", "--prune");
+    expect(named.stdout).not.toMatch(/removed|gone/);
+    expect(await files(repo)).toEqual(before);
+    expect(Object.keys(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates).sort()).toEqual(["refund-reply", "résumé-court", "tone"]);
   });
 
   it("with the repository root as its prompts directory, updates files in place and never loses one", async () => {

@@ -9,6 +9,7 @@ import { writeFileAtomic } from "../files/atomic.js";
 import { FaultInjector, type FaultKnobs } from "./faults.js";
 import { handleApiRequest, type ApiResponse } from "./routes.js";
 import { emptyWorkspace, Workspace, type Json, type WorkspaceData, type WorkspaceEvent } from "./state.js";
+import { BODY_KEY_ROUTES } from "./tracking.js";
 import { createWebhookNotifier } from "./webhooks.js";
 
 export interface SandboxOptions extends Partial<FaultKnobs> {
@@ -64,12 +65,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   async function serveApi(request: IncomingMessage, response: ServerResponse, url: URL, rawBody: string): Promise<void> {
     const started = performance.now();
+    const body = parseJsonOrText(rawBody);
+    // The SDK's tracking calls carry the key in the body; it is read from there and masked like the header.
+    const bodyKey = BODY_KEY_ROUTES.has(url.pathname) && isRecord(body) && typeof body.api_key === "string" ? body.api_key : undefined;
     const record: RecordedRequest = {
       method: request.method ?? "GET",
       path: url.pathname,
       query: queryObject(url.searchParams),
       headers: maskedHeaders(request),
-      body: parseJsonOrText(rawBody),
+      body: bodyKey === undefined ? body : { ...(body as Record<string, unknown>), api_key: MASKED },
       status: 0,
     };
     recorded.push(record);
@@ -79,7 +83,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     };
 
     if (faults.knobs.latencyMs > 0) await sleep(faults.knobs.latencyMs);
-    const key = headerValue(request, "x-api-key");
+    const key = headerValue(request, "x-api-key") ?? bodyKey;
     if (!key || (options.apiKey !== undefined && key !== options.apiKey)) {
       finish(401);
       return send(response, { status: 401, body: { success: false, error: "Unauthorized", message: "Invalid or missing API key" } });
@@ -101,10 +105,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     }
 
     let answer: ApiResponse;
-    if (record.body !== undefined && typeof record.body === "string") {
+    if (typeof body === "string") {
       answer = { status: 422, body: { detail: [{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }] } };
     } else {
-      answer = handleApiRequest(workspace, { method: record.method, segments: segmentsOf(url.pathname), query: url.searchParams, body: record.body });
+      answer = handleApiRequest(workspace, { method: record.method, segments: segmentsOf(url.pathname), query: url.searchParams, body });
     }
     const events = workspace.events.splice(0);
     if (isWrite && answer.status < 300) await persist();
@@ -256,6 +260,8 @@ function maskedHeaders(request: IncomingMessage): Record<string, string> {
   }
   return headers;
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 function parseJsonOrText(raw: string): unknown {
   if (raw === "") return undefined;

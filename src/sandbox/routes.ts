@@ -30,6 +30,7 @@ import {
   type PublishBody,
 } from "./validate.js";
 import { TABLE_ROUTES } from "./tables.js";
+import { TRACKING_ROUTES } from "./tracking.js";
 
 export interface ApiRequest {
   method: string;
@@ -76,8 +77,10 @@ function publishInput(body: PublishBody) {
   };
 }
 
+// A version's extra fields come first, so none of them can stand in for a field the response declares.
 function published(template: StoredTemplate, version: StoredVersion, labels: string[] | null): JsonObject {
   return {
+    ...version.extras,
     id: template.id,
     prompt_name: template.name,
     prompt_version_id: version.id,
@@ -88,12 +91,12 @@ function published(template: StoredTemplate, version: StoredVersion, labels: str
     metadata: version.metadata,
     commit_message: version.commit_message,
     external_ids: template.external_ids as unknown as Json,
-    ...version.extras,
   };
 }
 
 function rawRead(workspace: Workspace, template: StoredTemplate, version: StoredVersion, resolve: boolean): JsonObject {
   return {
+    ...version.extras,
     success: true,
     id: template.id,
     prompt_name: template.name,
@@ -105,7 +108,6 @@ function rawRead(workspace: Workspace, template: StoredTemplate, version: Stored
     tags: template.tags,
     created_at: version.created_at,
     snippets: workspace.snippetRefs(version),
-    ...version.extras,
   };
 }
 
@@ -491,6 +493,7 @@ const ROUTES: Route[] = [
   ["GET", `${FOLDERS}/:id/external-ids`, folderExternalIds.list],
   ["DELETE", `${FOLDERS}/:id/external-ids/:source/*external_id`, folderExternalIds.detach],
   ...TABLE_ROUTES,
+  ...TRACKING_ROUTES,
 ].map(([method, pattern, handler]) => ({ method: method as string, pattern: (pattern as string).split("/"), handler: handler as Handler }));
 
 function match(pattern: string[], segments: string[]): Params | undefined {

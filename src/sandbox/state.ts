@@ -3,6 +3,7 @@
 import { replaceSnippetRefs, snippetRefsIn, stringsIn, type SnippetRef } from "../core/snippets.js";
 import { fillServerDefaults } from "./defaults.js";
 import type { TablesData } from "./tables.js";
+import type { TrackingData } from "./tracking.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -61,6 +62,8 @@ export interface WorkspaceData {
   protected_labels: string[];
   /** Tables, sheets and scores (eval-report), created on first use. */
   tables?: TablesData;
+  /** Request logs and groups (the SDK's logging and tracking), created on first use. */
+  tracking?: TrackingData;
 }
 
 export function emptyWorkspace(): WorkspaceData {

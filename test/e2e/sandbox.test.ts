@@ -77,6 +77,32 @@ describe("plx sandbox", () => {
     expect(JSON.stringify(requests)).not.toContain("pl_sdk_test_key");
   });
 
+  it("serves the SDK's logging and tracking unchanged: log a request, then score, metadata, prompt and group", async () => {
+    const server = await sandbox(["--api-key", "pl_sdk_track_key"]);
+    const client = new PromptLayer({ apiKey: "pl_sdk_track_key", baseURL: server.url });
+    await client.templates.publish({ prompt_template: { prompt_name: "greeting" }, prompt_version: { prompt_template: chat("Hi"), commit_message: "first" } } as never);
+
+    const logged = await client.logRequest({ provider: "openai", model: "gpt-4o", input: chat("Hi"), output: chat("Hello!"), request_start_time: Date.now() / 1000, request_end_time: Date.now() / 1000 } as never);
+    expect(logged).toMatchObject({ id: expect.any(Number), status: "SUCCESS" });
+    const id = (logged as { id: number }).id;
+    expect(await client.track.score({ request_id: id, score: 87, name: "tone" })).toBe(true);
+    expect(await client.track.metadata({ request_id: id, metadata: { user: "u-1" } })).toBe(true);
+    expect(await client.track.prompt({ request_id: id, prompt_name: "greeting", prompt_input_variables: { name: "Ada" } })).toBe(true);
+    const group = await client.group.create();
+    expect(group).toEqual(expect.any(Number));
+    expect(await client.track.group({ request_id: id, group_id: group as number })).toBe(true);
+
+    const { tracking } = (await server.state()) as { tracking: { requests: unknown[] } };
+    expect(tracking.requests).toEqual([
+      expect.objectContaining({ id, scores: { tone: 87 }, metadata: { user: "u-1" }, prompt_name: "greeting", prompt_version_number: 1, prompt_input_variables: { name: "Ada" }, group_ids: [group] }),
+    ]);
+    // A wrong key in the body is refused as a wrong header is; the key is masked in the recording.
+    const refused = await fetch(`${server.url}/library-track-score`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key: "wrong", request_id: id, score: 1 }) });
+    expect(refused.status).toBe(401);
+    await expect(new PromptLayer({ apiKey: "pl_sdk_track_key", baseURL: server.url }).track.score({ request_id: 999_999, score: 1 })).rejects.toThrow(/not found/i);
+    expect(JSON.stringify(await server.requests())).not.toContain("pl_sdk_track_key");
+  });
+
   it("keeps its state across restarts with --data", async () => {
     const dir = await mkdtemp(join(tmpdir(), "plx-sandbox-"));
     const dataFile = join(dir, "state.json");

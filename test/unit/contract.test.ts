@@ -243,6 +243,15 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
     expect.soft((await call("GET", "/prompt-templates/tone/snippet-usage?prompt_version_number=1")).status).toBe(200);
   });
 
+  it("logs a request and tracks metadata on it, as the SDK does", async () => {
+    const logged = await call("POST", "/log-request", {
+      body: { provider: "openai", model: "gpt-4o", input: chatTemplate("hi"), output: chatTemplate("hello"), request_start_time: "2026-01-01T00:00:00Z", request_end_time: "2026-01-01T00:00:01Z" },
+    });
+    expect.soft(logged.status).toBe(201);
+    expect.soft((await call("POST", "/rest/track-metadata", { body: { request_id: logged.body.id, metadata: { session: "s-1" } } })).status).toBe(200);
+    expect.soft((await call("POST", "/log-request", { body: { provider: "openai" }, malformed: true })).status).toBe(422);
+  });
+
   it("runs eval-report's Tables sequence: table, CSV sheet import, operation, columns, scorecard, calculation, track-score", async () => {
     const created = await call("POST", "/api/public/v2/tables", { body: { title: "plx: refund-reply", folder_id: null, create_default_sheet: false } });
     expect.soft(created.status).toBe(201);

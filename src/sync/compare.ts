@@ -13,7 +13,7 @@ import { serializePromptFile } from "../files/prompt-file.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import { readRepository } from "./repository.js";
 import { nameMatcher } from "./select.js";
-import { listRemote, readRemoteTemplate, type RemoteHead, type RemoteTemplate } from "./remote.js";
+import { followRenames, listRemote, readRemoteTemplate, type RemoteHead, type RemoteTemplate } from "./remote.js";
 
 export interface Change {
   name: string;
@@ -31,6 +31,8 @@ export interface Change {
   movedFrom?: string;
   /** PromptLayer moved the template to this folder while its file stayed: pull moves the file. */
   movedTo?: string[];
+  /** PromptLayer renamed the template from this name: pull moves the file to the new name. */
+  renamedFrom?: string;
 }
 
 /**
@@ -97,8 +99,11 @@ export interface RemoteCompareDeps {
 /** Local files, lock and remote: every difference, with a diff of the canonical YAML of each side. */
 export async function compareWithRemote(deps: RemoteCompareDeps, names: readonly string[]): Promise<Comparison> {
   const { client, config } = deps;
-  const [{ lock, locals, matches }, listing] = await Promise.all([snapshot(config, names), listRemote(client, config.track)]);
+  const [snap, listing] = await Promise.all([snapshot(config, names), listRemote(client, config.track)]);
+  const { locals, matches } = snap;
   const heads = new Map(listing.heads.filter((head) => matches(head.name, head.folder)).map((head) => [head.name, head]));
+  // As pull does: a template renamed in PromptLayer is one template under its new name, not a deletion and an addition.
+  const { lock, renamed } = followRenames(snap.lock, [...heads.values()], locals);
   // A synced template that exists but is not tracked (no tracked label) or not asked for is out of scope, not deleted.
   const outOfScope = (name: string) => !heads.has(name) && lock.templates[name] !== undefined && listing.existing.has(lock.templates[name]!.id);
   const inScope = [...new Set([...heads.keys(), ...[...locals.values()].filter((l) => matches(l.name, l.folder)).map((l) => l.name), ...Object.keys(lock.templates).filter((name) => matches(name, folderOfPath(lock.templates[name]!.path, config.promptsDir)))])]
@@ -135,14 +140,16 @@ export async function compareWithRemote(deps: RemoteCompareDeps, names: readonly
     const head = heads.get(name);
     const remote = read.get(name);
     const remoteSide = remoteSideOf(head, remote, base);
-    const move = moveOf(local, base, head);
-    const state = withMove(classify(local, base, remoteSide), move);
+    const move = { ...moveOf(local, base, head), ...(renamed.has(name) ? { renamedFrom: renamed.get(name)! } : {}) };
+    const contentState = classify(local, base, remoteSide);
+    const state = withMove(contentState, move);
     if (state === "in-sync") {
       inSync += 1;
       continue;
     }
     const change: Change = { name, path: local?.path ?? base?.path ?? pathFor(config, remote!.doc), state, baseVersion: base?.version, remoteVersion: head?.version, added: 0, removed: 0, ...move };
-    if (remote || local) Object.assign(change, patchOf(change.path, remote?.doc, local?.doc, head));
+    // A move or rename alone has no content to diff.
+    if (contentState !== "in-sync" && (remote || local)) Object.assign(change, patchOf(change.path, remote?.doc, local?.doc, head));
     const users = usersOf(name, locals);
     if (users.length > 0) change.usedBy = users;
     changes.push(change);
@@ -150,10 +157,10 @@ export async function compareWithRemote(deps: RemoteCompareDeps, names: readonly
   return { remote: true, track: trackName(config), changes, inSync };
 }
 
-/** Content in sync but moved: a change on the side that moved. */
-function withMove(state: SyncState, move: Pick<Change, "movedFrom" | "movedTo">): SyncState {
+/** Content in sync but moved or renamed: a change on the side that did it. */
+function withMove(state: SyncState, move: Pick<Change, "movedFrom" | "movedTo" | "renamedFrom">): SyncState {
   if (state !== "in-sync") return state;
-  return move.movedFrom !== undefined ? "local-changed" : move.movedTo !== undefined ? "remote-changed" : state;
+  return move.movedFrom !== undefined ? "local-changed" : move.movedTo !== undefined || move.renamedFrom !== undefined ? "remote-changed" : state;
 }
 
 function remoteSideOf(head: RemoteHead | undefined, remote: RemoteTemplate | undefined, base: LockEntry | undefined) {

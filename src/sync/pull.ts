@@ -19,7 +19,7 @@ import type { PromptLayerClient } from "../promptlayer/index.js";
 import { readRepository } from "./repository.js";
 import { eachWithin } from "./pool.js";
 import { nameMatcher } from "./select.js";
-import { listRemote, readRemoteTemplate, refreshKnownLabels, type RemoteHead } from "./remote.js";
+import { followRenames, listRemote, readRemoteTemplate, refreshKnownLabels, type RemoteHead } from "./remote.js";
 
 export interface PullOptions {
   /** Template names or globs (matched against names and file paths); all when empty. */
@@ -141,29 +141,6 @@ interface Fresh {
   hash: string;
   labels: Record<string, number>;
   snippets: string[];
-}
-
-/**
- * A template renamed in PromptLayer keeps its id: the lock entry and the file move to the new name, so the rename
- * is an update of one file rather than a deletion plus a new template.
- */
-function followRenames(lock: Lockfile, heads: readonly RemoteHead[], locals: Map<string, LocalFile>): { lock: Lockfile; renamed: Set<string> } {
-  const templates = nameKeyed(lock.templates);
-  const renamed = new Set<string>();
-  const nameById = new Map(Object.entries(templates).map(([name, entry]) => [entry.id, name]));
-  for (const head of heads) {
-    const oldName = nameById.get(head.id);
-    if (oldName === undefined || oldName === head.name || templates[head.name] !== undefined) continue;
-    templates[head.name] = templates[oldName]!;
-    delete templates[oldName];
-    renamed.add(head.name);
-    const local = locals.get(oldName);
-    if (local) {
-      locals.delete(oldName);
-      locals.set(head.name, { ...local, name: head.name });
-    }
-  }
-  return { lock: { ...lock, templates }, renamed };
 }
 
 /**

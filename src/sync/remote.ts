@@ -92,3 +92,27 @@ export async function refreshKnownLabels(client: PromptLayerClient, lock: Lockfi
   }
   return byTemplate;
 }
+
+/**
+ * A template renamed in PromptLayer keeps its id: the lock entry and the local file's entry move to the new name,
+ * so the rename is an update of one file rather than a deletion plus a new template. Returns the renamed ones,
+ * new name to old.
+ */
+export function followRenames<L extends { name: string }>(lock: Lockfile, heads: readonly RemoteHead[], locals: Map<string, L>): { lock: Lockfile; renamed: Map<string, string> } {
+  const templates = nameKeyed(lock.templates);
+  const renamed = new Map<string, string>();
+  const nameById = new Map(Object.entries(templates).map(([name, entry]) => [entry.id, name]));
+  for (const head of heads) {
+    const oldName = nameById.get(head.id);
+    if (oldName === undefined || oldName === head.name || templates[head.name] !== undefined) continue;
+    templates[head.name] = templates[oldName]!;
+    delete templates[oldName];
+    renamed.set(head.name, oldName);
+    const local = locals.get(oldName);
+    if (local) {
+      locals.delete(oldName);
+      locals.set(head.name, { ...local, name: head.name });
+    }
+  }
+  return { lock: { ...lock, templates }, renamed };
+}

@@ -137,6 +137,12 @@ describe("plx pull", () => {
     state.templates = state.templates.filter((t: { name: string }) => t.name !== "résumé-court");
     await fetch(`${sandbox.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify(state) });
 
+    // diff sees what pull will do: one template renamed, not one deleted and another added.
+    const diff = await plx(repo, "diff");
+    expect(diff.stdout).toMatch(/Changed in PromptLayer since the last sync:\n  prompts\/tone\.prompt\.yaml \(synced v1, renamed in PromptLayer from tone\)/);
+    expect(diff.stdout).not.toMatch(/Only in PromptLayer|house-tone/);
+    expect(diff.stdout).not.toContain("+++ local/prompts/tone.prompt.yaml");
+
     const pulled = await plx(repo, "pull");
     expect(pulled.stdout).toMatch(/updated\s+prompts\/house-tone\.prompt\.yaml v1 \(moved from prompts\/tone\.prompt\.yaml\)/);
     expect(pulled.stdout).toMatch(/gone remotely\s+prompts\/support\/résumé-court\.prompt\.yaml/);

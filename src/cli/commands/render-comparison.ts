@@ -42,6 +42,7 @@ export function versionNote(change: Change): string {
   if (change.remoteVersion !== undefined && change.remoteVersion !== change.baseVersion) parts.push(`remote v${change.remoteVersion}`);
   if (change.movedFrom !== undefined) parts.push(`moved from ${change.movedFrom}`);
   if (change.movedTo !== undefined) parts.push(`moved in PromptLayer to ${change.movedTo.join("/") || "the top level"}`);
+  if (change.renamedFrom !== undefined) parts.push(`renamed in PromptLayer from ${change.renamedFrom}`);
   return parts.join(", ");
 }
 

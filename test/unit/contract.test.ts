@@ -321,5 +321,19 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
     expect.soft((await call("POST", `/prompts/${reply.id}/label`, { body: { name: "prod" }, malformed: true })).status).toBe(422);
     expect.soft((await call("POST", "/rest/prompt-templates", { body: publishBody("orphan", completionTemplate("@@@missing-snippet@@@")) })).status).toBe(422);
     expect.soft((await call("GET", "/prompt-templates/support-reply?version=0")).status).toBe(422);
+
+    // The spec's discriminated unions: a template without its type, a message without a known role, content
+    // that is not a list of typed blocks.
+    const { type: _type, ...untyped } = chatTemplate("x");
+    for (const template of [
+      untyped,
+      { type: "chat", messages: [{ role: "narrator", content: [{ type: "text", text: "x" }] }] },
+      { type: "chat", messages: [{ role: "user", content: "plain string" }] },
+      { type: "completion", content: [{ text: "no type" }] },
+    ]) {
+      const refused = await call("POST", "/rest/prompt-templates", { body: publishBody("loose", template as never), malformed: true });
+      expect.soft(refused.status, JSON.stringify(template)).toBe(422);
+      expect.soft(refused.body.detail[0].loc.slice(0, 3), JSON.stringify(template)).toEqual(["body", "prompt_version", "prompt_template"]);
+    }
   });
 });

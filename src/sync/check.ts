@@ -86,9 +86,11 @@ function checkTemplate(template: LocalTemplate, resolvable: ReadonlySet<string>,
 
   const declared = declaredVariables(doc.promptTemplate);
   if (declared !== undefined) {
-    const used = new Set(sites.flatMap((site) => variablesIn(site.text, site.format)));
-    for (const name of used) if (!declared.has(name)) add(["input_variables"], "warning", "variable-undeclared", `{${name}} is used in the text but not listed in input_variables`, `Add ${name} to input_variables, or remove the list and let PromptLayer derive it.`);
-    for (const name of declared) if (!used.has(name)) add(["input_variables"], "warning", "variable-unused", `input_variables lists ${name}, which no text uses`, `Remove ${name} from input_variables, or use it in the text.`);
+    // Each finding points where it is: an undeclared variable at the text using it, an unused one at its entry.
+    const used = new Map<string, Array<string | number>>();
+    for (const site of sites) for (const name of variablesIn(site.text, site.format)) if (!used.has(name)) used.set(name, site.at);
+    for (const [name, at] of used) if (!declared.has(name)) add(at, "warning", "variable-undeclared", `{${name}} is used in the text but not listed in input_variables`, `Add ${name} to input_variables, or remove the list and let PromptLayer derive it.`);
+    for (const [name, at] of declared) if (!used.has(name)) add(at, "warning", "variable-unused", `input_variables lists ${name}, which no text uses`, `Remove ${name} from input_variables, or use it in the text.`);
   }
   return findings;
 }
@@ -109,11 +111,23 @@ function textSites(promptTemplate: Record<string, JsonValue>): TextSite[] {
   return fromContent(promptTemplate.content, ["content"], format);
 }
 
-/** The declared variables, when the file declares any; hand-written files usually leave that to PromptLayer. */
-function declaredVariables(promptTemplate: Record<string, JsonValue>): Set<string> | undefined {
-  const lists = [promptTemplate.input_variables, ...(Array.isArray(promptTemplate.messages) ? promptTemplate.messages.map((m) => (isJsonObject(m) ? m.input_variables : undefined)) : [])];
-  const declared = lists.filter((list): list is JsonValue[] => Array.isArray(list) && list.length > 0);
-  return declared.length === 0 ? undefined : new Set(declared.flat().filter((name): name is string => typeof name === "string"));
+/**
+ * The declared variables and where each is first listed (the template's input_variables or a message's), when
+ * the file declares any; hand-written files usually leave that to PromptLayer.
+ */
+function declaredVariables(promptTemplate: Record<string, JsonValue>): Map<string, Array<string | number>> | undefined {
+  const lists: Array<[JsonValue | undefined, Array<string | number>]> = [
+    [promptTemplate.input_variables, ["input_variables"]],
+    ...(Array.isArray(promptTemplate.messages) ? promptTemplate.messages.map((m, index): [JsonValue | undefined, Array<string | number>] => [isJsonObject(m) ? m.input_variables : undefined, ["messages", index, "input_variables"]]) : []),
+  ];
+  const declared = new Map<string, Array<string | number>>();
+  for (const [list, at] of lists) {
+    if (!Array.isArray(list)) continue;
+    list.forEach((name, index) => {
+      if (typeof name === "string" && !declared.has(name)) declared.set(name, [...at, index]);
+    });
+  }
+  return declared.size === 0 ? undefined : declared;
 }
 
 function variablesIn(text: string, format: string): string[] {

@@ -329,6 +329,17 @@ describe("plx check", () => {
     expect(checked.exitCode).toBe(0);
     const codes = JSON.parse(checked.stdout).findings.map((finding: { code: string }) => finding.code).sort();
     expect(codes).toEqual(["format-mismatch", "variable-undeclared", "variable-unused"]);
+
+    // Each warning points where it is: the unused entry in a message's list, the text that uses an undeclared one.
+    await writeFile(
+      join(repo, "prompts/vars.prompt.yaml"),
+      "type: chat\nmessages:\n  - role: system\n    content: Be brief.\n  - role: user\n    input_variables: [question, stale]\n    content: 'Q: {question} for {customer}'\n",
+    );
+    const located = JSON.parse((await plx(repo, "check", "--json")).stdout).findings.map((f: { code: string; line: number; col: number }) => [f.code, f.line, f.col]);
+    expect(located).toEqual([
+      ["variable-unused", 6, 33],
+      ["variable-undeclared", 7, 14],
+    ]);
   });
 });
 

@@ -192,6 +192,9 @@ Exit codes: 0 ok, 1 negative result, 2 usage or invalid input, 3 remote failure,
     .addOption(
       new Option("--slow-body <ms>", "spread each response body over this many milliseconds").env("PLX_SANDBOX_SLOW_BODY").argParser(parseInteger(0, 600_000)),
     )
+    .addOption(
+      new Option("--stale-reads <ms>", "for this long after a new version, reads without Cache-Control: no-cache still answer the previous one").env("PLX_SANDBOX_STALE_READS").argParser(parseInteger(0, 600_000)),
+    )
     .addOption(new Option("--seed <n>", "seed for the fault decisions, to replay a run").env("PLX_SANDBOX_SEED").argParser(parseInteger(0)))
     .addOption(new Option("--webhook-url <url>", "POST PromptLayer webhook events here").env("PLX_SANDBOX_WEBHOOK_URL").argParser(parseHttpUrl))
     .addOption(new Option("--webhook-secret <secret>", "secret that signs webhook events").env("PLX_SANDBOX_WEBHOOK_SECRET"))

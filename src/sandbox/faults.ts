@@ -14,6 +14,11 @@ export interface FaultKnobs {
   dropAfterCommitRate: number;
   /** The body is sent in two halves this far apart. */
   slowBodyMs: number;
+  /**
+   * For this long after a template gets a new version, a read of its latest version without `Cache-Control:
+   * no-cache` still answers the one before, as PromptLayer's cached reads can.
+   */
+  staleReadMs: number;
 }
 
 export type FaultDecision =
@@ -23,7 +28,7 @@ export type FaultDecision =
   | { kind: "rate-limited"; retryAfterSeconds: number }
   | { kind: "drop-after-commit" };
 
-export const NO_FAULTS: FaultKnobs = { latencyMs: 0, failRate: 0, rateLimit: 0, dropRate: 0, dropAfterCommitRate: 0, slowBodyMs: 0 };
+export const NO_FAULTS: FaultKnobs = { latencyMs: 0, failRate: 0, rateLimit: 0, dropRate: 0, dropAfterCommitRate: 0, slowBodyMs: 0, staleReadMs: 0 };
 
 export class FaultInjector {
   knobs: FaultKnobs;

@@ -108,7 +108,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     if (typeof body === "string") {
       answer = { status: 422, body: { detail: [{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }] } };
     } else {
-      answer = handleApiRequest(workspace, { method: record.method, segments: segmentsOf(url.pathname), query: url.searchParams, body });
+      const noCache = /\bno-cache\b/i.test(headerValue(request, "cache-control") ?? "");
+      answer = handleApiRequest(workspace, { method: record.method, segments: segmentsOf(url.pathname), query: url.searchParams, body, staleForMs: noCache ? 0 : faults.knobs.staleReadMs });
     }
     const events = workspace.events.splice(0);
     if (isWrite && answer.status < 300) await persist();
@@ -206,7 +207,7 @@ function isWorkspaceData(value: unknown): value is WorkspaceData {
 
 function faultKnobsFrom(body: unknown): Partial<FaultKnobs> | undefined {
   if (body === null || typeof body !== "object" || Array.isArray(body)) return undefined;
-  const known = new Set(["latencyMs", "failRate", "rateLimit", "dropRate", "dropAfterCommitRate", "slowBodyMs"]);
+  const known = new Set(["latencyMs", "failRate", "rateLimit", "dropRate", "dropAfterCommitRate", "slowBodyMs", "staleReadMs"]);
   const entries = Object.entries(body);
   if (!entries.every(([key, value]) => known.has(key) && typeof value === "number" && value >= 0)) return undefined;
   return Object.fromEntries(entries) as Partial<FaultKnobs>;

@@ -38,6 +38,8 @@ export interface ApiRequest {
   segments: string[];
   query: URLSearchParams;
   body: unknown;
+  /** How long after a new version a cached read may still answer the previous one; 0 when the caller sent no-cache. */
+  staleForMs?: number;
 }
 
 export interface ApiResponse {
@@ -190,11 +192,15 @@ function versionSelector(query: URLSearchParams) {
   return { version: queryInt(query, "version"), label: query.get("label") ?? undefined };
 }
 
-function getRaw(workspace: Workspace, { query }: ApiRequest, { identifier }: Params): ApiResponse {
+function getRaw(workspace: Workspace, { query, staleForMs = 0 }: ApiRequest, { identifier }: Params): ApiResponse {
   const selector = versionSelector(query);
   const resolve = queryBool(query, "resolve_snippets", true);
   const template = workspace.template(identifier!);
-  return ok(rawRead(workspace, template, workspace.selectVersion(template, selector), resolve));
+  const selected = workspace.selectVersion(template, selector);
+  // A cached read of "the latest" lags behind a version published moments ago.
+  const latest = selector.version === undefined && selector.label === undefined;
+  const cached = latest && template.versions.length > 1 && workspace.now().getTime() - Date.parse(selected.created_at) < staleForMs ? template.versions.at(-2)! : selected;
+  return ok(rawRead(workspace, template, cached, resolve));
 }
 
 /** The SDK's `templates.get`: the rendering view, with snippets expanded and f-string/jinja2 variables filled when given. */

@@ -114,7 +114,7 @@ export class Workspace {
 
   constructor(
     public data: WorkspaceData,
-    private readonly now: () => Date = () => new Date(),
+    readonly now: () => Date = () => new Date(),
   ) {}
 
   // ---- Templates ----

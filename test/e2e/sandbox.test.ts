@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PromptLayer } from "promptlayer";
@@ -101,6 +101,32 @@ describe("plx sandbox", () => {
     expect(refused.status).toBe(401);
     await expect(new PromptLayer({ apiKey: "pl_sdk_track_key", baseURL: server.url }).track.score({ request_id: 999_999, score: 1 })).rejects.toThrow(/not found/i);
     expect(JSON.stringify(await server.requests())).not.toContain("pl_sdk_track_key");
+  });
+
+  it("with --stale-reads answers a read without no-cache from before the latest publish, as PromptLayer's cache can", async () => {
+    const server = await sandbox(["--stale-reads", "60000"]);
+    const headers = { "X-API-KEY": "k", "content-type": "application/json" };
+    for (const text of ["v1", "v2"]) {
+      const published = await fetch(`${server.url}/rest/prompt-templates`, { method: "POST", headers, body: JSON.stringify({ prompt_template: { prompt_name: "t" }, prompt_version: { prompt_template: chat(text) } }) });
+      expect(published.status).toBe(200);
+    }
+    const textAt = async (query: string, extra: Record<string, string> = {}) =>
+      (await (await fetch(`${server.url}/prompt-templates/t${query}`, { headers: { ...headers, ...extra } })).json()).prompt_template.messages[1].content[0].text;
+    expect(await textAt("")).toBe("v1");
+    expect(await textAt("", { "Cache-Control": "no-cache" })).toBe("v2");
+    expect(await textAt("?version=2")).toBe("v2");
+
+    // plx asks past the cache: an edit made in PromptLayer a moment ago is seen, and the push refuses to overwrite it.
+    const repo = await mkdtemp(join(tmpdir(), "plx-stale-"));
+    await writeFile(join(repo, "plx.config.yaml"), "promptsDir: prompts\n");
+    const env = cleanEnv({ PROMPTLAYER_BASE_URL: server.url, PROMPTLAYER_API_KEY: "k" });
+    expect((await runPlx(["pull"], { cwd: repo, env })).exitCode).toBe(0);
+    await fetch(`${server.url}/rest/prompt-templates`, { method: "POST", headers, body: JSON.stringify({ prompt_template: { prompt_name: "t" }, prompt_version: { prompt_template: chat("edited in the UI") } }) });
+    const file = join(repo, "prompts/t.prompt.yaml");
+    await writeFile(file, (await readFile(file, "utf8")).replace("v2", "edited here"));
+    const pushed = await runPlx(["push"], { cwd: repo, env });
+    expect(pushed.exitCode, pushed.stdout).toBe(5);
+    expect(pushed.stdout).toContain("-    content: edited in the UI");
   });
 
   it("keeps its state across restarts with --data", async () => {

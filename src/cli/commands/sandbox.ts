@@ -13,6 +13,7 @@ export interface SandboxCommandOptions {
   rateLimit?: number;
   dropRate?: number;
   slowBody?: number;
+  staleReads?: number;
   seed?: number;
   webhookUrl?: string;
   webhookSecret?: string;
@@ -38,6 +39,7 @@ const sandbox: CommandModule<SandboxCommandOptions, SandboxReport> = {
       rateLimit: options.rateLimit,
       dropRate: options.dropRate,
       slowBodyMs: options.slowBody,
+      staleReadMs: options.staleReads,
       seed: options.seed,
       webhookUrl: options.webhookUrl,
       webhookSecret: options.webhookSecret,

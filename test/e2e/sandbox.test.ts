@@ -111,7 +111,7 @@ describe("plx sandbox", () => {
       expect(published.status).toBe(200);
     }
     const textAt = async (query: string, extra: Record<string, string> = {}) =>
-      (await (await fetch(`${server.url}/prompt-templates/t${query}`, { headers: { ...headers, ...extra } })).json()).prompt_template.messages[1].content[0].text;
+      ((await (await fetch(`${server.url}/prompt-templates/t${query}`, { headers: { ...headers, ...extra } })).json()) as any).prompt_template.messages[1].content[0].text;
     expect(await textAt("")).toBe("v1");
     expect(await textAt("", { "Cache-Control": "no-cache" })).toBe("v2");
     expect(await textAt("?version=2")).toBe("v2");

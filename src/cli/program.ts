@@ -244,7 +244,8 @@ export function switchedOffEnvTwins(program: Command, env: Readonly<Record<strin
     commands.push(...command.commands);
     for (const option of command.options) {
       const value = option.envVar === undefined ? undefined : env[option.envVar];
-      if (option.isBoolean() && value !== undefined && OFF.has(value.trim().toLowerCase())) names.add(option.envVar!);
+      // Negated flags (--no-input) are boolean too, though commander's isBoolean() says otherwise.
+      if ((option.isBoolean() || option.negate) && value !== undefined && OFF.has(value.trim().toLowerCase())) names.add(option.envVar!);
     }
   }
   return [...names];

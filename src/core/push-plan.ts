@@ -67,7 +67,8 @@ export function remoteNeedsRead(base: LockEntry | undefined, remote: { id: numbe
 export function planPush(inputs: PushInputs): PushItem[] {
   return planEach(inputs).map((planned) => {
     const item = withMove(planned, inputs);
-    const bad = item.action === "create" || item.action === "update" || item.moveTo ? unusableFolderName(item.folder) : undefined;
+    // Only a create or a move names a folder to PromptLayer; an update leaves the template where it is.
+    const bad = item.action === "create" || item.moveTo ? unusableFolderName(item.folder) : undefined;
     return bad === undefined ? item : { ...item, action: "invalid", reason: `the folder name "${bad}" cannot be used with PromptLayer, which addresses folders by dot-separated paths; rename the directory` };
   });
 }

@@ -196,14 +196,17 @@ function nextLock(base: Lockfile, items: readonly PullItem[], { fresh, labels, h
     const read = fresh.get(item.name);
     const file = fileHashes.get(item.name);
     const withFile = <T extends object>(entry: T) => (file === undefined ? entry : { ...entry, file });
+    const previous = templates[item.name];
+    // A file the user moved (and this pull left where they put it) keeps its synced path here: the move is a local
+    // change, which push carries out, and a later pull must not take it for a move made in PromptLayer.
+    const userMoved = previous !== undefined && previous.path !== item.path && item.previousPath === undefined;
     if ((item.action === "create" || item.action === "update" || item.action === "unchanged") && read) {
-      templates[item.name] = withFile({ id: read.head.id, path: item.path, version: read.head.version, hash: read.hash, labels: read.labels, snippets: read.snippets });
+      const entry = { id: read.head.id, path: userMoved ? previous.path : item.path, version: read.head.version, hash: read.hash, labels: read.labels, snippets: read.snippets };
+      templates[item.name] = userMoved ? entry : withFile(entry);
     } else if (item.action === "unchanged") {
-      const previous = templates[item.name];
       if (previous && heads.has(item.name)) {
         const refreshed = { ...previous, labels: labels.get(previous.id) ?? previous.labels };
-        // A file the user moved keeps its synced path here: the move is a local change, which push carries out.
-        templates[item.name] = previous.path === item.path ? withFile(refreshed) : refreshed;
+        templates[item.name] = userMoved ? refreshed : withFile(refreshed);
       }
     } else if (item.action === "remove") {
       delete templates[item.name];

@@ -61,7 +61,7 @@ export interface SavedPlan {
   plxPlan: 1;
   createdAt: string;
   labels: string[];
-  items: Array<Pick<PushItem, "name" | "path" | "action" | "hash" | "remoteVersion">>;
+  items: Array<Pick<PushItem, "name" | "path" | "action" | "hash" | "remoteVersion" | "moveTo">>;
 }
 
 export interface PushReport {
@@ -296,7 +296,10 @@ function nextLock(lock: Lockfile, items: readonly PushResult[], locals: Readonly
     if (version === undefined || item.id === undefined) continue;
     const previous = templates[item.name];
     const local = locals.get(item.name)!;
-    templates[item.name] = { id: item.id, path: item.path, version, hash: item.hash, labels: nameKeyed(previous?.labels), snippets: local.snippets, file: local.fileHash };
+    // A file moved here whose template did not move (nothing was sent for it) keeps its synced path: the move
+    // is still to be pushed, and a pull must not take it for a move made in PromptLayer.
+    const path = item.outcome === undefined && previous ? previous.path : item.path;
+    templates[item.name] = { id: item.id, path, version, hash: item.hash, labels: nameKeyed(previous?.labels), snippets: local.snippets, ...(path === item.path ? { file: local.fileHash } : {}) };
   }
   return { ...lock, templates };
 }
@@ -315,7 +318,7 @@ function savedPlanOf(items: readonly PushItem[], labels: string[]): SavedPlan {
     plxPlan: 1,
     createdAt: new Date().toISOString(),
     labels,
-    items: items.map(({ name, path, action, hash, remoteVersion }) => ({ name, path, action, hash, ...(remoteVersion === undefined ? {} : { remoteVersion }) })),
+    items: items.map(({ name, path, action, hash, remoteVersion, moveTo }) => ({ name, path, action, hash, ...(remoteVersion === undefined ? {} : { remoteVersion }), ...(moveTo ? { moveTo } : {}) })),
   };
 }
 
@@ -328,6 +331,7 @@ function staleEntries(saved: SavedPlan, now: SavedPlan): string[] {
     if (!fresh) stale.push(`${item.name}: no longer in the repository`);
     else if (fresh.remoteVersion !== item.remoteVersion) stale.push(`${item.name}: PromptLayer moved from ${item.remoteVersion === undefined ? "nothing" : `v${item.remoteVersion}`} to ${fresh.remoteVersion === undefined ? "nothing" : `v${fresh.remoteVersion}`}`);
     else if (fresh.hash !== item.hash) stale.push(`${item.name}: ${item.path} changed since the plan was made`);
+    else if (fresh.path !== item.path || fresh.moveTo?.join("/") !== item.moveTo?.join("/")) stale.push(`${item.name}: moved since the plan was made (now ${fresh.path})`);
   }
   for (const name of current.keys()) if (!saved.items.some((item) => item.name === name)) stale.push(`${name}: new since the plan was made`);
   if (now.labels.join() !== saved.labels.join()) stale.push(`labels: the plan was made for ${saved.labels.join(", ") || "none"}`);

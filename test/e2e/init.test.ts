@@ -65,9 +65,10 @@ describe("plx init", () => {
     const repo = await fresh();
     // Accept GitHub, type a prompts directory, accept the label and URL, decline hooks.
     const answers = ["\r", "\u0015llm-prompts\r", "\r", "\r", "n\r"];
+    // PLX_NO_INPUT=0 means off, like any env twin set to 0.
     const { stdout } = await execa("python3", [PTY_RUN, JSON.stringify(answers), process.execPath, PLX_BIN, "init"], {
       cwd: repo,
-      env: cleanEnv({ TERM: "xterm" }),
+      env: cleanEnv({ TERM: "xterm", PLX_NO_INPUT: "0" }),
       extendEnv: false,
     });
     expect(stdout).toContain("Which CI runs your deploys?");

@@ -187,6 +187,11 @@ describe("plx pull", () => {
     expect(again.stdout).toMatch(/updated\s+prompts\/elsewhere\/refund-reply\.prompt\.yaml v2\n/);
     expect(await readFile(join(repo, "prompts/elsewhere/refund-reply.prompt.yaml"), "utf8")).toContain("Refunds, version two.");
     expect(await files(repo)).not.toContain(REFUND);
+    // The move is still the user's to push: pull leaves it alone, status still shows it, push carries it out.
+    expect((await plx(repo, "pull")).stdout).toContain("0 created, 0 updated");
+    expect((await plx(repo, "status")).stdout).toContain(`moved from ${REFUND}`);
+    expect((await runPlx(["push"], { cwd: repo, env: plxEnv(sandbox.url) })).stdout).toContain("moved prompts/elsewhere/refund-reply.prompt.yaml (into elsewhere in PromptLayer)");
+    expect((await plx(repo, "status", "--exit-code")).exitCode).toBe(0);
   });
 
   it("leaves templates out of scope alone: --prune removes only what PromptLayer deleted", async () => {

@@ -1,5 +1,5 @@
 // push, publish and label, run as CI runs them: the built binary against `plx sandbox` over real HTTP.
-import { cp, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -194,6 +194,18 @@ describe("plx push", () => {
       expect(result.stdout).toContain("Refused: 1 template(s) cannot be published as they are; nothing was sent.");
     }
     expect((await server.requests()).filter((request: { method: string }) => request.method !== "GET")).toEqual([]);
+
+    // A template already in such a folder in PromptLayer can still get new versions: an update names no folder.
+    await rm(join(repo, "prompts/v1.2"), { recursive: true });
+    const state = await server.state();
+    state.folders.push({ id: 9001, name: "v2.0", parent_id: null, external_ids: [], created_at: state.folders[0].created_at, updated_at: state.folders[0].updated_at });
+    templateOf(state, "résumé-court").folder_id = 9001;
+    await fetch(`${server.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify(state) });
+    expect((await plx(server, repo, "pull", "--force")).exitCode).toBe(0);
+    await edit(repo, "prompts/v2.0/résumé-court.prompt.yaml", "une phrase", "deux phrases");
+    const updated = await plx(server, repo, "push");
+    expect(updated.exitCode, updated.stdout).toBe(0);
+    expect(updated.stdout).toContain("published v2 prompts/v2.0/résumé-court.prompt.yaml");
   });
 
   it("exits 5 when a file's external ID is attached to another template, as after swapping two files' names", async () => {
@@ -294,6 +306,14 @@ describe("plx push", () => {
     await plx(server, repo, "push", "--dry-run", "--plan-out", "plan.json", "tone");
     expect((await plx(server, repo, "push", "--plan", "plan.json", "tone")).exitCode).toBe(0);
     expect(templateOf(await server.state(), "tone").versions).toHaveLength(2);
+
+    // A move is part of what was reviewed: a file moved after the plan makes it stale too.
+    await plx(server, repo, "push", "--dry-run", "--plan-out", "plan.json", "tone");
+    await mkdir(join(repo, "prompts/moved"));
+    await rename(join(repo, "prompts/tone.prompt.yaml"), join(repo, "prompts/moved/tone.prompt.yaml"));
+    const moved = await plx(server, repo, "push", "--plan", "plan.json", "tone");
+    expect(moved.exitCode).toBe(5);
+    expect(moved.stdout).toContain("tone: moved since the plan was made (now prompts/moved/tone.prompt.yaml)");
   });
 });
 

@@ -7,3 +7,6 @@ export function unusableFolderName(path: readonly string[]): string | undefined 
 }
 
 export const sameFolder = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((name, index) => name === b[index]);
+
+/** A folder path as people read it; the workspace root has no name of its own. */
+export const folderLabel = (path: readonly string[]): string => path.join("/") || "the top level";

@@ -208,8 +208,9 @@ function junitCase(path: string, index: number, testcase: Json, suiteProperties:
   for (const [key, value] of Object.entries(own)) {
     if (["prompt", "prompt_name", "version", "prompt_version", "input", "expected", "output", "request_id"].includes(key)) continue;
     // Any numeric property is a metric; a score must be one, while other text properties are just notes.
-    if (key === "score") scores.score = number(path, where, "the score property", numeric(value), value);
-    else if (numeric(value) !== undefined) scores[key] = numeric(value)!;
+    const metric = numeric(value);
+    if (key === "score") scores.score = number(path, where, "the score property", metric, value);
+    else if (metric !== undefined) scores[key] = metric;
   }
   const promptText = all.prompt ?? all.prompt_name;
   const ref = promptText ? promptRef(promptText) : undefined;

@@ -109,7 +109,6 @@ function directoryCaseClashes(folders: ReadonlyArray<readonly string[]>): Set<st
   return clashing;
 }
 
-/** The name and folder a file's path implies, before any `name:` or `folder:` inside it overrides them. */
 /**
  * How a template's file must read at a path the user chose instead of the planned one: its name inside when the
  * file name does not say it, its folder taken from the directory the user put it in.
@@ -118,6 +117,7 @@ export function placementAt(path: string, name: string, promptsDir: string): Pla
   return { path, nameInFile: locationFromPath(path, promptsDir).name !== name, folderInFile: false };
 }
 
+/** The name and folder a file's path implies, before any `name:` or `folder:` inside it overrides them. */
 export function locationFromPath(path: string, promptsDir: string): TemplateLocation {
   const relative = posix.relative(promptsDir, path);
   const segments = relative.split("/");

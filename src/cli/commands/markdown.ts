@@ -1,5 +1,6 @@
 // Markdown renderings of reports, for GitHub step summaries and sticky pull-request comments.
 import { markdownCell } from "../../ci/findings.js";
+import { folderLabel } from "../../core/folders.js";
 import { versionNote } from "./render-comparison.js";
 import type { Comparison } from "../../sync/compare.js";
 import type { PushReport } from "../../sync/push.js";
@@ -53,7 +54,7 @@ export function pushMarkdown(report: PushReport, command: string): string {
     lines.push("| template | result |", "| --- | --- |");
     for (const item of rows) {
       const result = item.outcome === "published" ? `published v${item.version}` : item.remoteAhead ? "behind" : (item.outcome ?? item.action);
-      const move = item.moveTo ? ` into ${item.moveTo.join("/") || "the top level"}` : "";
+      const move = item.moveTo ? ` into ${folderLabel(item.moveTo)}` : "";
       lines.push(`| \`${markdownCell(item.path)}\` | ${markdownCell(result + move)}${item.reason ? ` — ${markdownCell(item.reason)}` : ""}${item.error ? ` — ${markdownCell(item.error.message)}` : ""} |`);
     }
   } else {

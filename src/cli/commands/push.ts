@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { confirm, isCancel } from "@clack/prompts";
+import { folderLabel } from "../../core/folders.js";
 import { configError, usageError } from "../../errors.js";
 import { writeFileAtomic } from "../../files/atomic.js";
 import { gitHead } from "../../files/git.js";
@@ -112,7 +113,7 @@ export function renderPush(report: PushReport, styles: Styles): string {
       : item.action === "conflict" ? styles.red("conflict")
       : item.action === "invalid" ? styles.red("invalid")
       : styles.cyan(`would ${ACTION_WORDS[item.action]}`);
-    const move = item.moveTo ? styles.dim(` (into ${item.moveTo.length === 0 ? "the top level" : item.moveTo.join("/")} in PromptLayer)`) : item.previousPath && item.outcome !== "published" ? styles.dim(` (was ${item.previousPath})`) : "";
+    const move = item.moveTo ? styles.dim(` (into ${folderLabel(item.moveTo)} in PromptLayer)`) : item.previousPath && item.outcome !== "published" ? styles.dim(` (was ${item.previousPath})`) : "";
     lines.push(`${word} ${item.path}${move}${item.reason ? styles.dim(` — ${item.reason}`) : ""}${item.error ? ` — ${item.error.message}` : ""}`);
     if (item.patch) lines.push(item.patch);
   }

@@ -1,3 +1,4 @@
+import { folderLabel } from "../../core/folders.js";
 import type { Change, Comparison } from "../../sync/compare.js";
 import type { Styles } from "../io.js";
 
@@ -41,7 +42,7 @@ export function versionNote(change: Change): string {
   if (change.baseVersion !== undefined) parts.push(`synced v${change.baseVersion}`);
   if (change.remoteVersion !== undefined && change.remoteVersion !== change.baseVersion) parts.push(`remote v${change.remoteVersion}`);
   if (change.movedFrom !== undefined) parts.push(`moved from ${change.movedFrom}`);
-  if (change.movedTo !== undefined) parts.push(`moved in PromptLayer to ${change.movedTo.join("/") || "the top level"}`);
+  if (change.movedTo !== undefined) parts.push(`moved in PromptLayer to ${folderLabel(change.movedTo)}`);
   if (change.renamedFrom !== undefined) parts.push(`renamed in PromptLayer from ${change.renamedFrom}`);
   return parts.join(", ");
 }

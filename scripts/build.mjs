@@ -24,11 +24,16 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   define: { __PLX_VERSION__: JSON.stringify(version) },
   // Bundled CommonJS dependencies require Node's built-ins; an ES module has no `require` of its own.
-  banner: { js: 'import { createRequire as __plxCreateRequire } from "node:module"; const require = __plxCreateRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as __plxCreateRequire } from "node:module"; const require = __plxCreateRequire(import.meta.url);',
+  },
   logLevel: "warning",
 });
 
 // `plx --help` is printed from this file, rendered once here by the bundle itself (through a pipe, so at 80
 // columns): answering it then costs no more start-up than `--version`.
-const help = execFileSync(process.execPath, [new URL("../bin/plx.js", import.meta.url).pathname, "--help"], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+const help = execFileSync(process.execPath, [new URL("../bin/plx.js", import.meta.url).pathname, "--help"], {
+  encoding: "utf8",
+  env: { ...process.env, NO_COLOR: "1" },
+});
 writeFileSync(new URL("../dist/help.txt", import.meta.url), help);

@@ -14,7 +14,10 @@ const model = (name, parameters = {}) => ({ model: { provider: "openai", name, p
 const support = (await post("/api/public/v2/folders", { name: "support" })).folder;
 await post("/rest/prompt-templates", {
   prompt_template: { prompt_name: "tone", tags: ["shared"] },
-  prompt_version: { prompt_template: { type: "completion", content: [text("Be warm, brief and precise.")] }, commit_message: "House tone" },
+  prompt_version: {
+    prompt_template: { type: "completion", content: [text("Be warm, brief and precise.")] },
+    commit_message: "House tone",
+  },
 });
 await post("/rest/prompt-templates", {
   prompt_template: { prompt_name: "refund-reply", tags: ["support"], folder_id: support.id },
@@ -33,6 +36,9 @@ await post("/rest/prompt-templates", {
 });
 await post("/rest/prompt-templates", {
   prompt_template: { prompt_name: "summarise-ticket", tags: ["support"], folder_id: support.id },
-  prompt_version: { prompt_template: { type: "completion", content: [text("Summarise this ticket in one sentence: {ticket}")] }, metadata: model("gpt-4o-mini") },
+  prompt_version: {
+    prompt_template: { type: "completion", content: [text("Summarise this ticket in one sentence: {ticket}")] },
+    metadata: model("gpt-4o-mini"),
+  },
 });
 console.log("seeded 3 templates: tone (a snippet), support/refund-reply (labelled prod), support/summarise-ticket");

@@ -115,11 +115,15 @@ export const networkError = (method: string, path: string, reason: string, attem
   );
 
 export const invalidResponse = (method: string, path: string, problem: string) =>
-  new PlxError("REMOTE.INVALID_RESPONSE", `PromptLayer's answer to ${method} ${path} was not what plx expects: ${problem}.`, {
-    exitCode: ExitCode.Remote,
-    hint: "If --base-url points at a proxy, check that it passes JSON through; otherwise report this to the plx maintainers.",
-    details: { method, path },
-  });
+  new PlxError(
+    "REMOTE.INVALID_RESPONSE",
+    `PromptLayer's answer to ${method} ${path} was not what plx expects: ${problem}.`,
+    {
+      exitCode: ExitCode.Remote,
+      hint: "If --base-url points at a proxy, check that it passes JSON through; otherwise report this to the plx maintainers.",
+      details: { method, path },
+    },
+  );
 
 export const externalIdConflict = (method: string, path: string, serverMessage: string | undefined) =>
   new PlxError(
@@ -148,13 +152,19 @@ export const interrupted = (doneSoFar?: string) =>
 
 /** Local prompt files that cannot be read; nothing is sent or written while any exists. */
 export const linkOutsidePrompts = (directory: string) =>
-  new PlxError("FILES.LINK_OUTSIDE", `${directory} is a symbolic link that leads outside the prompts directory; plx does not write through it.`, {
-    exitCode: ExitCode.Usage,
-    hint: "Replace the link with a real directory holding the prompt files; nothing was written.",
-    details: { file: directory },
-  });
+  new PlxError(
+    "FILES.LINK_OUTSIDE",
+    `${directory} is a symbolic link that leads outside the prompts directory; plx does not write through it.`,
+    {
+      exitCode: ExitCode.Usage,
+      hint: "Replace the link with a real directory holding the prompt files; nothing was written.",
+      details: { file: directory },
+    },
+  );
 
-export const invalidFiles = (problems: ReadonlyArray<{ path: string; line: number; col: number; message: string; hint: string }>) =>
+export const invalidFiles = (
+  problems: ReadonlyArray<{ path: string; line: number; col: number; message: string; hint: string }>,
+) =>
   new PlxError(
     "LOCAL.INVALID_FILE",
     `${problems.length === 1 ? "A prompt file is" : `${problems.length} problems in prompt files are`} in the way; nothing was sent or written:\n${problems
@@ -162,7 +172,10 @@ export const invalidFiles = (problems: ReadonlyArray<{ path: string; line: numbe
       .join("\n")}`,
     {
       exitCode: ExitCode.Usage,
-      hint: problems.length === 1 ? problems[0]!.hint : "Fix the files above (`plx check` explains each problem), then run the command again.",
+      hint:
+        problems.length === 1
+          ? problems[0]!.hint
+          : "Fix the files above (`plx check` explains each problem), then run the command again.",
       details: { problems },
     },
   );

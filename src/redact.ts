@@ -20,7 +20,10 @@ const TOKEN_SHAPES: RegExp[] = [
 
 // `X-API-KEY: v`, `Authorization: Bearer v`, `"api_key": "v"`, `token=v`, and URL userinfo.
 const LABELLED_SECRETS: Array<[RegExp, string]> = [
-  [/\b(x-api-key|authorization|private-token|cookie|set-cookie)(\s*[:=]\s*)(?:(?:bearer|basic|token)\s+)?[^\s,;"']+/gi, `$1$2${MASK}`],
+  [
+    /\b(x-api-key|authorization|private-token|cookie|set-cookie)(\s*[:=]\s*)(?:(?:bearer|basic|token)\s+)?[^\s,;"']+/gi,
+    `$1$2${MASK}`,
+  ],
   [
     /(["']?)\b(api[_-]?key|apikey|access[_-]?token|auth[_-]?token|secret|password|client[_-]?secret|token)\1(\s*[:=]\s*)(["']?)[^\s"',;}]+\4/gi,
     `$1$2$1$3$4${MASK}$4`,
@@ -67,4 +70,5 @@ export class Redactor {
   }
 }
 
-const SECRET_KEY = /^(?:x-api-key|api[_-]?key|apikey|authorization|password|secret|client[_-]?secret|access[_-]?token|auth[_-]?token|private[_-]?token)$/i;
+const SECRET_KEY =
+  /^(?:x-api-key|api[_-]?key|apikey|authorization|password|secret|client[_-]?secret|access[_-]?token|auth[_-]?token|private[_-]?token)$/i;

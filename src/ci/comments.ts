@@ -23,7 +23,13 @@ const USER_AGENT = "plx-cli";
 export type CommentProvider = "github" | "gitlab";
 
 export type CommentResult =
-  | { status: "created" | "updated"; provider: CommentProvider; id: number; url: string | undefined; truncated: boolean }
+  | {
+      status: "created" | "updated";
+      provider: CommentProvider;
+      id: number;
+      url: string | undefined;
+      truncated: boolean;
+    }
   /** The comment could not be written (fork PR, missing permission or token): show the Markdown elsewhere and warn. */
   | { status: "fallback"; provider: CommentProvider; reason: string; httpStatus: number | undefined }
   /** Nothing to do here (not a PR/MR pipeline, no GitLab token). `warning`, when set, should be shown once per run. */
@@ -53,7 +59,12 @@ export function commentMarker(kind: string, key?: string): string {
  * The body to send: the Markdown, cut to fit `maxChars` with a note pointing at `moreUrl`, then the marker on its
  * own line. Counted in UTF-16 units, which is never less than the characters GitHub counts.
  */
-export function composeBody(markdown: string, marker: string, maxChars: number, moreUrl?: string): { body: string; truncated: boolean } {
+export function composeBody(
+  markdown: string,
+  marker: string,
+  maxChars: number,
+  moreUrl?: string,
+): { body: string; truncated: boolean } {
   const tail = `\n\n${marker}`;
   const text = markdown.replace(/\s+$/, "");
   if (text.length + tail.length <= maxChars) return { body: text + tail, truncated: false };
@@ -101,7 +112,11 @@ async function send(
   try {
     response = await fetchImpl(url, {
       method,
-      headers: { ...headers, "User-Agent": USER_AGENT, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+      headers: {
+        ...headers,
+        "User-Agent": USER_AGENT,
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
@@ -114,7 +129,11 @@ async function send(
         : error instanceof Error
           ? error.message
           : String(error);
-    throw commentFailed(provider, `${method} ${path} failed: ${scrub(reason, token)}.`, { method, path, reason: scrub(reason, token) });
+    throw commentFailed(provider, `${method} ${path} failed: ${scrub(reason, token)}.`, {
+      method,
+      path,
+      reason: scrub(reason, token),
+    });
   }
   const text = await response.text().catch(() => "");
   let json: unknown;
@@ -127,8 +146,15 @@ async function send(
 }
 
 function serverMessage(reply: Reply, token: string): string | undefined {
-  const message = (reply.json as { message?: unknown; error?: unknown } | undefined)?.message ?? (reply.json as { error?: unknown } | undefined)?.error;
-  const text = typeof message === "string" ? message : typeof message === "object" && message !== null ? JSON.stringify(message) : undefined;
+  const message =
+    (reply.json as { message?: unknown; error?: unknown } | undefined)?.message ??
+    (reply.json as { error?: unknown } | undefined)?.error;
+  const text =
+    typeof message === "string"
+      ? message
+      : typeof message === "object" && message !== null
+        ? JSON.stringify(message)
+        : undefined;
   return text === undefined ? undefined : scrub(text, token).slice(0, 300);
 }
 
@@ -165,7 +191,10 @@ function fallbackFor(provider: CommentProvider, reply: Reply, token: string): Co
 // ---- GitHub ----
 
 /** The pull request number: `pull_request.number` (or an `issue_comment` on a PR) in the event JSON, else `refs/pull/N/merge`. */
-export async function githubPullRequestNumber(env: Env, readFile: (path: string) => Promise<string> = (p) => fsReadFile(p, "utf8")): Promise<number | undefined> {
+export async function githubPullRequestNumber(
+  env: Env,
+  readFile: (path: string) => Promise<string> = (p) => fsReadFile(p, "utf8"),
+): Promise<number | undefined> {
   if (env.GITHUB_EVENT_PATH) {
     try {
       const event = JSON.parse(await readFile(env.GITHUB_EVENT_PATH)) as {
@@ -194,18 +223,29 @@ export async function upsertGithubComment(options: CommentOptions): Promise<Comm
   const { env } = options;
   const number = await githubPullRequestNumber(env, options.readFile);
   if (number === undefined)
-    return { status: "skipped", provider: "github", reason: "this run is not for a pull request, so there is nothing to comment on", warning: undefined };
+    return {
+      status: "skipped",
+      provider: "github",
+      reason: "this run is not for a pull request, so there is nothing to comment on",
+      warning: undefined,
+    };
   const repository = env.GITHUB_REPOSITORY ?? "";
   const [owner, repo, extra] = repository.split("/");
   if (!owner || !repo || extra !== undefined)
-    return { status: "skipped", provider: "github", reason: "GITHUB_REPOSITORY is not set", warning: "GITHUB_REPOSITORY is not set, so plx cannot find the pull request." };
+    return {
+      status: "skipped",
+      provider: "github",
+      reason: "GITHUB_REPOSITORY is not set",
+      warning: "GITHUB_REPOSITORY is not set, so plx cannot find the pull request.",
+    };
   const token = env.GITHUB_TOKEN || env.GH_TOKEN;
   if (!token)
     return {
       status: "fallback",
       provider: "github",
       httpStatus: undefined,
-      reason: "GITHUB_TOKEN is not set; give the step `env: GITHUB_TOKEN: ${{ github.token }}` and `permissions: pull-requests: write`.",
+      reason:
+        "GITHUB_TOKEN is not set; give the step `env: GITHUB_TOKEN: ${{ github.token }}` and `permissions: pull-requests: write`.",
     };
 
   const api = (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, "");
@@ -278,14 +318,30 @@ export async function upsertGitlabNote(options: CommentOptions): Promise<Comment
   const { env } = options;
   const iid = env.CI_MERGE_REQUEST_IID;
   if (!iid || !/^\d+$/.test(iid))
-    return { status: "skipped", provider: "gitlab", reason: "this pipeline is not a merge request pipeline, so there is no merge request to comment on", warning: undefined };
+    return {
+      status: "skipped",
+      provider: "gitlab",
+      reason: "this pipeline is not a merge request pipeline, so there is no merge request to comment on",
+      warning: undefined,
+    };
   const token = env.PLX_GITLAB_TOKEN;
-  if (!token) return { status: "skipped", provider: "gitlab", reason: "PLX_GITLAB_TOKEN is not set", warning: GITLAB_TOKEN_MISSING_WARNING };
+  if (!token)
+    return {
+      status: "skipped",
+      provider: "gitlab",
+      reason: "PLX_GITLAB_TOKEN is not set",
+      warning: GITLAB_TOKEN_MISSING_WARNING,
+    };
   const api = env.CI_API_V4_URL?.replace(/\/+$/, "");
   // A fork's merge request pipeline runs in the fork's project, while the merge request lives in the target's.
   const project = env.CI_MERGE_REQUEST_PROJECT_ID || env.CI_PROJECT_ID;
   if (!api || !project)
-    return { status: "skipped", provider: "gitlab", reason: "CI_API_V4_URL or CI_PROJECT_ID is not set", warning: "CI_API_V4_URL or CI_PROJECT_ID is not set, so plx cannot find the merge request." };
+    return {
+      status: "skipped",
+      provider: "gitlab",
+      reason: "CI_API_V4_URL or CI_PROJECT_ID is not set",
+      warning: "CI_API_V4_URL or CI_PROJECT_ID is not set, so plx cannot find the merge request.",
+    };
 
   const base = `${api}/projects/${encodeURIComponent(project)}/merge_requests/${iid}/notes`;
   const headers = { "PRIVATE-TOKEN": token, Accept: "application/json" };
@@ -310,12 +366,17 @@ export async function upsertGitlabNote(options: CommentOptions): Promise<Comment
   if (reply.status !== (existing ? 200 : 201)) throw unexpected("gitlab", reply, token, method, url);
   const written = reply.json as GitlabNote | undefined;
   const id = written?.id ?? existing?.id ?? 0;
-  const mrUrl = env.CI_MERGE_REQUEST_PROJECT_URL ? `${env.CI_MERGE_REQUEST_PROJECT_URL}/-/merge_requests/${iid}#note_${id}` : undefined;
+  const mrUrl = env.CI_MERGE_REQUEST_PROJECT_URL
+    ? `${env.CI_MERGE_REQUEST_PROJECT_URL}/-/merge_requests/${iid}#note_${id}`
+    : undefined;
   return { status: existing ? "updated" : "created", provider: "gitlab", id, url: mrUrl, truncated };
 }
 
 /** Posts or updates the sticky comment for the CI the run is in; outside GitHub and GitLab it is skipped. */
-export async function upsertStickyComment(provider: string | undefined, options: CommentOptions): Promise<CommentResult> {
+export async function upsertStickyComment(
+  provider: string | undefined,
+  options: CommentOptions,
+): Promise<CommentResult> {
   if (provider === "github") return upsertGithubComment(options);
   if (provider === "gitlab") return upsertGitlabNote(options);
   return {

@@ -9,7 +9,8 @@ export interface CiEnvironment {
   debug: boolean;
 }
 
-const truthy = (value: string | undefined) => value !== undefined && !["", "0", "false", "no", "off"].includes(value.toLowerCase());
+const truthy = (value: string | undefined) =>
+  value !== undefined && !["", "0", "false", "no", "off"].includes(value.toLowerCase());
 
 /**
  * Works out, once per run, whether plx is in CI and which one. `PLX_CI` overrides detection

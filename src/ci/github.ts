@@ -37,7 +37,8 @@ export function annotation(level: AnnotationLevel, message: string, properties: 
   if (properties.file) props.push(`file=${escapeProperty(properties.file)}`);
   if (positive(properties.line)) {
     props.push(`line=${properties.line}`);
-    if (positive(properties.endLine) && properties.endLine >= properties.line) props.push(`endLine=${properties.endLine}`);
+    if (positive(properties.endLine) && properties.endLine >= properties.line)
+      props.push(`endLine=${properties.endLine}`);
     if (positive(properties.col)) {
       props.push(`col=${properties.col}`);
       if (positive(properties.endColumn)) props.push(`endColumn=${properties.endColumn}`);
@@ -111,7 +112,11 @@ export const addMask = (value: string): string => `::add-mask::${escapeData(valu
  * Brackets untrusted text (prompt bodies, model output) so any `::command::` inside it is not executed.
  * Print `start`, the text, then `end`.
  */
-export function stopCommands(token: string = randomBytes(16).toString("hex")): { start: string; end: string; token: string } {
+export function stopCommands(token: string = randomBytes(16).toString("hex")): {
+  start: string;
+  end: string;
+  token: string;
+} {
   return { start: `::stop-commands::${token}`, end: `::${token}::`, token };
 }
 

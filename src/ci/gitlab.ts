@@ -16,7 +16,11 @@ export function sectionName(name: string): string {
 const unixSeconds = (now: number) => Math.floor(now / 1000);
 
 /** `\e[0Ksection_start:<unix>:<name>[collapsed=true]\r\e[0K<header>` (no trailing newline). */
-export function sectionStart(name: string, header: string, options: { collapsed?: boolean; now?: number } = {}): string {
+export function sectionStart(
+  name: string,
+  header: string,
+  options: { collapsed?: boolean; now?: number } = {},
+): string {
   const ts = unixSeconds(options.now ?? Date.now());
   // A line break in the header would end the marker line early.
   const text = header.replace(/[\r\n]+/g, " ");
@@ -73,7 +77,8 @@ export function codeQualityIssues(findings: readonly CiFinding[]): CodeQualityIs
 }
 
 /** The report file's text: a JSON array, UTF-8, no BOM. */
-export const codeQualityJson = (findings: readonly CiFinding[]): string => `${JSON.stringify(codeQualityIssues(findings), null, 2)}\n`;
+export const codeQualityJson = (findings: readonly CiFinding[]): string =>
+  `${JSON.stringify(codeQualityIssues(findings), null, 2)}\n`;
 
 export async function writeCodeQualityReport(path: string, findings: readonly CiFinding[]): Promise<void> {
   await writeFile(path, codeQualityJson(findings), "utf8");
@@ -111,4 +116,5 @@ export function formatDotenv(
 }
 
 /** `$CI_JOB_URL`, when known: the link a truncated MR note points at. */
-export const gitlabJobUrl = (env: Readonly<Record<string, string | undefined>>): string | undefined => env.CI_JOB_URL || undefined;
+export const gitlabJobUrl = (env: Readonly<Record<string, string | undefined>>): string | undefined =>
+  env.CI_JOB_URL || undefined;

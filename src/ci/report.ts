@@ -101,11 +101,16 @@ export function createCiReporter(options: CiReporterOptions): CiReporter {
   const codeQualityFindings: CiFinding[] = [];
   let groupOpen = false;
 
-  const repoRoot = options.repoRoot ?? (provider === "github" ? env.GITHUB_WORKSPACE : provider === "gitlab" ? env.CI_PROJECT_DIR : undefined);
+  const repoRoot =
+    options.repoRoot ??
+    (provider === "github" ? env.GITHUB_WORKSPACE : provider === "gitlab" ? env.CI_PROJECT_DIR : undefined);
   const summaryPath = options.summaryPath ?? (provider === "github" ? env.GITHUB_STEP_SUMMARY : undefined);
   const outputPath = options.outputPath ?? (provider === "github" ? env.GITHUB_OUTPUT : undefined);
-  const fromCwd = (path: string | undefined) => (path && options.cwd && !isAbsolute(path) ? resolve(options.cwd, path) : path || undefined);
-  const codeQualityPath = fromCwd(options.codeQualityPath ?? (provider === "gitlab" ? env.PLX_CODE_QUALITY_REPORT : undefined));
+  const fromCwd = (path: string | undefined) =>
+    path && options.cwd && !isAbsolute(path) ? resolve(options.cwd, path) : path || undefined;
+  const codeQualityPath = fromCwd(
+    options.codeQualityPath ?? (provider === "gitlab" ? env.PLX_CODE_QUALITY_REPORT : undefined),
+  );
   const dotenvPath = fromCwd(options.dotenvPath ?? (provider === "gitlab" ? env.PLX_DOTENV_REPORT : undefined));
 
   /** Repo-relative, forward slashes; a path outside the repository is left as given. */
@@ -121,7 +126,8 @@ export function createCiReporter(options: CiReporterOptions): CiReporter {
   // On GitHub the annotation line shows in the log as the warning itself; the logger is used when it cannot be emitted.
   const warning = (message: string, properties: AnnotationProperties = {}) => {
     const text = redact(message);
-    const annotationLine = provider === "github" ? annotator.add("warning", text, { title: "plx", ...properties }) : undefined;
+    const annotationLine =
+      provider === "github" ? annotator.add("warning", text, { title: "plx", ...properties }) : undefined;
     if (annotationLine !== undefined) line(annotationLine);
     else warn(text);
   };
@@ -199,7 +205,8 @@ export function createCiReporter(options: CiReporterOptions): CiReporter {
 
     async outputs(record) {
       const clean: Record<string, OutputValue> = {};
-      for (const [name, value] of Object.entries(record)) clean[name] = typeof value === "string" ? redact(value) : value;
+      for (const [name, value] of Object.entries(record))
+        clean[name] = typeof value === "string" ? redact(value) : value;
       try {
         if (provider === "github" && outputPath) {
           await setOutputs(outputPath, clean);
@@ -207,7 +214,8 @@ export function createCiReporter(options: CiReporterOptions): CiReporter {
         }
         if (provider === "gitlab" && dotenvPath) {
           const { text, skipped } = formatDotenv(clean);
-          if (skipped.length > 0) debug(`left out of the dotenv report (GitLab cannot carry these values): ${skipped.join(", ")}`);
+          if (skipped.length > 0)
+            debug(`left out of the dotenv report (GitLab cannot carry these values): ${skipped.join(", ")}`);
           if (text !== "") await appendFile(dotenvPath, text, "utf8");
           return text !== "";
         }

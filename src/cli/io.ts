@@ -67,7 +67,12 @@ export function createLogger(stderr: OutputStream, styles: Styles, redactor: Red
  * Progress for long network work. A terminal gets one line redrawn at most every 100 ms; a log (CI, a file) gets a
  * line at each quarter, so it shows movement without flooding.
  */
-export function createProgress(stderr: OutputStream, styles: Styles, label: string, live: boolean): { update(done: number, total: number): void; done(): void } {
+export function createProgress(
+  stderr: OutputStream,
+  styles: Styles,
+  label: string,
+  live: boolean,
+): { update(done: number, total: number): void; done(): void } {
   let lastDraw = 0;
   let lastQuarter = 0;
   let drawn = false;

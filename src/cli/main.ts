@@ -32,7 +32,10 @@ export async function main(
       return ExitCode.Ok;
     }
   }
-  const [{ CommanderError }, { createProgram, switchedOffEnvTwins }] = await Promise.all([import("commander"), import("./program.js")]);
+  const [{ CommanderError }, { createProgram, switchedOffEnvTwins }] = await Promise.all([
+    import("commander"),
+    import("./program.js"),
+  ]);
   const interruption = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (interruption.signal.aborted) {
@@ -55,7 +58,9 @@ export async function main(
   // Subcommands copy these settings only when created after them, so apply them to the whole tree.
   const commands = [program];
   for (const command of commands) {
-    command.exitOverride().configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+    command
+      .exitOverride()
+      .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
     commands.push(...command.commands);
   }
 

@@ -29,7 +29,9 @@ export function createRemote(options: {
     ...(options.debug
       ? {
           onRequest: (event) =>
-            log.debug(`${event.method} ${event.path} ${event.status ?? event.error ?? "failed"} ${Math.round(event.ms)}ms${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`),
+            log.debug(
+              `${event.method} ${event.path} ${event.status ?? event.error ?? "failed"} ${Math.round(event.ms)}ms${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`,
+            ),
         }
       : {}),
   });

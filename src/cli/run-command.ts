@@ -26,7 +26,14 @@ export async function runCommand(request: RunRequest): Promise<number> {
   const debug = options.debug === true;
   const ci = detectCi(env);
   const redactor = new Redactor();
-  for (const secret of [env.PLX_API_KEY, env.PROMPTLAYER_API_KEY, env.GITHUB_TOKEN, env.GH_TOKEN, env.PLX_GITLAB_TOKEN, env.CI_JOB_TOKEN]) {
+  for (const secret of [
+    env.PLX_API_KEY,
+    env.PROMPTLAYER_API_KEY,
+    env.GITHUB_TOKEN,
+    env.GH_TOKEN,
+    env.PLX_GITLAB_TOKEN,
+    env.CI_JOB_TOKEN,
+  ]) {
     redactor.add(secret);
   }
   if (typeof options.apiKey === "string") redactor.add(options.apiKey);
@@ -61,14 +68,32 @@ export async function runCommand(request: RunRequest): Promise<number> {
       const { createCiReporter } = await import("../ci/report.js");
       // No ::add-mask:: for the API key: the command itself would print the key, and plx's redactor already keeps it
       // out of everything plx writes; keys from `secrets.*` are masked by GitHub.
-      return createCiReporter({ provider: ci.provider, env, stream: io.stderr, warn: log.warn, debug: log.debug, redactor, cwd: process.cwd(), signal });
+      return createCiReporter({
+        provider: ci.provider,
+        env,
+        stream: io.stderr,
+        warn: log.warn,
+        debug: log.debug,
+        redactor,
+        cwd: process.cwd(),
+        signal,
+      });
     }),
     remote: () =>
       (remote ??= (async () => {
         const { createRemote } = await import("./remote.js");
         const timeoutMs = typeof options.timeout === "number" ? options.timeout : undefined;
         const attempts = typeof options.retries === "number" ? options.retries + 1 : undefined;
-        return createRemote({ config: await context.config(), env, timeoutMs, attempts, redactor, log, debug: debug || ci.debug, signal });
+        return createRemote({
+          config: await context.config(),
+          env,
+          timeoutMs,
+          attempts,
+          redactor,
+          log,
+          debug: debug || ci.debug,
+          signal,
+        });
       })()),
   };
 
@@ -77,7 +102,19 @@ export async function runCommand(request: RunRequest): Promise<number> {
     const report = await module.run(options, context);
     const exitCode = module.exitCodeFor?.(report) ?? ExitCode.Ok;
     if (json) {
-      writeOut(JSON.stringify(redactor.redactValue({ schemaVersion: JSON_SCHEMA_VERSION, command: name, ok: exitCode === ExitCode.Ok, exitCode, ...(report as object) }), null, 2));
+      writeOut(
+        JSON.stringify(
+          redactor.redactValue({
+            schemaVersion: JSON_SCHEMA_VERSION,
+            command: name,
+            ok: exitCode === ExitCode.Ok,
+            exitCode,
+            ...(report as object),
+          }),
+          null,
+          2,
+        ),
+      );
     } else {
       writeOut(await foldForCi(module.renderHuman(report, stdoutStyles), name, ci.provider));
     }
@@ -104,7 +141,11 @@ function once<T>(factory: () => Promise<T>): () => Promise<T> {
 async function annotateFileProblems(error: PlxError, context: Context): Promise<void> {
   const problems = error.details?.problems;
   if (!context.ci.provider || !Array.isArray(problems)) return;
-  const findings = (problems as Array<{ path: string; line: number; col: number; message: string }>).map((problem) => ({ ...problem, severity: "error" as const, code: error.code }));
+  const findings = (problems as Array<{ path: string; line: number; col: number; message: string }>).map((problem) => ({
+    ...problem,
+    severity: "error" as const,
+    code: error.code,
+  }));
   // Annotating is a courtesy: a failure here must not hide the error being reported.
   await (await context.reporter()).annotate(findings).catch(() => undefined);
 }
@@ -118,7 +159,19 @@ interface ReportTarget {
 
 function reportPlxError(error: PlxError, { name, json, writeOut, context }: ReportTarget): number {
   if (json) {
-    writeOut(JSON.stringify(context.redactor.redactValue({ schemaVersion: JSON_SCHEMA_VERSION, command: name, ok: false, exitCode: error.exitCode, error: error.toJSON() }), null, 2));
+    writeOut(
+      JSON.stringify(
+        context.redactor.redactValue({
+          schemaVersion: JSON_SCHEMA_VERSION,
+          command: name,
+          ok: false,
+          exitCode: error.exitCode,
+          error: error.toJSON(),
+        }),
+        null,
+        2,
+      ),
+    );
   } else {
     const styles = context.styles.stderr;
     context.log.info(`${styles.red(styles.bold("error"))} ${error.message}`);
@@ -128,7 +181,10 @@ function reportPlxError(error: PlxError, { name, json, writeOut, context }: Repo
 }
 
 /** Anything that is not a PlxError is a bug in plx: say so, and show the stack only with --debug. */
-function reportBug(error: unknown, { name, json, debug, writeOut, context }: ReportTarget & { debug: boolean }): number {
+function reportBug(
+  error: unknown,
+  { name, json, debug, writeOut, context }: ReportTarget & { debug: boolean },
+): number {
   const message = error instanceof Error ? error.message : String(error);
   const hint = `This is a bug in plx ${PLX_VERSION}. Run again with --debug and report the output.`;
   if (json) {
@@ -171,5 +227,7 @@ async function foldForCi(text: string, command: string, provider: string | undef
   }
   const { sectionStart, sectionEnd } = await import("../ci/gitlab.js");
   const name = `plx_${command.replace(/[^a-z0-9_]/gi, "_")}`;
-  return [sectionStart(name, `plx ${command}: details`, { collapsed: true }), details, sectionEnd(name), summary].join("\n");
+  return [sectionStart(name, `plx ${command}: details`, { collapsed: true }), details, sectionEnd(name), summary].join(
+    "\n",
+  );
 }

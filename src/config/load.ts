@@ -2,7 +2,14 @@ import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { configError } from "../errors.js";
-import { CONFIG_DEFAULTS, CONFIG_FILE_NAME, configFileSchema, parseTrack, type ConfigFile, type ResolvedConfig } from "./schema.js";
+import {
+  CONFIG_DEFAULTS,
+  CONFIG_FILE_NAME,
+  configFileSchema,
+  parseTrack,
+  type ConfigFile,
+  type ResolvedConfig,
+} from "./schema.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -34,26 +41,48 @@ export async function loadConfig(cwd: string, flags: ConfigFlags, env: Env): Pro
   const envValue = (name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
 
   const envConcurrency = envValue("PLX_CONCURRENCY");
-  const concurrency = flags.concurrency ?? (envConcurrency === undefined ? undefined : parseEnvInteger("PLX_CONCURRENCY", envConcurrency)) ?? fromFile.concurrency ?? CONFIG_DEFAULTS.concurrency;
+  const concurrency =
+    flags.concurrency ??
+    (envConcurrency === undefined ? undefined : parseEnvInteger("PLX_CONCURRENCY", envConcurrency)) ??
+    fromFile.concurrency ??
+    CONFIG_DEFAULTS.concurrency;
 
   const trackText = flags.track ?? envValue("PLX_TRACK") ?? fromFile.track ?? CONFIG_DEFAULTS.track;
   const track = parseTrack(trackText);
   if (!track) {
-    throw configError(`"${trackText}" is not a state plx can track.`, 'Use "latest" or "label:<name>", for example "label:prod".', where ? { file: where } : undefined);
+    throw configError(
+      `"${trackText}" is not a state plx can track.`,
+      'Use "latest" or "label:<name>", for example "label:prod".',
+      where ? { file: where } : undefined,
+    );
   }
 
-  const promptsDir = flags.promptsDir ?? envValue("PLX_PROMPTS_DIR") ?? fromFile.promptsDir ?? CONFIG_DEFAULTS.promptsDir;
+  const promptsDir =
+    flags.promptsDir ?? envValue("PLX_PROMPTS_DIR") ?? fromFile.promptsDir ?? CONFIG_DEFAULTS.promptsDir;
   const promptsPath = resolve(rootDir, promptsDir);
   if (isAbsolute(promptsDir) || relative(rootDir, promptsPath).startsWith("..")) {
-    throw configError(`The prompts directory "${promptsDir}" lies outside the repository.`, "Give a path inside the repository, such as prompts.");
+    throw configError(
+      `The prompts directory "${promptsDir}" lies outside the repository.`,
+      "Give a path inside the repository, such as prompts.",
+    );
   }
 
   return {
     rootDir,
     configFile,
     promptsDir: relative(rootDir, promptsPath) || ".",
-    baseUrl: (flags.baseUrl ?? envValue("PLX_BASE_URL") ?? envValue("PROMPTLAYER_BASE_URL") ?? fromFile.baseUrl ?? CONFIG_DEFAULTS.baseUrl).replace(/\/+$/, ""),
-    externalIdSource: flags.externalIdSource ?? envValue("PLX_EXTERNAL_ID_SOURCE") ?? fromFile.externalIdSource ?? CONFIG_DEFAULTS.externalIdSource,
+    baseUrl: (
+      flags.baseUrl ??
+      envValue("PLX_BASE_URL") ??
+      envValue("PROMPTLAYER_BASE_URL") ??
+      fromFile.baseUrl ??
+      CONFIG_DEFAULTS.baseUrl
+    ).replace(/\/+$/, ""),
+    externalIdSource:
+      flags.externalIdSource ??
+      envValue("PLX_EXTERNAL_ID_SOURCE") ??
+      fromFile.externalIdSource ??
+      CONFIG_DEFAULTS.externalIdSource,
     concurrency,
     track,
   };
@@ -67,29 +96,41 @@ async function readConfigFile(path: string): Promise<ConfigFile> {
   if (document.errors.length > 0) {
     const first = document.errors[0]!;
     const position = lineCounter.linePos(first.pos[0]);
-    throw configError(`${name}:${position.line}:${position.col}: ${first.message.split("\n")[0]}`, "Fix the YAML syntax of the config file.", {
-      file: path,
-      line: position.line,
-      col: position.col,
-    });
+    throw configError(
+      `${name}:${position.line}:${position.col}: ${first.message.split("\n")[0]}`,
+      "Fix the YAML syntax of the config file.",
+      {
+        file: path,
+        line: position.line,
+        col: position.col,
+      },
+    );
   }
   const contents = document.contents;
   if (contents !== null && !isMap(contents)) {
-    throw configError(`${name} must be a mapping of settings.`, "See the Configuration section of plx's README for the keys.", { file: path });
+    throw configError(
+      `${name} must be a mapping of settings.`,
+      "See the Configuration section of plx's README for the keys.",
+      { file: path },
+    );
   }
   const parsed = configFileSchema.safeParse(document.toJS() ?? {});
   if (parsed.success) return parsed.data;
 
   const problems = parsed.error.issues.map((issue) => {
     const key = issue.code === "unrecognized_keys" ? issue.keys[0]! : String(issue.path[0] ?? "");
-    const keyNode = isMap(contents) ? contents.items.find((pair) => isScalar(pair.key) && pair.key.value === key)?.key : undefined;
+    const keyNode = isMap(contents)
+      ? contents.items.find((pair) => isScalar(pair.key) && pair.key.value === key)?.key
+      : undefined;
     const offset = isScalar(keyNode) ? keyNode.range?.[0] : undefined;
     const at = offset === undefined ? "" : `:${lineCounter.linePos(offset).line}:${lineCounter.linePos(offset).col}`;
     return issue.code === "unrecognized_keys"
       ? `${name}${at}: unknown key "${issue.keys.join('", "')}"`
       : `${name}${at}: "${key}" ${issue.message}`;
   });
-  throw configError(problems.join("\n"), `Valid keys: ${Object.keys(configFileSchema.shape).join(", ")}.`, { file: path });
+  throw configError(problems.join("\n"), `Valid keys: ${Object.keys(configFileSchema.shape).join(", ")}.`, {
+    file: path,
+  });
 }
 
 function parseEnvInteger(name: string, value: string): number {

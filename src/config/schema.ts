@@ -5,11 +5,7 @@ export const CONFIG_FILE_NAME = "plx.config.yaml";
 /** What the repo tracks on the remote: the latest version of each template, or the version a release label points at. */
 export type TrackedState = { kind: "latest" } | { kind: "label"; label: string };
 
-const trackSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .describe('"latest", or "label:<name>" to follow a release label');
+const trackSchema = z.string().trim().min(1).describe('"latest", or "label:<name>" to follow a release label');
 
 /** plx.config.yaml. Every key is optional; unknown keys are an error so a typo never passes silently. */
 export const configFileSchema = z

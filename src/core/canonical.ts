@@ -48,16 +48,31 @@ export const SCHEMA_DEFAULTS: DefaultsTable = {
   FunctionMessage: { template_format: F_STRING, content: UNSET },
   PlaceholderMessage: { template_format: F_STRING, content: NULL, raw_request_display_role: declared("") },
   ToolCall: { tool_id: NULL },
-  Function: { description: declared(""), strict: declared(false), parameters: declared({ type: "object", properties: {} }) },
+  Function: {
+    description: declared(""),
+    strict: declared(false),
+    parameters: declared({ type: "object", properties: {} }),
+  },
   Metadata: { model: NULL },
-  Model: { parameters: declared({}), display_params: declared({}), api_type: NULL, model_config_display_name: NULL, base_model: NULL },
+  Model: {
+    parameters: declared({}),
+    display_params: declared({}),
+    api_type: NULL,
+    model_config_display_name: NULL,
+    base_model: NULL,
+  },
   TextContent: { id: NULL, annotations: NULL_OR_EMPTY, thought_signature: NULL },
   ThinkingContent: { id: NULL, signature: NULL },
   CodeContent: { id: NULL, container_id: NULL },
   ImageContent: { image_variable: NULL },
   ImageURL: { detail: UNSET },
   Media: { title: declared("media"), type: declared("image/jpeg"), url: NULL, format: declared("neither") },
-  OutputMediaContent: { id: NULL, mime_type: declared("image/png"), media_type: declared("image"), provider_metadata: NULL },
+  OutputMediaContent: {
+    id: NULL,
+    mime_type: declared("image/png"),
+    media_type: declared("image"),
+    provider_metadata: NULL,
+  },
   ServerToolUseContent: { input: declared({}) },
   WebSearchToolResultContent: { content: declared([]) },
   WebSearchResult: { url: declared(""), title: declared(""), encrypted_content: declared(""), page_age: NULL },
@@ -178,7 +193,9 @@ export function canonicalDoc(doc: TemplateDoc): TemplateDoc {
 }
 
 export function contentHash(doc: CanonicalInput): string {
-  return `sha256:${createHash("sha256").update(stableStringify(canonicalContent(doc))).digest("hex")}`;
+  return `sha256:${createHash("sha256")
+    .update(stableStringify(canonicalContent(doc)))
+    .digest("hex")}`;
 }
 
 /** JSON with object keys sorted by code point at every depth; array order is kept. */
@@ -285,7 +302,9 @@ function whenFunction(position: Position): Canonicalize {
   return (value) => {
     if (!isJsonObject(value)) return value;
     const typed = Object.hasOwn(value, "type");
-    return value.type === "function" || (!typed && Object.hasOwn(value, "function")) ? canonicalObject(value, position) : value;
+    return value.type === "function" || (!typed && Object.hasOwn(value, "function"))
+      ? canonicalObject(value, position)
+      : value;
   };
 }
 
@@ -312,12 +331,17 @@ const BLOCK_CHILDREN: Readonly<Record<string, Readonly<Record<string, Canonicali
 const canonicalBlocks = listOf(
   byDiscriminator(
     "type",
-    new Map(Object.entries(BLOCK_SCHEMAS).map(([type, schema]) => [type, { schema, children: own(BLOCK_CHILDREN, schema) }])),
+    new Map(
+      Object.entries(BLOCK_SCHEMAS).map(([type, schema]) => [type, { schema, children: own(BLOCK_CHILDREN, schema) }]),
+    ),
   ),
 );
 
 const MESSAGE_CHILDREN: Readonly<Record<string, Canonicalize>> = { content: canonicalBlocks };
-const ASSISTANT_CHILDREN: Readonly<Record<string, Canonicalize>> = { ...MESSAGE_CHILDREN, tool_calls: listOf(canonicalToolCall) };
+const ASSISTANT_CHILDREN: Readonly<Record<string, Canonicalize>> = {
+  ...MESSAGE_CHILDREN,
+  tool_calls: listOf(canonicalToolCall),
+};
 
 /** A message with a role the spec does not know still has derived variables and content blocks. */
 const canonicalMessage = byDiscriminator(

@@ -6,7 +6,8 @@ export function unusableFolderName(path: readonly string[]): string | undefined 
   return path.find((name) => name.trim() === "" || name.includes("."));
 }
 
-export const sameFolder = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((name, index) => name === b[index]);
+export const sameFolder = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((name, index) => name === b[index]);
 
 /** A folder path as people read it; the workspace root has no name of its own. */
 export const folderLabel = (path: readonly string[]): string => path.join("/") || "the top level";

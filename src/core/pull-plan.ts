@@ -43,7 +43,12 @@ export type PullAction<Doc> =
  * template), so a template whose remote version is the one the lock already holds, and whose
  * file is still there, is not read at all.
  */
-export function mustRead(head: RemoteHead, base: LockEntry | undefined, local: LocalFile | undefined, force: boolean): boolean {
+export function mustRead(
+  head: RemoteHead,
+  base: LockEntry | undefined,
+  local: LocalFile | undefined,
+  force: boolean,
+): boolean {
   if (force || !base || !local) return true;
   return base.version !== head.version || base.id !== head.id;
 }
@@ -73,9 +78,12 @@ function planOne<Doc>(name: string, inputs: PullInputs<Doc>): PullAction<Doc> {
   if (!head) {
     const path = local?.path ?? base!.path;
     const state = classify(local, base, undefined);
-    if (state === "remote-deleted" && local) return inputs.prune ? { kind: "remove", name, path } : { kind: "gone", name, path };
+    if (state === "remote-deleted" && local)
+      return inputs.prune ? { kind: "remove", name, path } : { kind: "gone", name, path };
     if (!local) return { kind: "gone", name, path };
-    return inputs.force && inputs.prune ? { kind: "remove", name, path } : { kind: "skip", name, path, reason: "conflict", state };
+    return inputs.force && inputs.prune
+      ? { kind: "remove", name, path }
+      : { kind: "skip", name, path, reason: "conflict", state };
   }
 
   // Not read: the remote is still at the lock's version and the file exists.

@@ -59,7 +59,10 @@ export interface PushInputs {
 }
 
 /** Whether plx must read a template's latest version to decide: only when it moved since the lock, or the lock does not know it. */
-export function remoteNeedsRead(base: LockEntry | undefined, remote: { id: number; version: number } | undefined): boolean {
+export function remoteNeedsRead(
+  base: LockEntry | undefined,
+  remote: { id: number; version: number } | undefined,
+): boolean {
   // When the remote is exactly what the lock saw, a read tells nothing more.
   return remote !== undefined && (!base || base.id !== remote.id || base.version !== remote.version);
 }
@@ -69,7 +72,13 @@ export function planPush(inputs: PushInputs): PushItem[] {
     const item = withMove(planned, inputs);
     // Only a create or a move names a folder to PromptLayer; an update leaves the template where it is.
     const bad = item.action === "create" || item.moveTo ? unusableFolderName(item.folder) : undefined;
-    return bad === undefined ? item : { ...item, action: "invalid", reason: `the folder name "${bad}" cannot be used with PromptLayer, which addresses folders by dot-separated paths; rename the directory` };
+    return bad === undefined
+      ? item
+      : {
+          ...item,
+          action: "invalid",
+          reason: `the folder name "${bad}" cannot be used with PromptLayer, which addresses folders by dot-separated paths; rename the directory`,
+        };
   });
 }
 
@@ -81,7 +90,16 @@ function withMove(item: PushItem, { lock, remotes, baseFolders }: PushInputs): P
   const remote = remotes.get(item.name);
   const base = lock[item.name];
   const baseFolder = baseFolders.get(item.name);
-  if (!remote?.folder || !base || !baseFolder || base.id !== remote.id || item.action === "conflict" || item.action === "create" || item.remoteAhead) return item;
+  if (
+    !remote?.folder ||
+    !base ||
+    !baseFolder ||
+    base.id !== remote.id ||
+    item.action === "conflict" ||
+    item.action === "create" ||
+    item.remoteAhead
+  )
+    return item;
   const moved = base.path === item.path ? item : { ...item, previousPath: base.path };
   if (sameFolder(item.folder, remote.folder) || !sameFolder(remote.folder, baseFolder)) return moved;
   return { ...moved, moveTo: [...item.folder] };
@@ -91,19 +109,38 @@ function planEach({ locals, lock, remotes, remoteNames, force }: PushInputs): Pu
   return locals.map((local) => {
     const base = lock[local.name];
     const remote = remotes.get(local.name);
-    const item: PushItem = { name: local.name, path: local.path, action: "unchanged", hash: local.hash, folder: local.folder, snippets: local.snippets };
+    const item: PushItem = {
+      name: local.name,
+      path: local.path,
+      action: "unchanged",
+      hash: local.hash,
+      folder: local.folder,
+      snippets: local.snippets,
+    };
     if (base) item.baseVersion = base.version;
-    if (!remote) return base ? goneRemotely(item, base, local, remoteNames.get(base.id), force) : { ...item, action: "create" };
+    if (!remote)
+      return base ? goneRemotely(item, base, local, remoteNames.get(base.id), force) : { ...item, action: "create" };
     Object.assign(item, { id: remote.id, remoteVersion: remote.version });
-    const remoteHash = remote.hash ?? (base && base.id === remote.id && base.version === remote.version ? base.hash : undefined);
+    const remoteHash =
+      remote.hash ?? (base && base.id === remote.id && base.version === remote.version ? base.hash : undefined);
     if (remoteHash === local.hash) return { ...item, syncedVersion: remote.version };
     const remoteIsBase = base !== undefined && base.id === remote.id && base.version === remote.version;
     // The file is what the last sync left and only PromptLayer moved: nothing to push, and --force must not
     // quietly put the old content back over that edit.
     if (!remoteIsBase && base !== undefined && base.id === remote.id && base.hash === local.hash) {
-      return { ...item, syncedVersion: base.version, remoteAhead: true, reason: `PromptLayer has v${remote.version}, edited there since v${base.version}; plx pull brings it in` };
+      return {
+        ...item,
+        syncedVersion: base.version,
+        remoteAhead: true,
+        reason: `PromptLayer has v${remote.version}, edited there since v${base.version}; plx pull brings it in`,
+      };
     }
-    if (remoteIsBase || remote.publishedByPlx || force) return { ...item, action: "update", ...(force && !remoteIsBase && !remote.publishedByPlx ? { reason: "forced over a remote edit" } : {}) };
+    if (remoteIsBase || remote.publishedByPlx || force)
+      return {
+        ...item,
+        action: "update",
+        ...(force && !remoteIsBase && !remote.publishedByPlx ? { reason: "forced over a remote edit" } : {}),
+      };
     return {
       ...item,
       action: "conflict",
@@ -118,22 +155,38 @@ function planEach({ locals, lock, remotes, remoteNames, force }: PushInputs): Pu
  * A template this repo synced that PromptLayer no longer has under its name. Creating it again would leave a
  * renamed template beside a duplicate, or bring back a deleted one: only an edited file with --force does that.
  */
-function goneRemotely(item: PushItem, base: LockEntry, local: PushLocal, renamedTo: string | undefined, force: boolean): PushItem {
+function goneRemotely(
+  item: PushItem,
+  base: LockEntry,
+  local: PushLocal,
+  renamedTo: string | undefined,
+  force: boolean,
+): PushItem {
   const what = renamedTo === undefined ? "deleted in PromptLayer" : `renamed in PromptLayer to "${renamedTo}"`;
   const pull = renamedTo === undefined ? "plx pull --prune removes the file" : "plx pull moves the file";
-  if (base.hash === local.hash) return { ...item, remoteAhead: true, reason: `${what} since v${base.version}; ${pull}` };
+  if (base.hash === local.hash)
+    return { ...item, remoteAhead: true, reason: `${what} since v${base.version}; ${pull}` };
   if (force) return { ...item, action: "create", reason: `created again: it was ${what}` };
-  return { ...item, action: "conflict", reason: `${what} since v${base.version}, and edited here; ${pull}, or --force creates it again` };
+  return {
+    ...item,
+    action: "conflict",
+    reason: `${what} since v${base.version}, and edited here; ${pull}, or --force creates it again`,
+  };
 }
 
 /**
  * The order to publish in: a template after every snippet it uses that is published in the same run, as levels
  * whose members can go in parallel. A cycle among the local templates is an error naming it.
  */
-export function publishLevels(items: readonly PushItem[], allLocal: ReadonlyMap<string, readonly string[]>): PushItem[][] {
+export function publishLevels(
+  items: readonly PushItem[],
+  allLocal: ReadonlyMap<string, readonly string[]>,
+): PushItem[][] {
   const cycle = findCycle(allLocal);
   if (cycle) throw new SnippetCycleError(cycle);
-  const publishing = new Map(items.filter((item) => item.action === "create" || item.action === "update").map((item) => [item.name, item]));
+  const publishing = new Map(
+    items.filter((item) => item.action === "create" || item.action === "update").map((item) => [item.name, item]),
+  );
   const depth = new Map<string, number>();
   const depthOf = (name: string): number => {
     const known = depth.get(name);

@@ -13,12 +13,20 @@ export interface SnippetRef {
 const SNIPPET_TAG = /@@@([^@]+?)(?:@(version_number|label):([^@]+?))?@@@/g;
 
 export function snippetRefsIn(text: string): SnippetRef[] {
-  return [...text.matchAll(SNIPPET_TAG)].map((match) => ({ name: match[1]!, pin: pinOf(match[2], match[3]), source: match[0] }));
+  return [...text.matchAll(SNIPPET_TAG)].map((match) => ({
+    name: match[1]!,
+    pin: pinOf(match[2], match[3]),
+    source: match[0],
+  }));
 }
 
 /** Replaces every reference with what `resolve` returns for it; an undefined answer leaves the reference as written. */
 export function replaceSnippetRefs(text: string, resolve: (ref: SnippetRef) => string | undefined): string {
-  return text.replace(SNIPPET_TAG, (source, name: string, kind?: string, value?: string) => resolve({ name, pin: pinOf(kind, value), source }) ?? source);
+  return text.replace(
+    SNIPPET_TAG,
+    (source, name: string, kind?: string, value?: string) =>
+      resolve({ name, pin: pinOf(kind, value), source }) ?? source,
+  );
 }
 
 function pinOf(kind: string | undefined, value: string | undefined): SnippetPin {

@@ -35,7 +35,11 @@ export type SyncState =
   /** The template is gone from PromptLayer; the file has not changed since the last sync. */
   | "remote-deleted";
 
-export function classify(local: Side | undefined, base: BaseSide | undefined, remote: RemoteSide | undefined): SyncState {
+export function classify(
+  local: Side | undefined,
+  base: BaseSide | undefined,
+  remote: RemoteSide | undefined,
+): SyncState {
   if (!local && !remote) return base ? "remote-deleted" : "in-sync";
   if (!base) {
     if (local && remote) return local.hash === remote.hash ? "in-sync" : "conflict";

@@ -22,7 +22,9 @@ export interface TemplateDoc {
 }
 
 /** The answer of GET /prompt-templates/{identifier}; only the fields read by name are typed, the rest become extras. */
-export type RawLike = Pick<RawTemplate, "prompt_name" | "prompt_template" | "metadata" | "tags"> & { readonly [key: string]: unknown };
+export type RawLike = Pick<RawTemplate, "prompt_name" | "prompt_template" | "metadata" | "tags"> & {
+  readonly [key: string]: unknown;
+};
 
 /** The body of `prompt_version` without commit_message and metadata.plx, which the caller adds. */
 export type PublishVersion = JsonObject & { prompt_template: JsonObject; metadata: JsonObject };
@@ -66,7 +68,11 @@ export function templateFromRaw(raw: RawLike, folder: string[]): TemplateDoc {
 
 export function publishVersionOf(doc: TemplateDoc): PublishVersion {
   // Copies, so a caller adding metadata.plx to the body cannot write into the document.
-  return { ...cloneJson(doc.extras), prompt_template: cloneJson(doc.promptTemplate), metadata: cloneJson(doc.metadata) };
+  return {
+    ...cloneJson(doc.extras),
+    prompt_template: cloneJson(doc.promptTemplate),
+    metadata: cloneJson(doc.metadata),
+  };
 }
 
 function metadataOf(metadata: unknown): JsonObject {
@@ -87,7 +93,8 @@ function extrasOf(raw: RawLike): JsonObject {
 // (as in a structured-output `response_format`) than a credential, and is searched instead. Names match whole, so a
 // setting such as `max_auth_tokens` is never mistaken for a credential and lost.
 const API_KEY_NAME = /^(x)?apikey$/;
-const SECRET_NAME = /^(secret|secretkey|(aws)?secretaccesskey|clientsecret|password|passwd|privatekey|(access|auth|bearer|refresh|session)token|authorization|credentials?)$/;
+const SECRET_NAME =
+  /^(secret|secretkey|(aws)?secretaccesskey|clientsecret|password|passwd|privatekey|(access|auth|bearer|refresh|session)token|authorization|credentials?)$/;
 
 export function stripSecrets(value: JsonObject): JsonObject;
 export function stripSecrets(value: JsonValue): JsonValue;

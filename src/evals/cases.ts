@@ -32,4 +32,5 @@ export function promptRef(text: string): { prompt: string; version?: number } {
   return match ? { prompt: match[1]!, version: Number(match[2]) } : { prompt: text.trim() };
 }
 
-export const asText = (value: unknown): string => (value === undefined || value === null ? "" : typeof value === "string" ? value : JSON.stringify(value));
+export const asText = (value: unknown): string =>
+  value === undefined || value === null ? "" : typeof value === "string" ? value : JSON.stringify(value);

@@ -11,11 +11,18 @@ export interface ResultsFile {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 export function detectFormat(file: ResultsFile): EvalFormat {
   const text = file.text.replace(/^\uFEFF/, "").trimStart();
-  if (text === "") throw evalInputError(file.path, undefined, "the file is empty", "Point eval-report at the results your eval run wrote.");
+  if (text === "")
+    throw evalInputError(
+      file.path,
+      undefined,
+      "the file is empty",
+      "Point eval-report at the results your eval run wrote.",
+    );
   if (text.startsWith("<")) return "junit";
   try {
     const whole = JSON.parse(text) as unknown;
@@ -29,11 +36,20 @@ export function detectFormat(file: ResultsFile): EvalFormat {
     .split("\n", 5)
     .map(parsedLine)
     .find((value) => value !== undefined);
-  if (isObject(first) && ("success" in first || "gradingResult" in first || "namedScores" in first || "testCase" in first)) return "promptfoo-jsonl";
+  if (
+    isObject(first) &&
+    ("success" in first || "gradingResult" in first || "namedScores" in first || "testCase" in first)
+  )
+    return "promptfoo-jsonl";
   if (isObject(first)) return "ndjson";
   // One JSON document that does not parse (a truncated or hand-edited promptfoo file): the document parser says where.
   if (/^[{[]/.test(text)) return "promptfoo";
-  throw evalInputError(file.path, "1", "this is not a results format plx reads", "Give promptfoo JSON/JSONL, JUnit XML or plx NDJSON (see the README), or name it with --format.");
+  throw evalInputError(
+    file.path,
+    "1",
+    "this is not a results format plx reads",
+    "Give promptfoo JSON/JSONL, JUnit XML or plx NDJSON (see the README), or name it with --format.",
+  );
 }
 
 function parsedLine(line: string): unknown {
@@ -46,13 +62,20 @@ function parsedLine(line: string): unknown {
 
 export function parseResults(file: ResultsFile, format: EvalFormat = detectFormat(file)): EvalCase[] {
   const cases = PARSERS[format](file);
-  if (cases.length === 0) throw evalInputError(file.path, undefined, "the file holds no results", "Check that the eval run wrote its results before eval-report runs.");
+  if (cases.length === 0)
+    throw evalInputError(
+      file.path,
+      undefined,
+      "the file holds no results",
+      "Check that the eval run wrote its results before eval-report runs.",
+    );
   return cases;
 }
 
 const PARSERS: Record<EvalFormat, (file: ResultsFile) => EvalCase[]> = {
   promptfoo: parsePromptfooJson,
-  "promptfoo-jsonl": (file) => jsonLines(file).map(({ value, line }) => promptfooCase(file.path, line, value, `line ${line}`)),
+  "promptfoo-jsonl": (file) =>
+    jsonLines(file).map(({ value, line }) => promptfooCase(file.path, line, value, `line ${line}`)),
   junit: parseJunit,
   ndjson: (file) => jsonLines(file).map(({ value, line }) => ndjsonCase(file.path, line, value)),
 };
@@ -64,39 +87,66 @@ function parsePromptfooJson(file: ResultsFile): EvalCase[] {
   try {
     document = JSON.parse(file.text.replace(/^\uFEFF/, ""));
   } catch (error) {
-    throw evalInputError(file.path, jsonPosition(file.text, error), `not valid JSON (${(error as Error).message})`, "Re-run `promptfoo eval -o results.json`; the file may be truncated.");
+    throw evalInputError(
+      file.path,
+      jsonPosition(file.text, error),
+      `not valid JSON (${(error as Error).message})`,
+      "Re-run `promptfoo eval -o results.json`; the file may be truncated.",
+    );
   }
   // v3 and v2: {results: {version, results: [...]}}; the oldest: {results: [...]}.
   const container = isObject(document) ? document.results : undefined;
-  const results = Array.isArray(container) ? container : isObject(container) && Array.isArray(container.results) ? container.results : undefined;
-  if (!results) throw evalInputError(file.path, undefined, "no results list found (expected results.results)", "Pass the file written by `promptfoo eval -o results.json`.");
+  const results = Array.isArray(container)
+    ? container
+    : isObject(container) && Array.isArray(container.results)
+      ? container.results
+      : undefined;
+  if (!results)
+    throw evalInputError(
+      file.path,
+      undefined,
+      "no results list found (expected results.results)",
+      "Pass the file written by `promptfoo eval -o results.json`.",
+    );
   return results.map((result, index) => promptfooCase(file.path, index + 1, result, `results[${index}]`));
 }
 
 function promptfooCase(path: string, index: number, result: unknown, where: string): EvalCase {
-  if (!isObject(result)) throw evalInputError(path, where, "a result is not an object", "The file does not look like promptfoo output.");
+  if (!isObject(result))
+    throw evalInputError(path, where, "a result is not an object", "The file does not look like promptfoo output.");
   const testCase = isObject(result.testCase) ? result.testCase : {};
   const prompt = isObject(result.prompt) ? result.prompt : {};
   const response = isObject(result.response) ? result.response : {};
   const grading = isObject(result.gradingResult) ? result.gradingResult : {};
   const vars = result.vars ?? testCase.vars;
   const scores = nameKeyed<number>();
-  for (const [name, value] of Object.entries(isObject(result.namedScores) ? result.namedScores : {})) scores[name] = number(path, where, `namedScores.${name}`, value);
+  for (const [name, value] of Object.entries(isObject(result.namedScores) ? result.namedScores : {}))
+    scores[name] = number(path, where, `namedScores.${name}`, value);
   if (result.score !== undefined && result.score !== null) scores.score = number(path, where, "score", result.score);
   const label = typeof prompt.label === "string" ? prompt.label : undefined;
-  const assertion = Array.isArray(testCase.assert) ? testCase.assert.find((a) => isObject(a) && a.value !== undefined) : undefined;
-  const expected = isObject(vars) && vars.expected !== undefined ? vars.expected : isObject(assertion) ? assertion.value : undefined;
+  const assertion = Array.isArray(testCase.assert)
+    ? testCase.assert.find((a) => isObject(a) && a.value !== undefined)
+    : undefined;
+  const expected =
+    isObject(vars) && vars.expected !== undefined ? vars.expected : isObject(assertion) ? assertion.value : undefined;
   return {
     file: path,
     index,
-    caseId: typeof testCase.description === "string" ? testCase.description : `test ${Number(result.testIdx ?? index - 1) + 1}`,
+    caseId:
+      typeof testCase.description === "string"
+        ? testCase.description
+        : `test ${Number(result.testIdx ?? index - 1) + 1}`,
     ...(label ? promptRef(label) : {}),
     input: asText(vars),
     ...(expected === undefined ? {} : { expected: asText(expected) }),
     output: asText(response.output ?? (typeof result.error === "string" ? "" : undefined)),
     scores,
     passed: result.success === true,
-    ...(isObject(result.provider) && typeof result.provider.id === "string" ? { provider: result.provider.id } : typeof result.provider === "string" ? { provider: result.provider } : {}),
+    ...(isObject(result.provider) && typeof result.provider.id === "string"
+      ? { provider: result.provider.id }
+      : typeof result.provider === "string"
+        ? { provider: result.provider }
+        : {}),
     ...(typeof result.latencyMs === "number" ? { latencyMs: result.latencyMs } : {}),
     ...(typeof result.cost === "number" ? { cost: result.cost } : {}),
     ...(reasonOf(grading.reason ?? result.failureReason ?? result.error) ?? {}),
@@ -109,19 +159,41 @@ const reasonOf = (value: unknown) => (typeof value === "string" && value !== "" 
 
 function ndjsonCase(path: string, line: number, value: unknown): EvalCase {
   const where = String(line);
-  if (!isObject(value)) throw evalInputError(path, where, "each line must be a JSON object", "See the NDJSON format in the README.");
-  if (value.output === undefined) throw evalInputError(path, where, "the case has no output", "Every case needs the output that was evaluated.");
+  if (!isObject(value))
+    throw evalInputError(path, where, "each line must be a JSON object", "See the NDJSON format in the README.");
+  if (value.output === undefined)
+    throw evalInputError(path, where, "the case has no output", "Every case needs the output that was evaluated.");
   const scores = nameKeyed<number>();
   if (value.scores !== undefined) {
-    if (!isObject(value.scores)) throw evalInputError(path, where, "scores must be an object of name to number", 'For example "scores": {"exact_match": 1, "faithfulness": 0.8}.');
-    for (const [name, score] of Object.entries(value.scores)) scores[name] = number(path, where, `scores.${name}`, score);
+    if (!isObject(value.scores))
+      throw evalInputError(
+        path,
+        where,
+        "scores must be an object of name to number",
+        'For example "scores": {"exact_match": 1, "faithfulness": 0.8}.',
+      );
+    for (const [name, score] of Object.entries(value.scores))
+      scores[name] = number(path, where, `scores.${name}`, score);
   }
-  if (value.passed !== undefined && typeof value.passed !== "boolean") throw evalInputError(path, where, "passed must be true or false", "Write passed as a JSON boolean.");
+  if (value.passed !== undefined && typeof value.passed !== "boolean")
+    throw evalInputError(path, where, "passed must be true or false", "Write passed as a JSON boolean.");
   const ref = typeof value.prompt === "string" ? promptRef(value.prompt) : undefined;
   const version = value.version === undefined ? ref?.version : Number(value.version);
-  if (version !== undefined && (!Number.isInteger(version) || version < 1)) throw evalInputError(path, where, `version ${JSON.stringify(value.version)} is not a version number`, "Versions are whole numbers from 1.");
+  if (version !== undefined && (!Number.isInteger(version) || version < 1))
+    throw evalInputError(
+      path,
+      where,
+      `version ${JSON.stringify(value.version)} is not a version number`,
+      "Versions are whole numbers from 1.",
+    );
   const requestId = value.request_id === undefined || value.request_id === null ? undefined : Number(value.request_id);
-  if (requestId !== undefined && !Number.isInteger(requestId)) throw evalInputError(path, where, "request_id must be a PromptLayer request id (a whole number)", "Leave request_id out when the case was not logged to PromptLayer.");
+  if (requestId !== undefined && !Number.isInteger(requestId))
+    throw evalInputError(
+      path,
+      where,
+      "request_id must be a PromptLayer request id (a whole number)",
+      "Leave request_id out when the case was not logged to PromptLayer.",
+    );
   return {
     file: path,
     index: line,
@@ -147,7 +219,12 @@ function jsonLines(file: ResultsFile): Array<{ value: unknown; line: number }> {
       try {
         return [{ value: JSON.parse(text) as unknown, line: index + 1 }];
       } catch (error) {
-        throw evalInputError(file.path, `${index + 1}`, `not valid JSON (${(error as Error).message})`, "Each line must be one complete JSON object.");
+        throw evalInputError(
+          file.path,
+          `${index + 1}`,
+          `not valid JSON (${(error as Error).message})`,
+          "Each line must be one complete JSON object.",
+        );
       }
     });
 }
@@ -166,7 +243,13 @@ const xml = new XMLParser({
 
 function parseJunit(file: ResultsFile): EvalCase[] {
   const verdict = XMLValidator.validate(file.text);
-  if (verdict !== true) throw evalInputError(file.path, `${verdict.err.line}:${verdict.err.col}`, `not valid XML (${verdict.err.msg})`, "The runner's report may be truncated; re-run it.");
+  if (verdict !== true)
+    throw evalInputError(
+      file.path,
+      `${verdict.err.line}:${verdict.err.col}`,
+      `not valid XML (${verdict.err.msg})`,
+      "The runner's report may be truncated; re-run it.",
+    );
   const document = xml.parse(file.text) as Json;
   const root = isObject(document.testsuites) ? document.testsuites : document;
   const suites = (Array.isArray(root.testsuite) ? root.testsuite : []).flatMap((suite) => flattenSuites(suite, {}));
@@ -182,13 +265,20 @@ function parseJunit(file: ResultsFile): EvalCase[] {
 
 const isSkipped = (testcase: Json) => Array.isArray(testcase.skipped) && testcase.skipped.length > 0;
 // A skipped test that then errors (in teardown, say) did fail: it counts.
-const hasFailure = (testcase: Json) => [testcase.failure, testcase.error].some((list) => Array.isArray(list) && list.length > 0);
+const hasFailure = (testcase: Json) =>
+  [testcase.failure, testcase.error].some((list) => Array.isArray(list) && list.length > 0);
 
 /** Every suite, nested ones included, with the properties it inherits from the suites around it. */
-function flattenSuites(suite: unknown, outer: Record<string, string>): Array<{ suite: Json; inherited: Record<string, string> }> {
+function flattenSuites(
+  suite: unknown,
+  outer: Record<string, string>,
+): Array<{ suite: Json; inherited: Record<string, string> }> {
   if (!isObject(suite)) return [];
   const inherited = { ...outer, ...properties(suite) };
-  return [{ suite, inherited }, ...(Array.isArray(suite.testsuite) ? suite.testsuite.flatMap((inner) => flattenSuites(inner, inherited)) : [])];
+  return [
+    { suite, inherited },
+    ...(Array.isArray(suite.testsuite) ? suite.testsuite.flatMap((inner) => flattenSuites(inner, inherited)) : []),
+  ];
 }
 
 function properties(node: Json): Record<string, string> {
@@ -202,11 +292,18 @@ function junitCase(path: string, index: number, testcase: Json, suiteProperties:
   const all = { ...suiteProperties, ...own };
   const name = String(testcase.name ?? `case ${index}`);
   const where = `testcase "${name}"`;
-  const failures = [...(Array.isArray(testcase.failure) ? testcase.failure : []), ...(Array.isArray(testcase.error) ? testcase.error : [])];
+  const failures = [
+    ...(Array.isArray(testcase.failure) ? testcase.failure : []),
+    ...(Array.isArray(testcase.error) ? testcase.error : []),
+  ];
   const scores = nameKeyed<number>();
-  if (testcase.score !== undefined) scores.score = number(path, where, "score", numeric(testcase.score), testcase.score);
+  if (testcase.score !== undefined)
+    scores.score = number(path, where, "score", numeric(testcase.score), testcase.score);
   for (const [key, value] of Object.entries(own)) {
-    if (["prompt", "prompt_name", "version", "prompt_version", "input", "expected", "output", "request_id"].includes(key)) continue;
+    if (
+      ["prompt", "prompt_name", "version", "prompt_version", "input", "expected", "output", "request_id"].includes(key)
+    )
+      continue;
     // Any numeric property is a metric; a score must be one, while other text properties are just notes.
     const metric = numeric(value);
     if (key === "score") scores.score = number(path, where, "the score property", metric, value);
@@ -222,14 +319,21 @@ function junitCase(path: string, index: number, testcase: Json, suiteProperties:
     index,
     caseId: testcase.classname ? `${String(testcase.classname)}::${name}` : name,
     ...(ref ? { prompt: ref.prompt } : {}),
-    ...(version !== undefined && Number.isInteger(Number(version)) ? { version: Number(version) } : ref?.version ? { version: ref.version } : {}),
+    ...(version !== undefined && Number.isInteger(Number(version))
+      ? { version: Number(version) }
+      : ref?.version
+        ? { version: ref.version }
+        : {}),
     input: all.input ?? "",
     ...(all.expected === undefined ? {} : { expected: all.expected }),
-    output: all.output ?? (typeof systemOut === "string" ? systemOut : isObject(systemOut) ? asText(systemOut["#text"]) : ""),
+    output:
+      all.output ?? (typeof systemOut === "string" ? systemOut : isObject(systemOut) ? asText(systemOut["#text"]) : ""),
     scores,
     passed: failures.length === 0,
     ...(all.request_id && Number.isInteger(Number(all.request_id)) ? { requestId: Number(all.request_id) } : {}),
-    ...(testcase.time !== undefined && Number.isFinite(Number(testcase.time)) ? { latencyMs: Math.round(Number(testcase.time) * 1000) } : {}),
+    ...(testcase.time !== undefined && Number.isFinite(Number(testcase.time))
+      ? { latencyMs: Math.round(Number(testcase.time) * 1000) }
+      : {}),
     ...(failure ? (reasonOf(failure.message ?? failure["#text"]) ?? {}) : {}),
   };
 }
@@ -245,7 +349,12 @@ function numeric(text: unknown): number | undefined {
 
 function number(path: string, where: string, field: string, value: unknown, raw: unknown = value): number {
   if (typeof value === "number" && Number.isFinite(value)) return value;
-  throw evalInputError(path, where, `${field} is ${JSON.stringify(raw ?? null)}, not a number`, "Scores must be finite numbers (for example 0.8).");
+  throw evalInputError(
+    path,
+    where,
+    `${field} is ${JSON.stringify(raw ?? null)}, not a number`,
+    "Scores must be finite numbers (for example 0.8).",
+  );
 }
 
 function jsonPosition(text: string, error: unknown): string | undefined {

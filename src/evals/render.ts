@@ -18,15 +18,24 @@ export function junitReport(cases: readonly EvalCase[]): string {
     const key = promptKey(item.prompt ?? "(unknown prompt)", item.version);
     suites.set(key, [...(suites.get(key) ?? []), item]);
   }
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="plx eval-report" tests="${cases.length}" failures="${cases.filter((c) => !c.passed).length}">`];
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="plx eval-report" tests="${cases.length}" failures="${cases.filter((c) => !c.passed).length}">`,
+  ];
   for (const [name, group] of suites) {
-    lines.push(`  <testsuite name="${escapeXml(name)}" tests="${group.length}" failures="${group.filter((c) => !c.passed).length}">`);
+    lines.push(
+      `  <testsuite name="${escapeXml(name)}" tests="${group.length}" failures="${group.filter((c) => !c.passed).length}">`,
+    );
     for (const item of group) {
       const time = item.latencyMs === undefined ? "" : ` time="${(item.latencyMs / 1000).toFixed(3)}"`;
       lines.push(`    <testcase name="${escapeXml(item.caseId)}" classname="${escapeXml(name)}"${time}>`);
       const scores = Object.entries(item.scores);
       if (scores.length > 0) {
-        lines.push("      <properties>", ...scores.map(([metric, value]) => `        <property name="${escapeXml(metric)}" value="${value}"/>`), "      </properties>");
+        lines.push(
+          "      <properties>",
+          ...scores.map(([metric, value]) => `        <property name="${escapeXml(metric)}" value="${value}"/>`),
+          "      </properties>",
+        );
       }
       if (!item.passed) lines.push(`      <failure message="${escapeXml(item.reason ?? "the case did not pass")}"/>`);
       lines.push("    </testcase>");
@@ -39,5 +48,5 @@ export function junitReport(cases: readonly EvalCase[]): string {
 
 /** RFC 4180 CSV: every field quoted, quotes doubled, so any text (newlines, commas) survives the import. */
 export function csv(rows: ReadonlyArray<ReadonlyArray<string | number | boolean>>): string {
-  return rows.map((row) => row.map((cell) => `"${String(cell).replace(/"/g, '""')}"`).join(",")).join("\r\n") + "\r\n";
+  return `${rows.map((row) => row.map((cell) => `"${String(cell).replace(/"/g, '""')}"`).join(",")).join("\r\n")}\r\n`;
 }

@@ -18,7 +18,8 @@ export interface PromptSummary {
 
 export const UNKNOWN_PROMPT = "(unknown prompt)";
 
-export const promptKey = (prompt: string, version: number | undefined) => (version === undefined ? prompt : `${prompt}@${version}`);
+export const promptKey = (prompt: string, version: number | undefined) =>
+  version === undefined ? prompt : `${prompt}@${version}`;
 
 export function summarise(cases: readonly EvalCase[]): PromptSummary[] {
   const groups = new Map<string, EvalCase[]>();
@@ -60,7 +61,8 @@ export function caseScore(item: EvalCase): number {
   return values.length > 0 ? mean(values) : item.passed ? 1 : 0;
 }
 
-const mean = (values: readonly number[]) => (values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length);
+const mean = (values: readonly number[]) =>
+  values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
 
 // ---- The gate ----
 
@@ -83,35 +85,74 @@ export interface GateMiss {
 /** `score=0.8`, `pass_rate=95%`, `faithfulness=0.7`, `refund-reply:score=0.9`. */
 export function parseThreshold(spec: string): Threshold {
   const match = /^(?:([^:=]+):)?([A-Za-z0-9_.-]+)=(\d+(?:\.\d+)?)(%?)$/.exec(spec.trim());
-  if (!match) throw usageError(`--fail-under "${spec}" is not a threshold.`, "Write metric=value, for example score=0.8, pass_rate=95% or refund-reply:faithfulness=0.7.");
+  if (!match)
+    throw usageError(
+      `--fail-under "${spec}" is not a threshold.`,
+      "Write metric=value, for example score=0.8, pass_rate=95% or refund-reply:faithfulness=0.7.",
+    );
   const value = Number(match[3]) / (match[4] === "%" ? 100 : 1);
-  if (value > 1 && match[4] !== "%") throw usageError(`--fail-under "${spec}": scores are 0..1; write ${match[3]}% for a percentage.`);
+  if (value > 1 && match[4] !== "%")
+    throw usageError(`--fail-under "${spec}": scores are 0..1; write ${match[3]}% for a percentage.`);
   return { ...(match[1] ? { prompt: match[1] } : {}), metric: match[2]!, min: value };
 }
 
 /** Sums of decimal scores are off by a few ulps (ten 0.8s average to 0.7999999999999999): not a miss. */
 const ROUNDING = 1e-9;
 
-export function evaluateGate(summaries: readonly PromptSummary[], thresholds: readonly Threshold[], maxFailures: number | undefined): GateMiss[] {
+export function evaluateGate(
+  summaries: readonly PromptSummary[],
+  thresholds: readonly Threshold[],
+  maxFailures: number | undefined,
+): GateMiss[] {
   const misses: GateMiss[] = [];
   for (const threshold of thresholds) {
-    const targets = summaries.filter((summary) => threshold.prompt === undefined || summary.prompt === threshold.prompt);
+    const targets = summaries.filter(
+      (summary) => threshold.prompt === undefined || summary.prompt === threshold.prompt,
+    );
     if (threshold.prompt !== undefined && targets.length === 0) {
-      misses.push({ prompt: threshold.prompt, metric: threshold.metric, threshold: threshold.min, message: `${threshold.prompt}: no results for this prompt, so ${threshold.metric} cannot be checked` });
+      misses.push({
+        prompt: threshold.prompt,
+        metric: threshold.metric,
+        threshold: threshold.min,
+        message: `${threshold.prompt}: no results for this prompt, so ${threshold.metric} cannot be checked`,
+      });
     }
     for (const summary of targets) {
       const label = promptKey(summary.prompt, summary.version);
-      const actual = threshold.metric === "score" ? summary.score : threshold.metric === "pass_rate" ? summary.passRate : summary.metrics[threshold.metric];
+      const actual =
+        threshold.metric === "score"
+          ? summary.score
+          : threshold.metric === "pass_rate"
+            ? summary.passRate
+            : summary.metrics[threshold.metric];
       if (actual === undefined) {
-        misses.push({ prompt: label, metric: threshold.metric, threshold: threshold.min, message: `${label}: no case has a metric named ${threshold.metric}` });
+        misses.push({
+          prompt: label,
+          metric: threshold.metric,
+          threshold: threshold.min,
+          message: `${label}: no case has a metric named ${threshold.metric}`,
+        });
       } else if (actual < threshold.min - ROUNDING) {
-        misses.push({ prompt: label, metric: threshold.metric, threshold: threshold.min, actual, message: `${label}: ${threshold.metric} ${round(actual)} is ${round(threshold.min - actual)} under ${round(threshold.min)}` });
+        misses.push({
+          prompt: label,
+          metric: threshold.metric,
+          threshold: threshold.min,
+          actual,
+          message: `${label}: ${threshold.metric} ${round(actual)} is ${round(threshold.min - actual)} under ${round(threshold.min)}`,
+        });
       }
     }
   }
   if (maxFailures !== undefined) {
     const failed = summaries.reduce((sum, summary) => sum + summary.failed, 0);
-    if (failed > maxFailures) misses.push({ prompt: "all prompts", metric: "failures", threshold: maxFailures, actual: failed, message: `${failed} failed cases, more than --max-failures ${maxFailures}` });
+    if (failed > maxFailures)
+      misses.push({
+        prompt: "all prompts",
+        metric: "failures",
+        threshold: maxFailures,
+        actual: failed,
+        message: `${failed} failed cases, more than --max-failures ${maxFailures}`,
+      });
   }
   return misses;
 }

@@ -52,11 +52,24 @@ const toPosix = (path: string) => path.split(sep).join("/");
  * Scans `<rootDir>/<promptsDir>`. Files are read synchronously, one after another: for a thousand small files that is
  * several times faster than a thousand concurrent reads through libuv's small thread pool.
  */
-export async function scanPromptFiles(rootDir: string, promptsDir: string, options: ScanOptions = {}): Promise<LocalScan> {
+export async function scanPromptFiles(
+  rootDir: string,
+  promptsDir: string,
+  options: ScanOptions = {},
+): Promise<LocalScan> {
   const base = join(rootDir, promptsDir);
   const paths = options.only
-    ? options.only.map((path) => toPosix(isAbsolute(path) ? relative(rootDir, path) : path)).filter((path) => isPromptFile(path) && isInside(path, promptsDir))
-    : (await fastGlob(`**/*${PROMPT_FILE_SUFFIX}`, { cwd: base, dot: false, followSymbolicLinks: false, onlyFiles: false })).map((path) => posix.join(promptsDir, path));
+    ? options.only
+        .map((path) => toPosix(isAbsolute(path) ? relative(rootDir, path) : path))
+        .filter((path) => isPromptFile(path) && isInside(path, promptsDir))
+    : (
+        await fastGlob(`**/*${PROMPT_FILE_SUFFIX}`, {
+          cwd: base,
+          dot: false,
+          followSymbolicLinks: false,
+          onlyFiles: false,
+        })
+      ).map((path) => posix.join(promptsDir, path));
   paths.sort();
   const realBase = realPromptsDir(rootDir, promptsDir);
   const known = knownFiles(options.lock);
@@ -89,10 +102,18 @@ function knownFiles(lock: Lockfile | undefined): Map<string, KnownFile> {
 
 type ReadResult = { template: LocalTemplate } | { problems: FileProblem[] };
 
-function readOne(rootDir: string, realBase: string, path: string, promptsDir: string, known: KnownFile | undefined): ReadResult {
-  const fail = (message: string, hint: string): ReadResult => ({ problems: [{ path, line: 1, col: 1, message, hint }] });
+function readOne(
+  rootDir: string,
+  realBase: string,
+  path: string,
+  promptsDir: string,
+  known: KnownFile | undefined,
+): ReadResult {
+  const fail = (message: string, hint: string): ReadResult => ({
+    problems: [{ path, line: 1, col: 1, message, hint }],
+  });
   const absolute = join(rootDir, path);
-  let info;
+  let info: ReturnType<typeof lstatSync>;
   try {
     info = lstatSync(absolute);
   } catch {
@@ -105,17 +126,34 @@ function readOne(rootDir: string, realBase: string, path: string, promptsDir: st
     } catch {
       target = undefined;
     }
-    if (!target || !isInside(target, realBase)) return fail("the file is a symbolic link that leads outside the prompts directory", "Replace the link with the file itself; plx never reads outside the prompts directory.");
+    if (!target || !isInside(target, realBase))
+      return fail(
+        "the file is a symbolic link that leads outside the prompts directory",
+        "Replace the link with the file itself; plx never reads outside the prompts directory.",
+      );
   } else if (!info.isFile()) {
     return fail("not a regular file", "Rename it so it does not end in .prompt.yaml.");
   }
-  if (info.size > MAX_PROMPT_FILE_BYTES) return fail(`the file is ${info.size} bytes, over the ${MAX_PROMPT_FILE_BYTES}-byte limit for a prompt`, "A prompt file holds one template; move large data elsewhere.");
+  if (info.size > MAX_PROMPT_FILE_BYTES)
+    return fail(
+      `the file is ${info.size} bytes, over the ${MAX_PROMPT_FILE_BYTES}-byte limit for a prompt`,
+      "A prompt file holds one template; move large data elsewhere.",
+    );
   const bytes = readFileSync(absolute);
-  if (bytes.length > MAX_PROMPT_FILE_BYTES) return fail(`the file is ${bytes.length} bytes, over the ${MAX_PROMPT_FILE_BYTES}-byte limit for a prompt`, "A prompt file holds one template; move large data elsewhere.");
+  if (bytes.length > MAX_PROMPT_FILE_BYTES)
+    return fail(
+      `the file is ${bytes.length} bytes, over the ${MAX_PROMPT_FILE_BYTES}-byte limit for a prompt`,
+      "A prompt file holds one template; move large data elsewhere.",
+    );
   if (bytes.length === 0) return fail("the file is empty", "Delete it, or run `plx pull` to write the template again.");
   const fileHash = createHash("sha256").update(bytes).digest("hex");
-  if (known && known.file === fileHash) return { template: trustedTemplate(path, promptsDir, bytes.toString("utf8"), fileHash, known) };
-  if (bytes.includes(0)) return fail("the file is binary, not YAML text", "Prompt files are UTF-8 YAML; check what was saved under this name.");
+  if (known && known.file === fileHash)
+    return { template: trustedTemplate(path, promptsDir, bytes.toString("utf8"), fileHash, known) };
+  if (bytes.includes(0))
+    return fail(
+      "the file is binary, not YAML text",
+      "Prompt files are UTF-8 YAML; check what was saved under this name.",
+    );
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -149,7 +187,13 @@ function parsedTemplate(path: string, doc: TemplateDoc, fileHash: string, text: 
 }
 
 /** A file exactly as the last sync left it: what it holds is in the lock, and it is parsed only if someone asks. */
-function trustedTemplate(path: string, promptsDir: string, text: string, fileHash: string, known: KnownFile): LocalTemplate {
+function trustedTemplate(
+  path: string,
+  promptsDir: string,
+  text: string,
+  fileHash: string,
+  known: KnownFile,
+): LocalTemplate {
   let doc: TemplateDoc | undefined;
   return {
     path,
@@ -181,7 +225,10 @@ function duplicateNames(templates: readonly LocalTemplate[]): FileProblem[] {
         path: claim.path,
         line: 1,
         col: 1,
-        message: `template name "${claim.name}" is also claimed by ${claims.filter((other) => other !== claim).map((other) => other.path).join(", ")}`,
+        message: `template name "${claim.name}" is also claimed by ${claims
+          .filter((other) => other !== claim)
+          .map((other) => other.path)
+          .join(", ")}`,
         hint: "Template names are unique per workspace: rename one file, or give it a different `name:`.",
       })),
     );

@@ -1,7 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { z } from "zod";
-import { emptyLockfile, LOCKFILE_NAME, LOCKFILE_VERSION, serializeLockfile, type LockEntry, type Lockfile } from "../core/lock.js";
+import {
+  emptyLockfile,
+  LOCKFILE_NAME,
+  LOCKFILE_VERSION,
+  serializeLockfile,
+  type LockEntry,
+  type Lockfile,
+} from "../core/lock.js";
 import { nameKeyed } from "../core/records.js";
 import { configError } from "../errors.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -13,7 +20,10 @@ const lockEntrySchema = z.object({
   hash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   labels: z.record(z.string(), z.unknown()),
   snippets: z.array(z.string()),
-  file: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  file: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 
 const lockfileSchema = z.object({
@@ -21,7 +31,8 @@ const lockfileSchema = z.object({
   templates: z.record(z.string(), z.unknown()),
 });
 
-const isVersionNumber = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value > 0;
+const isVersionNumber = (value: unknown): value is number =>
+  typeof value === "number" && Number.isInteger(value) && value > 0;
 
 /** Reads plx.lock from the repo root; a missing file is an empty lock (nothing synced yet). */
 export async function readLockfile(rootDir: string): Promise<Lockfile> {
@@ -40,7 +51,11 @@ export async function readLockfile(rootDir: string): Promise<Lockfile> {
     throw configError(`${LOCKFILE_NAME} is not valid JSON: ${(error as Error).message}.`, lockHint, { file: path });
   }
   const invalid = (where: Array<string | number>, message: string) =>
-    configError(`${LOCKFILE_NAME} is not a lock file this plx understands: ${where.join(".") || "(root)"}: ${message}.`, lockHint, { file: path });
+    configError(
+      `${LOCKFILE_NAME} is not a lock file this plx understands: ${where.join(".") || "(root)"}: ${message}.`,
+      lockHint,
+      { file: path },
+    );
   const parsed = lockfileSchema.safeParse(json);
   if (!parsed.success) throw invalid(parsed.error.issues[0]!.path as string[], parsed.error.issues[0]!.message);
   // Entries and labels are walked from the JSON itself: zod's records skip a key named `__proto__`, and a template
@@ -48,10 +63,12 @@ export async function readLockfile(rootDir: string): Promise<Lockfile> {
   const templates = nameKeyed<LockEntry>();
   for (const [name, value] of Object.entries((json as { templates: Record<string, unknown> }).templates)) {
     const entry = lockEntrySchema.safeParse(value);
-    if (!entry.success) throw invalid(["templates", name, ...(entry.error.issues[0]!.path as string[])], entry.error.issues[0]!.message);
+    if (!entry.success)
+      throw invalid(["templates", name, ...(entry.error.issues[0]!.path as string[])], entry.error.issues[0]!.message);
     const labels = nameKeyed<number>();
     for (const [label, version] of Object.entries((value as { labels: Record<string, unknown> }).labels)) {
-      if (!isVersionNumber(version)) throw invalid(["templates", name, "labels", label], "expected a positive whole version number");
+      if (!isVersionNumber(version))
+        throw invalid(["templates", name, "labels", label], "expected a positive whole version number");
       labels[label] = version;
     }
     // Written as `./x.prompt.yaml` by a plx whose prompts directory was the repository root: the same file as `x.prompt.yaml`.

@@ -22,7 +22,10 @@ const RESERVED = new Set<string>([...FILE_KEYS, TEMPLATE_OVERFLOW]);
 const LEADING_TEMPLATE_KEYS = ["type", "template_format"];
 
 /** The file's content, as text. */
-export function serializePromptFile(doc: TemplateDoc, placement: Pick<PlannedPath, "nameInFile" | "folderInFile">): string {
+export function serializePromptFile(
+  doc: TemplateDoc,
+  placement: Pick<PlannedPath, "nameInFile" | "folderInFile">,
+): string {
   return toYaml(fileLayout(doc, placement));
 }
 
@@ -30,7 +33,10 @@ export function serializePromptFile(doc: TemplateDoc, placement: Pick<PlannedPat
  * Why a template, written as a file, would fail plx's own check; undefined when the file would be accepted. PromptLayer
  * refuses such content, so only a corrupted record or a proxy's rewriting could produce one; pull leaves it unwritten.
  */
-export function unwritableReason(doc: TemplateDoc, placement: Pick<PlannedPath, "nameInFile" | "folderInFile">): string | undefined {
+export function unwritableReason(
+  doc: TemplateDoc,
+  placement: Pick<PlannedPath, "nameInFile" | "folderInFile">,
+): string | undefined {
   const [first] = validateLayout(fileLayout(doc, placement));
   return first && (first.at.length > 0 ? `${first.at.join(".")}: ${first.message}` : first.message);
 }
@@ -49,7 +55,15 @@ function fileLayout(doc: TemplateDoc, placement: Pick<PlannedPath, "nameInFile" 
   for (const [key, value] of Object.entries(template)) {
     if (LEADING_TEMPLATE_KEYS.includes(key)) continue;
     if (RESERVED.has(key)) overflow.push([key, value]);
-    else entries.push([key, key === "messages" && Array.isArray(value) ? value.map(shortenMessage) : key === "content" ? shortenContent(value) : value]);
+    else
+      entries.push([
+        key,
+        key === "messages" && Array.isArray(value)
+          ? value.map(shortenMessage)
+          : key === "content"
+            ? shortenContent(value)
+            : value,
+      ]);
   }
   if (overflow.length > 0) entries.push([TEMPLATE_OVERFLOW, Object.fromEntries(overflow)]);
   const metadata = Object.entries(doc.metadata).filter(([key]) => key !== "model");
@@ -67,7 +81,13 @@ function shortenMessage(message: JsonValue): JsonValue {
 function shortenContent(content: JsonValue): JsonValue {
   if (!Array.isArray(content) || content.length !== 1) return content;
   const [block] = content;
-  if (!isJsonObject(block) || Object.keys(block).length !== 2 || block.type !== "text" || typeof block.text !== "string") return content;
+  if (
+    !isJsonObject(block) ||
+    Object.keys(block).length !== 2 ||
+    block.type !== "text" ||
+    typeof block.text !== "string"
+  )
+    return content;
   return block.text;
 }
 
@@ -84,12 +104,26 @@ export function parsePromptFile(text: string, path: string, promptsDir: string):
     value = fromYaml(text, path);
   } catch (error) {
     if (!(error instanceof YamlSyntaxError)) throw error;
-    return { ok: false, problems: [{ path, line: error.line, col: error.col, message: error.reason, hint: "Fix the YAML syntax; `plx check` lists every problem." }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          path,
+          line: error.line,
+          col: error.col,
+          message: error.reason,
+          hint: "Fix the YAML syntax; `plx check` lists every problem.",
+        },
+      ],
+    };
   }
   const issues = validateLayout(value);
   if (issues.length > 0) {
     const locate = positionFinder(text);
-    return { ok: false, problems: issues.map((issue) => ({ path, ...locate(issue.at), message: issue.message, hint: issue.hint })) };
+    return {
+      ok: false,
+      problems: issues.map((issue) => ({ path, ...locate(issue.at), message: issue.message, hint: issue.hint })),
+    };
   }
   return { ok: true, doc: docFromLayout(value as JsonObject, path, promptsDir) };
 }
@@ -102,13 +136,24 @@ function docFromLayout(file: JsonObject, path: string, promptsDir: string): Temp
     if (key === "model") metadata.push([key, value]);
     else if (key === TEMPLATE_OVERFLOW) template.push(...Object.entries(value as JsonObject));
     else if (RESERVED.has(key)) continue;
-    else if (key === "messages" && Array.isArray(value)) template.push([key, value.map((m) => (isJsonObject(m) && Object.hasOwn(m, "content") ? { ...m, content: expandContent(m.content!) } : m))]);
+    else if (key === "messages" && Array.isArray(value))
+      template.push([
+        key,
+        value.map((m) =>
+          isJsonObject(m) && Object.hasOwn(m, "content") ? { ...m, content: expandContent(m.content!) } : m,
+        ),
+      ]);
     else if (key === "content") template.push([key, expandContent(value)]);
     else template.push([key, value]);
   }
   const promptTemplate = Object.fromEntries(template);
   if (!Object.hasOwn(promptTemplate, "type")) {
-    Object.defineProperty(promptTemplate, "type", { value: Object.hasOwn(promptTemplate, "messages") ? "chat" : "completion", enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(promptTemplate, "type", {
+      value: Object.hasOwn(promptTemplate, "messages") ? "chat" : "completion",
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   metadata.push(...Object.entries((file.metadata as JsonObject | undefined) ?? {}));
   return {
@@ -129,28 +174,73 @@ interface LayoutIssue {
   hint: string;
 }
 
-const isStringList = (value: JsonValue | undefined) => Array.isArray(value) && value.every((item) => typeof item === "string");
+const isStringList = (value: JsonValue | undefined) =>
+  Array.isArray(value) && value.every((item) => typeof item === "string");
 
 function validateLayout(value: JsonValue): LayoutIssue[] {
   if (!isJsonObject(value)) {
-    return [{ at: [], message: value === null ? "the file is empty" : "the file must be a mapping of keys such as type, model and messages", hint: "Start from a file `plx pull` wrote, or see the format in the README." }];
+    return [
+      {
+        at: [],
+        message:
+          value === null ? "the file is empty" : "the file must be a mapping of keys such as type, model and messages",
+        hint: "Start from a file `plx pull` wrote, or see the format in the README.",
+      },
+    ];
   }
   if (nestsDeeperThan(value, MAX_NESTING)) {
-    return [{ at: [], message: `the template nests deeper than ${MAX_NESTING} levels`, hint: "Flatten it: no prompt needs that depth, and YAML readers give up not far beyond." }];
+    return [
+      {
+        at: [],
+        message: `the template nests deeper than ${MAX_NESTING} levels`,
+        hint: "Flatten it: no prompt needs that depth, and YAML readers give up not far beyond.",
+      },
+    ];
   }
   const issues: LayoutIssue[] = [];
   const issue = (at: Array<string | number>, message: string, hint: string) => issues.push({ at, message, hint });
-  const type = Object.hasOwn(value, "type") ? value.type : Object.hasOwn(value, "messages") ? "chat" : Object.hasOwn(value, "content") ? "completion" : undefined;
-  if (type !== "chat" && type !== "completion") issue(["type"], `type must be chat or completion, not ${JSON.stringify(value.type ?? null)}`, "Write `type: chat` with messages, or `type: completion` with content.");
-  if (value.name !== undefined && (typeof value.name !== "string" || value.name === "")) issue(["name"], "name must be a non-empty string", "Remove `name:` to use the file name, or quote the name.");
-  if (value.folder !== undefined && !isStringList(value.folder)) issue(["folder"], "folder must be a list of folder names", "Write it as `folder: [support, billing]`, or remove it to use the directory.");
-  if (value.tags !== undefined && !isStringList(value.tags)) issue(["tags"], "tags must be a list of strings", "Write them as `tags: [support, billing]`.");
+  const type = Object.hasOwn(value, "type")
+    ? value.type
+    : Object.hasOwn(value, "messages")
+      ? "chat"
+      : Object.hasOwn(value, "content")
+        ? "completion"
+        : undefined;
+  if (type !== "chat" && type !== "completion")
+    issue(
+      ["type"],
+      `type must be chat or completion, not ${JSON.stringify(value.type ?? null)}`,
+      "Write `type: chat` with messages, or `type: completion` with content.",
+    );
+  if (value.name !== undefined && (typeof value.name !== "string" || value.name === ""))
+    issue(["name"], "name must be a non-empty string", "Remove `name:` to use the file name, or quote the name.");
+  if (value.folder !== undefined && !isStringList(value.folder))
+    issue(
+      ["folder"],
+      "folder must be a list of folder names",
+      "Write it as `folder: [support, billing]`, or remove it to use the directory.",
+    );
+  if (value.tags !== undefined && !isStringList(value.tags))
+    issue(["tags"], "tags must be a list of strings", "Write them as `tags: [support, billing]`.");
   for (const key of ["metadata", "extras", TEMPLATE_OVERFLOW]) {
-    if (value[key] !== undefined && !isJsonObject(value[key])) issue([key], `${key} must be a mapping`, `Nest its fields under \`${key}:\`.`);
+    if (value[key] !== undefined && !isJsonObject(value[key]))
+      issue([key], `${key} must be a mapping`, `Nest its fields under \`${key}:\`.`);
   }
   if (value.model !== undefined && value.model !== null) {
-    if (!isJsonObject(value.model)) issue(["model"], "model must be a mapping with provider and name", "For example `model: {provider: openai, name: gpt-4o}`.");
-    else for (const field of ["provider", "name"]) if (typeof value.model[field] !== "string") issue(["model", field], `model.${field} must be a string`, "PromptLayer needs both model.provider and model.name.");
+    if (!isJsonObject(value.model))
+      issue(
+        ["model"],
+        "model must be a mapping with provider and name",
+        "For example `model: {provider: openai, name: gpt-4o}`.",
+      );
+    else
+      for (const field of ["provider", "name"])
+        if (typeof value.model[field] !== "string")
+          issue(
+            ["model", field],
+            `model.${field} must be a string`,
+            "PromptLayer needs both model.provider and model.name.",
+          );
   }
   if (type === "chat") validateMessages(value.messages, issue);
   if (type === "completion") validateContent(value.content, ["content"], issue);
@@ -169,19 +259,51 @@ function nestsDeeperThan(value: JsonValue, limit: number): boolean {
 type Report = (at: Array<string | number>, message: string, hint: string) => void;
 
 function validateMessages(messages: JsonValue | undefined, issue: Report): void {
-  if (!Array.isArray(messages)) return issue(["messages"], "a chat template needs a list of messages", "Add `messages:` with at least one `- role: ...` entry.");
+  if (!Array.isArray(messages)) {
+    issue(
+      ["messages"],
+      "a chat template needs a list of messages",
+      "Add `messages:` with at least one `- role: ...` entry.",
+    );
+    return;
+  }
   messages.forEach((message, index) => {
-    if (!isJsonObject(message)) return issue(["messages", index], "each message must be a mapping with a role", "Write it as `- role: user` followed by `content: ...`.");
-    if (typeof message.role !== "string") issue(["messages", index, "role"], "the message needs a role", "Use system, user, assistant, developer, tool, function or placeholder.");
-    if (message.content !== undefined && message.content !== null) validateContent(message.content, ["messages", index, "content"], issue);
+    if (!isJsonObject(message)) {
+      issue(
+        ["messages", index],
+        "each message must be a mapping with a role",
+        "Write it as `- role: user` followed by `content: ...`.",
+      );
+      return;
+    }
+    if (typeof message.role !== "string")
+      issue(
+        ["messages", index, "role"],
+        "the message needs a role",
+        "Use system, user, assistant, developer, tool, function or placeholder.",
+      );
+    if (message.content !== undefined && message.content !== null)
+      validateContent(message.content, ["messages", index, "content"], issue);
   });
 }
 
 function validateContent(content: JsonValue | undefined, at: Array<string | number>, issue: Report): void {
   if (typeof content === "string") return;
-  if (!Array.isArray(content)) return issue(at, "content must be text or a list of content blocks", "Write the text directly, or a list of blocks such as `- type: text`.");
+  if (!Array.isArray(content)) {
+    issue(
+      at,
+      "content must be text or a list of content blocks",
+      "Write the text directly, or a list of blocks such as `- type: text`.",
+    );
+    return;
+  }
   content.forEach((block, index) => {
-    if (!isJsonObject(block) || typeof block.type !== "string") issue([...at, index], "each content block must be a mapping with a type", "For text, write `- type: text` and `text: ...`.");
+    if (!isJsonObject(block) || typeof block.type !== "string")
+      issue(
+        [...at, index],
+        "each content block must be a mapping with a type",
+        "For text, write `- type: text` and `text: ...`.",
+      );
   });
 }
 

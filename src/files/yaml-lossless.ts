@@ -14,7 +14,18 @@
  * - When reading, a non-string scalar key keeps the text it was written with (`1.0: x`
  *   gives the key "1.0"); `.inf`/`.nan` and other non-finite numbers come back as their text.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Parser, type Node, type Scalar, type YAMLError } from "yaml";
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  Parser,
+  type Node,
+  type Scalar,
+  type YAMLError,
+} from "yaml";
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -76,7 +87,9 @@ function isBlockCollection(value: JsonValue): value is JsonValue[] | { [key: str
 function renderNode(value: JsonValue, indent: number, column: number, atEnd: boolean): Rendered {
   if (isBlockCollection(value)) {
     const flow = Array.isArray(value) ? flowSequence(value, column) : null;
-    return flow === null ? { inline: null, lines: renderCollection(value, indent, atEnd) } : { inline: flow, lines: [] };
+    return flow === null
+      ? { inline: null, lines: renderCollection(value, indent, atEnd) }
+      : { inline: flow, lines: [] };
   }
   if (Array.isArray(value)) return { inline: "[]", lines: [] };
   if (value !== null && typeof value === "object") return { inline: "{}", lines: [] };
@@ -194,7 +207,10 @@ function literalBlock(value: string, indent: number, atEnd: boolean): Rendered |
   const indicator = needsIndentIndicator(lines);
   if (indicator && lines.slice(lastVisible + 1).some((line) => line !== "")) return null;
   const pad = " ".repeat(indent);
-  return { inline: `|${indicator ? INDENT : ""}${chomping}`, lines: lines.map((line) => (line === "" ? "" : pad + line)) };
+  return {
+    inline: `|${indicator ? INDENT : ""}${chomping}`,
+    lines: lines.map((line) => (line === "" ? "" : pad + line)),
+  };
 }
 
 /** Without an indicator, the indentation is guessed from the first non-empty line, so content
@@ -288,7 +304,9 @@ function hex(code: number, width: number): string {
 // ---------------------------------------------------------------------------------------------
 
 /** Explicit tags that add nothing beyond JSON and so are harmless. */
-const ALLOWED_TAGS = new Set(["str", "int", "float", "bool", "null", "map", "seq"].map((name) => `tag:yaml.org,2002:${name}`));
+const ALLOWED_TAGS = new Set(
+  ["str", "int", "float", "bool", "null", "map", "seq"].map((name) => `tag:yaml.org,2002:${name}`),
+);
 
 /** Parses one YAML document into a JSON value; an empty document is null. */
 export function fromYaml(text: string, fileLabel?: string): JsonValue {
@@ -346,7 +364,8 @@ interface ReadContext {
 function toJson(node: Node, ctx: ReadContext): JsonValue {
   const start = node.range?.[0] ?? 0;
   if (isAlias(node)) return ctx.fail(`aliases (*${node.source}) are not allowed`, start);
-  if (node.anchor !== undefined) return ctx.fail(`anchors (&${node.anchor}) are not allowed`, propertyToken(ctx.text, "anchor", start).offset);
+  if (node.anchor !== undefined)
+    return ctx.fail(`anchors (&${node.anchor}) are not allowed`, propertyToken(ctx.text, "anchor", start).offset);
   if (node.tag !== undefined && !ALLOWED_TAGS.has(node.tag)) {
     const tag = propertyToken(ctx.text, "tag", start);
     return ctx.fail(`the tag ${tag.source || node.tag} is not allowed: values must be plain JSON types`, tag.offset);
@@ -395,7 +414,8 @@ function mapToJson(pairs: Array<{ key: unknown; value: unknown }>, ctx: ReadCont
     const keyNode = pair.key as Node | null;
     const key = keyToString(keyNode, ctx);
     // Distinct YAML keys can meet as one string, like 1 and "1".
-    if (Object.hasOwn(object, key)) ctx.fail(`duplicate key ${JSON.stringify(key)}: two keys read as the same string`, keyNode?.range?.[0] ?? 0);
+    if (Object.hasOwn(object, key))
+      ctx.fail(`duplicate key ${JSON.stringify(key)}: two keys read as the same string`, keyNode?.range?.[0] ?? 0);
     const value = pair.value === null ? null : toJson(pair.value as Node, ctx);
     // defineProperty, so a "__proto__" key is stored as data rather than changing the prototype.
     Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });

@@ -49,8 +49,14 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const SAFE_COMMAND = /^[A-Za-z0-9@/._ =:-]+$/;
 
 /** Checks and normalizes the choices; throws a usage error naming the bad value. */
-export function normalizeChoices(choices: InitChoices): Required<Omit<InitChoices, "baseUrl">> & { baseUrl: string | undefined } {
-  const promptsDir = choices.promptsDir.trim().replace(/\\/g, "/").replace(/^(\.\/)+/, "").replace(/\/+$/, "");
+export function normalizeChoices(
+  choices: InitChoices,
+): Required<Omit<InitChoices, "baseUrl">> & { baseUrl: string | undefined } {
+  const promptsDir = choices.promptsDir
+    .trim()
+    .replace(/\\/g, "/")
+    .replace(/^(\.\/)+/, "")
+    .replace(/\/+$/, "");
   if (
     promptsDir === "" ||
     promptsDir.startsWith("/") ||
@@ -65,11 +71,17 @@ export function normalizeChoices(choices: InitChoices): Required<Omit<InitChoice
   }
   const label = choices.label.trim();
   if (!SAFE_NAME.test(label) || label.length > 100) {
-    throw usageError(`"${choices.label}" cannot be a release label here.`, "Use letters, digits, '.', '_' and '-', such as prod.");
+    throw usageError(
+      `"${choices.label}" cannot be a release label here.`,
+      "Use letters, digits, '.', '_' and '-', such as prod.",
+    );
   }
   const branch = (choices.branch ?? "main").trim();
   if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(branch) || branch.includes("..")) {
-    throw usageError(`"${choices.branch}" is not a branch name plx init can use.`, "Use the name of the default branch, such as main.");
+    throw usageError(
+      `"${choices.branch}" is not a branch name plx init can use.`,
+      "Use the name of the default branch, such as main.",
+    );
   }
   let baseUrl: string | undefined;
   if (choices.baseUrl !== undefined && choices.baseUrl.trim() !== "") {
@@ -80,13 +92,19 @@ export function normalizeChoices(choices: InitChoices): Required<Omit<InitChoice
       url = undefined;
     }
     if (!url || !["http:", "https:"].includes(url.protocol) || url.username || url.password) {
-      throw usageError(`"${choices.baseUrl}" is not a PromptLayer base URL.`, "Give an http(s) URL without credentials, such as https://api.promptlayer.com.");
+      throw usageError(
+        `"${choices.baseUrl}" is not a PromptLayer base URL.`,
+        "Give an http(s) URL without credentials, such as https://api.promptlayer.com.",
+      );
     }
     baseUrl = choices.baseUrl.trim().replace(/\/+$/, "");
   }
   const plxCommand = (choices.plxCommand ?? DEFAULT_PLX_COMMAND).trim();
   if (!SAFE_COMMAND.test(plxCommand) || !/(^|[\s/])plx(@[^\s]+)?$/.test(plxCommand)) {
-    throw usageError(`"${choices.plxCommand}" is not a command that runs plx.`, `Use something like "${DEFAULT_PLX_COMMAND}".`);
+    throw usageError(
+      `"${choices.plxCommand}" is not a command that runs plx.`,
+      `Use something like "${DEFAULT_PLX_COMMAND}".`,
+    );
   }
   if (!["github", "gitlab", "none"].includes(choices.ci)) {
     throw usageError(`"${String(choices.ci)}" is not a CI plx init knows.`, "Choose github, gitlab or none.");
@@ -105,7 +123,10 @@ export function initFiles(input: InitChoices): InitFile[] {
     { path: `${c.promptsDir}/.gitkeep`, content: "" },
   ];
   if (c.ci === "github") {
-    files.push({ path: GITHUB_PR_WORKFLOW, content: githubPrWorkflow(c) }, { path: GITHUB_DEPLOY_WORKFLOW, content: githubDeployWorkflow(c) });
+    files.push(
+      { path: GITHUB_PR_WORKFLOW, content: githubPrWorkflow(c) },
+      { path: GITHUB_DEPLOY_WORKFLOW, content: githubDeployWorkflow(c) },
+    );
   } else if (c.ci === "gitlab") {
     files.push({ path: GITLAB_CI_FILE, content: gitlabCi(c) });
   }

@@ -4,10 +4,25 @@
  */
 import type { z } from "zod";
 import { unusableFolderName } from "../core/folders.js";
-import { externalIdConflict, invalidResponse, isPlxError, missingApiKey, outcomeUnknown, usageError } from "../errors.js";
+import {
+  externalIdConflict,
+  invalidResponse,
+  isPlxError,
+  missingApiKey,
+  outcomeUnknown,
+  usageError,
+} from "../errors.js";
 import { Redactor } from "../redact.js";
 import { describeIssues } from "./errors.js";
-import { apiPath, normalizeBaseUrl, Transport, type Reply, type RequestEvent, type RequestSpec, type TransportStats } from "./http.js";
+import {
+  apiPath,
+  normalizeBaseUrl,
+  Transport,
+  type Reply,
+  type RequestEvent,
+  type RequestSpec,
+  type TransportStats,
+} from "./http.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
 import {
   calculationSchema,
@@ -169,7 +184,9 @@ export class PromptLayerClient {
     // The first page tells how many there are: ask for the rest at once (the limiter bounds them) rather than one
     // round trip after another. Past that count, or without one, page on while the server says there is more.
     const counted = Math.min(Math.max(first.pages ?? 1, 1), MAX_PAGES_AT_ONCE);
-    const pages = await Promise.all(Array.from({ length: counted - 1 }, (_, index) => this.listPage(filters, index + 2, PAGE_SIZE)));
+    const pages = await Promise.all(
+      Array.from({ length: counted - 1 }, (_, index) => this.listPage(filters, index + 2, PAGE_SIZE)),
+    );
     for (const page of pages) yield* page.items;
     let last = pages.at(-1) ?? first;
     for (let page = counted + 1; last.has_next && last.items.length > 0; page++) {
@@ -219,7 +236,12 @@ export class PromptLayerClient {
    */
   publish(body: PublishBody, options: PublishOptions = {}): Promise<PublishResult> {
     const name = body.prompt_template.prompt_name;
-    return this.publishAtMostOnce({ method: "POST", path: "/rest/prompt-templates", body }, body, async () => name, options);
+    return this.publishAtMostOnce(
+      { method: "POST", path: "/rest/prompt-templates", body },
+      body,
+      async () => name,
+      options,
+    );
   }
 
   /**
@@ -247,24 +269,39 @@ export class PromptLayerClient {
 
   /** A template's release labels; undefined when the template does not exist. */
   async listLabels(identifier: string | number): Promise<ReleaseLabel[] | undefined> {
-    const labels = await this.readUnlessMissing(releaseLabelsSchema, { method: "GET", path: apiPath`/prompt-templates/${identifier}/labels` });
+    const labels = await this.readUnlessMissing(releaseLabelsSchema, {
+      method: "GET",
+      path: apiPath`/prompt-templates/${identifier}/labels`,
+    });
     return labels?.release_labels;
   }
 
   /** Creates a label on a version. A lost answer is settled by reading the labels back, never by creating twice. */
   async createLabel(promptId: number, name: string, versionNumber: number): Promise<ReleaseLabel> {
-    const spec: RequestSpec = { method: "POST", path: apiPath`/prompts/${promptId}/label`, body: { prompt_version_number: versionNumber, name } };
+    const spec: RequestSpec = {
+      method: "POST",
+      path: apiPath`/prompts/${promptId}/label`,
+      body: { prompt_version_number: versionNumber, name },
+    };
     const result = await this.http.requestAtMostOnce(spec, {
       action: `creating label "${name}"`,
       confirm: async () =>
-        (await this.listLabels(promptId))?.find((label) => label.release_label === name && label.prompt_version_number === versionNumber),
+        (await this.listLabels(promptId))?.find(
+          (label) => label.release_label === name && label.prompt_version_number === versionNumber,
+        ),
     });
-    return "confirmed" in result ? result.confirmed : this.labelFrom(this.parse(labelChangeSchema, result, spec), versionNumber);
+    return "confirmed" in result
+      ? result.confirmed
+      : this.labelFrom(this.parse(labelChangeSchema, result, spec), versionNumber);
   }
 
   /** Points an existing label at another version. */
   async moveLabel(labelId: number, versionNumber: number): Promise<ReleaseLabel> {
-    const spec: RequestSpec = { method: "PATCH", path: apiPath`/prompt-labels/${labelId}`, body: { prompt_version_number: versionNumber } };
+    const spec: RequestSpec = {
+      method: "PATCH",
+      path: apiPath`/prompt-labels/${labelId}`,
+      body: { prompt_version_number: versionNumber },
+    };
     return this.labelFrom(await this.read(labelChangeSchema, spec), versionNumber);
   }
 
@@ -283,11 +320,20 @@ export class PromptLayerClient {
       body: { source: ref.source, external_id: ref.external_id },
       idempotent: true,
     };
-    return this.parse(externalIdAttachSchema, this.unlessConflict(await this.http.request({ ...spec, expect: [409] }), spec), spec).external_id;
+    return this.parse(
+      externalIdAttachSchema,
+      this.unlessConflict(await this.http.request({ ...spec, expect: [409] }), spec),
+      spec,
+    ).external_id;
   }
 
   async listExternalIds(templateId: number): Promise<ExternalId[]> {
-    return (await this.read(externalIdListSchema, { method: "GET", path: apiPath`/prompt-templates/${templateId}/external-ids` })).external_ids;
+    return (
+      await this.read(externalIdListSchema, {
+        method: "GET",
+        path: apiPath`/prompt-templates/${templateId}/external-ids`,
+      })
+    ).external_ids;
   }
 
   async detachExternalId(templateId: number, ref: ExternalId): Promise<void> {
@@ -317,7 +363,11 @@ export class PromptLayerClient {
     await this.http.request({
       method: "POST",
       path: "/api/public/v2/folders/entities",
-      body: { entities: [{ id: entity.id, type: entity.type }], ...(folderId === null ? {} : { folder_id: folderId }), ...(workspaceId === undefined ? {} : { workspace_id: workspaceId }) },
+      body: {
+        entities: [{ id: entity.id, type: entity.type }],
+        ...(folderId === null ? {} : { folder_id: folderId }),
+        ...(workspaceId === undefined ? {} : { workspace_id: workspaceId }),
+      },
       // Moving to where it already is changes nothing, so a retry is harmless.
       idempotent: true,
     });
@@ -390,7 +440,11 @@ export class PromptLayerClient {
   /** The table whose title is exactly `title` (the list filter is a substring match), if any. */
   async findTable(title: string, folderId?: number): Promise<Table | undefined> {
     for (let cursor: string | undefined; ; ) {
-      const page = await this.read(tablePageSchema, { method: "GET", path: "/api/public/v2/tables", query: { name: title, folder_id: folderId, limit: PAGE_SIZE, cursor } });
+      const page = await this.read(tablePageSchema, {
+        method: "GET",
+        path: "/api/public/v2/tables",
+        query: { name: title, folder_id: folderId, limit: PAGE_SIZE, cursor },
+      });
       const found = page.data.find((table) => table.title === title);
       if (found) return found;
       if (!page.has_more || !page.next_cursor) return undefined;
@@ -400,8 +454,15 @@ export class PromptLayerClient {
 
   /** Creates a table; a lost answer is settled by looking the title up, never by creating a second one. */
   async createTable(title: string, folderId?: number): Promise<Table> {
-    const spec: RequestSpec = { method: "POST", path: "/api/public/v2/tables", body: { title, folder_id: folderId ?? null, create_default_sheet: false } };
-    const result = await this.http.requestAtMostOnce(spec, { action: `creating the table "${title}"`, confirm: () => this.findTable(title, folderId) });
+    const spec: RequestSpec = {
+      method: "POST",
+      path: "/api/public/v2/tables",
+      body: { title, folder_id: folderId ?? null, create_default_sheet: false },
+    };
+    const result = await this.http.requestAtMostOnce(spec, {
+      action: `creating the table "${title}"`,
+      confirm: () => this.findTable(title, folderId),
+    });
     return "confirmed" in result ? result.confirmed : this.parse(tableCreateSchema, result, spec).table;
   }
 
@@ -409,23 +470,43 @@ export class PromptLayerClient {
    * A new sheet imported from a CSV file. The operation id makes it idempotent on the server: sending it again,
    * after a lost answer or from a retried CI job, returns the same sheet instead of adding one.
    */
-  async importSheet(tableId: string, sheet: { title: string; operationId: string; fileName: string; csv: string }): Promise<SheetImport> {
+  async importSheet(
+    tableId: string,
+    sheet: { title: string; operationId: string; fileName: string; csv: string },
+  ): Promise<SheetImport> {
     return this.read(sheetImportSchema, {
       method: "POST",
       path: apiPath`/api/public/v2/tables/${tableId}/sheets`,
-      body: { title: sheet.title, operation_id: sheet.operationId, source: { type: "file", file_name: sheet.fileName, file_content_base64: Buffer.from(sheet.csv, "utf8").toString("base64") } },
+      body: {
+        title: sheet.title,
+        operation_id: sheet.operationId,
+        source: {
+          type: "file",
+          file_name: sheet.fileName,
+          file_content_base64: Buffer.from(sheet.csv, "utf8").toString("base64"),
+        },
+      },
       idempotent: true,
     });
   }
 
   async importOperation(tableId: string, operationId: string): Promise<ImportOperation> {
-    return (await this.read(operationReadSchema, { method: "GET", path: apiPath`/api/public/v2/tables/${tableId}/sheets/operations/${operationId}` })).operation;
+    return (
+      await this.read(operationReadSchema, {
+        method: "GET",
+        path: apiPath`/api/public/v2/tables/${tableId}/sheets/operations/${operationId}`,
+      })
+    ).operation;
   }
 
   async listColumns(tableId: string, sheetId: string): Promise<Column[]> {
     const columns: Column[] = [];
     for (let cursor: string | undefined; ; ) {
-      const page = await this.read(columnPageSchema, { method: "GET", path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/columns`, query: { limit: PAGE_SIZE, cursor } });
+      const page = await this.read(columnPageSchema, {
+        method: "GET",
+        path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/columns`,
+        query: { limit: PAGE_SIZE, cursor },
+      });
       columns.push(...page.data);
       if (!page.has_more || !page.next_cursor) return columns;
       cursor = page.next_cursor;
@@ -434,27 +515,47 @@ export class PromptLayerClient {
 
   /** Replaces the sheet's scorecard configuration, so sending it twice is the same as once. */
   async configureScorecard(tableId: string, sheetId: string, config: Record<string, unknown>): Promise<void> {
-    await this.read(scorecardConfigureSchema, { method: "PATCH", path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard`, body: config });
+    await this.read(scorecardConfigureSchema, {
+      method: "PATCH",
+      path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard`,
+      body: config,
+    });
   }
 
   /** Queues a calculation; a repeated request only queues another run over the same data. */
   async recalculateScorecard(tableId: string, sheetId: string): Promise<string> {
-    const queued = await this.read(recalculateSchema, { method: "POST", path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard/recalculate`, body: {}, idempotent: true });
+    const queued = await this.read(recalculateSchema, {
+      method: "POST",
+      path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard/recalculate`,
+      body: {},
+      idempotent: true,
+    });
     return queued.calculation_id;
   }
 
   async scorecardCalculation(tableId: string, sheetId: string, calculationId: string): Promise<Calculation> {
-    return this.read(calculationSchema, { method: "GET", path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard/calculations/${calculationId}` });
+    return this.read(calculationSchema, {
+      method: "GET",
+      path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard/calculations/${calculationId}`,
+    });
   }
 
   /** Records a score (0..100) on a logged request. The same score twice is harmless, so it is retried freely. */
   async trackScore(requestId: number, score: number, name: string): Promise<void> {
-    await this.http.request({ method: "POST", path: "/rest/track-score", body: { request_id: requestId, score, name }, idempotent: true });
+    await this.http.request({
+      method: "POST",
+      path: "/rest/track-score",
+      body: { request_id: requestId, score, name },
+      idempotent: true,
+    });
   }
 
   // ---- Internals ----
 
-  private async ensureFolder(path: readonly string[], parent: { id: number; created: boolean } | undefined): Promise<{ id: number; created: boolean }> {
+  private async ensureFolder(
+    path: readonly string[],
+    parent: { id: number; created: boolean } | undefined,
+  ): Promise<{ id: number; created: boolean }> {
     // Inside a folder made a moment ago there is nothing to look up.
     const existing = parent?.created ? undefined : await this.resolveFolderId(path);
     if (existing !== undefined) return { id: existing, created: false };
@@ -500,8 +601,13 @@ export class PromptLayerClient {
     options: PublishOptions,
   ): Promise<PublishResult> {
     const sentHash = contentHashOf(body.prompt_version.metadata);
-    const isOurs = options.isOurs ?? (sentHash === undefined ? undefined : (version: RawTemplate) => contentHashOf(version.metadata) === sentHash);
-    const previous = options.previousVersion !== undefined ? options.previousVersion : ((await this.getTemplate(await locate()))?.version ?? null);
+    const isOurs =
+      options.isOurs ??
+      (sentHash === undefined ? undefined : (version: RawTemplate) => contentHashOf(version.metadata) === sentHash);
+    const previous =
+      options.previousVersion !== undefined
+        ? options.previousVersion
+        : ((await this.getTemplate(await locate()))?.version ?? null);
     const action = `publishing "${body.prompt_template.prompt_name}"`;
     const result = await this.http.requestAtMostOnce(
       { ...spec, expect: [409] },
@@ -525,7 +631,10 @@ export class PromptLayerClient {
     if (!isOurs) throw outcomeUnknown(action, `version ${latest.version} appeared and nothing identifies it as plx's`);
     if (isOurs(latest)) return recoveredFrom(latest);
     if (latest.version - floor > MAX_READ_BACK) {
-      throw outcomeUnknown(action, `${latest.version - floor} versions appeared since version ${floor}, too many to check`);
+      throw outcomeUnknown(
+        action,
+        `${latest.version - floor} versions appeared since version ${floor}, too many to check`,
+      );
     }
     for (let version = latest.version - 1; version > floor; version--) {
       const candidate = await this.getTemplate(latest.id, { version });
@@ -560,7 +669,11 @@ export class PromptLayerClient {
   private parse<S extends z.ZodType>(schema: S, reply: Reply, spec: RequestSpec): z.infer<S> {
     const parsed = schema.safeParse(reply.body);
     if (!parsed.success) {
-      throw invalidResponse(spec.method, this.redactor.redact(spec.path), this.redactor.redact(describeIssues(parsed.error)));
+      throw invalidResponse(
+        spec.method,
+        this.redactor.redact(spec.path),
+        this.redactor.redact(describeIssues(parsed.error)),
+      );
     }
     return parsed.data;
   }

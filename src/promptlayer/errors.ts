@@ -29,7 +29,8 @@ function messageFromJson(json: unknown): string | undefined {
   if (typeof json === "string") return json;
   if (json === null || typeof json !== "object" || Array.isArray(json)) return undefined;
   const { message, error, detail } = json as Record<string, unknown>;
-  for (const candidate of [message, error]) if (typeof candidate === "string" && candidate.trim() !== "") return candidate;
+  for (const candidate of [message, error])
+    if (typeof candidate === "string" && candidate.trim() !== "") return candidate;
   if (Array.isArray(detail)) {
     const parts = detail.flatMap((item) => {
       if (item === null || typeof item !== "object") return [];

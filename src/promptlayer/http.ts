@@ -6,7 +6,15 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, request } from "undici";
-import { interrupted, invalidResponse, isPlxError, networkError, outcomeUnknown, usageError, type PlxError } from "../errors.js";
+import {
+  interrupted,
+  invalidResponse,
+  isPlxError,
+  networkError,
+  outcomeUnknown,
+  usageError,
+  type PlxError,
+} from "../errors.js";
 import type { Redactor } from "../redact.js";
 import { PLX_VERSION } from "../version.js";
 import { describeTransportFailure, messageFromBody, statusError, type TransportFailure } from "./errors.js";
@@ -46,7 +54,10 @@ export function normalizeBaseUrl(raw: string): string {
     url = undefined;
   }
   if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.search || url.hash) {
-    throw usageError(`The PromptLayer base URL "${trimmed}" is not an http(s) URL.`, "Check --base-url or PROMPTLAYER_BASE_URL.");
+    throw usageError(
+      `The PromptLayer base URL "${trimmed}" is not an http(s) URL.`,
+      "Check --base-url or PROMPTLAYER_BASE_URL.",
+    );
   }
   return trimmed;
 }
@@ -198,7 +209,12 @@ export class Transport {
         signal: stop ? AbortSignal.any([stop, timeout]) : timeout,
       });
       // The body is read inside the timeout too: a server that stalls mid-answer is as stuck as one that never answers.
-      result = { kind: "reply", status: response.statusCode, headers: response.headers, text: await response.body.text() };
+      result = {
+        kind: "reply",
+        status: response.statusCode,
+        headers: response.headers,
+        text: await response.body.text(),
+      };
     } catch (error) {
       if (stop?.aborted) throw interrupted();
       const failure = describeTransportFailure(error, timeout.aborted ? { afterMs: requestTimeoutMs } : undefined);
@@ -226,7 +242,11 @@ export class Transport {
     const error = statusError(status, spec.method, this.display(spec), this.serverMessage(text), attempt);
     if (status === 429) {
       const retryAfter = headers["retry-after"];
-      return { error, retry: "safe", retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()) };
+      return {
+        error,
+        retry: "safe",
+        retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()),
+      };
     }
     // A 5xx can come after the server wrote, so for a non-idempotent request it is an unknown outcome.
     return { error, retry: status >= 500 ? "unless-applied" : "never" };

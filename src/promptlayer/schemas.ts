@@ -27,7 +27,9 @@ export const rawTemplateSchema = z.looseObject({
   metadata: metadataSchema.nullish(),
   commit_message: z.string().nullish(),
   tags: z.array(z.string()).optional(),
-  snippets: z.array(z.looseObject({ prompt_name: z.string(), version: versionNumber.nullish(), label: z.string().nullish() })).optional(),
+  snippets: z
+    .array(z.looseObject({ prompt_name: z.string(), version: versionNumber.nullish(), label: z.string().nullish() }))
+    .optional(),
 });
 
 /** An item of GET /prompt-templates: the latest (or labelled) version; no tags, folder or timestamps. */
@@ -103,7 +105,9 @@ export const folderEntitySchema = z.looseObject({
 export const folderEntitiesSchema = z.looseObject({ entities: z.array(folderEntitySchema) });
 
 export const snippetUsageSchema = z.looseObject({
-  snippet_usage: z.array(z.looseObject({ prompt_registry_id: id, prompt_name: z.string(), version_numbers: z.array(versionNumber) })),
+  snippet_usage: z.array(
+    z.looseObject({ prompt_registry_id: id, prompt_name: z.string(), version_numbers: z.array(versionNumber) }),
+  ),
   label_usage: z.array(z.looseObject({ prompt_registry_id: id, prompt_name: z.string(), label_name: z.string() })),
 });
 
@@ -140,20 +144,44 @@ export function contentHashOf(metadata: unknown): string | undefined {
 
 // ---- Tables (eval-report) ----
 
-export const tableSchema = z.looseObject({ id: z.string(), title: z.string(), workspace_id: id.optional(), folder_id: id.nullish() });
-export const tablePageSchema = z.looseObject({ data: z.array(tableSchema), next_cursor: z.string().nullish(), has_more: z.boolean().optional() });
+export const tableSchema = z.looseObject({
+  id: z.string(),
+  title: z.string(),
+  workspace_id: id.optional(),
+  folder_id: id.nullish(),
+});
+export const tablePageSchema = z.looseObject({
+  data: z.array(tableSchema),
+  next_cursor: z.string().nullish(),
+  has_more: z.boolean().optional(),
+});
 export const tableCreateSchema = z.looseObject({ table: tableSchema });
-export const sheetSchema = z.looseObject({ id: z.string(), title: z.string().optional(), row_count: z.number().int().optional() });
+export const sheetSchema = z.looseObject({
+  id: z.string(),
+  title: z.string().optional(),
+  row_count: z.number().int().optional(),
+});
 export const importOperationSchema = z.looseObject({
   status: z.string(),
   rows_added: z.number().int().nullish(),
   error_message: z.string().nullish(),
 });
-export const sheetImportSchema = z.looseObject({ operation_id: z.string(), operation: importOperationSchema, sheet: sheetSchema });
+export const sheetImportSchema = z.looseObject({
+  operation_id: z.string(),
+  operation: importOperationSchema,
+  sheet: sheetSchema,
+});
 export const operationReadSchema = z.looseObject({ operation: importOperationSchema });
 export const columnSchema = z.looseObject({ id: z.string(), title: z.string() });
-export const columnPageSchema = z.looseObject({ data: z.array(columnSchema), next_cursor: z.string().nullish(), has_more: z.boolean().optional() });
-export const scorecardConfigureSchema = z.looseObject({ scorecard: z.looseObject({ id: z.string().optional() }), version: z.number().int() });
+export const columnPageSchema = z.looseObject({
+  data: z.array(columnSchema),
+  next_cursor: z.string().nullish(),
+  has_more: z.boolean().optional(),
+});
+export const scorecardConfigureSchema = z.looseObject({
+  scorecard: z.looseObject({ id: z.string().optional() }),
+  version: z.number().int(),
+});
 export const recalculateSchema = z.looseObject({ calculation_id: z.string(), status: z.string() });
 export const calculationSchema = z.looseObject({
   calculation: z.looseObject({

@@ -28,7 +28,15 @@ export type FaultDecision =
   | { kind: "rate-limited"; retryAfterSeconds: number }
   | { kind: "drop-after-commit" };
 
-export const NO_FAULTS: FaultKnobs = { latencyMs: 0, failRate: 0, rateLimit: 0, dropRate: 0, dropAfterCommitRate: 0, slowBodyMs: 0, staleReadMs: 0 };
+export const NO_FAULTS: FaultKnobs = {
+  latencyMs: 0,
+  failRate: 0,
+  rateLimit: 0,
+  dropRate: 0,
+  dropAfterCommitRate: 0,
+  slowBodyMs: 0,
+  staleReadMs: 0,
+};
 
 export class FaultInjector {
   knobs: FaultKnobs;
@@ -36,7 +44,11 @@ export class FaultInjector {
   private windowStart = 0;
   private windowCount = 0;
 
-  constructor(knobs: Partial<FaultKnobs>, seed: number, private readonly now: () => number = Date.now) {
+  constructor(
+    knobs: Partial<FaultKnobs>,
+    seed: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.knobs = { ...NO_FAULTS, ...definedKnobs(knobs) };
     this.random = mulberry32(seed);
   }
@@ -73,7 +85,9 @@ export class FaultInjector {
 
 /** Options leave unset knobs undefined; those must not override the defaults. */
 function definedKnobs(knobs: Partial<FaultKnobs>): Partial<FaultKnobs> {
-  return Object.fromEntries(Object.entries(knobs).filter(([key, value]) => key in NO_FAULTS && typeof value === "number"));
+  return Object.fromEntries(
+    Object.entries(knobs).filter(([key, value]) => key in NO_FAULTS && typeof value === "number"),
+  );
 }
 
 /** A small, well-known seeded PRNG; quality is ample for fault rates. */

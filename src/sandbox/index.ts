@@ -52,22 +52,37 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const recorded: RecordedRequest[] = [];
   const webhooks =
     options.webhookUrl && options.webhookSecret
-      ? createWebhookNotifier({ url: options.webhookUrl, secret: options.webhookSecret, workspaceId: workspace.data.workspace_id, log })
+      ? createWebhookNotifier({
+          url: options.webhookUrl,
+          secret: options.webhookSecret,
+          workspaceId: workspace.data.workspace_id,
+          log,
+        })
       : undefined;
   let saving: Promise<unknown> = Promise.resolve();
   const persist = () => {
     if (!options.dataFile) return saving;
     const file = options.dataFile;
     const snapshot = JSON.stringify(workspace.data);
-    saving = saving.then(() => writeFileAtomic(file, `${snapshot}\n`)).catch((error: Error) => log(`could not save state to ${file}: ${error.message}`));
+    saving = saving
+      .then(() => writeFileAtomic(file, `${snapshot}\n`))
+      .catch((error: Error) => log(`could not save state to ${file}: ${error.message}`));
     return saving;
   };
 
-  async function serveApi(request: IncomingMessage, response: ServerResponse, url: URL, rawBody: string): Promise<void> {
+  async function serveApi(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    rawBody: string,
+  ): Promise<void> {
     const started = performance.now();
     const body = parseJsonOrText(rawBody);
     // The SDK's tracking calls carry the key in the body; it is read from there and masked like the header.
-    const bodyKey = BODY_KEY_ROUTES.has(url.pathname) && isRecord(body) && typeof body.api_key === "string" ? body.api_key : undefined;
+    const bodyKey =
+      BODY_KEY_ROUTES.has(url.pathname) && isRecord(body) && typeof body.api_key === "string"
+        ? body.api_key
+        : undefined;
     const record: RecordedRequest = {
       method: request.method ?? "GET",
       path: url.pathname,
@@ -79,14 +94,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     recorded.push(record);
     const finish = (status: number) => {
       record.status = status;
-      log(`${record.method} ${url.pathname}${url.search} ${status === 0 ? "dropped" : status} ${Math.round(performance.now() - started)}ms`);
+      log(
+        `${record.method} ${url.pathname}${url.search} ${status === 0 ? "dropped" : status} ${Math.round(performance.now() - started)}ms`,
+      );
     };
 
     if (faults.knobs.latencyMs > 0) await sleep(faults.knobs.latencyMs);
     const key = headerValue(request, "x-api-key") ?? bodyKey;
     if (!key || (options.apiKey !== undefined && key !== options.apiKey)) {
       finish(401);
-      return send(response, { status: 401, body: { success: false, error: "Unauthorized", message: "Invalid or missing API key" } });
+      return send(response, {
+        status: 401,
+        body: { success: false, error: "Unauthorized", message: "Invalid or missing API key" },
+      });
     }
 
     const isWrite = record.method !== "GET";
@@ -97,11 +117,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     }
     if (fault.kind === "fail") {
       finish(503);
-      return send(response, { status: 503, body: { success: false, message: "Service temporarily unavailable (sandbox fault)" } });
+      return send(response, {
+        status: 503,
+        body: { success: false, message: "Service temporarily unavailable (sandbox fault)" },
+      });
     }
     if (fault.kind === "rate-limited") {
       finish(429);
-      return send(response, { status: 429, body: { success: false, message: "Rate limit exceeded. Please retry later." } }, { "retry-after": String(fault.retryAfterSeconds) });
+      return send(
+        response,
+        { status: 429, body: { success: false, message: "Rate limit exceeded. Please retry later." } },
+        { "retry-after": String(fault.retryAfterSeconds) },
+      );
     }
 
     let answer: ApiResponse;
@@ -109,7 +136,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       answer = { status: 422, body: { detail: [{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }] } };
     } else {
       const noCache = /\bno-cache\b/i.test(headerValue(request, "cache-control") ?? "");
-      answer = handleApiRequest(workspace, { method: record.method, segments: segmentsOf(url.pathname), query: url.searchParams, body, staleForMs: noCache ? 0 : faults.knobs.staleReadMs });
+      answer = handleApiRequest(workspace, {
+        method: record.method,
+        segments: segmentsOf(url.pathname),
+        query: url.searchParams,
+        body,
+        staleForMs: noCache ? 0 : faults.knobs.staleReadMs,
+      });
     }
     const events = workspace.events.splice(0);
     if (isWrite && answer.status < 300) await persist();
@@ -130,7 +163,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       case "GET state":
         return send(response, { status: 200, body: workspace.data as unknown as Json });
       case "PUT state":
-        if (!isWorkspaceData(body)) return send(response, { status: 400, body: { message: "Expected a sandbox state document (GET /__sandbox/state shows one)" } });
+        if (!isWorkspaceData(body))
+          return send(response, {
+            status: 400,
+            body: { message: "Expected a sandbox state document (GET /__sandbox/state shows one)" },
+          });
         workspace.data = body;
         return persist().then(() => send(response, { status: 204 }));
       case "POST reset":
@@ -144,7 +181,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         return send(response, { status: 204 });
       case "PATCH faults": {
         const knobs = faultKnobsFrom(body);
-        if (!knobs) return send(response, { status: 400, body: { message: `Expected numbers for any of: ${Object.keys(faults.knobs).join(", ")}` } });
+        if (!knobs)
+          return send(response, {
+            status: 400,
+            body: { message: `Expected numbers for any of: ${Object.keys(faults.knobs).join(", ")}` },
+          });
         faults.update(knobs);
         return send(response, { status: 200, body: faults.knobs as unknown as Json });
       }
@@ -158,12 +199,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     void (async () => {
       const url = new URL(request.url ?? "/", "http://sandbox");
       const rawBody = await readBody(request);
-      if (rawBody === undefined) return send(response, { status: 413, body: { success: false, message: "Request body too large" } });
+      if (rawBody === undefined)
+        return send(response, { status: 413, body: { success: false, message: "Request body too large" } });
       if (url.pathname.startsWith(ADMIN_PREFIX)) return serveAdmin(request, response, url, rawBody);
       return serveApi(request, response, url, rawBody);
     })().catch((error: Error) => {
       log(`sandbox bug: ${error.stack ?? error.message}`);
-      if (!response.headersSent) void send(response, { status: 500, body: { success: false, message: "Internal sandbox error" } });
+      if (!response.headersSent)
+        void send(response, { status: 500, body: { success: false, message: "Internal sandbox error" } });
       else response.destroy();
     });
   });
@@ -202,24 +245,45 @@ function loadState(dataFile: string | undefined): WorkspaceData {
 function isWorkspaceData(value: unknown): value is WorkspaceData {
   if (value === null || typeof value !== "object") return false;
   const data = value as Partial<WorkspaceData>;
-  return typeof data.workspace_id === "number" && typeof data.next_id === "number" && Array.isArray(data.templates) && Array.isArray(data.labels) && Array.isArray(data.folders);
+  return (
+    typeof data.workspace_id === "number" &&
+    typeof data.next_id === "number" &&
+    Array.isArray(data.templates) &&
+    Array.isArray(data.labels) &&
+    Array.isArray(data.folders)
+  );
 }
 
 function faultKnobsFrom(body: unknown): Partial<FaultKnobs> | undefined {
   if (body === null || typeof body !== "object" || Array.isArray(body)) return undefined;
-  const known = new Set(["latencyMs", "failRate", "rateLimit", "dropRate", "dropAfterCommitRate", "slowBodyMs", "staleReadMs"]);
+  const known = new Set([
+    "latencyMs",
+    "failRate",
+    "rateLimit",
+    "dropRate",
+    "dropAfterCommitRate",
+    "slowBodyMs",
+    "staleReadMs",
+  ]);
   const entries = Object.entries(body);
   if (!entries.every(([key, value]) => known.has(key) && typeof value === "number" && value >= 0)) return undefined;
   return Object.fromEntries(entries) as Partial<FaultKnobs>;
 }
 
 function webhookOf(event: WorkspaceEvent): [string, Record<string, unknown>] {
-  const base = { prompt_template_id: event.template.id, prompt_template_name: event.template.name, prompt_template_version_number: event.version };
+  const base = {
+    prompt_template_id: event.template.id,
+    prompt_template_name: event.template.name,
+    prompt_template_version_number: event.version,
+  };
   switch (event.type) {
     case "version_created":
       return ["prompt_template_version_created", base];
     case "label_moved":
-      return ["prompt_template_label_moved", { ...base, prompt_template_label: event.label, old_prompt_template_version_number: event.from }];
+      return [
+        "prompt_template_label_moved",
+        { ...base, prompt_template_label: event.label, old_prompt_template_version_number: event.from },
+      ];
     default:
       return [`prompt_template_${event.type}`, { ...base, prompt_template_label: event.label }];
   }
@@ -257,12 +321,14 @@ function maskedHeaders(request: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined) continue;
-    headers[name] = name === "x-api-key" || name === "authorization" ? MASKED : Array.isArray(value) ? value.join(", ") : value;
+    headers[name] =
+      name === "x-api-key" || name === "authorization" ? MASKED : Array.isArray(value) ? value.join(", ") : value;
   }
   return headers;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 function parseJsonOrText(raw: string): unknown {
   if (raw === "") return undefined;
@@ -284,7 +350,12 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-async function send(response: ServerResponse, answer: ApiResponse, headers: Record<string, string> = {}, slowBodyMs = 0): Promise<void> {
+async function send(
+  response: ServerResponse,
+  answer: ApiResponse,
+  headers: Record<string, string> = {},
+  slowBodyMs = 0,
+): Promise<void> {
   if (answer.body === undefined) {
     response.writeHead(answer.status, headers).end();
     return;

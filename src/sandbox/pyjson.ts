@@ -31,7 +31,8 @@ export function pythonJsonDumps(value: JsonValue): string {
   if (value === false) return "false";
   if (typeof value === "string") return pythonString(value);
   if (typeof value === "number") return Number.isInteger(value) ? pythonInt(value) : pythonFloat(value);
-  if (value instanceof RawNumber) return value.isInteger ? pythonIntFromSource(value.source) : pythonFloat(Number(value.source));
+  if (value instanceof RawNumber)
+    return value.isInteger ? pythonIntFromSource(value.source) : pythonFloat(Number(value.source));
   if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
   if (isPlainObject(value)) {
     const members = Object.keys(value)
@@ -48,14 +49,25 @@ function isPlainObject(value: unknown): value is { [key: string]: JsonValue } {
   return prototype === Object.prototype || prototype === null;
 }
 
-const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+  "\b": "\\b",
+  "\f": "\\f",
+};
 
 /**
  * `ensure_ascii` form: everything outside printable ASCII becomes `\uxxxx`. Working on UTF-16 code units gives Python's
  * surrogate pairs for astral characters for free.
  */
 function pythonString(text: string): string {
-  const escaped = text.replace(/[\\"\u0000-\u001f\u007f-\uffff]/g, (unit) => SHORT_ESCAPES[unit] ?? `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const escaped = text.replace(
+    /[\\"\u0000-\u001f\u007f-\uffff]/g,
+    (unit) => SHORT_ESCAPES[unit] ?? `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
   return `"${escaped}"`;
 }
 
@@ -148,7 +160,12 @@ class PreservingParser {
       const key = this.parseString();
       if (!this.consume(":")) this.fail("expected ':'");
       // defineProperty, not assignment: a "__proto__" key must stay an ordinary member, as it is in Python.
-      Object.defineProperty(object, key, { value: this.parseValue(), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(object, key, {
+        value: this.parseValue(),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } while (this.consume(","));
     if (!this.consume("}")) this.fail("expected ',' or '}'");
     return object;

@@ -59,11 +59,23 @@ const ok = (body: Json, status = 200): ApiResponse => ({ status, body });
 
 // Keys a version body may carry that belong to the template, not the version (the official SDKs send the
 // flattened body in both objects, so they turn up on the version side too).
-const TEMPLATE_LEVEL_KEYS = new Set(["prompt_template", "commit_message", "metadata", "prompt_name", "tags", "folder_id", "workspace_id", "release_labels", "external_ids"]);
+const TEMPLATE_LEVEL_KEYS = new Set([
+  "prompt_template",
+  "commit_message",
+  "metadata",
+  "prompt_name",
+  "tags",
+  "folder_id",
+  "workspace_id",
+  "release_labels",
+  "external_ids",
+]);
 
 function publishInput(body: PublishBody) {
   const version = body.prompt_version;
-  const extras = Object.fromEntries(Object.entries(version).filter(([key]) => !TEMPLATE_LEVEL_KEYS.has(key))) as JsonObject;
+  const extras = Object.fromEntries(
+    Object.entries(version).filter(([key]) => !TEMPLATE_LEVEL_KEYS.has(key)),
+  ) as JsonObject;
   const promptTemplate = { ...(version.prompt_template as JsonObject) };
   promptTemplate.type ??= Array.isArray(promptTemplate.messages) ? "chat" : "completion";
   return {
@@ -104,7 +116,9 @@ function rawRead(workspace: Workspace, template: StoredTemplate, version: Stored
     prompt_name: template.name,
     version: version.number,
     workspace_id: workspace.data.workspace_id,
-    prompt_template: resolve ? (workspace.resolveSnippets(version.prompt_template) as JsonObject) : version.prompt_template,
+    prompt_template: resolve
+      ? (workspace.resolveSnippets(version.prompt_template) as JsonObject)
+      : version.prompt_template,
     metadata: version.metadata,
     commit_message: version.commit_message,
     tags: template.tags,
@@ -128,7 +142,13 @@ function listItem(workspace: Workspace, template: StoredTemplate, version: Store
 }
 
 function labelBody(workspace: Workspace, label: StoredLabel): JsonObject {
-  return { id: label.id, name: label.name, prompt_id: label.template_id, prompt_version_id: workspace.versionIdOf(label), created_at: label.created_at };
+  return {
+    id: label.id,
+    name: label.name,
+    prompt_id: label.template_id,
+    prompt_version_id: workspace.versionIdOf(label),
+    created_at: label.created_at,
+  };
 }
 
 function folderBody(workspace: Workspace, folder: StoredFolder): JsonObject {
@@ -155,31 +175,59 @@ function listTemplates(workspace: Workspace, { query }: ApiRequest): ApiResponse
   const tags = query.getAll("tags");
   const source = query.get("external_source");
   const externalId = query.get("external_id");
-  if ((source === null) !== (externalId === null)) throw new ApiError(422, { detail: [{ loc: ["query", "external_id"], msg: "external_source and external_id go together", type: "value_error" }] });
+  if ((source === null) !== (externalId === null))
+    throw new ApiError(422, {
+      detail: [
+        { loc: ["query", "external_id"], msg: "external_source and external_id go together", type: "value_error" },
+      ],
+    });
   const snippetFilter = query.has("is_snippet") ? queryBool(query, "is_snippet", false) : undefined;
 
   const rows = workspace.data.templates.flatMap((template) => {
     if (name !== undefined && !template.name.toLowerCase().includes(name)) return [];
     if (!tags.every((tag) => template.tags.includes(tag))) return [];
-    if (source !== null && !template.external_ids.some((ref) => ref.source === source && ref.external_id === externalId)) return [];
+    if (
+      source !== null &&
+      !template.external_ids.some((ref) => ref.source === source && ref.external_id === externalId)
+    )
+      return [];
     if (snippetFilter !== undefined && workspace.isSnippet(template) !== snippetFilter) return [];
     if (label === undefined) return [{ template, version: template.versions.at(-1)! }];
     const labelled = workspace.labelsOf(template).find((l) => l.name === label);
-    return labelled ? [{ template, version: template.versions.find((v) => v.number === labelled.version_number)! }] : [];
+    return labelled
+      ? [{ template, version: template.versions.find((v) => v.number === labelled.version_number)! }]
+      : [];
   });
   sortTemplates(rows, query.get("sort_by") ?? "created_at", query.get("sort_order") ?? "desc");
 
   const total = rows.length;
   const pages = Math.ceil(total / perPage);
-  const items = rows.slice((page - 1) * perPage, page * perPage).map(({ template, version }) => listItem(workspace, template, version));
+  const items = rows
+    .slice((page - 1) * perPage, page * perPage)
+    .map(({ template, version }) => listItem(workspace, template, version));
   // The spec declares next_num and prev_num as required integers, so they are numbers even past the ends;
   // has_next and has_prev are what say whether those pages exist.
-  return ok({ items, page, pages, total, has_next: page < pages, has_prev: page > 1, next_num: page + 1, prev_num: page - 1 });
+  return ok({
+    items,
+    page,
+    pages,
+    total,
+    has_next: page < pages,
+    has_prev: page > 1,
+    next_num: page + 1,
+    prev_num: page - 1,
+  });
 }
 
 function sortTemplates(rows: Array<{ template: StoredTemplate }>, sortBy: string, order: string): void {
   const keyOf = ({ template }: { template: StoredTemplate }): string | number =>
-    sortBy === "name" ? template.name : sortBy === "updated_at" ? template.updated_at : sortBy === "id" ? template.id : template.created_at;
+    sortBy === "name"
+      ? template.name
+      : sortBy === "updated_at"
+        ? template.updated_at
+        : sortBy === "id"
+          ? template.id
+          : template.created_at;
   const direction = order === "asc" ? 1 : -1;
   // Ids break ties, so templates created within the same millisecond keep a stable order.
   rows.sort((a, b) => {
@@ -199,7 +247,10 @@ function getRaw(workspace: Workspace, { query, staleForMs = 0 }: ApiRequest, { i
   const selected = workspace.selectVersion(template, selector);
   // A cached read of "the latest" lags behind a version published moments ago.
   const latest = selector.version === undefined && selector.label === undefined;
-  const cached = latest && template.versions.length > 1 && workspace.now().getTime() - Date.parse(selected.created_at) < staleForMs ? template.versions.at(-2)! : selected;
+  const cached =
+    latest && template.versions.length > 1 && workspace.now().getTime() - Date.parse(selected.created_at) < staleForMs
+      ? template.versions.at(-2)!
+      : selected;
   return ok(rawRead(workspace, template, cached, resolve));
 }
 
@@ -207,20 +258,36 @@ function getRaw(workspace: Workspace, { query, staleForMs = 0 }: ApiRequest, { i
 function getForRun(workspace: Workspace, { body }: ApiRequest, { identifier }: Params): ApiResponse {
   const options = parseBody(getSchema, body ?? null) ?? {};
   const template = workspace.template(identifier!);
-  const version = workspace.selectVersion(template, { version: options.version ?? undefined, label: options.label ?? undefined });
+  const version = workspace.selectVersion(template, {
+    version: options.version ?? undefined,
+    label: options.label ?? undefined,
+  });
   let content = workspace.resolveSnippets(version.prompt_template) as JsonObject;
-  if (options.input_variables) content = fillVariables(content, options.input_variables as Record<string, Json>) as JsonObject;
-  return ok({ id: template.id, prompt_name: template.name, prompt_template: content, metadata: version.metadata, commit_message: version.commit_message, llm_kwargs: null, version: version.number });
+  if (options.input_variables)
+    content = fillVariables(content, options.input_variables as Record<string, Json>) as JsonObject;
+  return ok({
+    id: template.id,
+    prompt_name: template.name,
+    prompt_template: content,
+    metadata: version.metadata,
+    commit_message: version.commit_message,
+    llm_kwargs: null,
+    version: version.number,
+  });
 }
 
 function fillVariables(value: Json, variables: Record<string, Json>, format = "f-string"): Json {
   if (Array.isArray(value)) return value.map((item) => fillVariables(item, variables, format));
   if (value === null || typeof value !== "object") return value;
   const ownFormat = typeof value.template_format === "string" ? value.template_format : format;
-  const filled = Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fillVariables(item, variables, ownFormat)]));
+  const filled = Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, fillVariables(item, variables, ownFormat)]),
+  );
   if (filled.type === "text" && typeof filled.text === "string") {
     const pattern = ownFormat === "jinja2" ? /\{\{\s*(\w+)\s*\}\}/g : /(?<!\{)\{(\w+)\}(?!\})/g;
-    filled.text = filled.text.replace(pattern, (whole, name: string) => (Object.hasOwn(variables, name) ? String(variables[name]) : whole));
+    filled.text = filled.text.replace(pattern, (whole, name: string) =>
+      Object.hasOwn(variables, name) ? String(variables[name]) : whole,
+    );
   }
   return filled;
 }
@@ -247,16 +314,23 @@ function upsertByExternalId(workspace: Workspace, { body }: ApiRequest, { source
   const parsed = parseBody(publishSchema, unwrapSdkBody(body));
   const ref = { source: source!, external_id: external_id! };
   const owner = workspace.externalIdOwner(ref);
-  if (owner && !("versions" in owner)) throw new ApiError(409, { success: false, message: "External ID is attached to a folder" });
+  if (owner && !("versions" in owner))
+    throw new ApiError(409, { success: false, message: "External ID is attached to a folder" });
   const input = publishInput(parsed);
-  const { template, version, labels } = workspace.publish({ ...input, external_ids: [...input.external_ids, ref] }, owner);
+  const { template, version, labels } = workspace.publish(
+    { ...input, external_ids: [...input.external_ids, ref] },
+    owner,
+  );
   return ok(published(template, version, parsed.release_labels == null ? null : labels), owner ? 200 : 201);
 }
 
 function patchVersion(workspace: Workspace, { body }: ApiRequest, { identifier }: Params): ApiResponse {
   const patch = parseBody(patchSchema, body);
   const template = workspace.template(identifier!);
-  const base = workspace.selectVersion(template, { version: patch.version ?? undefined, label: patch.label ?? undefined });
+  const base = workspace.selectVersion(template, {
+    version: patch.version ?? undefined,
+    label: patch.label ?? undefined,
+  });
   const content = applyPatch(base, patch);
   const { version } = workspace.publish(
     {
@@ -273,7 +347,10 @@ function patchVersion(workspace: Workspace, { body }: ApiRequest, { identifier }
   return ok(published(template, version, patch.release_labels ?? null), 201);
 }
 
-function applyPatch(base: StoredVersion, patch: PatchBody): { promptTemplate: JsonObject; metadata: JsonObject | null } {
+function applyPatch(
+  base: StoredVersion,
+  patch: PatchBody,
+): { promptTemplate: JsonObject; metadata: JsonObject | null } {
   const promptTemplate = structuredClone(base.prompt_template);
   const isChat = promptTemplate.type === "chat";
   const badRequest = (message: string) => new ApiError(400, { success: false, message });
@@ -291,22 +368,31 @@ function applyPatch(base: StoredVersion, patch: PatchBody): { promptTemplate: Js
       const list = [...((promptTemplate[key] as Json[] | null) ?? [])];
       for (const [index, item] of Object.entries(change)) {
         const at = Number(index);
-        if (!Number.isInteger(at) || at < 0 || at >= list.length) throw badRequest(`Index ${index} is out of range for ${key}`);
+        if (!Number.isInteger(at) || at < 0 || at >= list.length)
+          throw badRequest(`Index ${index} is out of range for ${key}`);
         list[at] = item as Json;
       }
       promptTemplate[key] = list;
     }
   }
-  for (const key of ["function_call", "tool_choice"] as const) if (patch[key] !== undefined) promptTemplate[key] = patch[key] as Json;
+  for (const key of ["function_call", "tool_choice"] as const)
+    if (patch[key] !== undefined) promptTemplate[key] = patch[key] as Json;
 
   const metadata = structuredClone(base.metadata) ?? {};
   if (patch.model_parameters != null || patch.response_format !== undefined) {
-    if (patch.response_format !== undefined && patch.model_parameters != null && "response_format" in patch.model_parameters) {
+    if (
+      patch.response_format !== undefined &&
+      patch.model_parameters != null &&
+      "response_format" in patch.model_parameters
+    ) {
       throw badRequest("response_format and model_parameters.response_format cannot be combined");
     }
     const model = (metadata.model as JsonObject | null | undefined) ?? null;
     if (model === null) throw badRequest("The base version has no model to set parameters on");
-    const parameters: JsonObject = { ...((model.parameters as JsonObject | undefined) ?? {}), ...((patch.model_parameters as JsonObject | null) ?? {}) };
+    const parameters: JsonObject = {
+      ...((model.parameters as JsonObject | undefined) ?? {}),
+      ...((patch.model_parameters as JsonObject | null) ?? {}),
+    };
     if (patch.response_format === null) delete parameters.response_format;
     else if (patch.response_format !== undefined) parameters.response_format = patch.response_format as Json;
     metadata.model = { ...model, parameters };
@@ -348,7 +434,10 @@ function createLabel(workspace: Workspace, { body }: ApiRequest, { prompt_id }: 
   const { name, prompt_version_number } = parseBody(labelCreateSchema, body);
   const template = workspace.template(Number(prompt_id));
   if (workspace.labelsOf(template).some((label) => label.name === name)) {
-    throw new ApiError(400, { success: false, message: `Release label '${name}' already exists for this prompt template` });
+    throw new ApiError(400, {
+      success: false,
+      message: `Release label '${name}' already exists for this prompt template`,
+    });
   }
   return ok(labelBody(workspace, workspace.setLabel(template, name, prompt_version_number)));
 }
@@ -382,7 +471,10 @@ const externalIdRoutes = (lookup: (workspace: Workspace, id: string) => StoredTe
     return ok({ success: true, external_ids: lookup(workspace, id!).external_ids as unknown as Json });
   },
   detach(workspace: Workspace, _request: ApiRequest, { id, source, external_id }: Params): ApiResponse {
-    workspace.detachExternalId(lookup(workspace, id!), { source: source!, external_id: external_id! } satisfies ExternalIdRef);
+    workspace.detachExternalId(lookup(workspace, id!), {
+      source: source!,
+      external_id: external_id!,
+    } satisfies ExternalIdRef);
     return ok({ success: true });
   },
 });
@@ -417,7 +509,8 @@ function renameFolder(workspace: Workspace, { body }: ApiRequest, { folder_id }:
 function resolveFolderId(workspace: Workspace, { query }: ApiRequest): ApiResponse {
   requireWorkspace(workspace, query.get("workspace_id"), true);
   const path = query.get("path");
-  if (path === null) throw new ApiError(422, { detail: [{ loc: ["query", "path"], msg: "Field required", type: "missing" }] });
+  if (path === null)
+    throw new ApiError(422, { detail: [{ loc: ["query", "path"], msg: "Field required", type: "missing" }] });
   const folder = workspace.resolveFolder(path.split("."));
   if (!folder) throw notFound(`No folder at path '${path}'`);
   return ok({ id: folder.id });
@@ -439,7 +532,16 @@ function listEntities(workspace: Workspace, { query }: ApiRequest): ApiResponse 
 
   const folders = workspace.data.folders
     .filter((folder) => wanted("FOLDER") && within(folder.parent_id))
-    .map((folder) => ({ id: folder.id, name: folder.name, type: "FOLDER", folder_id: folder.parent_id, path: pathOf(folder.parent_id), created_at: folder.created_at, updated_at: folder.updated_at, external_ids: folder.external_ids as unknown as Json }));
+    .map((folder) => ({
+      id: folder.id,
+      name: folder.name,
+      type: "FOLDER",
+      folder_id: folder.parent_id,
+      path: pathOf(folder.parent_id),
+      created_at: folder.created_at,
+      updated_at: folder.updated_at,
+      external_ids: folder.external_ids as unknown as Json,
+    }));
   const prompts = workspace.data.templates.flatMap((template) => {
     const type = workspace.isSnippet(template) ? "SNIPPET" : "PROMPT";
     if (!within(template.folder_id) || !wanted(type)) return [];
@@ -453,7 +555,9 @@ function listEntities(workspace: Workspace, { query }: ApiRequest): ApiResponse 
         path: pathOf(template.folder_id),
         created_at: template.created_at,
         updated_at: template.updated_at,
-        ...(withMetadata ? { metadata: { type: latest.prompt_template.type as string, latest_version_number: latest.number } } : {}),
+        ...(withMetadata
+          ? { metadata: { type: latest.prompt_template.type as string, latest_version_number: latest.number } }
+          : {}),
         external_ids: template.external_ids as unknown as Json,
       },
     ];
@@ -500,7 +604,11 @@ const ROUTES: Route[] = [
   ["DELETE", `${FOLDERS}/:id/external-ids/:source/*external_id`, folderExternalIds.detach],
   ...TABLE_ROUTES,
   ...TRACKING_ROUTES,
-].map(([method, pattern, handler]) => ({ method: method as string, pattern: (pattern as string).split("/"), handler: handler as Handler }));
+].map(([method, pattern, handler]) => ({
+  method: method as string,
+  pattern: (pattern as string).split("/"),
+  handler: handler as Handler,
+}));
 
 function match(pattern: string[], segments: string[]): Params | undefined {
   const params: Params = {};
@@ -535,5 +643,7 @@ export function handleApiRequest(workspace: Workspace, request: ApiRequest): Api
       throw error;
     }
   }
-  return pathMatched ? { status: 405, body: { detail: "Method Not Allowed" } } : { status: 404, body: { detail: "Not Found" } };
+  return pathMatched
+    ? { status: 405, body: { detail: "Method Not Allowed" } }
+    : { status: 404, body: { detail: "Not Found" } };
 }

@@ -121,8 +121,11 @@ export class Workspace {
 
   /** By numeric id or by exact name, as the `{identifier}` path parameter works. */
   findTemplate(identifier: string | number): StoredTemplate | undefined {
-    const asId = typeof identifier === "number" ? identifier : /^\d+$/.test(identifier) ? Number(identifier) : undefined;
-    return this.data.templates.find((t) => t.id === asId) ?? this.data.templates.find((t) => t.name === String(identifier));
+    const asId =
+      typeof identifier === "number" ? identifier : /^\d+$/.test(identifier) ? Number(identifier) : undefined;
+    return (
+      this.data.templates.find((t) => t.id === asId) ?? this.data.templates.find((t) => t.name === String(identifier))
+    );
   }
 
   template(identifier: string | number): StoredTemplate {
@@ -154,7 +157,10 @@ export class Workspace {
     return this.data.labels.filter((l) => l.template_id === template.id);
   }
 
-  publish(input: PublishInput, target?: StoredTemplate): { template: StoredTemplate; version: StoredVersion; labels: string[] } {
+  publish(
+    input: PublishInput,
+    target?: StoredTemplate,
+  ): { template: StoredTemplate; version: StoredVersion; labels: string[] } {
     if (input.commit_message !== null && input.commit_message.length > 72) {
       throw unprocessable(["body", "prompt_version", "commit_message"], "String should have at most 72 characters");
     }
@@ -166,7 +172,8 @@ export class Workspace {
       const owner = this.externalIdOwner(ref);
       if (owner && owner !== existing) throw conflict("External ID is already attached to another entity");
     }
-    if (input.folder_id != null && !this.data.folders.some((f) => f.id === input.folder_id)) throw notFound("Folder not found");
+    if (input.folder_id != null && !this.data.folders.some((f) => f.id === input.folder_id))
+      throw notFound("Folder not found");
     this.assertSnippetsExist(input.prompt_template, existing);
 
     const at = this.now().toISOString();
@@ -203,8 +210,16 @@ export class Workspace {
     for (const text of stringsIn(promptTemplate)) {
       for (const ref of snippetRefsIn(text)) {
         const snippet = this.findTemplate(ref.name);
-        const usable = snippet !== undefined && snippet !== self && this.isSnippet(snippet) && this.pinnedVersion(snippet, ref) !== undefined;
-        if (!usable) throw unprocessable(["body", "prompt_version", "prompt_template"], `Snippet '${ref.source}' does not exist or is not a completion template`);
+        const usable =
+          snippet !== undefined &&
+          snippet !== self &&
+          this.isSnippet(snippet) &&
+          this.pinnedVersion(snippet, ref) !== undefined;
+        if (!usable)
+          throw unprocessable(
+            ["body", "prompt_version", "prompt_template"],
+            `Snippet '${ref.source}' does not exist or is not a completion template`,
+          );
       }
     }
   }
@@ -226,7 +241,9 @@ export class Workspace {
         const snippet = this.findTemplate(ref.name);
         const resolved = snippet && this.pinnedVersion(snippet, ref);
         if (!resolved) return [];
-        return [{ prompt_name: ref.name, version: resolved.number, label: ref.pin.kind === "label" ? ref.pin.label : null }];
+        return [
+          { prompt_name: ref.name, version: resolved.number, label: ref.pin.kind === "label" ? ref.pin.label : null },
+        ];
       }),
     );
   }
@@ -239,7 +256,9 @@ export class Workspace {
         const snippet = this.findTemplate(ref.name);
         const version = snippet && this.pinnedVersion(snippet, ref);
         if (!version) return undefined;
-        const body = ((version.prompt_template.content as JsonObject[] | undefined) ?? []).map((block) => (typeof block.text === "string" ? block.text : "")).join("");
+        const body = ((version.prompt_template.content as JsonObject[] | undefined) ?? [])
+          .map((block) => (typeof block.text === "string" ? block.text : ""))
+          .join("");
         return this.resolveSnippets(body, new Set([...seen, ref.name])) as string;
       });
     }
@@ -253,16 +272,26 @@ export class Workspace {
   snippetUsage(snippet: StoredTemplate, versionNumber: number | undefined) {
     const usedBy = (version: StoredVersion) =>
       stringsIn(version.prompt_template).some((text) =>
-        snippetRefsIn(text).some((ref) => ref.name === snippet.name && (versionNumber === undefined || this.pinnedVersion(snippet, ref)?.number === versionNumber)),
+        snippetRefsIn(text).some(
+          (ref) =>
+            ref.name === snippet.name &&
+            (versionNumber === undefined || this.pinnedVersion(snippet, ref)?.number === versionNumber),
+        ),
       );
     const snippetUsage = this.data.templates
       .filter((t) => t !== snippet)
-      .map((t) => ({ prompt_registry_id: t.id, prompt_name: t.name, version_numbers: t.versions.filter(usedBy).map((v) => v.number) }))
+      .map((t) => ({
+        prompt_registry_id: t.id,
+        prompt_name: t.name,
+        version_numbers: t.versions.filter(usedBy).map((v) => v.number),
+      }))
       .filter((usage) => usage.version_numbers.length > 0);
     const labelUsage = this.data.labels.flatMap((label) => {
       const template = this.data.templates.find((t) => t.id === label.template_id)!;
       const version = template.versions.find((v) => v.number === label.version_number)!;
-      return template !== snippet && usedBy(version) ? [{ prompt_registry_id: template.id, prompt_name: template.name, label_name: label.name }] : [];
+      return template !== snippet && usedBy(version)
+        ? [{ prompt_registry_id: template.id, prompt_name: template.name, label_name: label.name }]
+        : [];
     });
     return { snippetUsage, labelUsage };
   }
@@ -271,10 +300,17 @@ export class Workspace {
 
   /** Creates the label on `versionNumber` or moves it there. A protected label stays put (its change awaits approval). */
   setLabel(template: StoredTemplate, name: string, versionNumber: number): StoredLabel {
-    if (!template.versions.some((v) => v.number === versionNumber)) throw notFound(`Version ${versionNumber} not found`);
+    if (!template.versions.some((v) => v.number === versionNumber))
+      throw notFound(`Version ${versionNumber} not found`);
     const existing = this.labelsOf(template).find((l) => l.name === name);
     if (existing) return this.moveLabel(existing, versionNumber);
-    const label: StoredLabel = { id: this.nextId(), name, template_id: template.id, version_number: versionNumber, created_at: this.now().toISOString() };
+    const label: StoredLabel = {
+      id: this.nextId(),
+      name,
+      template_id: template.id,
+      version_number: versionNumber,
+      created_at: this.now().toISOString(),
+    };
     this.data.labels.push(label);
     this.events.push({ type: "label_created", template, label: name, version: versionNumber });
     return label;
@@ -288,7 +324,8 @@ export class Workspace {
 
   moveLabel(label: StoredLabel, versionNumber: number): StoredLabel {
     const template = this.template(label.template_id);
-    if (!template.versions.some((v) => v.number === versionNumber)) throw notFound(`Version ${versionNumber} not found`);
+    if (!template.versions.some((v) => v.number === versionNumber))
+      throw notFound(`Version ${versionNumber} not found`);
     if (label.version_number === versionNumber || this.data.protected_labels.includes(label.name)) return label;
     const from = label.version_number;
     label.version_number = versionNumber;
@@ -299,7 +336,12 @@ export class Workspace {
   deleteLabel(label: StoredLabel): void {
     if (this.data.protected_labels.includes(label.name)) return;
     this.data.labels = this.data.labels.filter((l) => l !== label);
-    this.events.push({ type: "label_deleted", template: this.template(label.template_id), label: label.name, version: label.version_number });
+    this.events.push({
+      type: "label_deleted",
+      template: this.template(label.template_id),
+      label: label.name,
+      version: label.version_number,
+    });
   }
 
   versionIdOf(label: StoredLabel): number {
@@ -310,7 +352,10 @@ export class Workspace {
 
   externalIdOwner(ref: ExternalIdRef): StoredTemplate | StoredFolder | undefined {
     const same = (other: ExternalIdRef) => other.source === ref.source && other.external_id === ref.external_id;
-    return this.data.templates.find((t) => t.external_ids.some(same)) ?? this.data.folders.find((f) => f.external_ids.some(same));
+    return (
+      this.data.templates.find((t) => t.external_ids.some(same)) ??
+      this.data.folders.find((f) => f.external_ids.some(same))
+    );
   }
 
   /** Idempotent for the same entity; 409 when another entity holds the mapping. */
@@ -323,7 +368,9 @@ export class Workspace {
 
   detachExternalId(entity: StoredTemplate | StoredFolder, ref: ExternalIdRef): void {
     const before = entity.external_ids.length;
-    entity.external_ids = entity.external_ids.filter((other) => !(other.source === ref.source && other.external_id === ref.external_id));
+    entity.external_ids = entity.external_ids.filter(
+      (other) => !(other.source === ref.source && other.external_id === ref.external_id),
+    );
     if (entity.external_ids.length === before) throw notFound("External ID not found");
   }
 
@@ -363,9 +410,17 @@ export class Workspace {
     if (this.data.folders.some((f) => f.parent_id === parentId && f.name === name)) {
       throw badRequest(`A folder named '${name}' already exists in this location`);
     }
-    for (const ref of externalIds) if (this.externalIdOwner(ref)) throw conflict("External ID is already attached to another entity");
+    for (const ref of externalIds)
+      if (this.externalIdOwner(ref)) throw conflict("External ID is already attached to another entity");
     const at = this.now().toISOString();
-    const folder: StoredFolder = { id: this.nextId(), name, parent_id: parentId, external_ids: [], created_at: at, updated_at: at };
+    const folder: StoredFolder = {
+      id: this.nextId(),
+      name,
+      parent_id: parentId,
+      external_ids: [],
+      created_at: at,
+      updated_at: at,
+    };
     this.data.folders.push(folder);
     for (const ref of externalIds) this.attachExternalId(folder, ref);
     return folder;
@@ -386,7 +441,8 @@ export class Workspace {
     for (const { id, type } of entities) {
       if (type === "FOLDER") {
         const folder = this.folder(id);
-        if (folderId !== null && this.folderPath(folderId).includes(folder)) throw badRequest("A folder cannot move into itself");
+        if (folderId !== null && this.folderPath(folderId).includes(folder))
+          throw badRequest("A folder cannot move into itself");
         folder.parent_id = folderId;
       } else {
         this.template(id).folder_id = folderId;
@@ -408,7 +464,8 @@ export class Workspace {
       const inside = (candidate: number | null) => candidate !== null && this.folderPath(candidate).includes(folder);
       const templates = this.data.templates.filter((t) => inside(t.folder_id));
       const folders = this.data.folders.filter((f) => f !== folder && inside(f.id));
-      if (!cascade && (templates.length > 0 || folders.length > 0)) throw badRequest("Folder is not empty; pass cascade=true to delete its contents");
+      if (!cascade && (templates.length > 0 || folders.length > 0))
+        throw badRequest("Folder is not empty; pass cascade=true to delete its contents");
       for (const template of templates) this.removeTemplate(template);
       this.data.folders = this.data.folders.filter((f) => f !== folder && !folders.includes(f));
       deleted += 1;

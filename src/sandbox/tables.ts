@@ -118,7 +118,10 @@ const columnBody = (workspace: Workspace, sheetId: string, column: ColumnRecord,
 });
 
 /** Cursor pages over a list: the cursor is the index of the next item, as an opaque string. */
-function page<T>(items: readonly T[], query: URLSearchParams): { data: T[]; next_cursor: string | null; has_more: boolean } {
+function page<T>(
+  items: readonly T[],
+  query: URLSearchParams,
+): { data: T[]; next_cursor: string | null; has_more: boolean } {
   const limit = Math.min(queryInt(query, "limit") ?? 50, 100);
   const start = Number(query.get("cursor") ?? 0) || 0;
   const slice = items.slice(start, start + limit);
@@ -128,23 +131,39 @@ function page<T>(items: readonly T[], query: URLSearchParams): { data: T[]; next
 
 // ---- Tables ----
 
-const createTableSchema = z.looseObject({ title: z.string().nullish(), folder_id: z.number().int().nullish(), create_default_sheet: z.boolean().default(true) });
+const createTableSchema = z.looseObject({
+  title: z.string().nullish(),
+  folder_id: z.number().int().nullish(),
+  create_default_sheet: z.boolean().default(true),
+});
 
 function createTable(workspace: Workspace, { body }: ApiRequest): ApiResponse {
   const input = parseBody(createTableSchema, body ?? {});
   if (input.folder_id != null) workspace.folder(input.folder_id);
   const at = now();
-  const record: TableRecord = { id: randomUUID(), title: input.title ?? `Untitled Table ${data(workspace).tables.length + 1}`, folder_id: input.folder_id ?? null, sheets: [], created_at: at, updated_at: at };
+  const record: TableRecord = {
+    id: randomUUID(),
+    title: input.title ?? `Untitled Table ${data(workspace).tables.length + 1}`,
+    folder_id: input.folder_id ?? null,
+    sheets: [],
+    created_at: at,
+    updated_at: at,
+  };
   data(workspace).tables.push(record);
   const response: JsonObject = { success: true, message: "Table created", table: tableBody(workspace, record) };
-  if (input.create_default_sheet) response.default_sheet = sheetBody(workspace, addSheet(record, "Sheet 1", blankColumns(), [{}]));
+  if (input.create_default_sheet)
+    response.default_sheet = sheetBody(workspace, addSheet(record, "Sheet 1", blankColumns(), [{}]));
   return { status: 201, body: response };
 }
 
 function listTables(workspace: Workspace, { query }: ApiRequest): ApiResponse {
   const name = query.get("name")?.toLowerCase();
   const folderId = queryInt(query, "folder_id", 0);
-  const matching = data(workspace).tables.filter((record) => (name === undefined || record.title.toLowerCase().includes(name)) && (folderId === undefined || record.folder_id === folderId));
+  const matching = data(workspace).tables.filter(
+    (record) =>
+      (name === undefined || record.title.toLowerCase().includes(name)) &&
+      (folderId === undefined || record.folder_id === folderId),
+  );
   const result = page(matching, query);
   return { status: 200, body: { ...result, data: result.data.map((record) => tableBody(workspace, record)) } };
 }
@@ -157,9 +176,26 @@ function getTable(workspace: Workspace, _request: ApiRequest, params: Params): A
 
 const blankColumns = (): ColumnRecord[] => [{ id: randomUUID(), title: "Column A", type: "TEXT" }];
 
-function addSheet(record: TableRecord, title: string, columns: ColumnRecord[], rows: Array<Record<string, Json>>): SheetRecord {
+function addSheet(
+  record: TableRecord,
+  title: string,
+  columns: ColumnRecord[],
+  rows: Array<Record<string, Json>>,
+): SheetRecord {
   const at = now();
-  const created: SheetRecord = { id: randomUUID(), table_id: record.id, title, index: record.sheets.length, columns, rows, version_count: 1, scorecard: null, calculations: [], created_at: at, updated_at: at };
+  const created: SheetRecord = {
+    id: randomUUID(),
+    table_id: record.id,
+    title,
+    index: record.sheets.length,
+    columns,
+    rows,
+    version_count: 1,
+    scorecard: null,
+    calculations: [],
+    created_at: at,
+    updated_at: at,
+  };
   record.sheets.push(created);
   record.updated_at = at;
   return created;
@@ -178,14 +214,27 @@ function createSheet(workspace: Workspace, { body }: ApiRequest, params: Params)
   const record = table(workspace, params.table_id);
   const input = parseBody(createSheetSchema, body ?? {});
   if (!input.source) {
-    if (input.operation_id) throw new ApiError(400, { success: false, message: "operation_id is only allowed with a source" });
-    return { status: 201, body: { success: true, sheet: sheetBody(workspace, addSheet(record, input.title ?? `Sheet ${record.sheets.length + 1}`, blankColumns(), [{}])) } };
+    if (input.operation_id)
+      throw new ApiError(400, { success: false, message: "operation_id is only allowed with a source" });
+    return {
+      status: 201,
+      body: {
+        success: true,
+        sheet: sheetBody(
+          workspace,
+          addSheet(record, input.title ?? `Sheet ${record.sheets.length + 1}`, blankColumns(), [{}]),
+        ),
+      },
+    };
   }
   const { file_name: fileName, file_content_base64: content } = input.source;
   // The same operation id again is the same import: a retried request gets the first one's answer.
-  const previous = input.operation_id ? data(workspace).operations.find((op) => op.table_id === record.id && op.operation_id === input.operation_id) : undefined;
+  const previous = input.operation_id
+    ? data(workspace).operations.find((op) => op.table_id === record.id && op.operation_id === input.operation_id)
+    : undefined;
   if (previous) return { status: 202, body: importAnswer(workspace, previous, "Import already started") };
-  if (!/\.(csv|json)$/i.test(fileName)) throw new ApiError(400, { success: false, message: "file_name must end in .csv or .json" });
+  if (!/\.(csv|json)$/i.test(fileName))
+    throw new ApiError(400, { success: false, message: "file_name must end in .csv or .json" });
   const decoded = Buffer.from(content, "base64").toString("utf8");
   const table_ = /\.json$/i.test(fileName) ? jsonTable(decoded) : parseCsv(decoded);
   if (!table_) throw new ApiError(400, { success: false, message: "The file could not be parsed" });
@@ -193,14 +242,28 @@ function createSheet(workspace: Workspace, { body }: ApiRequest, params: Params)
   const columns = header!.map((title) => ({ id: randomUUID(), title, type: "TEXT" }));
   const rows = lines.map((line) => Object.fromEntries(columns.map((column, i) => [column.id, line[i] ?? ""])));
   const created = addSheet(record, input.title ?? fileName, columns, rows);
-  const operation: OperationRecord = { operation_id: input.operation_id ?? randomUUID(), table_id: record.id, sheet_id: created.id, file_name: fileName, rows_added: rows.length, polls: 0, created_at: now() };
+  const operation: OperationRecord = {
+    operation_id: input.operation_id ?? randomUUID(),
+    table_id: record.id,
+    sheet_id: created.id,
+    file_name: fileName,
+    rows_added: rows.length,
+    polls: 0,
+    created_at: now(),
+  };
   data(workspace).operations.push(operation);
   return { status: 202, body: importAnswer(workspace, operation, "Import started") };
 }
 
 function importAnswer(workspace: Workspace, operation: OperationRecord, message: string): JsonObject {
   const record = table(workspace, operation.table_id).sheets.find((s) => s.id === operation.sheet_id)!;
-  return { success: true, message, operation_id: operation.operation_id, operation: operationBody(operation, "pending"), sheet: sheetBody(workspace, record) };
+  return {
+    success: true,
+    message,
+    operation_id: operation.operation_id,
+    operation: operationBody(operation, "pending"),
+    sheet: sheetBody(workspace, record),
+  };
 }
 
 function operationBody(operation: OperationRecord, status: string): JsonObject {
@@ -221,10 +284,15 @@ function operationBody(operation: OperationRecord, status: string): JsonObject {
 }
 
 function getOperation(workspace: Workspace, _request: ApiRequest, params: Params): ApiResponse {
-  const operation = data(workspace).operations.find((op) => op.table_id === params.table_id && op.operation_id === params.operation_id);
+  const operation = data(workspace).operations.find(
+    (op) => op.table_id === params.table_id && op.operation_id === params.operation_id,
+  );
   if (!operation) throw notFound("Import operation");
   operation.polls += 1;
-  return { status: 200, body: { success: true, operation: operationBody(operation, operation.polls > 1 ? "completed" : "running") } };
+  return {
+    status: 200,
+    body: { success: true, operation: operationBody(operation, operation.polls > 1 ? "completed" : "running") },
+  };
 }
 
 function getSheet(workspace: Workspace, _request: ApiRequest, params: Params): ApiResponse {
@@ -233,7 +301,10 @@ function getSheet(workspace: Workspace, _request: ApiRequest, params: Params): A
 
 function listColumns(workspace: Workspace, { query }: ApiRequest, params: Params): ApiResponse {
   const record = sheet(workspace, params);
-  const result = page(record.columns.map((column, i) => columnBody(workspace, record.id, column, i)), query);
+  const result = page(
+    record.columns.map((column, i) => columnBody(workspace, record.id, column, i)),
+    query,
+  );
   return { status: 200, body: result };
 }
 
@@ -251,7 +322,11 @@ const scorecardSchema = z.strictObject({
   name: z.string(),
   evaluated_column_ids: z.array(z.string()).default([]),
   steps: z.array(stepSchema).default([]),
-  aggregation: z.looseObject({ method: z.string().optional(), pass_threshold: z.number().optional(), warn_threshold: z.number().optional() }),
+  aggregation: z.looseObject({
+    method: z.string().optional(),
+    pass_threshold: z.number().optional(),
+    warn_threshold: z.number().optional(),
+  }),
   display_config: z.record(z.string(), z.unknown()).nullish(),
   baseline_config: z.record(z.string(), z.unknown()).nullish(),
 });
@@ -260,10 +335,18 @@ function configureScorecard(workspace: Workspace, { body }: ApiRequest, params: 
   const record = sheet(workspace, params);
   const input = parseBody(scorecardSchema, body);
   for (const step of input.steps) {
-    for (const column of step.source_column_ids ?? []) if (!record.columns.some((c) => c.id === column)) throw new ApiError(400, { success: false, message: `Unknown column ${column}` });
+    for (const column of step.source_column_ids ?? [])
+      if (!record.columns.some((c) => c.id === column))
+        throw new ApiError(400, { success: false, message: `Unknown column ${column}` });
   }
   const at = now();
-  const aggregation = { method: "weighted_mean", required_step_failure_behavior: "fail", pass_threshold: 0.8, warn_threshold: 0.6, ...input.aggregation };
+  const aggregation = {
+    method: "weighted_mean",
+    required_step_failure_behavior: "fail",
+    pass_threshold: 0.8,
+    warn_threshold: 0.6,
+    ...input.aggregation,
+  };
   record.scorecard = {
     id: (record.scorecard?.id as string | undefined) ?? randomUUID(),
     workspace_id: workspace.data.workspace_id,
@@ -288,11 +371,23 @@ function configureScorecard(workspace: Workspace, { body }: ApiRequest, params: 
 
 function recalculate(workspace: Workspace, _request: ApiRequest, params: Params): ApiResponse {
   const record = sheet(workspace, params);
-  if (!record.scorecard) throw new ApiError(400, { success: false, message: "The sheet has no scorecard; configure one first" });
-  const calculation: CalculationRecord = { id: randomUUID(), scorecard_id: record.scorecard.id as string, status: "queued", aggregate_score: null, aggregate_verdict: null, criterion_summaries: {}, created_at: now() };
+  if (!record.scorecard)
+    throw new ApiError(400, { success: false, message: "The sheet has no scorecard; configure one first" });
+  const calculation: CalculationRecord = {
+    id: randomUUID(),
+    scorecard_id: record.scorecard.id as string,
+    status: "queued",
+    aggregate_score: null,
+    aggregate_verdict: null,
+    criterion_summaries: {},
+    created_at: now(),
+  };
   record.calculations.push(calculation);
   record.scorecard.latest_calculation_id = calculation.id;
-  return { status: 202, body: { success: true, calculation_id: calculation.id, status: "queued", version: record.version_count } };
+  return {
+    status: 202,
+    body: { success: true, calculation_id: calculation.id, status: "queued", version: record.version_count },
+  };
 }
 
 /** A calculation runs across two reads (running, then completed): the weighted mean of each step's column aggregate, 0..1. */
@@ -331,14 +426,27 @@ function getCalculation(workspace: Workspace, _request: ApiRequest, params: Para
 
 function computeCalculation(record: SheetRecord, calculation: CalculationRecord): void {
   const scorecard = record.scorecard!;
-  const steps = scorecard.steps as Array<{ id: string; title: string; weight?: number; source_column_ids?: string[]; primitive_config?: { aggregation_type?: string; score_max?: number } }>;
+  const steps = scorecard.steps as Array<{
+    id: string;
+    title: string;
+    weight?: number;
+    source_column_ids?: string[];
+    primitive_config?: { aggregation_type?: string; score_max?: number };
+  }>;
   let weighted = 0;
   let weights = 0;
   for (const step of steps) {
     const column = step.source_column_ids?.[0];
     const values = record.rows.map((row) => Number(row[column ?? ""])).filter((value) => Number.isFinite(value));
     const kind = step.primitive_config?.aggregation_type ?? "average_value";
-    const raw = values.length === 0 ? 0 : kind === "min_value" ? Math.min(...values) : kind === "max_value" ? Math.max(...values) : values.reduce((a, b) => a + b, 0) / values.length;
+    const raw =
+      values.length === 0
+        ? 0
+        : kind === "min_value"
+          ? Math.min(...values)
+          : kind === "max_value"
+            ? Math.max(...values)
+            : values.reduce((a, b) => a + b, 0) / values.length;
     const score = Math.min(1, Math.max(0, raw / (step.primitive_config?.score_max ?? 1)));
     calculation.criterion_summaries[step.id] = { title: step.title, score, rows: values.length };
     weighted += score * (step.weight ?? 1);
@@ -346,14 +454,23 @@ function computeCalculation(record: SheetRecord, calculation: CalculationRecord)
   }
   const aggregation = scorecard.aggregation as { pass_threshold: number; warn_threshold: number };
   calculation.aggregate_score = weights === 0 ? 0 : weighted / weights;
-  calculation.aggregate_verdict = calculation.aggregate_score >= aggregation.pass_threshold ? "pass" : calculation.aggregate_score >= aggregation.warn_threshold ? "warn" : "fail";
+  calculation.aggregate_verdict =
+    calculation.aggregate_score >= aggregation.pass_threshold
+      ? "pass"
+      : calculation.aggregate_score >= aggregation.warn_threshold
+        ? "warn"
+        : "fail";
   scorecard.status = "completed";
   scorecard.stale_state = { is_stale: false, reasons: [] };
 }
 
 // ---- track-score ----
 
-const trackScoreSchema = z.looseObject({ request_id: z.number().int().positive(), score: z.number().int().min(0).max(100), name: z.string().optional() });
+const trackScoreSchema = z.looseObject({
+  request_id: z.number().int().positive(),
+  score: z.number().int().min(0).max(100),
+  name: z.string().optional(),
+});
 
 function trackScore(workspace: Workspace, { body }: ApiRequest): ApiResponse {
   const input = parseBody(trackScoreSchema, body);
@@ -399,7 +516,15 @@ function jsonTable(text: string): string[][] | undefined {
     const items = JSON.parse(text) as unknown;
     if (!Array.isArray(items) || items.length === 0) return undefined;
     const header = [...new Set(items.flatMap((item) => (item && typeof item === "object" ? Object.keys(item) : [])))];
-    return [header, ...items.map((item) => header.map((key) => { const value = (item as Record<string, unknown>)[key]; return typeof value === "string" ? value : JSON.stringify(value ?? ""); }))];
+    return [
+      header,
+      ...items.map((item) =>
+        header.map((key) => {
+          const value = (item as Record<string, unknown>)[key];
+          return typeof value === "string" ? value : JSON.stringify(value ?? "");
+        }),
+      ),
+    ];
   } catch {
     return undefined;
   }
@@ -407,7 +532,9 @@ function jsonTable(text: string): string[][] | undefined {
 
 const TABLES = "api/public/v2/tables";
 const SHEET = `${TABLES}/:table_id/sheets/:sheet_id`;
-export const TABLE_ROUTES: Array<[string, string, (workspace: Workspace, request: ApiRequest, params: Params) => ApiResponse]> = [
+export const TABLE_ROUTES: Array<
+  [string, string, (workspace: Workspace, request: ApiRequest, params: Params) => ApiResponse]
+> = [
   ["POST", TABLES, createTable],
   ["GET", TABLES, listTables],
   ["GET", `${TABLES}/:table_id`, getTable],

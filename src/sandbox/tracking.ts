@@ -24,7 +24,13 @@ export interface TrackingData {
 }
 
 /** The routes whose callers put the API key in the JSON body, as the SDK's tracking calls do. */
-export const BODY_KEY_ROUTES = new Set(["/library-track-score", "/library-track-metadata", "/library-track-prompt", "/track-group", "/create-group"]);
+export const BODY_KEY_ROUTES = new Set([
+  "/library-track-score",
+  "/library-track-metadata",
+  "/library-track-prompt",
+  "/track-group",
+  "/create-group",
+]);
 
 function data(workspace: Workspace): TrackingData {
   workspace.data.tracking ??= { requests: [], groups: [] };
@@ -62,8 +68,15 @@ function logRequest(workspace: Workspace, { body }: ApiRequest): ApiResponse {
     id: nextId(workspace),
     provider: input.provider,
     model: input.model,
-    ...(template ? { prompt_name: template.name, prompt_version_number: input.prompt_version_number ?? template.versions.at(-1)!.number } : {}),
-    ...(input.prompt_input_variables === undefined ? {} : { prompt_input_variables: input.prompt_input_variables as Json }),
+    ...(template
+      ? {
+          prompt_name: template.name,
+          prompt_version_number: input.prompt_version_number ?? template.versions.at(-1)!.number,
+        }
+      : {}),
+    ...(input.prompt_input_variables === undefined
+      ? {}
+      : { prompt_input_variables: input.prompt_input_variables as Json }),
     metadata: input.metadata ?? {},
     scores: input.score === undefined || input.score === null ? {} : { default: input.score },
     group_ids: [],
@@ -72,12 +85,27 @@ function logRequest(workspace: Workspace, { body }: ApiRequest): ApiResponse {
   // The spec requires a prompt version: the template's when the log names one, else the logged input as one.
   const version = template?.versions.find((candidate) => candidate.number === log.prompt_version_number);
   const promptVersion = version
-    ? { prompt_template: version.prompt_template as Json, commit_message: version.commit_message, metadata: (version.metadata ?? null) as Json }
-    : { prompt_template: (input.input ?? null) as Json, commit_message: null, metadata: { model: { provider: input.provider, name: input.model } } };
-  return { status: 201, body: { id: log.id, prompt_version: promptVersion, status: "SUCCESS", error_type: null, error_message: null } };
+    ? {
+        prompt_template: version.prompt_template as Json,
+        commit_message: version.commit_message,
+        metadata: (version.metadata ?? null) as Json,
+      }
+    : {
+        prompt_template: (input.input ?? null) as Json,
+        commit_message: null,
+        metadata: { model: { provider: input.provider, name: input.model } },
+      };
+  return {
+    status: 201,
+    body: { id: log.id, prompt_version: promptVersion, status: "SUCCESS", error_type: null, error_message: null },
+  };
 }
 
-const scoreSchema = z.looseObject({ request_id: requestId, score: z.number().int().min(0).max(100), name: z.string().nullish() });
+const scoreSchema = z.looseObject({
+  request_id: requestId,
+  score: z.number().int().min(0).max(100),
+  name: z.string().nullish(),
+});
 function trackScore(workspace: Workspace, { body }: ApiRequest): ApiResponse {
   const input = parseBody(scoreSchema, body);
   requestLog(workspace, input.request_id).scores[input.name ?? "default"] = input.score;
@@ -103,9 +131,16 @@ function trackPrompt(workspace: Workspace, { body }: ApiRequest): ApiResponse {
   const log = requestLog(workspace, input.request_id);
   const template = workspace.findTemplate(input.prompt_name);
   if (!template) throw new ApiError(400, { success: false, message: `Prompt template ${input.prompt_name} not found` });
-  const labelled = input.label ? workspace.data.labels.find((label) => label.template_id === template.id && label.name === input.label)?.version_number : undefined;
-  if (input.label && labelled === undefined) throw new ApiError(400, { success: false, message: `Release label ${input.label} not found on ${template.name}` });
-  Object.assign(log, { prompt_name: template.name, prompt_version_number: input.version ?? labelled ?? template.versions.at(-1)!.number });
+  const labelled = input.label
+    ? workspace.data.labels.find((label) => label.template_id === template.id && label.name === input.label)
+        ?.version_number
+    : undefined;
+  if (input.label && labelled === undefined)
+    throw new ApiError(400, { success: false, message: `Release label ${input.label} not found on ${template.name}` });
+  Object.assign(log, {
+    prompt_name: template.name,
+    prompt_version_number: input.version ?? labelled ?? template.versions.at(-1)!.number,
+  });
   if (input.prompt_input_variables !== undefined) log.prompt_input_variables = input.prompt_input_variables as Json;
   return tracked("Prompt tracked successfully");
 }

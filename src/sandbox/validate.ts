@@ -19,7 +19,8 @@ export function queryInt(query: URLSearchParams, name: string, min = 1): number 
   const raw = query.get(name);
   if (raw === null || raw === "") return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw unprocessable(["query", name], `Input should be an integer of at least ${min}`);
+  if (!Number.isInteger(value) || value < min)
+    throw unprocessable(["query", name], `Input should be an integer of at least ${min}`);
   return value;
 }
 
@@ -32,32 +33,51 @@ export function queryBool(query: URLSearchParams, name: string, fallback: boolea
 }
 
 const jsonObject = z.record(z.string(), z.unknown());
-export const externalIdSchema = z.strictObject({ source: z.string().min(1).max(128), external_id: z.string().min(1).max(512) });
+export const externalIdSchema = z.strictObject({
+  source: z.string().min(1).max(128),
+  external_id: z.string().min(1).max(512),
+});
 
 const ROLES = new Set(["system", "user", "assistant", "function", "tool", "placeholder", "developer"]);
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 // The spec's discriminated unions, checked as PromptLayer's validation would: the template by `type`, each message
 // by `role`, each content block by its own `type`. Everything else about a block or message is left loose.
 const promptContentSchema = jsonObject.superRefine((content, ctx) => {
   if (content.type !== "chat" && content.type !== "completion") {
-    const message = content.type === undefined ? "Unable to extract tag using discriminator 'type'" : "Input tag does not match any of the expected tags: 'chat', 'completion'";
+    const message =
+      content.type === undefined
+        ? "Unable to extract tag using discriminator 'type'"
+        : "Input tag does not match any of the expected tags: 'chat', 'completion'";
     ctx.addIssue({ code: "custom", path: ["type"], message });
     return;
   }
   const blocks = (list: unknown, path: Array<string | number>) => {
     if (!Array.isArray(list)) return ctx.addIssue({ code: "custom", path, message: "Input should be a valid list" });
     list.forEach((block, index) => {
-      if (!isObject(block) || typeof block.type !== "string") ctx.addIssue({ code: "custom", path: [...path, index], message: "Unable to extract tag using discriminator 'type'" });
+      if (!isObject(block) || typeof block.type !== "string")
+        ctx.addIssue({
+          code: "custom",
+          path: [...path, index],
+          message: "Unable to extract tag using discriminator 'type'",
+        });
     });
   };
   if (content.type === "completion") return blocks(content.content, ["content"]);
-  if (!Array.isArray(content.messages)) return void ctx.addIssue({ code: "custom", path: ["messages"], message: "Field required" });
+  if (!Array.isArray(content.messages))
+    return void ctx.addIssue({ code: "custom", path: ["messages"], message: "Field required" });
   content.messages.forEach((message, index) => {
     if (!isObject(message) || typeof message.role !== "string" || !ROLES.has(message.role)) {
-      return ctx.addIssue({ code: "custom", path: ["messages", index, "role"], message: "Unable to extract tag using discriminator 'role'" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["messages", index, "role"],
+        message: "Unable to extract tag using discriminator 'role'",
+      });
+      return;
     }
-    if (message.content !== undefined && message.content !== null) blocks(message.content, ["messages", index, "content"]);
+    if (message.content !== undefined && message.content !== null)
+      blocks(message.content, ["messages", index, "content"]);
   });
 });
 
@@ -103,7 +123,10 @@ export const patchSchema = z.looseObject({
 });
 export type PatchBody = z.infer<typeof patchSchema>;
 
-export const labelCreateSchema = z.looseObject({ prompt_version_number: z.number().int().positive(), name: z.string().min(1) });
+export const labelCreateSchema = z.looseObject({
+  prompt_version_number: z.number().int().positive(),
+  name: z.string().min(1),
+});
 export const labelMoveSchema = z.looseObject({ prompt_version_number: z.number().int().positive() });
 
 export const folderCreateSchema = z.looseObject({

@@ -71,13 +71,21 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
       try {
         // The JSON round trip gives exactly what a receiver will parse (undefined members dropped, Dates as strings).
         const envelope = JSON.parse(
-          JSON.stringify({ event_type: eventType, details, ...SANDBOX_USER, workspace_id: options.workspaceId, timestamp: now().toISOString() }),
+          JSON.stringify({
+            event_type: eventType,
+            details,
+            ...SANDBOX_USER,
+            workspace_id: options.workspaceId,
+            timestamp: now().toISOString(),
+          }),
         ) as JsonValue;
         // The body is the signed string itself, so any verifier that re-serialises the Python way gets the same bytes.
         body = pythonJsonDumps(envelope);
         signature = signWebhookPayload(envelope, options.secret);
       } catch (error) {
-        log(`webhook ${eventType} dropped: its details are not JSON (${error instanceof Error ? error.message : String(error)})`);
+        log(
+          `webhook ${eventType} dropped: its details are not JSON (${error instanceof Error ? error.message : String(error)})`,
+        );
         return;
       }
       queue = queue.then(() => deliver(eventType, body, signature));

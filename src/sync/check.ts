@@ -51,7 +51,12 @@ export async function check(config: ResolvedConfig, files: readonly string[]): P
 
   findings.sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.col - b.col);
   const errors = findings.filter((finding) => finding.severity === "error").length;
-  return { checked: scan.templates.length + new Set(scan.problems.map((p) => p.path)).size, findings, errors, warnings: findings.length - errors };
+  return {
+    checked: scan.templates.length + new Set(scan.problems.map((p) => p.path)).size,
+    findings,
+    errors,
+    warnings: findings.length - errors,
+  };
 }
 
 interface TextSite {
@@ -60,7 +65,11 @@ interface TextSite {
   format: string;
 }
 
-function checkTemplate(template: LocalTemplate, resolvable: ReadonlySet<string>, kinds: ReadonlyMap<string, string>): Finding[] {
+function checkTemplate(
+  template: LocalTemplate,
+  resolvable: ReadonlySet<string>,
+  kinds: ReadonlyMap<string, string>,
+): Finding[] {
   const { doc, path } = template;
   // Positions cost a second parse, so they are computed only for a file that has findings.
   let locate: ReturnType<typeof positionFinder> | undefined;
@@ -71,26 +80,77 @@ function checkTemplate(template: LocalTemplate, resolvable: ReadonlySet<string>,
   const sites = textSites(doc.promptTemplate);
   for (const site of sites) {
     for (const ref of snippetRefsIn(site.text)) {
-      if (ref.name === doc.name) add(site.at, "error", "snippet-self", `${ref.source} refers to this template itself`, "A snippet cannot include itself; remove the reference.");
-      else if (!resolvable.has(ref.name)) add(site.at, "error", "snippet-missing", `snippet ${ref.source} matches no prompt file and no template in plx.lock`, `Create ${ref.name}${PROMPT_FILE_SUFFIX}, run \`plx pull\` if it exists in PromptLayer, or fix the name (names are case-sensitive).`);
-      else if (kinds.get(ref.name) === "chat") add(site.at, "error", "snippet-not-completion", `${ref.source} refers to a chat template; only completion templates can be snippets`, `Make ${ref.name} a completion template, or copy its text here.`);
+      if (ref.name === doc.name)
+        add(
+          site.at,
+          "error",
+          "snippet-self",
+          `${ref.source} refers to this template itself`,
+          "A snippet cannot include itself; remove the reference.",
+        );
+      else if (!resolvable.has(ref.name))
+        add(
+          site.at,
+          "error",
+          "snippet-missing",
+          `snippet ${ref.source} matches no prompt file and no template in plx.lock`,
+          `Create ${ref.name}${PROMPT_FILE_SUFFIX}, run \`plx pull\` if it exists in PromptLayer, or fix the name (names are case-sensitive).`,
+        );
+      else if (kinds.get(ref.name) === "chat")
+        add(
+          site.at,
+          "error",
+          "snippet-not-completion",
+          `${ref.source} refers to a chat template; only completion templates can be snippets`,
+          `Make ${ref.name} a completion template, or copy its text here.`,
+        );
     }
     if (site.format !== "jinja2" && JINJA_LOOKS.test(site.text)) {
-      add(site.at, "warning", "format-mismatch", "the text uses jinja2 syntax ({{ }} or {% %}) but its template_format is f-string", "Add `template_format: jinja2` if the text is meant as jinja2.");
+      add(
+        site.at,
+        "warning",
+        "format-mismatch",
+        "the text uses jinja2 syntax ({{ }} or {% %}) but its template_format is f-string",
+        "Add `template_format: jinja2` if the text is meant as jinja2.",
+      );
     }
   }
 
   // Only texts with braces care which format they are in; a plain system message is fine in either.
   const formats = new Set(sites.filter((site) => site.text.includes("{")).map((site) => site.format));
-  if (formats.size > 1) add(["messages"], "warning", "mixed-formats", `the messages mix template formats (${[...formats].sort().join(" and ")})`, "Use one template_format for every message, unless the mix is deliberate.");
+  if (formats.size > 1)
+    add(
+      ["messages"],
+      "warning",
+      "mixed-formats",
+      `the messages mix template formats (${[...formats].sort().join(" and ")})`,
+      "Use one template_format for every message, unless the mix is deliberate.",
+    );
 
   const declared = declaredVariables(doc.promptTemplate);
   if (declared !== undefined) {
     // Each finding points where it is: an undeclared variable at the text using it, an unused one at its entry.
     const used = new Map<string, Array<string | number>>();
-    for (const site of sites) for (const name of variablesIn(site.text, site.format)) if (!used.has(name)) used.set(name, site.at);
-    for (const [name, at] of used) if (!declared.has(name)) add(at, "warning", "variable-undeclared", `{${name}} is used in the text but not listed in input_variables`, `Add ${name} to input_variables, or remove the list and let PromptLayer derive it.`);
-    for (const [name, at] of declared) if (!used.has(name)) add(at, "warning", "variable-unused", `input_variables lists ${name}, which no text uses`, `Remove ${name} from input_variables, or use it in the text.`);
+    for (const site of sites)
+      for (const name of variablesIn(site.text, site.format)) if (!used.has(name)) used.set(name, site.at);
+    for (const [name, at] of used)
+      if (!declared.has(name))
+        add(
+          at,
+          "warning",
+          "variable-undeclared",
+          `{${name}} is used in the text but not listed in input_variables`,
+          `Add ${name} to input_variables, or remove the list and let PromptLayer derive it.`,
+        );
+    for (const [name, at] of declared)
+      if (!used.has(name))
+        add(
+          at,
+          "warning",
+          "variable-unused",
+          `input_variables lists ${name}, which no text uses`,
+          `Remove ${name} from input_variables, or use it in the text.`,
+        );
   }
   return findings;
 }
@@ -100,11 +160,19 @@ function textSites(promptTemplate: Record<string, JsonValue>): TextSite[] {
   const fromContent = (content: JsonValue | undefined, at: Array<string | number>, format: string): TextSite[] => {
     if (typeof content === "string") return [{ at, text: content, format }];
     if (!Array.isArray(content)) return [];
-    return content.flatMap((block, index) => (isJsonObject(block) && typeof block.text === "string" ? [{ at: [...at, index], text: block.text, format }] : []));
+    return content.flatMap((block, index) =>
+      isJsonObject(block) && typeof block.text === "string" ? [{ at: [...at, index], text: block.text, format }] : [],
+    );
   };
   if (Array.isArray(promptTemplate.messages)) {
     return promptTemplate.messages.flatMap((message, index) =>
-      isJsonObject(message) ? fromContent(message.content, ["messages", index, "content"], typeof message.template_format === "string" ? message.template_format : "f-string") : [],
+      isJsonObject(message)
+        ? fromContent(
+            message.content,
+            ["messages", index, "content"],
+            typeof message.template_format === "string" ? message.template_format : "f-string",
+          )
+        : [],
     );
   }
   const format = typeof promptTemplate.template_format === "string" ? promptTemplate.template_format : "f-string";
@@ -118,7 +186,12 @@ function textSites(promptTemplate: Record<string, JsonValue>): TextSite[] {
 function declaredVariables(promptTemplate: Record<string, JsonValue>): Map<string, Array<string | number>> | undefined {
   const lists: Array<[JsonValue | undefined, Array<string | number>]> = [
     [promptTemplate.input_variables, ["input_variables"]],
-    ...(Array.isArray(promptTemplate.messages) ? promptTemplate.messages.map((m, index): [JsonValue | undefined, Array<string | number>] => [isJsonObject(m) ? m.input_variables : undefined, ["messages", index, "input_variables"]]) : []),
+    ...(Array.isArray(promptTemplate.messages)
+      ? promptTemplate.messages.map((m, index): [JsonValue | undefined, Array<string | number>] => [
+          isJsonObject(m) ? m.input_variables : undefined,
+          ["messages", index, "input_variables"],
+        ])
+      : []),
   ];
   const declared = new Map<string, Array<string | number>>();
   for (const [list, at] of lists) {

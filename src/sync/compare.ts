@@ -7,7 +7,7 @@ import { sameFolder } from "../core/folders.js";
 import { classify, type SyncState } from "../core/sync-state.js";
 import type { TemplateDoc } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
-import { type LocalTemplate } from "../files/local.js";
+import type { LocalTemplate } from "../files/local.js";
 import { locationFromPath, planPaths } from "../files/paths.js";
 import { serializePromptFile } from "../files/prompt-file.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
@@ -40,10 +40,20 @@ export interface Change {
  * template moved to another folder there. The path-derived folder is a cheap first test; the file's own (which
  * may name a folder its path cannot spell) decides.
  */
-function moveOf(local: LocalTemplate | undefined, base: LockEntry | undefined, head: RemoteHead | undefined): Pick<Change, "movedFrom" | "movedTo"> {
+function moveOf(
+  local: LocalTemplate | undefined,
+  base: LockEntry | undefined,
+  head: RemoteHead | undefined,
+): Pick<Change, "movedFrom" | "movedTo"> {
   if (!local || !base) return {};
   if (local.path !== base.path) return { movedFrom: base.path };
-  if (head && head.id === base.id && !sameFolder(local.folder, head.folder) && !sameFolder(local.doc.folder, head.folder)) return { movedTo: head.folder };
+  if (
+    head &&
+    head.id === base.id &&
+    !sameFolder(local.folder, head.folder) &&
+    !sameFolder(local.doc.folder, head.folder)
+  )
+    return { movedTo: head.folder };
   return {};
 }
 
@@ -84,7 +94,16 @@ export async function compareOffline(config: ResolvedConfig, names: readonly str
     if (state === "in-sync") inSync += 1;
     else {
       const users = usersOf(name, locals);
-      changes.push({ name, path: local?.path ?? base!.path, state, baseVersion: base?.version, added: 0, removed: 0, ...(users.length > 0 ? { usedBy: users } : {}), ...move });
+      changes.push({
+        name,
+        path: local?.path ?? base!.path,
+        state,
+        baseVersion: base?.version,
+        added: 0,
+        removed: 0,
+        ...(users.length > 0 ? { usedBy: users } : {}),
+        ...move,
+      });
     }
   }
   return { remote: false, track: trackName(config), changes, inSync };
@@ -101,12 +120,23 @@ export async function compareWithRemote(deps: RemoteCompareDeps, names: readonly
   const { client, config } = deps;
   const [snap, listing] = await Promise.all([snapshot(config, names), listRemote(client, config.track)]);
   const { locals, matches } = snap;
-  const heads = new Map(listing.heads.filter((head) => matches(head.name, head.folder)).map((head) => [head.name, head]));
+  const heads = new Map(
+    listing.heads.filter((head) => matches(head.name, head.folder)).map((head) => [head.name, head]),
+  );
   // As pull does: a template renamed in PromptLayer is one template under its new name, not a deletion and an addition.
   const { lock, renamed } = followRenames(snap.lock, [...heads.values()], locals);
   // A synced template that exists but is not tracked (no tracked label) or not asked for is out of scope, not deleted.
-  const outOfScope = (name: string) => !heads.has(name) && lock.templates[name] !== undefined && listing.existing.has(lock.templates[name]!.id);
-  const inScope = [...new Set([...heads.keys(), ...[...locals.values()].filter((l) => matches(l.name, l.folder)).map((l) => l.name), ...Object.keys(lock.templates).filter((name) => matches(name, folderOfPath(lock.templates[name]!.path, config.promptsDir)))])]
+  const outOfScope = (name: string) =>
+    !heads.has(name) && lock.templates[name] !== undefined && listing.existing.has(lock.templates[name]!.id);
+  const inScope = [
+    ...new Set([
+      ...heads.keys(),
+      ...[...locals.values()].filter((l) => matches(l.name, l.folder)).map((l) => l.name),
+      ...Object.keys(lock.templates).filter((name) =>
+        matches(name, folderOfPath(lock.templates[name]!.path, config.promptsDir)),
+      ),
+    ]),
+  ]
     .filter((name) => !outOfScope(name))
     .sort();
 
@@ -115,7 +145,9 @@ export async function compareWithRemote(deps: RemoteCompareDeps, names: readonly
     const head = heads.get(name);
     const base = lock.templates[name];
     const local = locals.get(name);
-    return head && (!base || base.version !== head.version || base.id !== head.id || !local || local.hash !== base.hash) ? [head] : [];
+    return head && (!base || base.version !== head.version || base.id !== head.id || !local || local.hash !== base.hash)
+      ? [head]
+      : [];
   });
   let done = 0;
   const read = new Map(
@@ -147,9 +179,19 @@ export async function compareWithRemote(deps: RemoteCompareDeps, names: readonly
       inSync += 1;
       continue;
     }
-    const change: Change = { name, path: local?.path ?? base?.path ?? pathFor(config, remote!.doc), state, baseVersion: base?.version, remoteVersion: head?.version, added: 0, removed: 0, ...move };
+    const change: Change = {
+      name,
+      path: local?.path ?? base?.path ?? pathFor(config, remote!.doc),
+      state,
+      baseVersion: base?.version,
+      remoteVersion: head?.version,
+      added: 0,
+      removed: 0,
+      ...move,
+    };
     // A move or rename alone has no content to diff.
-    if (contentState !== "in-sync" && (remote || local)) Object.assign(change, patchOf(change.path, remote?.doc, local?.doc, head));
+    if (contentState !== "in-sync" && (remote || local))
+      Object.assign(change, patchOf(change.path, remote?.doc, local?.doc, head));
     const users = usersOf(name, locals);
     if (users.length > 0) change.usedBy = users;
     changes.push(change);
@@ -160,7 +202,11 @@ export async function compareWithRemote(deps: RemoteCompareDeps, names: readonly
 /** Content in sync but moved or renamed: a change on the side that did it. */
 function withMove(state: SyncState, move: Pick<Change, "movedFrom" | "movedTo" | "renamedFrom">): SyncState {
   if (state !== "in-sync") return state;
-  return move.movedFrom !== undefined ? "local-changed" : move.movedTo !== undefined || move.renamedFrom !== undefined ? "remote-changed" : state;
+  return move.movedFrom !== undefined
+    ? "local-changed"
+    : move.movedTo !== undefined || move.renamedFrom !== undefined
+      ? "remote-changed"
+      : state;
 }
 
 function remoteSideOf(head: RemoteHead | undefined, remote: RemoteTemplate | undefined, base: LockEntry | undefined) {
@@ -175,8 +221,14 @@ function pathFor(config: ResolvedConfig, doc: TemplateDoc): string {
 }
 
 /** Both sides rendered from their canonical form, so a diff shows meaning, not server defaults or key order. */
-export function patchOf(path: string, remote: TemplateDoc | undefined, local: TemplateDoc | undefined, head: Pick<RemoteHead, "version"> | undefined) {
-  const render = (doc: TemplateDoc | undefined) => (doc ? serializePromptFile(canonicalDoc(doc), { nameInFile: false, folderInFile: false }) : "");
+export function patchOf(
+  path: string,
+  remote: TemplateDoc | undefined,
+  local: TemplateDoc | undefined,
+  head: Pick<RemoteHead, "version"> | undefined,
+) {
+  const render = (doc: TemplateDoc | undefined) =>
+    doc ? serializePromptFile(canonicalDoc(doc), { nameInFile: false, folderInFile: false }) : "";
   const patch = createTwoFilesPatch(
     remote ? `remote/${path}` : "/dev/null",
     local ? `local/${path}` : "/dev/null",
@@ -198,7 +250,10 @@ export function patchOf(path: string, remote: TemplateDoc | undefined, local: Te
 
 /** Local templates that reference `name` as a snippet. */
 function usersOf(name: string, locals: ReadonlyMap<string, LocalTemplate>): string[] {
-  return [...locals.values()].filter((local) => local.name !== name && local.snippets.includes(name)).map((local) => local.name).sort();
+  return [...locals.values()]
+    .filter((local) => local.name !== name && local.snippets.includes(name))
+    .map((local) => local.name)
+    .sort();
 }
 
 function trackName(config: ResolvedConfig): string {

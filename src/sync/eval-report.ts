@@ -9,7 +9,16 @@ import { promptRef, type EvalCase, type EvalFormat } from "../evals/cases.js";
 import { evalInputError } from "../evals/errors.js";
 import { parseResults } from "../evals/parse.js";
 import { csv } from "../evals/render.js";
-import { caseScore, evaluateGate, promptKey, summarise, UNKNOWN_PROMPT, type GateMiss, type PromptSummary, type Threshold } from "../evals/summary.js";
+import {
+  caseScore,
+  evaluateGate,
+  promptKey,
+  summarise,
+  UNKNOWN_PROMPT,
+  type GateMiss,
+  type PromptSummary,
+  type Threshold,
+} from "../evals/summary.js";
 import { scanPromptFiles } from "../files/local.js";
 import { readLockfile } from "../files/lockfile.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
@@ -73,7 +82,12 @@ export async function evalReport(deps: EvalReportDeps, options: EvalReportOption
     try {
       text = await readFile(path, "utf8");
     } catch (error) {
-      throw evalInputError(path, undefined, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, "Check the path the eval run writes its results to.");
+      throw evalInputError(
+        path,
+        undefined,
+        `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        "Check the path the eval run writes its results to.",
+      );
     }
     raw.push(...parseResults({ path, text }, options.format));
   }
@@ -89,32 +103,56 @@ export async function evalReport(deps: EvalReportDeps, options: EvalReportOption
   }));
   const prompts = summarise(redacted);
   const misses = evaluateGate(prompts, options.thresholds, options.maxFailures);
-  const report: EvalReport = { cases: redacted.length, prompts, unknownPrompts, gate: { passed: misses.length === 0, misses }, uploaded: false, uploads: [], caseList: redacted };
+  const report: EvalReport = {
+    cases: redacted.length,
+    prompts,
+    unknownPrompts,
+    gate: { passed: misses.length === 0, misses },
+    uploaded: false,
+    uploads: [],
+    caseList: redacted,
+  };
   if (!options.upload || !deps.client) return report;
 
   const client = await deps.client();
   const groups = new Map<string, EvalCase[]>();
-  for (const item of redacted) groups.set(promptKey(item.prompt ?? UNKNOWN_PROMPT, item.version), [...(groups.get(promptKey(item.prompt ?? UNKNOWN_PROMPT, item.version)) ?? []), item]);
+  for (const item of redacted)
+    groups.set(promptKey(item.prompt ?? UNKNOWN_PROMPT, item.version), [
+      ...(groups.get(promptKey(item.prompt ?? UNKNOWN_PROMPT, item.version)) ?? []),
+      item,
+    ]);
   // Sheets whose rows are stored but whose scorecard or scores are not finished yet, by prompt key.
   const partial = new Map<string, string>();
   for (const [key, group] of groups) {
     try {
       const workspaceId = await client.workspaceId();
-      report.uploads.push(await uploadGroup(client, deps, options, group, workspaceId, (sheetTitle) => partial.set(key, sheetTitle)));
+      report.uploads.push(
+        await uploadGroup(client, deps, options, group, workspaceId, (sheetTitle) => partial.set(key, sheetTitle)),
+      );
       partial.delete(key);
     } catch (error) {
       if (!isPlxError(error)) throw error;
       // Say what is stored and what is not, so the job log tells whether a re-run is needed (it is safe: sheets are idempotent).
       const stored = [
         ...report.uploads.map((upload) => `${promptKey(upload.prompt, upload.version)} (sheet "${upload.sheetTitle}")`),
-        ...[...partial].map(([prompt, sheetTitle]) => `${prompt} (sheet "${sheetTitle}", rows only: its scorecard or scores were not finished)`),
+        ...[...partial].map(
+          ([prompt, sheetTitle]) =>
+            `${prompt} (sheet "${sheetTitle}", rows only: its scorecard or scores were not finished)`,
+        ),
       ];
-      const pending = [...groups.keys()].filter((name) => !report.uploads.some((upload) => promptKey(upload.prompt, upload.version) === name) && !partial.has(name));
-      throw new PlxError(error.code, `${error.message.replace(/\.$/, "")}. Uploaded: ${stored.join(", ") || "nothing"}; not uploaded: ${pending.join(", ")}.`, {
-        exitCode: error.exitCode,
-        hint: "Run the same command again: sheets are keyed by the run, so nothing is duplicated.",
-        ...(error.details ? { details: error.details } : {}),
-      });
+      const pending = [...groups.keys()].filter(
+        (name) =>
+          !report.uploads.some((upload) => promptKey(upload.prompt, upload.version) === name) && !partial.has(name),
+      );
+      throw new PlxError(
+        error.code,
+        `${error.message.replace(/\.$/, "")}. Uploaded: ${stored.join(", ") || "nothing"}; not uploaded: ${pending.join(", ")}.`,
+        {
+          exitCode: error.exitCode,
+          hint: "Run the same command again: sheets are keyed by the run, so nothing is duplicated.",
+          ...(error.details ? { details: error.details } : {}),
+        },
+      );
     }
   }
   report.uploaded = true;
@@ -122,7 +160,11 @@ export async function evalReport(deps: EvalReportDeps, options: EvalReportOption
 }
 
 /** Ties each case to a template and version: --prompt, else the results' own label, else the version matching the local file. */
-async function attribute(config: ResolvedConfig, raw: readonly EvalCase[], forced: string | undefined): Promise<{ cases: EvalCase[]; unknownPrompts: string[] }> {
+async function attribute(
+  config: ResolvedConfig,
+  raw: readonly EvalCase[],
+  forced: string | undefined,
+): Promise<{ cases: EvalCase[]; unknownPrompts: string[] }> {
   const lock = await readLockfile(config.rootDir);
   const scan = await scanPromptFiles(config.rootDir, config.promptsDir, { lock });
   const byPath = new Map(scan.templates.map((t) => [t.path, t.name]));
@@ -160,42 +202,102 @@ async function uploadGroup(
 ): Promise<SheetUpload> {
   const { prompt = UNKNOWN_PROMPT, version } = cases[0]!;
   const metrics = [...new Set(cases.flatMap((item) => Object.keys(item.scores)))].sort();
-  const header = ["case_id", "input", "expected", "output", ...metrics, "passed", "prompt_name", "prompt_version", "git_sha"];
-  const rows = cases.map((item) => [item.caseId, item.input, item.expected ?? "", item.output, ...metrics.map((m) => (item.scores[m] === undefined ? "" : item.scores[m]!)), item.passed ? 1 : 0, prompt, version ?? "", options.gitSha ?? ""]);
+  const header = [
+    "case_id",
+    "input",
+    "expected",
+    "output",
+    ...metrics,
+    "passed",
+    "prompt_name",
+    "prompt_version",
+    "git_sha",
+  ];
+  const rows = cases.map((item) => [
+    item.caseId,
+    item.input,
+    item.expected ?? "",
+    item.output,
+    ...metrics.map((m) => (item.scores[m] === undefined ? "" : item.scores[m]!)),
+    item.passed ? 1 : 0,
+    prompt,
+    version ?? "",
+    options.gitSha ?? "",
+  ]);
   const body = csv([header, ...rows]);
   const sha = options.gitSha?.slice(0, 7);
-  const sheetTitle = [`${prompt}${version === undefined ? "" : ` v${version}`}`, sha, options.runId && `run ${options.runId}`].filter(Boolean).join(" · ");
+  const sheetTitle = [
+    `${prompt}${version === undefined ? "" : ` v${version}`}`,
+    sha,
+    options.runId && `run ${options.runId}`,
+  ]
+    .filter(Boolean)
+    .join(" · ");
   // Same run, job, prompt and cases: same operation id, so a retried job gets its first sheet back, while two jobs
   // of one run (or two reports in one job, or a matrix leg per provider) each keep their own. Outside CI, the
   // content decides.
   const cased = [...new Set(cases.map((item) => `${item.caseId}\u0001${item.provider ?? ""}`))].sort();
-  const identity = [prompt, version, options.gitSha, options.runId ?? body, options.job, options.table, [...options.files].sort().join("\u0001"), ...cased];
+  const identity = [
+    prompt,
+    version,
+    options.gitSha,
+    options.runId ?? body,
+    options.job,
+    options.table,
+    [...options.files].sort().join("\u0001"),
+    ...cased,
+  ];
   const operationId = createHash("sha256").update(identity.join("\u0000")).digest("hex").slice(0, 32);
 
   const tableTitle = options.table ?? `plx: ${prompt}`;
   const table = (await client.findTable(tableTitle)) ?? (await client.createTable(tableTitle));
-  const imported = await client.importSheet(table.id, { title: sheetTitle, operationId, fileName: "plx-eval-results.csv", csv: body });
+  const imported = await client.importSheet(table.id, {
+    title: sheetTitle,
+    operationId,
+    fileName: "plx-eval-results.csv",
+    csv: body,
+  });
   const operation = await poll(deps, async () => {
     const current = await client.importOperation(table.id, imported.operation_id);
     return current.status === "completed" || current.status === "failed" ? current : undefined;
   });
-  if (operation.status === "failed") throw remoteError(500, "POST", `/api/public/v2/tables/${table.id}/sheets`, `the import failed: ${operation.error_message ?? "no reason given"}`, 1);
+  if (operation.status === "failed")
+    throw remoteError(
+      500,
+      "POST",
+      `/api/public/v2/tables/${table.id}/sheets`,
+      `the import failed: ${operation.error_message ?? "no reason given"}`,
+      1,
+    );
   onRowsStored(sheetTitle);
 
-  const columns = new Map((await client.listColumns(table.id, imported.sheet.id)).map((column) => [column.title, column.id]));
-  const passThreshold = options.thresholds.find((t) => t.metric === "score" && (t.prompt === undefined || t.prompt === prompt))?.min ?? 0.8;
+  const columns = new Map(
+    (await client.listColumns(table.id, imported.sheet.id)).map((column) => [column.title, column.id]),
+  );
+  const passThreshold =
+    options.thresholds.find((t) => t.metric === "score" && (t.prompt === undefined || t.prompt === prompt))?.min ?? 0.8;
   const step = (title: string, column: string) => ({
     title,
     primitive_type: "COLUMN_AGGREGATE",
     source_column_ids: [columns.get(column)!],
     weight: 1,
     required: false,
-    primitive_config: { source: columns.get(column)!, aggregation_type: "average_value", score_mode: "score", score_max: 1 },
+    primitive_config: {
+      source: columns.get(column)!,
+      aggregation_type: "average_value",
+      score_mode: "score",
+      score_max: 1,
+    },
   });
   await client.configureScorecard(table.id, imported.sheet.id, {
     name: `plx: ${sheetTitle}`,
     evaluated_column_ids: [],
-    aggregation: { method: "weighted_mean", required_step_failure_behavior: "fail", pass_threshold: passThreshold, warn_threshold: Math.max(0, passThreshold - 0.2) },
+    aggregation: {
+      method: "weighted_mean",
+      required_step_failure_behavior: "fail",
+      pass_threshold: passThreshold,
+      warn_threshold: Math.max(0, passThreshold - 0.2),
+    },
     steps: [...metrics.filter((m) => columns.has(m)).map((m) => step(`${m} (mean)`, m)), step("pass rate", "passed")],
   });
   const calculationId = await client.recalculateScorecard(table.id, imported.sheet.id);
@@ -234,13 +336,19 @@ async function poll<T>(deps: EvalReportDeps, check: () => Promise<T | undefined>
     if (result !== undefined) return result;
     await sleep(interval);
   }
-  throw remoteError(504, "GET", "/api/public/v2/tables", "PromptLayer did not finish the import or calculation within ten minutes", 1);
+  throw remoteError(
+    504,
+    "GET",
+    "/api/public/v2/tables",
+    "PromptLayer did not finish the import or calculation within ten minutes",
+    1,
+  );
 }
 
 /** The dashboard for a table, on the host that matches the API the run talked to. */
 function dashboardUrl(baseUrl: string, workspaceId: number | undefined, tableId: string): string {
   const host = new URL(baseUrl);
-  if (/^api(\.[a-z0-9-]+)?\.promptlayer\.com$/.test(host.hostname)) host.hostname = host.hostname.replace(/^api/, "dashboard");
+  if (/^api(\.[a-z0-9-]+)?\.promptlayer\.com$/.test(host.hostname))
+    host.hostname = host.hostname.replace(/^api/, "dashboard");
   return `${host.origin}/workspace/${workspaceId ?? "_"}/smart-tables/${tableId}`;
 }
-

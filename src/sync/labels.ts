@@ -5,7 +5,7 @@ import type { LockEntry } from "../core/lock.js";
 import { templateFromRaw } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import { isPlxError, usageError } from "../errors.js";
-import { type LocalTemplate } from "../files/local.js";
+import type { LocalTemplate } from "../files/local.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import { readRepository } from "./repository.js";
 import { nameMatcher } from "./select.js";
@@ -33,7 +33,11 @@ export interface LabelChange {
 }
 
 /** Points each label at each target's version, creating or moving it as needed, and confirms by reading back. */
-export async function applyLabels(client: PromptLayerClient, labels: readonly string[], targets: readonly LabelTarget[]): Promise<LabelChange[]> {
+export async function applyLabels(
+  client: PromptLayerClient,
+  labels: readonly string[],
+  targets: readonly LabelTarget[],
+): Promise<LabelChange[]> {
   const changes: LabelChange[] = [];
   for (const label of labels) {
     const before = await labelledVersions(client, label);
@@ -42,7 +46,13 @@ export async function applyLabels(client: PromptLayerClient, labels: readonly st
     await Promise.all(
       targets.map(async (target) => {
         const from = before.get(target.id);
-        const change: LabelChange = { name: target.name, label, version: target.version, ...(from === undefined || target.setByPublish ? {} : { from }), status: "unchanged" };
+        const change: LabelChange = {
+          name: target.name,
+          label,
+          version: target.version,
+          ...(from === undefined || target.setByPublish ? {} : { from }),
+          status: "unchanged",
+        };
         changes.push(change);
         if (from === target.version && !target.setByPublish) return;
         touched.push(change);
@@ -73,14 +83,24 @@ export async function applyLabels(client: PromptLayerClient, labels: readonly st
  * A label moved here is waiting while it stays where it was, even when that is a newer version (a rollback). One
  * carried by a publish went with the newest version, so only a still newer one means another publish came after.
  */
-function stillWaiting(change: LabelChange, now: number | undefined, previously: ReadonlyMap<LabelChange, number | undefined>): boolean {
+function stillWaiting(
+  change: LabelChange,
+  now: number | undefined,
+  previously: ReadonlyMap<LabelChange, number | undefined>,
+): boolean {
   if (previously.has(change)) return now === previously.get(change);
   return now === undefined || now < change.version;
 }
 
 /** Moves the label if the template has it, else creates it. */
-export async function pointLabel(client: PromptLayerClient, templateId: number, label: string, version: number): Promise<void> {
-  const find = async () => (await client.listLabels(templateId))?.find((candidate) => candidate.release_label === label);
+export async function pointLabel(
+  client: PromptLayerClient,
+  templateId: number,
+  label: string,
+  version: number,
+): Promise<void> {
+  const find = async () =>
+    (await client.listLabels(templateId))?.find((candidate) => candidate.release_label === label);
   const existing = await find();
   if (existing) {
     await client.moveLabel(existing.release_label_id, version);
@@ -121,7 +141,10 @@ export async function listLabelRows({ client, config }: Resolved, names: readonl
       return Promise.all(
         labels.map(async (label): Promise<LabelRow> => {
           const row: LabelRow = { name: head.name, label: label.release_label, version: label.prompt_version_number };
-          if (local) row.matchesLocal = (await versionHash(client, head.id, label.prompt_version_number, lock.templates[head.name])) === local.hash;
+          if (local)
+            row.matchesLocal =
+              (await versionHash(client, head.id, label.prompt_version_number, lock.templates[head.name])) ===
+              local.hash;
           return row;
         }),
       );
@@ -131,10 +154,19 @@ export async function listLabelRows({ client, config }: Resolved, names: readonl
 }
 
 /** `plx label set`: the version defaults to the one whose content is the local file's. */
-export async function setLabel({ client, config }: Resolved, label: string, name: string, version: number | undefined): Promise<LabelChange> {
+export async function setLabel(
+  { client, config }: Resolved,
+  label: string,
+  name: string,
+  version: number | undefined,
+): Promise<LabelChange> {
   const { heads, locals, lock } = await labelScope(client, config, [name]);
   const head = heads.find((candidate) => candidate.name === name);
-  if (!head) throw usageError(`PromptLayer has no template named "${name}".`, "Check the name (names are case-sensitive); plx push creates templates from files.");
+  if (!head)
+    throw usageError(
+      `PromptLayer has no template named "${name}".`,
+      "Check the name (names are case-sensitive); plx push creates templates from files.",
+    );
   const target = version ?? (await versionMatchingLocal(client, head, locals.get(name), lock.templates[name]));
   const [change] = await applyLabels(client, [label], [{ name, id: head.id, version: target }]);
   return change!;
@@ -150,7 +182,8 @@ export interface LabelRemoval {
 
 export async function removeLabel({ client }: Resolved, label: string, name: string): Promise<LabelRemoval> {
   const labels = await client.listLabels(name);
-  if (!labels) throw usageError(`PromptLayer has no template named "${name}".`, "Check the name (names are case-sensitive).");
+  if (!labels)
+    throw usageError(`PromptLayer has no template named "${name}".`, "Check the name (names are case-sensitive).");
   const existing = labels.find((candidate) => candidate.release_label === label);
   if (!existing) return { name, label, status: "absent" };
   await client.deleteLabel(existing.release_label_id);
@@ -159,22 +192,39 @@ export async function removeLabel({ client }: Resolved, label: string, name: str
 }
 
 /** `plx label promote staging prod`: `to` goes where `from` points, template by template. */
-export async function promoteLabel({ client }: Pick<Resolved, "client">, from: string, to: string, names: readonly string[], dryRun: boolean): Promise<LabelChange[]> {
+export async function promoteLabel(
+  { client }: Pick<Resolved, "client">,
+  from: string,
+  to: string,
+  names: readonly string[],
+  dryRun: boolean,
+): Promise<LabelChange[]> {
   const matches = nameMatcher(names);
   const heads = (await listRemoteHeads(client, { kind: "latest" })).filter((head) => matches(head.name, head.folder));
   const source = await labelledVersions(client, from);
-  const targets = heads.flatMap((head) => (source.has(head.id) ? [{ name: head.name, id: head.id, version: source.get(head.id)! }] : []));
+  const targets = heads.flatMap((head) =>
+    source.has(head.id) ? [{ name: head.name, id: head.id, version: source.get(head.id)! }] : [],
+  );
   if (!dryRun) return applyLabels(client, [to], targets);
   const current = await labelledVersions(client, to);
   return targets.map((target) => {
     const was = current.get(target.id);
-    return { name: target.name, label: to, version: target.version, ...(was === undefined ? {} : { from: was }), status: was === target.version ? "unchanged" : "planned" } as LabelChange;
+    return {
+      name: target.name,
+      label: to,
+      version: target.version,
+      ...(was === undefined ? {} : { from: was }),
+      status: was === target.version ? "unchanged" : "planned",
+    } as LabelChange;
   });
 }
 
 async function labelScope(client: PromptLayerClient, config: ResolvedConfig, names: readonly string[]) {
   const matches = nameMatcher(names);
-  const [heads, { lock, templates }] = await Promise.all([listRemoteHeads(client, { kind: "latest" }), readRepository(config)]);
+  const [heads, { lock, templates }] = await Promise.all([
+    listRemoteHeads(client, { kind: "latest" }),
+    readRepository(config),
+  ]);
   return {
     heads: heads.filter((head) => matches(head.name, head.folder)),
     locals: new Map(templates.map((t) => [t.name, t])),
@@ -182,15 +232,32 @@ async function labelScope(client: PromptLayerClient, config: ResolvedConfig, nam
   };
 }
 
-async function versionHash(client: PromptLayerClient, id: number, version: number, base: LockEntry | undefined): Promise<string | undefined> {
+async function versionHash(
+  client: PromptLayerClient,
+  id: number,
+  version: number,
+  base: LockEntry | undefined,
+): Promise<string | undefined> {
   if (base && base.id === id && base.version === version) return base.hash;
   const raw = await client.getTemplate(id, { version });
   return raw && contentHash(templateFromRaw(raw, []));
 }
 
-async function versionMatchingLocal(client: PromptLayerClient, head: RemoteHead, local: LocalTemplate | undefined, base: LockEntry | undefined): Promise<number> {
-  if (!local) throw usageError(`There is no local file for "${head.name}" to match a version to.`, `Name the version: ${head.name}@<version>.`);
+async function versionMatchingLocal(
+  client: PromptLayerClient,
+  head: RemoteHead,
+  local: LocalTemplate | undefined,
+  base: LockEntry | undefined,
+): Promise<number> {
+  if (!local)
+    throw usageError(
+      `There is no local file for "${head.name}" to match a version to.`,
+      `Name the version: ${head.name}@<version>.`,
+    );
   if (base && base.id === head.id && base.hash === local.hash) return base.version;
   if ((await versionHash(client, head.id, head.latestVersion, base)) === local.hash) return head.latestVersion;
-  throw usageError(`${local.path} holds changes that are not in any version plx knows of.`, `Run plx push first, or name the version: ${head.name}@<version>.`);
+  throw usageError(
+    `${local.path} holds changes that are not in any version plx knows of.`,
+    `Run plx push first, or name the version: ${head.name}@<version>.`,
+  );
 }

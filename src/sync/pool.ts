@@ -5,7 +5,11 @@
  * After the first failure no new item starts, and the promise settles only once the tasks already running have
  * finished, so a caller recording what was done sees every file that was written.
  */
-export async function eachWithin<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function eachWithin<T>(
+  items: readonly T[],
+  width: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {

@@ -7,7 +7,14 @@ import { canonicalDoc } from "../core/canonical.js";
 import type { LockEntry, Lockfile } from "../core/lock.js";
 import { sameFolder } from "../core/folders.js";
 import { nameKeyed } from "../core/records.js";
-import { mustRead, planPull, type LocalFile, type PullAction, type PullSkipReason, type RemoteContent } from "../core/pull-plan.js";
+import {
+  mustRead,
+  planPull,
+  type LocalFile,
+  type PullAction,
+  type PullSkipReason,
+  type RemoteContent,
+} from "../core/pull-plan.js";
 import type { TemplateDoc } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import { writeFileAtomic } from "../files/atomic.js";
@@ -60,24 +67,43 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
 
   const matches = nameMatcher(options.names);
   const heads = listing.heads.filter((head) => matches(head.name, head.folder));
-  const locals = new Map<string, LocalFile>(templates.map((t) => [t.name, { name: t.name, path: t.path, hash: t.hash }]));
+  const locals = new Map<string, LocalFile>(
+    templates.map((t) => [t.name, { name: t.name, path: t.path, hash: t.hash }]),
+  );
   const fileHashes = new Map(templates.map((t) => [t.name, t.fileHash]));
   const { lock: base, renamed } = followRenames(lock, heads, locals);
   // Paths depend on every name at once (case clashes), whatever the names asked for; the listing gives names and folders.
-  const paths = planPaths(listing.heads.map((head) => ({ name: head.name, folder: head.folder })), config.promptsDir);
+  const paths = planPaths(
+    listing.heads.map((head) => ({ name: head.name, folder: head.folder })),
+    config.promptsDir,
+  );
   const headsByName = new Map(heads.map((head) => [head.name, head]));
   const planFor = (name: string, content?: RemoteContent<TemplateDoc>) =>
-    planPull({ names: [name], locals, lock: base.templates, heads: headsByName, contents: new Map(content ? [[name, content]] : []), force: options.force, prune: options.prune })[0]!;
+    planPull({
+      names: [name],
+      locals,
+      lock: base.templates,
+      heads: headsByName,
+      contents: new Map(content ? [[name, content]] : []),
+      force: options.force,
+      prune: options.prune,
+    })[0]!;
 
   // Checked before the first read, since files are written as reads finish.
-  assertWritesStayInside(config.rootDir, config.promptsDir, [...[...paths.values()].map((planned) => planned.path), ...Object.values(base.templates).map((entry) => entry.path)]);
+  assertWritesStayInside(config.rootDir, config.promptsDir, [
+    ...[...paths.values()].map((planned) => planned.path),
+    ...Object.values(base.templates).map((entry) => entry.path),
+  ]);
 
   // Each template is planned and written as soon as it is read, so memory holds one template per request in
   // flight rather than the whole registry, and disk writes overlap the network.
   // A template renamed or moved to another folder is read even when its version did not move: its file moves.
   const localFolders = new Map(templates.map((t) => [t.name, t.folder]));
   const toRead = heads.filter(
-    (head) => renamed.has(head.name) || movedRemotely(head, base.templates[head.name], locals.get(head.name), localFolders.get(head.name)) || mustRead(head, base.templates[head.name], locals.get(head.name), options.force),
+    (head) =>
+      renamed.has(head.name) ||
+      movedRemotely(head, base.templates[head.name], locals.get(head.name), localFolders.get(head.name)) ||
+      mustRead(head, base.templates[head.name], locals.get(head.name), options.force),
   );
   const items: PullItem[] = [];
   const fresh = new Map<string, Fresh>();
@@ -95,14 +121,27 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
     const doc = canonicalDoc(template.doc);
     const unwritable = unwritableReason(doc, placement);
     if (unwritable) {
-      items.push({ name: head.name, path: placement.path, action: "skip", version: template.head.version, reason: "remote-invalid", detail: unwritable });
+      items.push({
+        name: head.name,
+        path: placement.path,
+        action: "skip",
+        version: template.head.version,
+        reason: "remote-invalid",
+        detail: unwritable,
+      });
       return;
     }
     const action = planFor(head.name, { head: template.head, doc, hash: template.hash, path: placement.path });
-    fresh.set(head.name, { head: template.head, hash: template.hash, labels: template.labels, snippets: template.snippets });
+    fresh.set(head.name, {
+      head: template.head,
+      hash: template.hash,
+      labels: template.labels,
+      snippets: template.snippets,
+    });
     if (!options.dryRun) {
       // An update written where the user moved the file keeps what that file must say about itself.
-      const placed = action.path === placement.path ? placement : placementAt(action.path, head.name, config.promptsDir);
+      const placed =
+        action.path === placement.path ? placement : placementAt(action.path, head.name, config.promptsDir);
       const written = await applyOne(config.rootDir, action, placed);
       if (written) fileHashes.set(head.name, written);
     }
@@ -110,15 +149,29 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
   });
   await reading.catch(async (error: unknown) => {
     // Files already written are recorded, so a pull cut short by a failure leaves no phantom local edit behind.
-    if (!options.dryRun && items.length > 0) await writeLockfile(config.rootDir, lockAfterFailure(lock, heads, items, { fresh, fileHashes })).catch(() => undefined);
+    if (!options.dryRun && items.length > 0)
+      await writeLockfile(config.rootDir, lockAfterFailure(lock, heads, items, { fresh, fileHashes })).catch(
+        () => undefined,
+      );
     throw error;
   });
 
   const readNames = new Set(toRead.map((head) => head.name));
   // A synced template that still exists but is not tracked (no tracked label) or not asked for is out of scope, not gone.
-  const outOfScope = (name: string) => !headsByName.has(name) && base.templates[name] !== undefined && listing.existing.has(base.templates[name]!.id);
-  const rest = [...new Set([...headsByName.keys(), ...Object.keys(base.templates).filter((name) => matches(name, locationFromPath(base.templates[name]!.path, config.promptsDir).folder))])].filter(
-    (name) => (!readNames.has(name) || !headsByName.has(name)) && (headsByName.has(name) || base.templates[name] !== undefined || locals.has(name)) && !outOfScope(name),
+  const outOfScope = (name: string) =>
+    !headsByName.has(name) && base.templates[name] !== undefined && listing.existing.has(base.templates[name]!.id);
+  const rest = [
+    ...new Set([
+      ...headsByName.keys(),
+      ...Object.keys(base.templates).filter((name) =>
+        matches(name, locationFromPath(base.templates[name]!.path, config.promptsDir).folder),
+      ),
+    ]),
+  ].filter(
+    (name) =>
+      (!readNames.has(name) || !headsByName.has(name)) &&
+      (headsByName.has(name) || base.templates[name] !== undefined || locals.has(name)) &&
+      !outOfScope(name),
   );
   for (const name of rest) {
     const action = planFor(name);
@@ -147,25 +200,54 @@ interface Fresh {
  * A template moved to another folder in PromptLayer while its file stayed where the last sync put it: read it, so
  * the plan moves the file. A file the user moved is left for push, which moves the template.
  */
-function movedRemotely(head: RemoteHead, base: LockEntry | undefined, local: LocalFile | undefined, localFolder: readonly string[] | undefined): boolean {
-  return base !== undefined && local !== undefined && localFolder !== undefined && base.id === head.id && local.path === base.path && !sameFolder(localFolder, head.folder);
+function movedRemotely(
+  head: RemoteHead,
+  base: LockEntry | undefined,
+  local: LocalFile | undefined,
+  localFolder: readonly string[] | undefined,
+): boolean {
+  return (
+    base !== undefined &&
+    local !== undefined &&
+    localFolder !== undefined &&
+    base.id === head.id &&
+    local.path === base.path &&
+    !sameFolder(localFolder, head.folder)
+  );
 }
 
 /** The lock as far as a failed pull got: the templates whose files it wrote, renames included, and nothing else. */
-function lockAfterFailure(lock: Lockfile, heads: readonly RemoteHead[], items: readonly PullItem[], inputs: Pick<LockInputs, "fresh" | "fileHashes">): Lockfile {
+function lockAfterFailure(
+  lock: Lockfile,
+  heads: readonly RemoteHead[],
+  items: readonly PullItem[],
+  inputs: Pick<LockInputs, "fresh" | "fileHashes">,
+): Lockfile {
   const written = new Set(items.map((item) => item.name));
-  const { lock: base } = followRenames(lock, heads.filter((head) => written.has(head.name)), new Map());
+  const { lock: base } = followRenames(
+    lock,
+    heads.filter((head) => written.has(head.name)),
+    new Map(),
+  );
   return nextLock(base, items, { ...inputs, labels: new Map(), heads: new Map() });
 }
 
 /** Carries out one action (whose remote doc is already canonical); returns the sha256 of the bytes written, if any. */
-async function applyOne(rootDir: string, action: PullAction<TemplateDoc>, placement: PlannedPath | undefined): Promise<string | undefined> {
+async function applyOne(
+  rootDir: string,
+  action: PullAction<TemplateDoc>,
+  placement: PlannedPath | undefined,
+): Promise<string | undefined> {
   if (action.kind === "create" || action.kind === "update") {
     const target = join(rootDir, action.path);
     const text = serializePromptFile(action.remote.doc, placement!);
     await writeFileAtomic(target, text);
     // Only a real move removes the old file: the same path spelt differently is the file just written.
-    if (action.kind === "update" && action.previousPath && posix.normalize(action.previousPath) !== posix.normalize(action.path)) {
+    if (
+      action.kind === "update" &&
+      action.previousPath &&
+      posix.normalize(action.previousPath) !== posix.normalize(action.path)
+    ) {
       await rm(join(rootDir, action.previousPath), { force: true });
     }
     return createHash("sha256").update(text).digest("hex");
@@ -190,7 +272,11 @@ interface LockInputs {
   fileHashes: ReadonlyMap<string, string>;
 }
 
-function nextLock(base: Lockfile, items: readonly PullItem[], { fresh, labels, heads, fileHashes }: LockInputs): Lockfile {
+function nextLock(
+  base: Lockfile,
+  items: readonly PullItem[],
+  { fresh, labels, heads, fileHashes }: LockInputs,
+): Lockfile {
   const templates = nameKeyed(base.templates);
   for (const item of items) {
     const read = fresh.get(item.name);
@@ -201,7 +287,14 @@ function nextLock(base: Lockfile, items: readonly PullItem[], { fresh, labels, h
     // change, which push carries out, and a later pull must not take it for a move made in PromptLayer.
     const userMoved = previous !== undefined && previous.path !== item.path && item.previousPath === undefined;
     if ((item.action === "create" || item.action === "update" || item.action === "unchanged") && read) {
-      const entry = { id: read.head.id, path: userMoved ? previous.path : item.path, version: read.head.version, hash: read.hash, labels: read.labels, snippets: read.snippets };
+      const entry = {
+        id: read.head.id,
+        path: userMoved ? previous.path : item.path,
+        version: read.head.version,
+        hash: read.hash,
+        labels: read.labels,
+        snippets: read.snippets,
+      };
       templates[item.name] = userMoved ? entry : withFile(entry);
     } else if (item.action === "unchanged") {
       if (previous && heads.has(item.name)) {

@@ -4,12 +4,19 @@
 import { contentHash } from "../core/canonical.js";
 import type { Lockfile } from "../core/lock.js";
 import { nameKeyed } from "../core/records.js";
-import { planPush, publishLevels, remoteNeedsRead, SnippetCycleError, type PushItem, type PushRemote } from "../core/push-plan.js";
+import {
+  planPush,
+  publishLevels,
+  remoteNeedsRead,
+  SnippetCycleError,
+  type PushItem,
+  type PushRemote,
+} from "../core/push-plan.js";
 import { publishVersionOf, templateFromRaw, type TemplateDoc } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import { ExitCode, interrupted, isPlxError, usageError } from "../errors.js";
 import { isAncestorOfHead, type GitHead } from "../files/git.js";
-import { type LocalTemplate } from "../files/local.js";
+import type { LocalTemplate } from "../files/local.js";
 import { writeLockfile } from "../files/lockfile.js";
 import { locationFromPath } from "../files/paths.js";
 import { contentHashOf, type PromptLayerClient, type PublishBody } from "../promptlayer/index.js";
@@ -80,7 +87,10 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
   const message = commitMessage(options.message, deps.git);
   // One invalid file and nothing is sent: a half-applied push is worse than none. The listing is only a read, so it
   // overlaps the reading of the files.
-  const [{ lock, templates }, listed] = await Promise.all([readRepository(config), listRemoteHeads(client, { kind: "latest" })]);
+  const [{ lock, templates }, listed] = await Promise.all([
+    readRepository(config),
+    listRemoteHeads(client, { kind: "latest" }),
+  ]);
   const matches = nameMatcher(options.names);
   const locals = templates.filter((t) => matches(t.name, t.folder));
   const byName = new Map(templates.map((t) => [t.name, t]));
@@ -99,7 +109,9 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
           const doc = templateFromRaw(raw, head.folder);
           remote.version = raw.version;
           remote.hash = contentHash(doc);
-          remote.publishedByPlx = contentHashOf(raw.metadata) === remote.hash && (await publishedFromThisHistory(config.rootDir, raw.metadata));
+          remote.publishedByPlx =
+            contentHashOf(raw.metadata) === remote.hash &&
+            (await publishedFromThisHistory(config.rootDir, raw.metadata));
           remoteDocs.set(local.name, doc);
         }
       }
@@ -112,14 +124,23 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
     lock: lock.templates,
     remotes,
     remoteNames: new Map(listed.map((head) => [head.id, head.name])),
-    baseFolders: new Map(Object.entries(lock.templates).map(([name, entry]) => [name, locationFromPath(entry.path, config.promptsDir).folder])),
+    baseFolders: new Map(
+      Object.entries(lock.templates).map(([name, entry]) => [
+        name,
+        locationFromPath(entry.path, config.promptsDir).folder,
+      ]),
+    ),
     force: options.force,
   });
   let levels: PushItem[][];
   try {
     levels = publishLevels(items, new Map(templates.map((t) => [t.name, t.snippets])));
   } catch (error) {
-    if (error instanceof SnippetCycleError) throw usageError(`Snippet references form a cycle: ${error.cycle.join(" -> ")}.`, "A snippet cannot include itself, directly or through others; break the cycle.");
+    if (error instanceof SnippetCycleError)
+      throw usageError(
+        `Snippet references form a cycle: ${error.cycle.join(" -> ")}.`,
+        "A snippet cannot include itself, directly or through others; break the cycle.",
+      );
     throw error;
   }
   const plan = savedPlanOf(items, options.labels);
@@ -127,7 +148,9 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
 
   for (const item of items.filter((i) => i.action === "conflict" && i.remoteVersion !== undefined)) {
     const local = byName.get(item.name)!;
-    Object.assign(item, { patch: patchOf(item.path, remoteDocs.get(item.name), local.doc, { version: item.remoteVersion! }).patch });
+    Object.assign(item, {
+      patch: patchOf(item.path, remoteDocs.get(item.name), local.doc, { version: item.remoteVersion! }).patch,
+    });
   }
   if (options.savedPlan) {
     const stale = staleEntries(options.savedPlan, plan);
@@ -136,10 +159,12 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
   if (items.some((item) => item.action === "conflict")) return { ...report, blocked: "conflict" };
   if (items.some((item) => item.action === "invalid")) return { ...report, blocked: "invalid" };
   if (options.dryRun) {
-    for (const item of items) if (item.action === "create" || item.action === "update" || item.moveTo) item.outcome = "planned";
+    for (const item of items)
+      if (item.action === "create" || item.action === "update" || item.moveTo) item.outcome = "planned";
     return report;
   }
-  if (deps.confirm && options.labels.length > 0 && !(await deps.confirm(items))) return { ...report, blocked: "declined" };
+  if (deps.confirm && options.labels.length > 0 && !(await deps.confirm(items)))
+    return { ...report, blocked: "declined" };
 
   try {
     await relocateAll(deps, items, heads);
@@ -156,7 +181,17 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
     report.labels = await applyLabels(client, options.labels, targetsFor(items)).catch((error: unknown) => {
       // The versions are published and recorded: say so, with the labels as failed, rather than only the error.
       if (!isPlxError(error) || error.code === "INTERRUPTED") throw error;
-      return targetsFor(items).flatMap((target) => options.labels.map((label): LabelChange => ({ name: target.name, label, version: target.version, status: "failed", error: error.message })));
+      return targetsFor(items).flatMap((target) =>
+        options.labels.map(
+          (label): LabelChange => ({
+            name: target.name,
+            label,
+            version: target.version,
+            status: "failed",
+            error: error.message,
+          }),
+        ),
+      );
     });
     await writeLockfile(config.rootDir, withLabels(nextLock(lock, items, byName), report.labels));
   }
@@ -193,21 +228,35 @@ async function relocateAll(deps: PushDeps, items: PushResult[], heads: ReadonlyM
       .filter((item) => item.moveTo || (item.action === "unchanged" && item.previousPath))
       .map(async (item) => {
         try {
-          if (item.moveTo) await client.moveToFolder({ id: item.id!, type: heads.get(item.name)!.type }, await client.ensureFolderPath(item.moveTo));
+          if (item.moveTo)
+            await client.moveToFolder(
+              { id: item.id!, type: heads.get(item.name)!.type },
+              await client.ensureFolderPath(item.moveTo),
+            );
           if (item.action === "unchanged" && item.previousPath) {
             await client.attachExternalId(item.id!, { source: config.externalIdSource, external_id: item.path });
-            await client.detachExternalId(item.id!, { source: config.externalIdSource, external_id: item.previousPath });
+            await client.detachExternalId(item.id!, {
+              source: config.externalIdSource,
+              external_id: item.previousPath,
+            });
           }
           if (item.action === "unchanged") item.outcome = "moved";
         } catch (error) {
           if (!isPlxError(error) || error.code === "INTERRUPTED") throw error;
-          Object.assign(item, { outcome: "failed", error: { code: error.code, message: error.message, exitCode: error.exitCode } });
+          Object.assign(item, {
+            outcome: "failed",
+            error: { code: error.code, message: error.message, exitCode: error.exitCode },
+          });
         }
       }),
   );
 }
 
-async function publishAll(deps: PushDeps, options: PushOptions, { levels, items, locals, lock, message }: Publishing): Promise<void> {
+async function publishAll(
+  deps: PushDeps,
+  options: PushOptions,
+  { levels, items, locals, lock, message }: Publishing,
+): Promise<void> {
   const failed = new Set<string>();
   for (const level of levels) {
     await Promise.all(
@@ -230,9 +279,16 @@ async function publishAll(deps: PushDeps, options: PushOptions, { levels, items,
           const result = await deps.client.publish(body, { previousVersion: item.remoteVersion ?? null });
           const previousPath = lock.templates[item.name]?.path;
           if (previousPath && previousPath !== item.path) {
-            await deps.client.detachExternalId(result.id, { source: deps.config.externalIdSource, external_id: previousPath }).catch(() => undefined);
+            await deps.client
+              .detachExternalId(result.id, { source: deps.config.externalIdSource, external_id: previousPath })
+              .catch(() => undefined);
           }
-          Object.assign(item, { outcome: "published", id: result.id, version: result.version, recovered: result.recovered });
+          Object.assign(item, {
+            outcome: "published",
+            id: result.id,
+            version: result.version,
+            recovered: result.recovered,
+          });
           // The API has no compare-and-set: a version number past the one after what the plan saw means another
           // publish landed in between, and this one now sits on top of it. Say so; never let it pass silently.
           const expected = (item.remoteVersion ?? 0) + 1;
@@ -243,7 +299,9 @@ async function publishAll(deps: PushDeps, options: PushOptions, { levels, items,
         } catch (error) {
           if (isPlxError(error) && error.code === "INTERRUPTED") throw error;
           failed.add(item.name);
-          const described = isPlxError(error) ? { code: error.code, message: error.message, exitCode: error.exitCode } : { code: "INTERNAL", message: String(error), exitCode: ExitCode.Negative };
+          const described = isPlxError(error)
+            ? { code: error.code, message: error.message, exitCode: error.exitCode }
+            : { code: "INTERNAL", message: String(error), exitCode: ExitCode.Negative };
           Object.assign(item, { outcome: "failed", error: described });
         }
       }),
@@ -251,7 +309,13 @@ async function publishAll(deps: PushDeps, options: PushOptions, { levels, items,
   }
 }
 
-async function publishBody(deps: PushDeps, options: PushOptions, item: PushItem, doc: TemplateDoc, message: string): Promise<PublishBody> {
+async function publishBody(
+  deps: PushDeps,
+  options: PushOptions,
+  item: PushItem,
+  doc: TemplateDoc,
+  message: string,
+): Promise<PublishBody> {
   const version = publishVersionOf(doc);
   const stamp = {
     content_hash: item.hash,
@@ -261,8 +325,17 @@ async function publishBody(deps: PushDeps, options: PushOptions, item: PushItem,
   };
   const folderId = item.action === "create" ? await deps.client.ensureFolderPath(doc.folder) : undefined;
   return {
-    prompt_template: { prompt_name: doc.name, tags: doc.tags, ...(folderId !== undefined ? { folder_id: folderId } : {}) },
-    prompt_version: { ...version, prompt_template: version.prompt_template as PublishBody["prompt_version"]["prompt_template"], commit_message: message, metadata: { ...version.metadata, plx: stamp } },
+    prompt_template: {
+      prompt_name: doc.name,
+      tags: doc.tags,
+      ...(folderId !== undefined ? { folder_id: folderId } : {}),
+    },
+    prompt_version: {
+      ...version,
+      prompt_template: version.prompt_template as PublishBody["prompt_version"]["prompt_template"],
+      commit_message: message,
+      metadata: { ...version.metadata, plx: stamp },
+    },
     release_labels: options.labels.length > 0 ? options.labels : null,
     external_ids: [{ source: deps.config.externalIdSource, external_id: item.path }],
   };
@@ -271,7 +344,11 @@ async function publishBody(deps: PushDeps, options: PushOptions, item: PushItem,
 /** `-m`, else the HEAD commit's subject with its short sha, within the API's 72 characters. */
 export function commitMessage(message: string | undefined, git: GitHead | undefined): string {
   if (message !== undefined) {
-    if (message.length > COMMIT_MESSAGE_LIMIT) throw usageError(`The commit message is ${message.length} characters; PromptLayer takes at most ${COMMIT_MESSAGE_LIMIT}.`, "Shorten -m.");
+    if (message.length > COMMIT_MESSAGE_LIMIT)
+      throw usageError(
+        `The commit message is ${message.length} characters; PromptLayer takes at most ${COMMIT_MESSAGE_LIMIT}.`,
+        "Shorten -m.",
+      );
     return message;
   }
   if (!git) return "Published with plx";
@@ -283,8 +360,10 @@ export function commitMessage(message: string | undefined, git: GitHead | undefi
 
 function targetsFor(items: readonly PushResult[]) {
   return items.flatMap((item) => {
-    if (item.outcome === "published") return [{ name: item.name, id: item.id!, version: item.version!, setByPublish: true }];
-    if (item.action === "unchanged" && item.id !== undefined) return [{ name: item.name, id: item.id, version: item.syncedVersion!, setByPublish: false }];
+    if (item.outcome === "published")
+      return [{ name: item.name, id: item.id!, version: item.version!, setByPublish: true }];
+    if (item.action === "unchanged" && item.id !== undefined)
+      return [{ name: item.name, id: item.id, version: item.syncedVersion!, setByPublish: false }];
     return [];
   });
 }
@@ -292,14 +371,27 @@ function targetsFor(items: readonly PushResult[]) {
 function nextLock(lock: Lockfile, items: readonly PushResult[], locals: ReadonlyMap<string, LocalTemplate>): Lockfile {
   const templates = nameKeyed(lock.templates);
   for (const item of items) {
-    const version = item.outcome === "published" ? item.version : item.action === "unchanged" && (item.outcome === undefined || item.outcome === "moved") ? item.syncedVersion : undefined;
+    const version =
+      item.outcome === "published"
+        ? item.version
+        : item.action === "unchanged" && (item.outcome === undefined || item.outcome === "moved")
+          ? item.syncedVersion
+          : undefined;
     if (version === undefined || item.id === undefined) continue;
     const previous = templates[item.name];
     const local = locals.get(item.name)!;
     // A file moved here whose template did not move (nothing was sent for it) keeps its synced path: the move
     // is still to be pushed, and a pull must not take it for a move made in PromptLayer.
     const path = item.outcome === undefined && previous ? previous.path : item.path;
-    templates[item.name] = { id: item.id, path, version, hash: item.hash, labels: nameKeyed(previous?.labels), snippets: local.snippets, ...(path === item.path ? { file: local.fileHash } : {}) };
+    templates[item.name] = {
+      id: item.id,
+      path,
+      version,
+      hash: item.hash,
+      labels: nameKeyed(previous?.labels),
+      snippets: local.snippets,
+      ...(path === item.path ? { file: local.fileHash } : {}),
+    };
   }
   return { ...lock, templates };
 }
@@ -308,7 +400,8 @@ function withLabels(lock: Lockfile, changes: readonly LabelChange[]): Lockfile {
   const templates = nameKeyed(lock.templates);
   for (const change of changes) {
     const entry = templates[change.name];
-    if (entry && change.status !== "pending" && change.status !== "failed") templates[change.name] = { ...entry, labels: nameKeyed(entry.labels, { [change.label]: change.version }) };
+    if (entry && change.status !== "pending" && change.status !== "failed")
+      templates[change.name] = { ...entry, labels: nameKeyed(entry.labels, { [change.label]: change.version }) };
   }
   return { ...lock, templates };
 }
@@ -318,7 +411,14 @@ function savedPlanOf(items: readonly PushItem[], labels: string[]): SavedPlan {
     plxPlan: 1,
     createdAt: new Date().toISOString(),
     labels,
-    items: items.map(({ name, path, action, hash, remoteVersion, moveTo }) => ({ name, path, action, hash, ...(remoteVersion === undefined ? {} : { remoteVersion }), ...(moveTo ? { moveTo } : {}) })),
+    items: items.map(({ name, path, action, hash, remoteVersion, moveTo }) => ({
+      name,
+      path,
+      action,
+      hash,
+      ...(remoteVersion === undefined ? {} : { remoteVersion }),
+      ...(moveTo ? { moveTo } : {}),
+    })),
   };
 }
 
@@ -329,12 +429,18 @@ function staleEntries(saved: SavedPlan, now: SavedPlan): string[] {
   for (const item of saved.items) {
     const fresh = current.get(item.name);
     if (!fresh) stale.push(`${item.name}: no longer in the repository`);
-    else if (fresh.remoteVersion !== item.remoteVersion) stale.push(`${item.name}: PromptLayer moved from ${item.remoteVersion === undefined ? "nothing" : `v${item.remoteVersion}`} to ${fresh.remoteVersion === undefined ? "nothing" : `v${fresh.remoteVersion}`}`);
+    else if (fresh.remoteVersion !== item.remoteVersion)
+      stale.push(
+        `${item.name}: PromptLayer moved from ${item.remoteVersion === undefined ? "nothing" : `v${item.remoteVersion}`} to ${fresh.remoteVersion === undefined ? "nothing" : `v${fresh.remoteVersion}`}`,
+      );
     else if (fresh.hash !== item.hash) stale.push(`${item.name}: ${item.path} changed since the plan was made`);
-    else if (fresh.path !== item.path || fresh.moveTo?.join("/") !== item.moveTo?.join("/")) stale.push(`${item.name}: moved since the plan was made (now ${fresh.path})`);
+    else if (fresh.path !== item.path || fresh.moveTo?.join("/") !== item.moveTo?.join("/"))
+      stale.push(`${item.name}: moved since the plan was made (now ${fresh.path})`);
   }
-  for (const name of current.keys()) if (!saved.items.some((item) => item.name === name)) stale.push(`${name}: new since the plan was made`);
-  if (now.labels.join() !== saved.labels.join()) stale.push(`labels: the plan was made for ${saved.labels.join(", ") || "none"}`);
+  for (const name of current.keys())
+    if (!saved.items.some((item) => item.name === name)) stale.push(`${name}: new since the plan was made`);
+  if (now.labels.join() !== saved.labels.join())
+    stale.push(`labels: the plan was made for ${saved.labels.join(", ") || "none"}`);
   return stale;
 }
 
@@ -345,7 +451,9 @@ export function pushExitCode(report: PushReport): ExitCode {
   if (report.blocked === "invalid") return ExitCode.Usage;
   if (report.blocked === "declined") return ExitCode.Negative;
   if (report.items.some((item) => item.raced)) return ExitCode.Conflict;
-  const failedWith = new Set(report.items.flatMap((item) => (item.outcome === "failed" && item.error ? [item.error.exitCode] : [])));
+  const failedWith = new Set(
+    report.items.flatMap((item) => (item.outcome === "failed" && item.error ? [item.error.exitCode] : [])),
+  );
   // The most telling failure decides: a rejected key, then a clash with PromptLayer's state, then a remote failure.
   const telling = FAILURE_PRIORITY.find((code) => failedWith.has(code));
   if (telling !== undefined) return telling;
@@ -354,4 +462,3 @@ export function pushExitCode(report: PushReport): ExitCode {
   // A protected label waiting for approval: the deploy did not do everything it was asked to.
   return report.labels.some((change) => change.status === "pending") ? ExitCode.Negative : ExitCode.Ok;
 }
-

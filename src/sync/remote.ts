@@ -39,8 +39,20 @@ export async function listRemote(client: PromptLayerClient, track: TrackedState)
   const entities = await client.listPromptEntities();
   const heads: RemoteHead[] = entities.map((entity) => {
     const latest = (entity.metadata as { latest_version_number?: unknown } | null | undefined)?.latest_version_number;
-    if (typeof latest !== "number") throw invalidResponse("GET", "/api/public/v2/folders/entities", `prompt ${entity.name} has no latest_version_number`);
-    return { id: entity.id, name: entity.name, folder: [...((entity.path as string[] | undefined) ?? [])], type: entity.type, version: latest, latestVersion: latest };
+    if (typeof latest !== "number")
+      throw invalidResponse(
+        "GET",
+        "/api/public/v2/folders/entities",
+        `prompt ${entity.name} has no latest_version_number`,
+      );
+    return {
+      id: entity.id,
+      name: entity.name,
+      folder: [...((entity.path as string[] | undefined) ?? [])],
+      type: entity.type,
+      version: latest,
+      latestVersion: latest,
+    };
   });
   const existing = new Set(heads.map((head) => head.id));
   if (track.kind === "latest") return { heads, existing };
@@ -60,13 +72,20 @@ export async function listRemoteHeads(client: PromptLayerClient, track: TrackedS
 /** Template id to the version a label points at, for every template that has the label, a page of templates per request. */
 export async function labelledVersions(client: PromptLayerClient, label: string): Promise<Map<number, number>> {
   const versions = new Map<number, number>();
-  for await (const item of client.listTemplates({ label })) if (item.version !== undefined) versions.set(item.id, item.version);
+  for await (const item of client.listTemplates({ label }))
+    if (item.version !== undefined) versions.set(item.id, item.version);
   return versions;
 }
 
 /** Reads one template's tracked version as stored (snippet references kept) and its labels. */
-export async function readRemoteTemplate(client: PromptLayerClient, head: RemoteHead): Promise<RemoteTemplate | undefined> {
-  const [raw, labels] = await Promise.all([client.getTemplate(head.id, { version: head.version, resolveSnippets: false }), client.listLabels(head.id)]);
+export async function readRemoteTemplate(
+  client: PromptLayerClient,
+  head: RemoteHead,
+): Promise<RemoteTemplate | undefined> {
+  const [raw, labels] = await Promise.all([
+    client.getTemplate(head.id, { version: head.version, resolveSnippets: false }),
+    client.listLabels(head.id),
+  ]);
   // Deleted between the listing and the read: treat as gone.
   if (!raw) return undefined;
   const doc = templateFromRaw(raw, head.folder);
@@ -74,7 +93,9 @@ export async function readRemoteTemplate(client: PromptLayerClient, head: Remote
     head: { ...head, name: raw.prompt_name },
     doc,
     hash: contentHash(doc),
-    labels: nameKeyed(Object.fromEntries((labels ?? []).map((label) => [label.release_label, label.prompt_version_number]))),
+    labels: nameKeyed(
+      Object.fromEntries((labels ?? []).map((label) => [label.release_label, label.prompt_version_number])),
+    ),
     snippets: snippetNamesIn(doc.promptTemplate),
   };
 }
@@ -83,8 +104,14 @@ export async function readRemoteTemplate(client: PromptLayerClient, head: Remote
  * Labels of templates that were not read, refreshed with one paged list per label name the lock knows, instead of
  * one request per template. A label created on an unread template since the last sync shows up once it is read.
  */
-export async function refreshKnownLabels(client: PromptLayerClient, lock: Lockfile, ids: ReadonlySet<number>): Promise<Map<number, Record<string, number>>> {
-  const names = [...new Set(Object.values(lock.templates).flatMap((entry) => (ids.has(entry.id) ? Object.keys(entry.labels) : [])))].sort();
+export async function refreshKnownLabels(
+  client: PromptLayerClient,
+  lock: Lockfile,
+  ids: ReadonlySet<number>,
+): Promise<Map<number, Record<string, number>>> {
+  const names = [
+    ...new Set(Object.values(lock.templates).flatMap((entry) => (ids.has(entry.id) ? Object.keys(entry.labels) : []))),
+  ].sort();
   const byTemplate = new Map<number, Record<string, number>>([...ids].map((id) => [id, nameKeyed<number>()]));
   const listings = await Promise.all(names.map(async (name) => [name, await labelledVersions(client, name)] as const));
   for (const [name, versions] of listings) {
@@ -98,7 +125,11 @@ export async function refreshKnownLabels(client: PromptLayerClient, lock: Lockfi
  * so the rename is an update of one file rather than a deletion plus a new template. Returns the renamed ones,
  * new name to old.
  */
-export function followRenames<L extends { name: string }>(lock: Lockfile, heads: readonly RemoteHead[], locals: Map<string, L>): { lock: Lockfile; renamed: Map<string, string> } {
+export function followRenames<L extends { name: string }>(
+  lock: Lockfile,
+  heads: readonly RemoteHead[],
+  locals: Map<string, L>,
+): { lock: Lockfile; renamed: Map<string, string> } {
   const templates = nameKeyed(lock.templates);
   const renamed = new Map<string, string>();
   const nameById = new Map(Object.entries(templates).map(([name, entry]) => [entry.id, name]));

@@ -27,12 +27,17 @@ async function timed(fn) {
 }
 
 async function startSandbox(latencyMs) {
-  const child = spawn(process.execPath, [PLX, "sandbox", "--port", "0", "--api-key", KEY, "--latency", String(latencyMs)], { stdio: ["ignore", "pipe", "ignore"] });
+  const child = spawn(
+    process.execPath,
+    [PLX, "sandbox", "--port", "0", "--api-key", KEY, "--latency", String(latencyMs)],
+    { stdio: ["ignore", "pipe", "ignore"] },
+  );
   const url = await new Promise((resolve, reject) => {
     child.stdout.once("data", (chunk) => resolve(/listening on (\S+)/.exec(String(chunk))[1]));
     child.once("exit", () => reject(new Error("the sandbox exited")));
   });
-  const admin = (method, path, body) => fetch(`${url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  const admin = (method, path, body) =>
+    fetch(`${url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
   return {
     url,
     admin,
@@ -44,12 +49,20 @@ async function startSandbox(latencyMs) {
 }
 
 async function plx(args, cwd, sandbox) {
-  const env = { ...process.env, PROMPTLAYER_BASE_URL: sandbox.url, PROMPTLAYER_API_KEY: KEY, PLX_CI: "false", NO_COLOR: "1" };
+  const env = {
+    ...process.env,
+    PROMPTLAYER_BASE_URL: sandbox.url,
+    PROMPTLAYER_API_KEY: KEY,
+    PLX_CI: "false",
+    NO_COLOR: "1",
+  };
   // Every scenario runs a command that must succeed: a failure would otherwise show up as a fast, cheap run.
   try {
     return await run(process.execPath, [PLX, ...args], { cwd, env, maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
-    throw new Error(`plx ${args.join(" ")} exited ${error.code}: ${error.stdout?.slice(-500)}${error.stderr || error.message}`);
+    throw new Error(
+      `plx ${args.join(" ")} exited ${error.code}: ${error.stdout?.slice(-500)}${error.stderr || error.message}`,
+    );
   }
 }
 
@@ -72,7 +85,13 @@ async function startup() {
   const node = await times(["-e", "0"]);
   for (const flag of ["--version", "--help"]) {
     const ms = await times([PLX, flag]);
-    record(`plx ${flag}`, { ms, requests: 0, goal: "<= 1.5x node -e 0", met: ms <= node * 1.5, note: `node -e 0: ${Math.round(node)} ms, ratio ${(ms / node).toFixed(2)}` });
+    record(`plx ${flag}`, {
+      ms,
+      requests: 0,
+      goal: "<= 1.5x node -e 0",
+      met: ms <= node * 1.5,
+      note: `node -e 0: ${Math.round(node)} ms, ratio ${(ms / node).toFixed(2)}`,
+    });
   }
 }
 
@@ -105,14 +124,30 @@ async function pullScenarios(sandbox) {
   const ms = median(samples);
   const ideal = (requests * LATENCY_MS) / CONCURRENCY;
   const bare = await bareClient(sandbox, await sandbox.recorded());
-  record("pull 1,000 templates (empty dir)", { ms, requests, goal: ">= 6x faster than the SDK loop", met: loop.ms / ms >= 6, note: `SDK loop: ${Math.round(loop.ms)} ms (${(loop.ms / ms).toFixed(1)}x)` });
-  record("pull 1,000: share of ideal", { ms, requests, goal: ">= 80% of requests x latency / concurrency", met: ideal / ms >= 0.8, note: `ideal ${Math.round(ideal)} ms, ${Math.round((100 * ideal) / ms)}%; a bare HTTP client sending the same requests: ${Math.round(bare)} ms, ${Math.round((100 * ideal) / bare)}%` });
+  record("pull 1,000 templates (empty dir)", {
+    ms,
+    requests,
+    goal: ">= 6x faster than the SDK loop",
+    met: loop.ms / ms >= 6,
+    note: `SDK loop: ${Math.round(loop.ms)} ms (${(loop.ms / ms).toFixed(1)}x)`,
+  });
+  record("pull 1,000: share of ideal", {
+    ms,
+    requests,
+    goal: ">= 80% of requests x latency / concurrency",
+    met: ideal / ms >= 0.8,
+    note: `ideal ${Math.round(ideal)} ms, ${Math.round((100 * ideal) / ms)}%; a bare HTTP client sending the same requests: ${Math.round(bare)} ms, ${Math.round((100 * ideal) / bare)}%`,
+  });
 
   const noop = await measure(sandbox, () => plx(["pull"], dir, sandbox));
   record("pull, nothing changed (1,000 synced)", { ...noop, goal: "<= 50 requests", met: noop.requests <= 50 });
 
   const push = await measure(sandbox, () => plx(["push"], dir, sandbox));
-  record("push, nothing changed (1,000 synced)", { ...push, goal: "<= 5 requests, < 1 s", met: push.requests <= 5 && push.ms < 1000 });
+  record("push, nothing changed (1,000 synced)", {
+    ...push,
+    goal: "<= 5 requests, < 1 s",
+    met: push.requests <= 5 && push.ms < 1000,
+  });
 
   const publish = await measure(sandbox, () => plx(["publish", "--label", "prod", "--yes"], dir, sandbox));
   record("publish --label prod, nothing changed", { ...publish, goal: "<= 20 requests", met: publish.requests <= 20 });
@@ -132,7 +167,8 @@ async function pullScenarios(sandbox) {
     await sandbox.clearRequests();
     const { ms, value } = await timed(() => plx(["push", "--json"], dir, sandbox));
     const published = JSON.parse(value.stdout).items.filter((item) => item.outcome === "published").length;
-    if (published !== changed.length) throw new Error(`push published ${published} of ${changed.length} changed templates: ${value.stderr}`);
+    if (published !== changed.length)
+      throw new Error(`push published ${published} of ${changed.length} changed templates: ${value.stderr}`);
     samplesPublish.push(ms);
     publishRequests = await sandbox.requests();
   }
@@ -175,7 +211,9 @@ async function bareClient(sandbox, recorded) {
         Array.from({ length: CONCURRENCY }, async () => {
           while (next < recorded.length) {
             const { method, path, query } = recorded[next++];
-            const search = new URLSearchParams(Object.entries(query).flatMap(([key, values]) => [values].flat().map((value) => [key, value])));
+            const search = new URLSearchParams(
+              Object.entries(query).flatMap(([key, values]) => [values].flat().map((value) => [key, value])),
+            );
             const response = await fetch(`${sandbox.url}${path}?${search}`, { method, headers: { "x-api-key": KEY } });
             await response.arrayBuffer();
           }
@@ -204,11 +242,32 @@ async function memory(sandbox) {
   const env = { ...process.env, PROMPTLAYER_BASE_URL: sandbox.url, PROMPTLAYER_API_KEY: KEY, PLX_CI: "false" };
   // GNU time reports the peak resident set of the process it ran, in kilobytes.
   const started = performance.now();
-  const measured = await run("/usr/bin/time", ["-f", "%M", process.execPath, PLX, "pull"], { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 }).catch((error) => error);
+  const measured = await run("/usr/bin/time", ["-f", "%M", process.execPath, PLX, "pull"], {
+    cwd: dir,
+    env,
+    maxBuffer: 64 * 1024 * 1024,
+  }).catch((error) => error);
   const ms = performance.now() - started;
-  const peakKb = Number(String(measured.stderr ?? "").trim().split("\n").at(-1));
-  if (!Number.isFinite(peakKb)) record("pull 10,000 templates: peak memory", { ms, goal: "< 300 MB", met: false, note: "not measured: /usr/bin/time is missing" });
-  else record("pull 10,000 templates: peak memory", { ms, goal: "< 300 MB", met: peakKb < 300 * 1024, note: `peak RSS ${(peakKb / 1024).toFixed(0)} MB` });
+  const peakKb = Number(
+    String(measured.stderr ?? "")
+      .trim()
+      .split("\n")
+      .at(-1),
+  );
+  if (!Number.isFinite(peakKb))
+    record("pull 10,000 templates: peak memory", {
+      ms,
+      goal: "< 300 MB",
+      met: false,
+      note: "not measured: /usr/bin/time is missing",
+    });
+  else
+    record("pull 10,000 templates: peak memory", {
+      ms,
+      goal: "< 300 MB",
+      met: peakKb < 300 * 1024,
+      note: `peak RSS ${(peakKb / 1024).toFixed(0)} MB`,
+    });
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -221,9 +280,15 @@ try {
   sandbox.stop();
 }
 
-const table = [["scenario", "median", "requests", "goal", "met", "note"], ...results.map((r) => [r.scenario, `${r.medianMs} ms`, r.requests ?? "", r.goal, r.met ? "yes" : "NO", r.note ?? ""])];
+const table = [
+  ["scenario", "median", "requests", "goal", "met", "note"],
+  ...results.map((r) => [r.scenario, `${r.medianMs} ms`, r.requests ?? "", r.goal, r.met ? "yes" : "NO", r.note ?? ""]),
+];
 const widths = table[0].map((_, column) => Math.max(...table.map((row) => String(row[column]).length)));
 console.log(table.map((row) => row.map((cell, column) => String(cell).padEnd(widths[column])).join(" | ")).join("\n"));
 const out = join(ROOT, "test/bench/results.json");
-await writeFile(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, latencyMs: LATENCY_MS, runs: RUNS, results }, null, 2)}\n`);
+await writeFile(
+  out,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, latencyMs: LATENCY_MS, runs: RUNS, results }, null, 2)}\n`,
+);
 console.log(`\nwritten to ${out}`);

@@ -47,7 +47,9 @@ describe("in GitHub Actions", () => {
     const { env } = await githubJob(repo);
     const checked = await runPlx(["check"], { cwd: repo, env });
     expect(checked.exitCode).toBe(1);
-    expect(checked.stderr).toMatch(/::error file=prompts\/orphan\.prompt\.yaml,line=2,col=\d+,title=[^:]*::snippet @@@missing@@@ matches no prompt file/);
+    expect(checked.stderr).toMatch(
+      /::error file=prompts\/orphan\.prompt\.yaml,line=2,col=\d+,title=[^:]*::snippet @@@missing@@@ matches no prompt file/,
+    );
 
     const publish = await runPlx(["publish", "--label", "prod"], { cwd: repo, env });
     expect(publish.exitCode).toBe(2);
@@ -65,10 +67,15 @@ describe("in GitHub Actions", () => {
     await writeFile(join(repo, "prompts/broken.prompt.yaml"), "type: chat\nmessages: nope\n");
     const invalid = await runPlx(["push"], { cwd: repo, env });
     expect(invalid.exitCode).toBe(2);
-    expect(invalid.stderr).toMatch(/::error file=prompts\/broken\.prompt\.yaml,line=2,col=\d+[^:]*::a chat template needs a list of messages/);
+    expect(invalid.stderr).toMatch(
+      /::error file=prompts\/broken\.prompt\.yaml,line=2,col=\d+[^:]*::a chat template needs a list of messages/,
+    );
 
     await writeFile(join(repo, "prompts/broken.prompt.yaml"), "type: completion\ncontent: fixed\n");
-    await registry(own.url).publish("tone", { type: "completion", content: [{ type: "text", text: "Edited in the UI" }] });
+    await registry(own.url).publish("tone", {
+      type: "completion",
+      content: [{ type: "text", text: "Edited in the UI" }],
+    });
     const tone = join(repo, "prompts/tone.prompt.yaml");
     await writeFile(tone, (await readFile(tone, "utf8")).replace("Be warm", "Be kind"));
     const conflict = await runPlx(["push"], { cwd: repo, env });
@@ -97,7 +104,8 @@ describe("in GitHub Actions", () => {
       expect(forge.comments[0]!.body).toContain("<!-- plx:diff -->");
       expect(forge.comments[0]!.body).toContain("+content: Be kinder");
       expect(forge.requests.map((r) => r.method)).toContain("PATCH");
-      const everything = first.stdout + first.stderr + (await readFile(summary, "utf8")) + forge.requests.map((r) => r.body).join("");
+      const everything =
+        first.stdout + first.stderr + (await readFile(summary, "utf8")) + forge.requests.map((r) => r.body).join("");
       expect(everything).not.toContain(API_KEY);
       expect(everything).not.toContain(GITHUB_TOKEN);
 
@@ -116,11 +124,18 @@ describe("long output in CI logs", () => {
   it("folds into a group on GitHub and a collapsed section on GitLab, keeping the summary line visible", async () => {
     const repo = await emptyRepo();
     const reg = registry(sandbox.url);
-    for (let i = 0; i < 20; i++) await reg.publish(`fold-${i}`, { type: "completion", content: [{ type: "text", text: `t${i}` }] });
-    const github = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url, { CI: "true", GITHUB_ACTIONS: "true" }) });
+    for (let i = 0; i < 20; i++)
+      await reg.publish(`fold-${i}`, { type: "completion", content: [{ type: "text", text: `t${i}` }] });
+    const github = await runPlx(["pull"], {
+      cwd: repo,
+      env: plxEnv(sandbox.url, { CI: "true", GITHUB_ACTIONS: "true" }),
+    });
     expect(github.stdout).toMatch(/^::group::plx pull: details\n[\s\S]*\n::endgroup::\n\d+ created, /);
     const gitlabRepo = await emptyRepo();
-    const gitlab = await runPlx(["pull"], { cwd: gitlabRepo, env: plxEnv(sandbox.url, { CI: "true", GITLAB_CI: "true" }) });
+    const gitlab = await runPlx(["pull"], {
+      cwd: gitlabRepo,
+      env: plxEnv(sandbox.url, { CI: "true", GITLAB_CI: "true" }),
+    });
     expect(gitlab.stdout).toMatch(/section_start:\d+:plx_pull\[collapsed=true\]/);
     expect(gitlab.stdout).toMatch(/section_end:\d+:plx_pull/);
   });
@@ -136,7 +151,12 @@ describe("in GitLab CI", () => {
     expect(checked.exitCode).toBe(1);
     const report = JSON.parse(await readFile(join(repo, "gl-code-quality.json"), "utf8"));
     expect(report).toEqual([
-      expect.objectContaining({ check_name: "snippet-missing", severity: "major", location: { path: "prompts/orphan.prompt.yaml", lines: { begin: 2 } }, fingerprint: expect.any(String) }),
+      expect.objectContaining({
+        check_name: "snippet-missing",
+        severity: "major",
+        location: { path: "prompts/orphan.prompt.yaml", lines: { begin: 2 } },
+        fingerprint: expect.any(String),
+      }),
     ]);
   });
 });

@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, PLX_BIN, runPlx } from "../support/cli.js";
 
-const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 
 describe("plx basics", () => {
   it("prints its version and nothing else", async () => {
@@ -23,7 +25,7 @@ describe("plx basics", () => {
   it("answers --help and -h from the help the build rendered, identical to commander's own", async () => {
     const fromCommander = await runPlx(["help"]);
     const rendered = readFileSync(new URL("../../dist/help.txt", import.meta.url), "utf8");
-    expect(rendered).toBe(fromCommander.stdout + "\n");
+    expect(rendered).toBe(`${fromCommander.stdout}\n`);
     for (const flag of ["--help", "-h"]) {
       const result = await runPlx([flag]);
       expect(result).toMatchObject({ exitCode: 0, stdout: fromCommander.stdout, stderr: "" });

@@ -26,7 +26,8 @@ async function repoWith(...fixtures: string[]) {
   for (const name of fixtures) await copyFile(join(FIXTURES, name), join(repo, name));
   return repo;
 }
-const plx = (repo: string, ...args: string[]) => runPlx(args, { cwd: repo, env: plxEnv(sandbox.url, { GITHUB_RUN_ID: "873" }) });
+const plx = (repo: string, ...args: string[]) =>
+  runPlx(args, { cwd: repo, env: plxEnv(sandbox.url, { GITHUB_RUN_ID: "873" }) });
 const tables = async () => ((await sandbox.state()).tables?.tables ?? []) as any[];
 
 describe("plx eval-report", () => {
@@ -42,7 +43,13 @@ describe("plx eval-report", () => {
     const report = JSON.parse(result.stdout);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(report.uploads).toHaveLength(1);
-    expect(report.uploads[0]).toMatchObject({ prompt, version: 1, rows, tableTitle: `plx: ${prompt}`, verdict: expect.stringMatching(/pass|warn|fail/) });
+    expect(report.uploads[0]).toMatchObject({
+      prompt,
+      version: 1,
+      rows,
+      tableTitle: `plx: ${prompt}`,
+      verdict: expect.stringMatching(/pass|warn|fail/),
+    });
     expect(report.uploads[0].sheetTitle).toMatch(new RegExp(`^${prompt} v1 · run 873$`));
     expect(report.uploads[0].url).toMatch(/\/workspace\/1\/smart-tables\/[0-9a-f-]{36}$/);
     const [table] = await tables();
@@ -69,7 +76,8 @@ describe("plx eval-report", () => {
 
   it("keeps one sheet per job of a run: a second job or a second report adds its own, a retried job does not", async () => {
     const repo = await repoWith("plx.ndjson", "pytest-junit.xml");
-    const inJob = (job: string, ...args: string[]) => runPlx(args, { cwd: repo, env: plxEnv(sandbox.url, { GITHUB_RUN_ID: "873", GITHUB_JOB: job }) });
+    const inJob = (job: string, ...args: string[]) =>
+      runPlx(args, { cwd: repo, env: plxEnv(sandbox.url, { GITHUB_RUN_ID: "873", GITHUB_JOB: job }) });
     expect((await inJob("evals-gpt", "eval-report", "plx.ndjson")).exitCode).toBe(0);
     expect((await inJob("evals-claude", "eval-report", "plx.ndjson")).exitCode).toBe(0);
     expect((await inJob("evals-claude", "eval-report", "plx.ndjson")).exitCode).toBe(0);
@@ -83,7 +91,16 @@ describe("plx eval-report", () => {
     const passed = await plx(repo, "eval-report", "plx.ndjson", "--no-upload", "--fail-under", "score=0.7");
     expect(passed.exitCode).toBe(0);
     expect(passed.stdout).toContain("Gate passed (3 case(s)).");
-    const failed = await plx(repo, "eval-report", "plx.ndjson", "--no-upload", "--fail-under", "pass_rate=95%", "--fail-under", "tone=0.95");
+    const failed = await plx(
+      repo,
+      "eval-report",
+      "plx.ndjson",
+      "--no-upload",
+      "--fail-under",
+      "pass_rate=95%",
+      "--fail-under",
+      "tone=0.95",
+    );
     expect(failed.exitCode).toBe(1);
     expect(failed.stdout).toContain("refund-reply@1: pass_rate 0.667 is 0.283 under 0.95");
     expect(failed.stdout).toContain("refund-reply@1: tone 0.9 is 0.05 under 0.95");

@@ -24,14 +24,29 @@ afterAll(async () => {
 const NO_STACK = /^\s+at .+\(.*:\d+:\d+\)$/m;
 const OUTSIDE = join(tmpdir(), `plx-hostile-outside-${process.pid}.prompt.yaml`);
 
-const BILLION_LAUGHS = ["a: &a [x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join("\n");
+const BILLION_LAUGHS = [
+  "a: &a [x, x, x, x, x, x, x, x, x]",
+  ...Array.from(
+    { length: 8 },
+    (_, i) =>
+      `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`,
+  ),
+].join("\n");
 
 /** [label, file contents (or a function making the file), what check says]. */
 const LOCAL_CASES: Array<[string, string | Buffer | ((path: string) => Promise<void>), RegExp]> = [
   ["an anchor and alias", "type: completion\ncontent: &x hi\nname: *x\n", /anchor|alias/i],
   ["a billion-laughs expansion", `${BILLION_LAUGHS}\ntype: completion\ncontent: x\n`, /anchor|alias/i],
-  ["10,000 levels of nesting", `type: completion\ncontent: ${"[".repeat(10_000)}${"]".repeat(10_000)}\n`, /the YAML nests too deeply to read/],
-  ["duplicate keys", "type: completion\ncontent: a\ncontent: b\n", /duplicate key "content": a mapping holds each key once/],
+  [
+    "10,000 levels of nesting",
+    `type: completion\ncontent: ${"[".repeat(10_000)}${"]".repeat(10_000)}\n`,
+    /the YAML nests too deeply to read/,
+  ],
+  [
+    "duplicate keys",
+    "type: completion\ncontent: a\ncontent: b\n",
+    /duplicate key "content": a mapping holds each key once/,
+  ],
   ["tab indentation", "type: chat\nmessages:\n\t- role: user\n", /tab|indent/i],
   ["invalid UTF-8", Buffer.from("type: completion\ncontent: caf\xe9\n", "latin1"), /not valid UTF-8/],
   ["NUL bytes", Buffer.from([0x74, 0x79, 0x70, 0x65, 0x00, 0x3a]), /binary/],
@@ -101,7 +116,27 @@ describe("hostile local files", () => {
 });
 
 /** Remote names and payloads installed straight into the sandbox's state. */
-const HOSTILE_NAMES = ["..", "../../etc/passwd", "a/b", "C:\\x", "CON", "aux.txt", "...", "nul\u0000byte", "new\nline", "esc\u001b[31mred", "x".repeat(200), " spaced ", "ſtrange", "emoji 🎉 name", ".hidden", "trailing.", "__proto__", "constructor", "toString"];
+const HOSTILE_NAMES = [
+  "..",
+  "../../etc/passwd",
+  "a/b",
+  "C:\\x",
+  "CON",
+  "aux.txt",
+  "...",
+  "nul\u0000byte",
+  "new\nline",
+  "esc\u001b[31mred",
+  "x".repeat(200),
+  " spaced ",
+  "ſtrange",
+  "emoji 🎉 name",
+  ".hidden",
+  "trailing.",
+  "__proto__",
+  "constructor",
+  "toString",
+];
 
 /** A repository alone in a fresh parent directory, so anything written beside it shows up in the parent's listing. */
 async function isolatedRepo(): Promise<{ parent: string; repo: string }> {
@@ -127,43 +162,63 @@ describe("hostile names and payloads from the registry", () => {
   });
 
   // One sandbox serves the whole file, so these run one at a time: each installs its own registry.
-  it.each(HOSTILE_NAMES.map((name) => [JSON.stringify(name), name]))("the name %s stays inside prompts/, keeps its exact name and round-trips", async (_label, name) => {
-    await installState(sandbox.url, workspace([{ name, text: `I am ${JSON.stringify(name)} \u2028 \t\r\n` }]));
-    const { parent, repo } = await isolatedRepo();
-    const pulled = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
-    expect(pulled.exitCode, pulled.stderr + pulled.stdout).toBe(0);
-    expect(pulled.stdout + pulled.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
-    expect(await readdir(parent)).toEqual(["repo"]);
-    const [file, ...others] = (await repoFiles(repo)).filter((path) => path.endsWith(".prompt.yaml"));
-    expect(others).toEqual([]);
-    expect(file!.startsWith("prompts/") && !file!.split("/").some((segment) => segment === ".." || segment === ".")).toBe(true);
-    const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
-    expect(Object.keys(lock.templates)).toEqual([name]);
-    expect(lock.templates[name].path).toBe(file);
+  it.each(HOSTILE_NAMES.map((name) => [JSON.stringify(name), name]))(
+    "the name %s stays inside prompts/, keeps its exact name and round-trips",
+    async (_label, name) => {
+      await installState(sandbox.url, workspace([{ name, text: `I am ${JSON.stringify(name)} \u2028 \t\r\n` }]));
+      const { parent, repo } = await isolatedRepo();
+      const pulled = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+      expect(pulled.exitCode, pulled.stderr + pulled.stdout).toBe(0);
+      expect(pulled.stdout + pulled.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+      expect(await readdir(parent)).toEqual(["repo"]);
+      const [file, ...others] = (await repoFiles(repo)).filter((path) => path.endsWith(".prompt.yaml"));
+      expect(others).toEqual([]);
+      expect(
+        file!.startsWith("prompts/") && !file!.split("/").some((segment) => segment === ".." || segment === "."),
+      ).toBe(true);
+      const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
+      expect(Object.keys(lock.templates)).toEqual([name]);
+      expect(lock.templates[name].path).toBe(file);
 
-    const diff = await runPlx(["diff", "--exit-code"], { cwd: repo, env: plxEnv(sandbox.url) });
-    expect(diff.exitCode, diff.stdout).toBe(0);
-    const checked = await runPlx(["check"], { cwd: repo, env: plxEnv(sandbox.url) });
-    expect(checked.exitCode, checked.stdout).toBe(0);
-    const again = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
-    expect(again.stdout).toContain("0 created, 0 updated, 1 unchanged, 0 skipped");
+      const diff = await runPlx(["diff", "--exit-code"], { cwd: repo, env: plxEnv(sandbox.url) });
+      expect(diff.exitCode, diff.stdout).toBe(0);
+      const checked = await runPlx(["check"], { cwd: repo, env: plxEnv(sandbox.url) });
+      expect(checked.exitCode, checked.stdout).toBe(0);
+      const again = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+      expect(again.stdout).toContain("0 created, 0 updated, 1 unchanged, 0 skipped");
 
-    // The lock still knows the name: a new version in PromptLayer is an update, not a conflict.
-    await installState(sandbox.url, workspace([{ name, text: "first", later: [{ type: "completion", content: [{ type: "text", text: "second" }] }] }]));
-    const updated = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
-    expect(updated.stdout, updated.stderr).toContain("0 created, 1 updated, 0 unchanged, 0 skipped");
-    expect(await readFile(join(repo, file!), "utf8")).toContain("second");
-  });
+      // The lock still knows the name: a new version in PromptLayer is an update, not a conflict.
+      await installState(
+        sandbox.url,
+        workspace([
+          { name, text: "first", later: [{ type: "completion", content: [{ type: "text", text: "second" }] }] },
+        ]),
+      );
+      const updated = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+      expect(updated.stdout, updated.stderr).toContain("0 created, 1 updated, 0 unchanged, 0 skipped");
+      expect(await readFile(join(repo, file!), "utf8")).toContain("second");
+    },
+  );
 
   it("pulls every hostile name at once into distinct files, beside a 10 MB template in a folder named ..", async () => {
     const names = [...HOSTILE_NAMES, "Case", "case"];
-    await installState(sandbox.url, workspace([...names.map((name) => ({ name })), { name: "huge", folder: 1, text: "ten megabytes\n".repeat(750_000) }], [{ id: 1, name: ".." }]));
+    await installState(
+      sandbox.url,
+      workspace(
+        [...names.map((name) => ({ name })), { name: "huge", folder: 1, text: "ten megabytes\n".repeat(750_000) }],
+        [{ id: 1, name: ".." }],
+      ),
+    );
     const { parent, repo } = await isolatedRepo();
     const pulled = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
     expect(pulled.exitCode, pulled.stderr + pulled.stdout.slice(-2000)).toBe(0);
     expect(await readdir(parent)).toEqual(["repo"]);
     const written = await repoFiles(repo);
-    expect(written.filter((path) => path.endsWith(".prompt.yaml")).every((path) => path.startsWith("prompts/") && !path.split("/").some((s) => s === ".." || s === "."))).toBe(true);
+    expect(
+      written
+        .filter((path) => path.endsWith(".prompt.yaml"))
+        .every((path) => path.startsWith("prompts/") && !path.split("/").some((s) => s === ".." || s === ".")),
+    ).toBe(true);
     // Distinct even on a case-insensitive file system.
     expect(new Set(written.map((path) => path.toLowerCase())).size).toBe(written.length);
     const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
@@ -177,29 +232,47 @@ describe("hostile names and payloads from the registry", () => {
     ['messages: "x"', { type: "chat", messages: "x" }, /messages: a chat template needs a list of messages/],
     ["content: 5", { type: "completion", content: 5 }, /content: content must be text or a list of content blocks/],
     ['type: "weird"', { type: "weird", content: [] }, /type must be chat or completion, not "weird"/],
-    ["a message without a role", { type: "chat", messages: [{ content: [{ type: "text", text: "x" }] }] }, /messages\.0\.role: the message needs a role/],
-    ["2,000 levels of nesting", { type: "completion", content: [{ type: "text", text: "x", extra: nested(2_000) }] }, /the template nests deeper than 100 levels/],
-  ])("a stored version with %s is skipped with the reason, and no file check would reject is written", async (_label, promptTemplate, reason) => {
-    await installState(sandbox.url, workspace([{ name: "broken", promptTemplate }, { name: "fine" }]));
-    const { repo } = await isolatedRepo();
-    const pulled = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
-    expect(pulled.exitCode, pulled.stderr).toBe(1);
-    expect(pulled.stdout).toMatch(/skipped +prompts\/broken\.prompt\.yaml v1 — PromptLayer's stored version would not be a valid file/);
-    expect(pulled.stdout).toMatch(reason);
-    expect(pulled.stdout).toContain("1 created, 0 updated, 0 unchanged, 1 skipped");
-    expect(await repoFiles(repo)).toEqual(["plx.config.yaml", "plx.lock", "prompts/fine.prompt.yaml"]);
-    expect(Object.keys(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates)).toEqual(["fine"]);
-    expect((await runPlx(["check"], { cwd: repo, env: plxEnv(sandbox.url) })).exitCode).toBe(0);
-  });
+    [
+      "a message without a role",
+      { type: "chat", messages: [{ content: [{ type: "text", text: "x" }] }] },
+      /messages\.0\.role: the message needs a role/,
+    ],
+    [
+      "2,000 levels of nesting",
+      { type: "completion", content: [{ type: "text", text: "x", extra: nested(2_000) }] },
+      /the template nests deeper than 100 levels/,
+    ],
+  ])(
+    "a stored version with %s is skipped with the reason, and no file check would reject is written",
+    async (_label, promptTemplate, reason) => {
+      await installState(sandbox.url, workspace([{ name: "broken", promptTemplate }, { name: "fine" }]));
+      const { repo } = await isolatedRepo();
+      const pulled = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+      expect(pulled.exitCode, pulled.stderr).toBe(1);
+      expect(pulled.stdout).toMatch(
+        /skipped +prompts\/broken\.prompt\.yaml v1 — PromptLayer's stored version would not be a valid file/,
+      );
+      expect(pulled.stdout).toMatch(reason);
+      expect(pulled.stdout).toContain("1 created, 0 updated, 0 unchanged, 1 skipped");
+      expect(await repoFiles(repo)).toEqual(["plx.config.yaml", "plx.lock", "prompts/fine.prompt.yaml"]);
+      expect(Object.keys(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates)).toEqual(["fine"]);
+      expect((await runPlx(["check"], { cwd: repo, env: plxEnv(sandbox.url) })).exitCode).toBe(0);
+    },
+  );
 
   it("refuses to write through a directory link under prompts/ that leads outside, before writing anything", async () => {
-    await installState(sandbox.url, workspace([{ name: "top" }, { name: "inner", folder: 1 }], [{ id: 1, name: "shared" }]));
+    await installState(
+      sandbox.url,
+      workspace([{ name: "top" }, { name: "inner", folder: 1 }], [{ id: 1, name: "shared" }]),
+    );
     const { parent, repo } = await isolatedRepo();
     await mkdir(join(parent, "outside"));
     await symlink(join(parent, "outside"), join(repo, "prompts/shared"));
     const pulled = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
     expect(pulled.exitCode).toBe(2);
-    expect(pulled.stderr).toContain("prompts/shared is a symbolic link that leads outside the prompts directory; plx does not write through it.");
+    expect(pulled.stderr).toContain(
+      "prompts/shared is a symbolic link that leads outside the prompts directory; plx does not write through it.",
+    );
     expect(pulled.stderr).not.toMatch(NO_STACK);
     expect(await readdir(join(parent, "outside"))).toEqual([]);
     expect(await repoFiles(repo)).toEqual(["plx.config.yaml"]);
@@ -209,8 +282,18 @@ describe("hostile names and payloads from the registry", () => {
     await installState(sandbox.url, workspace(["alpha", "beta", "gamma"].map((name) => ({ name }))));
     const { repo } = await isolatedRepo();
     expect((await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) })).exitCode).toBe(0);
-    await installState(sandbox.url, workspace(["alpha", "beta", "gamma"].map((name) => ({ name, later: [{ type: "completion", content: [{ type: "text", text: `${name} v2` }] }] }))));
-    const beta = ((await sandbox.state()) as { templates: Array<{ id: number; name: string }> }).templates.find((t) => t.name === "beta")!.id;
+    await installState(
+      sandbox.url,
+      workspace(
+        ["alpha", "beta", "gamma"].map((name) => ({
+          name,
+          later: [{ type: "completion", content: [{ type: "text", text: `${name} v2` }] }],
+        })),
+      ),
+    );
+    const beta = ((await sandbox.state()) as { templates: Array<{ id: number; name: string }> }).templates.find(
+      (t) => t.name === "beta",
+    )!.id;
     const proxy = await hostileProxy(sandbox.url, (request, response) => {
       if (!request.url.startsWith(`/prompt-templates/${beta}?`)) return false;
       response.writeHead(200, { "content-type": "application/json" }).end("{broken");
@@ -246,14 +329,54 @@ describe("broken answers from the server or a proxy", () => {
   });
 
   it.each<[string, (res: import("node:http").ServerResponse) => void, number, RegExp]>([
-    ["invalid JSON", (res) => res.writeHead(200, { "content-type": "application/json" }).end("{not json"), 3, /not JSON|not what plx expects/],
-    ["an HTML error page from a proxy", (res) => res.writeHead(502, { "content-type": "text/html" }).end("<html><body><h1>502 Bad Gateway</h1></body></html>"), 3, /HTTP 502/],
-    ["a truncated body", (res) => { res.writeHead(200, { "content-type": "application/json", "content-length": "500" }); res.write('{"items": ['); res.destroy(); }, 3, /PromptLayer|network|reach/i],
-    ["JSON sent as text/plain", (res) => res.writeHead(200, { "content-type": "text/plain" }).end('"a bare string"'), 3, /not what plx expects/],
-    ["a JSON string instead of an object", (res) => res.writeHead(200, { "content-type": "application/json" }).end('"ok"'), 3, /not what plx expects/],
-    ["a 401", (res) => res.writeHead(401, { "content-type": "application/json" }).end('{"message":"Invalid API key"}'), 4, /rejected the API key/],
+    [
+      "invalid JSON",
+      (res) => res.writeHead(200, { "content-type": "application/json" }).end("{not json"),
+      3,
+      /not JSON|not what plx expects/,
+    ],
+    [
+      "an HTML error page from a proxy",
+      (res) =>
+        res.writeHead(502, { "content-type": "text/html" }).end("<html><body><h1>502 Bad Gateway</h1></body></html>"),
+      3,
+      /HTTP 502/,
+    ],
+    [
+      "a truncated body",
+      (res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": "500" });
+        res.write('{"items": [');
+        res.destroy();
+      },
+      3,
+      /PromptLayer|network|reach/i,
+    ],
+    [
+      "JSON sent as text/plain",
+      (res) => res.writeHead(200, { "content-type": "text/plain" }).end('"a bare string"'),
+      3,
+      /not what plx expects/,
+    ],
+    [
+      "a JSON string instead of an object",
+      (res) => res.writeHead(200, { "content-type": "application/json" }).end('"ok"'),
+      3,
+      /not what plx expects/,
+    ],
+    [
+      "a 401",
+      (res) => res.writeHead(401, { "content-type": "application/json" }).end('{"message":"Invalid API key"}'),
+      4,
+      /rejected the API key/,
+    ],
     ["a 404 with no body", (res) => res.writeHead(404).end(), 3, /HTTP 404/],
-    ["an empty 200", (res) => res.writeHead(200, { "content-type": "application/json" }).end(""), 3, /not what plx expects/],
+    [
+      "an empty 200",
+      (res) => res.writeHead(200, { "content-type": "application/json" }).end(""),
+      3,
+      /not what plx expects/,
+    ],
   ])("%s: exit %i, a message naming the request, no file written", async (_label, respond, exitCode, message) => {
     answer = respond;
     const repo = await emptyRepo();

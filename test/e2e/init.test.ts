@@ -16,7 +16,10 @@ describe("plx init", () => {
   it("sets a repository up from flags, writes no secret, and never overwrites without --force", async () => {
     const repo = await fresh();
     const secret = "pl_init_secret_key_0123456789";
-    const first = await runPlx(["init", "--yes", "--ci", "gitlab", "--hooks", "--label", "live"], { cwd: repo, env: cleanEnv({ PROMPTLAYER_API_KEY: secret }) });
+    const first = await runPlx(["init", "--yes", "--ci", "gitlab", "--hooks", "--label", "live"], {
+      cwd: repo,
+      env: cleanEnv({ PROMPTLAYER_API_KEY: secret }),
+    });
     expect(first.exitCode).toBe(0);
     const written = await fastGlob("**/*", { cwd: repo, dot: true });
     expect(written.length).toBeGreaterThanOrEqual(4);
@@ -34,12 +37,19 @@ describe("plx init", () => {
     expect(await readFile(join(repo, ".gitlab-ci.yml"), "utf8")).toBe("# mine\n");
     // PLX_FORCE is pull's and push's twin, and an env twin set to 0 means off: neither replaces the file.
     for (const env of [{ PLX_FORCE: "1" }, { PLX_INIT_FORCE: "0" }, { PLX_INIT_FORCE: "false" }]) {
-      expect((await runPlx(["init", "--yes", "--ci", "gitlab"], { cwd: repo, env: cleanEnv(env) })).stdout, JSON.stringify(env)).toContain("kept  .gitlab-ci.yml");
+      expect(
+        (await runPlx(["init", "--yes", "--ci", "gitlab"], { cwd: repo, env: cleanEnv(env) })).stdout,
+        JSON.stringify(env),
+      ).toContain("kept  .gitlab-ci.yml");
     }
     expect(await readFile(join(repo, ".gitlab-ci.yml"), "utf8")).toBe("# mine\n");
-    expect((await runPlx(["init", "--yes", "--ci", "gitlab"], { cwd: repo, env: cleanEnv({ PLX_INIT_FORCE: "1" }) })).stdout).toContain("wrote .gitlab-ci.yml");
+    expect(
+      (await runPlx(["init", "--yes", "--ci", "gitlab"], { cwd: repo, env: cleanEnv({ PLX_INIT_FORCE: "1" }) })).stdout,
+    ).toContain("wrote .gitlab-ci.yml");
     await writeFile(join(repo, ".gitlab-ci.yml"), "# mine\n");
-    expect((await runPlx(["init", "--yes", "--ci", "gitlab", "--force"], { cwd: repo })).stdout).toContain("wrote .gitlab-ci.yml");
+    expect((await runPlx(["init", "--yes", "--ci", "gitlab", "--force"], { cwd: repo })).stdout).toContain(
+      "wrote .gitlab-ci.yml",
+    );
   });
 
   it("refuses to ask questions without a terminal", async () => {
@@ -49,12 +59,19 @@ describe("plx init", () => {
   });
 
   it("asks nothing in a terminal either with --no-input or PLX_NO_INPUT", async () => {
-    for (const [args, extra] of [[["--no-input"], {}], [[], { PLX_NO_INPUT: "1" }]] as const) {
-      const { stdout } = await execa("python3", [PTY_RUN, JSON.stringify([]), process.execPath, PLX_BIN, "init", ...args], {
-        cwd: await fresh(),
-        env: cleanEnv({ TERM: "xterm", ...extra }),
-        extendEnv: false,
-      });
+    for (const [args, extra] of [
+      [["--no-input"], {}],
+      [[], { PLX_NO_INPUT: "1" }],
+    ] as const) {
+      const { stdout } = await execa(
+        "python3",
+        [PTY_RUN, JSON.stringify([]), process.execPath, PLX_BIN, "init", ...args],
+        {
+          cwd: await fresh(),
+          env: cleanEnv({ TERM: "xterm", ...extra }),
+          extendEnv: false,
+        },
+      );
       expect(stdout).not.toContain("Which CI runs your deploys?");
       expect(stdout).toContain("--yes");
       expect(stdout.trim().split("\n").at(-1)).toBe("EXIT 2");

@@ -22,7 +22,11 @@ afterAll(async () => {
 });
 
 async function postWith(url: string, path: string, body: unknown) {
-  const response = await fetch(`${url}${path}`, { method: "POST", headers: { "X-API-KEY": KEY, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(`${url}${path}`, {
+    method: "POST",
+    headers: { "X-API-KEY": KEY, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return response.json();
 }
 
@@ -42,7 +46,13 @@ async function everyFileUnder(dir: string): Promise<string> {
 describe("secrets", () => {
   it("never appear in output, errors, debug logs, JSON reports, CI files or anything plx writes", async () => {
     const repo = await emptyRepo();
-    const ci = { CI: "true", GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: join(repo, "summary.md"), GITHUB_OUTPUT: join(repo, "output.txt"), GITHUB_REPOSITORY: "acme/prompts" };
+    const ci = {
+      CI: "true",
+      GITHUB_ACTIONS: "true",
+      GITHUB_STEP_SUMMARY: join(repo, "summary.md"),
+      GITHUB_OUTPUT: join(repo, "output.txt"),
+      GITHUB_REPOSITORY: "acme/prompts",
+    };
     await writeFile(ci.GITHUB_STEP_SUMMARY, "");
     await writeFile(ci.GITHUB_OUTPUT, "");
 
@@ -54,8 +64,13 @@ describe("secrets", () => {
     await plx(repo, sandbox.url, ["diff", "--comment", "--json"], ci);
     expect((await plx(repo, sandbox.url, ["publish", "--label", "prod", "--yes", "--debug"], ci)).exitCode).toBe(0);
     await plx(repo, sandbox.url, ["label", "ls", "--json"]);
-    await writeFile(join(repo, "results.ndjson"), `{"prompt":"tone","output":"the key is ${KEY}, the token ${GITHUB_TOKEN}","passed":true}\n`);
-    expect((await plx(repo, sandbox.url, ["eval-report", "results.ndjson", "--junit", "junit.xml", "--debug"], ci)).exitCode).toBe(0);
+    await writeFile(
+      join(repo, "results.ndjson"),
+      `{"prompt":"tone","output":"the key is ${KEY}, the token ${GITHUB_TOKEN}","passed":true}\n`,
+    );
+    expect(
+      (await plx(repo, sandbox.url, ["eval-report", "results.ndjson", "--junit", "junit.xml", "--debug"], ci)).exitCode,
+    ).toBe(0);
     await plx(repo, sandbox.url, ["check", "--codequality", "cq.json"]);
     await plx(repo, sandbox.url, ["init", "--yes", "--ci", "github", "--hooks", "--force"]);
 
@@ -67,20 +82,33 @@ describe("secrets", () => {
     await writeFile(join(repo, "prompts/bad/x.prompt.yaml"), `type: chat\nmessages: [${KEY}\n`);
     expect((await plx(repo, sandbox.url, ["push", "--debug", "--json"])).exitCode).toBe(2);
     await writeFile(join(repo, "prompts/bad/x.prompt.yaml"), "type: completion\ncontent: fine\n");
-    await postWith(sandbox.url, "/rest/prompt-templates", { prompt_template: { prompt_name: "tone" }, prompt_version: { prompt_template: { type: "completion", content: [{ type: "text", text: "ui edit" }] } } });
+    await postWith(sandbox.url, "/rest/prompt-templates", {
+      prompt_template: { prompt_name: "tone" },
+      prompt_version: { prompt_template: { type: "completion", content: [{ type: "text", text: "ui edit" }] } },
+    });
     await writeFile(tone, (await readFile(tone, "utf8")).replace("Be warm", "Be warmer"));
     expect((await plx(repo, sandbox.url, ["push", "--debug"], ci)).exitCode).toBe(5);
     expect((await plx(repo, sandbox.url, ["publish", "--label", `prod-${KEY}`], ci)).exitCode).toBe(2);
 
     // The results file is the user's own input; everything else under the repository was written by plx.
     await rm(join(repo, "results.ndjson"));
-    const everything = [transcript.join("\n"), await everyFileUnder(repo), JSON.stringify(await sandbox.requests()), JSON.stringify(await locked.requests())].join("\n");
+    const everything = [
+      transcript.join("\n"),
+      await everyFileUnder(repo),
+      JSON.stringify(await sandbox.requests()),
+      JSON.stringify(await locked.requests()),
+    ].join("\n");
     expect(transcript.length).toBeGreaterThanOrEqual(15);
     // --debug logs every request (the lines searched below), and a run without it logs none.
     expect(transcript[0]).toMatch(/debug: GET \/api\/public\/v2\/folders\/entities\S* 200 \d+ms/);
     expect(transcript[1]).not.toContain("debug:");
     expect(everything).toContain("never");
-    const sources: Array<[string, string]> = [["transcript", transcript.join("\n")], ["files", await everyFileUnder(repo)], ["sandbox", JSON.stringify(await sandbox.requests())], ["locked", JSON.stringify(await locked.requests())]];
+    const sources: Array<[string, string]> = [
+      ["transcript", transcript.join("\n")],
+      ["files", await everyFileUnder(repo)],
+      ["sandbox", JSON.stringify(await sandbox.requests())],
+      ["locked", JSON.stringify(await locked.requests())],
+    ];
     for (const [where, text] of sources) {
       const at = text.indexOf(KEY);
       expect(at, `the API key leaked in ${where}: …${text.slice(Math.max(0, at - 300), at + 60)}…`).toBe(-1);

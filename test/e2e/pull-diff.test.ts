@@ -5,7 +5,15 @@ import { dirname, join } from "node:path";
 import fastGlob from "fast-glob";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runPlx, startSandboxProcess, type SandboxProcess } from "../support/cli.js";
-import { chat, completion, emptyRepo, plxEnv, registry, seedTeamWorkspace, type Registry } from "../support/registry.js";
+import {
+  chat,
+  completion,
+  emptyRepo,
+  plxEnv,
+  registry,
+  seedTeamWorkspace,
+  type Registry,
+} from "../support/registry.js";
 
 let sandbox: SandboxProcess;
 let reg: Registry;
@@ -32,7 +40,13 @@ describe("plx pull", () => {
     const pulled = await plx(repo, "pull");
     expect(pulled.exitCode).toBe(0);
     expect(pulled.stdout).toContain("3 created, 0 updated, 0 unchanged, 0 skipped");
-    expect((await files(repo)).sort()).toEqual(["plx.config.yaml", "plx.lock", REFUND, "prompts/support/résumé-court.prompt.yaml", "prompts/tone.prompt.yaml"]);
+    expect((await files(repo)).sort()).toEqual([
+      "plx.config.yaml",
+      "plx.lock",
+      REFUND,
+      "prompts/support/résumé-court.prompt.yaml",
+      "prompts/tone.prompt.yaml",
+    ]);
 
     const refund = await readFile(join(repo, REFUND), "utf8");
     expect(refund).toContain("You handle refunds. @@@tone@@@");
@@ -42,7 +56,12 @@ describe("plx pull", () => {
     expect(refund).not.toContain("input_variables");
     expect(refund).not.toContain("name: null");
     const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
-    expect(lock.templates["refund-reply"]).toMatchObject({ path: REFUND, version: 1, labels: { prod: 1 }, snippets: ["tone"] });
+    expect(lock.templates["refund-reply"]).toMatchObject({
+      path: REFUND,
+      version: 1,
+      labels: { prod: 1 },
+      snippets: ["tone"],
+    });
 
     const diff = await plx(repo, "diff", "--exit-code");
     expect(diff).toMatchObject({ exitCode: 0 });
@@ -139,12 +158,16 @@ describe("plx pull", () => {
 
     // diff sees what pull will do: one template renamed, not one deleted and another added.
     const diff = await plx(repo, "diff");
-    expect(diff.stdout).toMatch(/Changed in PromptLayer since the last sync:\n  prompts\/tone\.prompt\.yaml \(synced v1, renamed in PromptLayer from tone\)/);
+    expect(diff.stdout).toMatch(
+      /Changed in PromptLayer since the last sync:\n {2}prompts\/tone\.prompt\.yaml \(synced v1, renamed in PromptLayer from tone\)/,
+    );
     expect(diff.stdout).not.toMatch(/Only in PromptLayer|house-tone/);
     expect(diff.stdout).not.toContain("+++ local/prompts/tone.prompt.yaml");
 
     const pulled = await plx(repo, "pull");
-    expect(pulled.stdout).toMatch(/updated\s+prompts\/house-tone\.prompt\.yaml v1 \(moved from prompts\/tone\.prompt\.yaml\)/);
+    expect(pulled.stdout).toMatch(
+      /updated\s+prompts\/house-tone\.prompt\.yaml v1 \(moved from prompts\/tone\.prompt\.yaml\)/,
+    );
     expect(pulled.stdout).toMatch(/gone remotely\s+prompts\/support\/résumé-court\.prompt\.yaml/);
     expect(await files(repo)).toContain("prompts/support/résumé-court.prompt.yaml");
     expect(await files(repo)).not.toContain("prompts/tone.prompt.yaml");
@@ -171,13 +194,19 @@ describe("plx pull", () => {
     expect(status.exitCode).toBe(1);
     expect(status.stdout).toContain(`prompts/elsewhere/refund-reply.prompt.yaml (synced v1, moved from ${REFUND})`);
     const diff = await plx(repo, "diff", "--name-only");
-    expect(diff.stdout).toMatch(/Changed in PromptLayer since the last sync:\n  prompts\/tone\.prompt\.yaml \(synced v1, moved in PromptLayer to support\)/);
-    expect(diff.stdout).toMatch(/Changed locally:\n  prompts\/elsewhere\/refund-reply\.prompt\.yaml/);
+    expect(diff.stdout).toMatch(
+      /Changed in PromptLayer since the last sync:\n {2}prompts\/tone\.prompt\.yaml \(synced v1, moved in PromptLayer to support\)/,
+    );
+    expect(diff.stdout).toMatch(/Changed locally:\n {2}prompts\/elsewhere\/refund-reply\.prompt\.yaml/);
 
     const pulled = await plx(repo, "pull");
-    expect(pulled.stdout).toMatch(/updated\s+prompts\/support\/tone\.prompt\.yaml v1 \(moved from prompts\/tone\.prompt\.yaml\)/);
+    expect(pulled.stdout).toMatch(
+      /updated\s+prompts\/support\/tone\.prompt\.yaml v1 \(moved from prompts\/tone\.prompt\.yaml\)/,
+    );
     expect(pulled.stdout).toContain("0 created, 1 updated");
-    expect(await files(repo)).toEqual(expect.arrayContaining(["prompts/support/tone.prompt.yaml", "prompts/elsewhere/refund-reply.prompt.yaml"]));
+    expect(await files(repo)).toEqual(
+      expect.arrayContaining(["prompts/support/tone.prompt.yaml", "prompts/elsewhere/refund-reply.prompt.yaml"]),
+    );
     expect(await files(repo)).not.toContain("prompts/tone.prompt.yaml");
     expect((await plx(repo, "pull")).stdout).toContain("0 created, 0 updated");
 
@@ -185,12 +214,16 @@ describe("plx pull", () => {
     await reg.publish("refund-reply", chat(["system", "Refunds, version two."]), { tags: ["support", "billing"] });
     const again = await plx(repo, "pull");
     expect(again.stdout).toMatch(/updated\s+prompts\/elsewhere\/refund-reply\.prompt\.yaml v2\n/);
-    expect(await readFile(join(repo, "prompts/elsewhere/refund-reply.prompt.yaml"), "utf8")).toContain("Refunds, version two.");
+    expect(await readFile(join(repo, "prompts/elsewhere/refund-reply.prompt.yaml"), "utf8")).toContain(
+      "Refunds, version two.",
+    );
     expect(await files(repo)).not.toContain(REFUND);
     // The move is still the user's to push: pull leaves it alone, status still shows it, push carries it out.
     expect((await plx(repo, "pull")).stdout).toContain("0 created, 0 updated");
     expect((await plx(repo, "status")).stdout).toContain(`moved from ${REFUND}`);
-    expect((await runPlx(["push"], { cwd: repo, env: plxEnv(sandbox.url) })).stdout).toContain("moved prompts/elsewhere/refund-reply.prompt.yaml (into elsewhere in PromptLayer)");
+    expect((await runPlx(["push"], { cwd: repo, env: plxEnv(sandbox.url) })).stdout).toContain(
+      "moved prompts/elsewhere/refund-reply.prompt.yaml (into elsewhere in PromptLayer)",
+    );
     expect((await plx(repo, "status", "--exit-code")).exitCode).toBe(0);
   });
 
@@ -206,7 +239,11 @@ describe("plx pull", () => {
     const named = await plx(repo, "pull", "tone", "--prune");
     expect(named.stdout).not.toMatch(/removed|gone/);
     expect(await files(repo)).toEqual(before);
-    expect(Object.keys(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates).sort()).toEqual(["refund-reply", "résumé-court", "tone"]);
+    expect(Object.keys(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates).sort()).toEqual([
+      "refund-reply",
+      "résumé-court",
+      "tone",
+    ]);
   });
 
   it("with the repository root as its prompts directory, updates files in place and never loses one", async () => {
@@ -231,9 +268,17 @@ describe("plx pull", () => {
     const cases: Array<[string, (path: string) => Promise<void>, RegExp]> = [
       ["empty", (path) => writeFile(path, ""), /the file is empty/],
       ["binary", (path) => writeFile(path, Buffer.from([0x74, 0x79, 0x00, 0xff])), /binary/],
-      ["huge", (path) => writeFile(path, `type: completion\ncontent: "${"x".repeat(34_000_000)}"\n`), /over the \d+-byte limit/],
+      [
+        "huge",
+        (path) => writeFile(path, `type: completion\ncontent: "${"x".repeat(34_000_000)}"\n`),
+        /over the \d+-byte limit/,
+      ],
       ["symlink", (path) => symlink(outside, path), /symbolic link that leads outside/],
-      ["latin1", (path) => writeFile(path, Buffer.from("type: completion\ncontent: caf\xe9\n", "latin1")), /not valid UTF-8/],
+      [
+        "latin1",
+        (path) => writeFile(path, Buffer.from("type: completion\ncontent: caf\xe9\n", "latin1")),
+        /not valid UTF-8/,
+      ],
       ["tabs", (path) => writeFile(path, "type: chat\nmessages:\n\t- role: user\n"), /prompts\/bad\.prompt\.yaml:3:1/],
     ];
     for (const [label, make, message] of cases) {
@@ -263,15 +308,21 @@ describe("plx diff and status", () => {
 
     const diff = await plx(repo, "diff", "--exit-code");
     expect(diff.exitCode).toBe(1);
-    expect(diff.stdout).toMatch(/Changed on both sides \(conflict\):\n {2}prompts\/support\/résumé-court\.prompt\.yaml/);
-    expect(diff.stdout).toMatch(/Changed in PromptLayer since the last sync:\n {2}prompts\/support\/billing\/refund-reply\.prompt\.yaml \(synced v1, remote v2\)/);
+    expect(diff.stdout).toMatch(
+      /Changed on both sides \(conflict\):\n {2}prompts\/support\/résumé-court\.prompt\.yaml/,
+    );
+    expect(diff.stdout).toMatch(
+      /Changed in PromptLayer since the last sync:\n {2}prompts\/support\/billing\/refund-reply\.prompt\.yaml \(synced v1, remote v2\)/,
+    );
     expect(diff.stdout).toMatch(/Changed locally:\n {2}prompts\/tone\.prompt\.yaml/);
     expect(diff.stdout).toContain("snippet used by: refund-reply");
     expect(diff.stdout).toContain("-content: Be warm, brief and precise. 🙂");
     expect(diff.stdout).toContain("+content: Be kind, brief and precise. 🙂");
 
     const json = JSON.parse((await plx(repo, "diff", "--json")).stdout);
-    const states = Object.fromEntries(json.changes.map((change: { name: string; state: string }) => [change.name, change.state]));
+    const states = Object.fromEntries(
+      json.changes.map((change: { name: string; state: string }) => [change.name, change.state]),
+    );
     expect(states).toEqual({ "refund-reply": "remote-changed", tone: "local-changed", "résumé-court": "conflict" });
     expect(json.exitCode).toBe(0);
 
@@ -291,9 +342,14 @@ describe("plx diff and status", () => {
     const repo = await emptyRepo();
     await plx(repo, "pull");
     await reg.publish("fresh-remote", chat(["user", "new remotely"]));
-    await writeFile(join(repo, "prompts/fresh-local.prompt.yaml"), "type: chat\nmessages:\n  - role: user\n    content: new here\n");
+    await writeFile(
+      join(repo, "prompts/fresh-local.prompt.yaml"),
+      "type: chat\nmessages:\n  - role: user\n    content: new here\n",
+    );
     const json = JSON.parse((await plx(repo, "diff", "--json")).stdout);
-    const states = Object.fromEntries(json.changes.map((change: { name: string; state: string }) => [change.name, change.state]));
+    const states = Object.fromEntries(
+      json.changes.map((change: { name: string; state: string }) => [change.name, change.state]),
+    );
     expect(states).toEqual({ "fresh-remote": "remote-only", "fresh-local": "local-only" });
   });
 });
@@ -303,14 +359,22 @@ describe("plx check", () => {
     const repo = await emptyRepo();
     const prompts = join(repo, "prompts");
     await mkdir(prompts);
-    await writeFile(join(prompts, "broken.prompt.yaml"), "type: chat\nmessages:\n  - role: user\n    content: [unclosed\n");
-    await writeFile(join(prompts, "orphan.prompt.yaml"), "type: chat\nmessages:\n  - role: system\n    content: Hello\n  - role: user\n    content: 'Use @@@missing@@@ here'\n");
+    await writeFile(
+      join(prompts, "broken.prompt.yaml"),
+      "type: chat\nmessages:\n  - role: user\n    content: [unclosed\n",
+    );
+    await writeFile(
+      join(prompts, "orphan.prompt.yaml"),
+      "type: chat\nmessages:\n  - role: system\n    content: Hello\n  - role: user\n    content: 'Use @@@missing@@@ here'\n",
+    );
     await writeFile(join(prompts, "notes.txt"), "not a prompt");
 
     const checked = await plx(repo, "check");
     expect(checked.exitCode).toBe(1);
     expect(checked.stdout).toMatch(/prompts\/broken\.prompt\.yaml:\d+:\d+: error/);
-    expect(checked.stdout).toMatch(/prompts\/orphan\.prompt\.yaml:6:14: error snippet @@@missing@@@ matches no prompt file/);
+    expect(checked.stdout).toMatch(
+      /prompts\/orphan\.prompt\.yaml:6:14: error snippet @@@missing@@@ matches no prompt file/,
+    );
     expect(checked.stdout).toContain("2 file(s) checked: 2 error(s)");
 
     const only = await plx(repo, "check", "prompts/orphan.prompt.yaml", "prompts/notes.txt", "README.md");
@@ -332,7 +396,9 @@ describe("plx check", () => {
     );
     const checked = await plx(repo, "check", "--json");
     expect(checked.exitCode).toBe(0);
-    const codes = JSON.parse(checked.stdout).findings.map((finding: { code: string }) => finding.code).sort();
+    const codes = JSON.parse(checked.stdout)
+      .findings.map((finding: { code: string }) => finding.code)
+      .sort();
     expect(codes).toEqual(["format-mismatch", "variable-undeclared", "variable-unused"]);
 
     // Each warning points where it is: the unused entry in a message's list, the text that uses an undeclared one.
@@ -340,11 +406,12 @@ describe("plx check", () => {
       join(repo, "prompts/vars.prompt.yaml"),
       "type: chat\nmessages:\n  - role: system\n    content: Be brief.\n  - role: user\n    input_variables: [question, stale]\n    content: 'Q: {question} for {customer}'\n",
     );
-    const located = JSON.parse((await plx(repo, "check", "--json")).stdout).findings.map((f: { code: string; line: number; col: number }) => [f.code, f.line, f.col]);
+    const located = JSON.parse((await plx(repo, "check", "--json")).stdout).findings.map(
+      (f: { code: string; line: number; col: number }) => [f.code, f.line, f.col],
+    );
     expect(located).toEqual([
       ["variable-unused", 6, 33],
       ["variable-undeclared", 7, 14],
     ]);
   });
 });
-

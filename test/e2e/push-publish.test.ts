@@ -25,7 +25,8 @@ async function commitAll(repo: string, message: string) {
   await git("-c", "user.email=ci@example.com", "-c", "user.name=CI", "commit", "-qm", message);
 }
 
-const plx = (server: SandboxProcess, repo: string, ...args: string[]) => runPlx(args, { cwd: repo, env: plxEnv(server.url) });
+const plx = (server: SandboxProcess, repo: string, ...args: string[]) =>
+  runPlx(args, { cwd: repo, env: plxEnv(server.url) });
 const templateOf = (state: any, name: string) => state.templates.find((t: any) => t.name === name);
 const edit = async (repo: string, path: string, from: string, to: string) => {
   const file = join(repo, path);
@@ -50,7 +51,11 @@ describe("plx push", () => {
     const tone = templateOf(await server.state(), "tone");
     expect(tone.versions).toHaveLength(2);
     expect(tone.versions[1].commit_message).toBe(`Kinder tone for refunds (${sha.slice(0, 7)})`);
-    expect(tone.versions[1].metadata.plx).toMatchObject({ git_sha: sha, path: "prompts/tone.prompt.yaml", content_hash: expect.stringMatching(/^sha256:/) });
+    expect(tone.versions[1].metadata.plx).toMatchObject({
+      git_sha: sha,
+      path: "prompts/tone.prompt.yaml",
+      content_hash: expect.stringMatching(/^sha256:/),
+    });
     const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
     expect(lock.templates.tone).toMatchObject({ version: 2, hash: tone.versions[1].metadata.plx.content_hash });
     expect((await plx(server, repo, "diff", "--exit-code")).exitCode).toBe(0);
@@ -81,7 +86,10 @@ describe("plx push", () => {
     const ui = templateOf(state, "tone").versions[0];
     await registry(server.url).post("/rest/prompt-templates", {
       prompt_template: { prompt_name: "tone" },
-      prompt_version: { prompt_template: completion("Be formal."), metadata: { ...ui.metadata, plx: { content_hash: "sha256:stale" } } },
+      prompt_version: {
+        prompt_template: completion("Be formal."),
+        metadata: { ...ui.metadata, plx: { content_hash: "sha256:stale" } },
+      },
     });
     await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
 
@@ -101,18 +109,35 @@ describe("plx push", () => {
   it("leaves a template edited only in PromptLayer alone, even with --force, and labels the repo's version of it", async () => {
     const server = await sandbox();
     const repo = await adoptedRepo(server);
-    await registry(server.url).post("/rest/prompt-templates", { prompt_template: { prompt_name: "tone" }, prompt_version: { prompt_template: completion("Be formal.") } });
-    await edit(repo, "prompts/support/billing/refund-reply.prompt.yaml", "You handle refunds.", "You handle refunds kindly.");
+    await registry(server.url).post("/rest/prompt-templates", {
+      prompt_template: { prompt_name: "tone" },
+      prompt_version: { prompt_template: completion("Be formal.") },
+    });
+    await edit(
+      repo,
+      "prompts/support/billing/refund-reply.prompt.yaml",
+      "You handle refunds.",
+      "You handle refunds kindly.",
+    );
     const lockBefore = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates.tone;
 
     const published = await plx(server, repo, "publish", "--label", "prod", "--force", "--yes");
     expect(published.exitCode, published.stderr).toBe(0);
-    expect(published.stdout).toContain("behind prompts/tone.prompt.yaml — PromptLayer has v2, edited there since v1; plx pull brings it in");
+    expect(published.stdout).toContain(
+      "behind prompts/tone.prompt.yaml — PromptLayer has v2, edited there since v1; plx pull brings it in",
+    );
     expect(published.stdout).toMatch(/published v2 prompts\/support\/billing\/refund-reply\.prompt\.yaml/);
     const tone = templateOf(await server.state(), "tone");
     expect(tone.versions).toHaveLength(2);
-    expect((await server.state()).labels.filter((l: any) => l.template_id === tone.id).map((l: any) => [l.name, l.version_number])).toEqual([["prod", 1]]);
-    expect(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates.tone).toEqual({ ...lockBefore, labels: { prod: 1 } });
+    expect(
+      (await server.state()).labels
+        .filter((l: any) => l.template_id === tone.id)
+        .map((l: any) => [l.name, l.version_number]),
+    ).toEqual([["prod", 1]]);
+    expect(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates.tone).toEqual({
+      ...lockBefore,
+      labels: { prod: 1 },
+    });
 
     const pulled = await plx(server, repo, "pull");
     expect(pulled.stdout).toMatch(/updated\s+prompts\/tone\.prompt\.yaml v2/);
@@ -128,14 +153,23 @@ describe("plx push", () => {
 
     const untouched = await plx(server, repo, "push");
     expect(untouched.exitCode, untouched.stderr).toBe(0);
-    expect(untouched.stdout).toContain('behind prompts/tone.prompt.yaml — renamed in PromptLayer to "house-tone" since v1; plx pull moves the file');
-    expect(untouched.stdout).toContain("behind prompts/support/résumé-court.prompt.yaml — deleted in PromptLayer since v1; plx pull --prune removes the file");
+    expect(untouched.stdout).toContain(
+      'behind prompts/tone.prompt.yaml — renamed in PromptLayer to "house-tone" since v1; plx pull moves the file',
+    );
+    expect(untouched.stdout).toContain(
+      "behind prompts/support/résumé-court.prompt.yaml — deleted in PromptLayer since v1; plx pull --prune removes the file",
+    );
 
     await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
     const edited = await plx(server, repo, "push");
     expect(edited.exitCode).toBe(5);
-    expect(edited.stdout).toContain('conflict prompts/tone.prompt.yaml — renamed in PromptLayer to "house-tone" since v1, and edited here');
-    expect((await server.state()).templates.map((t: { name: string }) => t.name).sort()).toEqual(["house-tone", "refund-reply"]);
+    expect(edited.stdout).toContain(
+      'conflict prompts/tone.prompt.yaml — renamed in PromptLayer to "house-tone" since v1, and edited here',
+    );
+    expect((await server.state()).templates.map((t: { name: string }) => t.name).sort()).toEqual([
+      "house-tone",
+      "refund-reply",
+    ]);
   });
 
   it("moves the template when its file moves to another folder, and keeps the external ID on the file", async () => {
@@ -157,12 +191,22 @@ describe("plx push", () => {
     expect(pushed.stdout).toContain("moved prompts/renamed.prompt.yaml (was prompts/fresh.prompt.yaml)");
 
     const after = await server.state();
-    const support = after.folders.find((f: { name: string; parent_id: number | null }) => f.name === "support" && f.parent_id === null);
-    expect(templateOf(after, "tone")).toMatchObject({ folder_id: support.id, versions: templateOf(before, "tone").versions });
-    expect(templateOf(after, "fresh").external_ids).toEqual([{ source: "plx", external_id: "prompts/renamed.prompt.yaml" }]);
+    const support = after.folders.find(
+      (f: { name: string; parent_id: number | null }) => f.name === "support" && f.parent_id === null,
+    );
+    expect(templateOf(after, "tone")).toMatchObject({
+      folder_id: support.id,
+      versions: templateOf(before, "tone").versions,
+    });
+    expect(templateOf(after, "fresh").external_ids).toEqual([
+      { source: "plx", external_id: "prompts/renamed.prompt.yaml" },
+    ]);
     expect(templateOf(after, "fresh").versions).toHaveLength(1);
     const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
-    expect([lock.templates.tone.path, lock.templates.fresh.path]).toEqual(["prompts/support/tone.prompt.yaml", "prompts/renamed.prompt.yaml"]);
+    expect([lock.templates.tone.path, lock.templates.fresh.path]).toEqual([
+      "prompts/support/tone.prompt.yaml",
+      "prompts/renamed.prompt.yaml",
+    ]);
     expect((await plx(server, repo, "pull")).stdout).toContain("0 created, 0 updated");
     expect((await plx(server, repo, "diff", "--exit-code")).exitCode).toBe(0);
   });
@@ -190,7 +234,9 @@ describe("plx push", () => {
     for (const dryRun of [["--dry-run"], []]) {
       const result = await plx(server, repo, "push", ...dryRun);
       expect(result.exitCode, result.stdout).toBe(2);
-      expect(result.stdout).toContain('invalid prompts/v1.2/x.prompt.yaml — the folder name "v1.2" cannot be used with PromptLayer');
+      expect(result.stdout).toContain(
+        'invalid prompts/v1.2/x.prompt.yaml — the folder name "v1.2" cannot be used with PromptLayer',
+      );
       expect(result.stdout).toContain("Refused: 1 template(s) cannot be published as they are; nothing was sent.");
     }
     expect((await server.requests()).filter((request: { method: string }) => request.method !== "GET")).toEqual([]);
@@ -198,7 +244,14 @@ describe("plx push", () => {
     // A template already in such a folder in PromptLayer can still get new versions: an update names no folder.
     await rm(join(repo, "prompts/v1.2"), { recursive: true });
     const state = await server.state();
-    state.folders.push({ id: 9001, name: "v2.0", parent_id: null, external_ids: [], created_at: state.folders[0].created_at, updated_at: state.folders[0].updated_at });
+    state.folders.push({
+      id: 9001,
+      name: "v2.0",
+      parent_id: null,
+      external_ids: [],
+      created_at: state.folders[0].created_at,
+      updated_at: state.folders[0].updated_at,
+    });
     templateOf(state, "résumé-court").folder_id = 9001;
     await fetch(`${server.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify(state) });
     expect((await plx(server, repo, "pull", "--force")).exitCode).toBe(0);
@@ -259,17 +312,28 @@ describe("plx push", () => {
     const server = await sandbox();
     const repo = await adoptedRepo(server);
     await mkdir(join(repo, "prompts/onboarding/emails"), { recursive: true });
-    await writeFile(join(repo, "prompts/onboarding/emails/welcome.prompt.yaml"), "type: chat\nmessages:\n  - role: system\n    content: Welcome them. @@@signature@@@\n");
-    await writeFile(join(repo, "prompts/onboarding/signature.prompt.yaml"), "type: completion\ncontent: '-- The team @@@tone@@@'\n");
+    await writeFile(
+      join(repo, "prompts/onboarding/emails/welcome.prompt.yaml"),
+      "type: chat\nmessages:\n  - role: system\n    content: Welcome them. @@@signature@@@\n",
+    );
+    await writeFile(
+      join(repo, "prompts/onboarding/signature.prompt.yaml"),
+      "type: completion\ncontent: '-- The team @@@tone@@@'\n",
+    );
 
     const pushed = await plx(server, repo, "push");
     expect(pushed.exitCode).toBe(0);
-    const posts = (await server.requests()).filter((r) => r.method === "POST" && r.path === "/rest/prompt-templates").map((r: any) => r.body.prompt_template.prompt_name);
+    const posts = (await server.requests())
+      .filter((r) => r.method === "POST" && r.path === "/rest/prompt-templates")
+      .map((r: any) => r.body.prompt_template.prompt_name);
     expect(posts.indexOf("signature")).toBeLessThan(posts.indexOf("welcome"));
     const state = await server.state();
     const onboarding = state.folders.find((f: any) => f.name === "onboarding" && f.parent_id === null);
     const emails = state.folders.find((f: any) => f.name === "emails" && f.parent_id === onboarding.id);
-    expect(templateOf(state, "welcome")).toMatchObject({ folder_id: emails.id, external_ids: [{ source: "plx", external_id: "prompts/onboarding/emails/welcome.prompt.yaml" }] });
+    expect(templateOf(state, "welcome")).toMatchObject({
+      folder_id: emails.id,
+      external_ids: [{ source: "plx", external_id: "prompts/onboarding/emails/welcome.prompt.yaml" }],
+    });
     expect((await plx(server, repo, "diff", "--exit-code")).exitCode).toBe(0);
   });
 
@@ -281,12 +345,17 @@ describe("plx push", () => {
     const invalid = await plx(server, repo, "push");
     expect(invalid.exitCode).toBe(2);
     expect(invalid.stderr).toContain("prompts/broken.prompt.yaml:2:");
-    await writeFile(join(repo, "prompts/broken.prompt.yaml"), "type: completion\ncontent: '@@@loop-b@@@'\nname: loop-a\n");
+    await writeFile(
+      join(repo, "prompts/broken.prompt.yaml"),
+      "type: completion\ncontent: '@@@loop-b@@@'\nname: loop-a\n",
+    );
     await writeFile(join(repo, "prompts/loop-b.prompt.yaml"), "type: completion\ncontent: '@@@loop-a@@@'\n");
     const cycle = await plx(server, repo, "push");
     expect(cycle.exitCode).toBe(2);
     expect(cycle.stderr).toMatch(/cycle: loop-a -> loop-b -> loop-a/);
-    expect((await server.requests()).filter((r) => r.method !== "GET" && r.headers["user-agent"]?.startsWith("plx/"))).toEqual([]);
+    expect(
+      (await server.requests()).filter((r) => r.method !== "GET" && r.headers["user-agent"]?.startsWith("plx/")),
+    ).toEqual([]);
   });
 
   it("applies a saved plan only while the remote has not moved", async () => {
@@ -295,7 +364,9 @@ describe("plx push", () => {
     await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
     const planned = await plx(server, repo, "push", "--dry-run", "--plan-out", "plan.json");
     expect(planned.exitCode).toBe(0);
-    expect(JSON.parse(await readFile(join(repo, "plan.json"), "utf8")).items).toContainEqual(expect.objectContaining({ name: "tone", action: "update", remoteVersion: 1 }));
+    expect(JSON.parse(await readFile(join(repo, "plan.json"), "utf8")).items).toContainEqual(
+      expect.objectContaining({ name: "tone", action: "update", remoteVersion: 1 }),
+    );
 
     await registry(server.url).publish("résumé-court", completion("Changed elsewhere"));
     const stale = await plx(server, repo, "push", "--plan", "plan.json");
@@ -333,7 +404,9 @@ describe("plx publish --label and plx label", () => {
     const labelsOf = async (name: string) => {
       const state = await server.state();
       const template = templateOf(state, name);
-      return Object.fromEntries(state.labels.filter((l: any) => l.template_id === template.id).map((l: any) => [l.name, l.version_number]));
+      return Object.fromEntries(
+        state.labels.filter((l: any) => l.template_id === template.id).map((l: any) => [l.name, l.version_number]),
+      );
     };
     expect(await labelsOf("tone")).toEqual({ prod: 2, staging: 2 });
     expect(await labelsOf("refund-reply")).toEqual({ prod: 1, staging: 1 });
@@ -365,11 +438,21 @@ describe("plx publish --label and plx label", () => {
       return true;
     });
     try {
-      const result = await runPlx(["publish", "--label", "prod", "--yes", "--retries", "0", "--json"], { cwd: repo, env: plxEnv(proxy.url) });
+      const result = await runPlx(["publish", "--label", "prod", "--yes", "--retries", "0", "--json"], {
+        cwd: repo,
+        env: plxEnv(proxy.url),
+      });
       expect(result.exitCode, result.stderr).toBe(3);
       const report = JSON.parse(result.stdout);
-      expect(report.items.find((item: { name: string }) => item.name === "tone")).toMatchObject({ outcome: "published", version: 2 });
-      expect(report.labels.find((change: { name: string }) => change.name === "tone")).toMatchObject({ label: "prod", version: 2, status: "failed" });
+      expect(report.items.find((item: { name: string }) => item.name === "tone")).toMatchObject({
+        outcome: "published",
+        version: 2,
+      });
+      expect(report.labels.find((change: { name: string }) => change.name === "tone")).toMatchObject({
+        label: "prod",
+        version: 2,
+        status: "failed",
+      });
     } finally {
       await proxy.close();
     }
@@ -380,8 +463,16 @@ describe("plx publish --label and plx label", () => {
     const server = await sandbox();
     const repo = await adoptedRepo(server);
     const state = await server.state();
-    await fetch(`${server.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify({ ...state, protected_labels: ["prod"] }) });
-    await edit(repo, "prompts/support/billing/refund-reply.prompt.yaml", "You handle refunds.", "You handle refunds politely.");
+    await fetch(`${server.url}/__sandbox/state`, {
+      method: "PUT",
+      body: JSON.stringify({ ...state, protected_labels: ["prod"] }),
+    });
+    await edit(
+      repo,
+      "prompts/support/billing/refund-reply.prompt.yaml",
+      "You handle refunds.",
+      "You handle refunds politely.",
+    );
     const published = await plx(server, repo, "publish", "--label", "prod", "--yes");
     expect(published.stdout).toContain("pending approval prod -> refund-reply v2");
     // Not everything the deploy asked for happened: a negative result, as for any partial outcome.
@@ -390,9 +481,15 @@ describe("plx publish --label and plx label", () => {
     expect(lock.templates["refund-reply"].labels).toEqual({ prod: 1 });
 
     // A rollback waits for approval just the same; it is not someone else's move.
-    await fetch(`${server.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify({ ...(await server.state()), protected_labels: [] }) });
+    await fetch(`${server.url}/__sandbox/state`, {
+      method: "PUT",
+      body: JSON.stringify({ ...(await server.state()), protected_labels: [] }),
+    });
     expect((await plx(server, repo, "label", "set", "prod", "refund-reply@2")).exitCode).toBe(0);
-    await fetch(`${server.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify({ ...(await server.state()), protected_labels: ["prod"] }) });
+    await fetch(`${server.url}/__sandbox/state`, {
+      method: "PUT",
+      body: JSON.stringify({ ...(await server.state()), protected_labels: ["prod"] }),
+    });
     const rollback = await plx(server, repo, "label", "set", "prod", "refund-reply@1");
     expect(rollback.stdout).toContain("pending approval prod -> refund-reply v1 (was v2)");
     expect(rollback.exitCode).toBe(1);
@@ -400,7 +497,9 @@ describe("plx publish --label and plx label", () => {
     const removal = await plx(server, repo, "label", "rm", "prod", "refund-reply", "--yes", "--json");
     expect(removal.exitCode).toBe(1);
     expect(JSON.parse(removal.stdout)).toMatchObject({ action: "rm", status: "pending", version: 2 });
-    expect((await plx(server, repo, "label", "rm", "prod", "refund-reply", "--yes")).stdout).toContain("stays until the removal is approved");
+    expect((await plx(server, repo, "label", "rm", "prod", "refund-reply", "--yes")).stdout).toContain(
+      "stays until the removal is approved",
+    );
   });
 });
 
@@ -411,13 +510,26 @@ describe("publishing through faults", () => {
     await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
     await edit(repo, "prompts/support/résumé-court.prompt.yaml", "une phrase", "deux phrases");
     await mkdir(join(repo, "prompts/new/deep"), { recursive: true });
-    await writeFile(join(repo, "prompts/new/deep/fresh.prompt.yaml"), "type: chat\nmessages:\n  - role: user\n    content: Fresh @@@tone@@@\n");
+    await writeFile(
+      join(repo, "prompts/new/deep/fresh.prompt.yaml"),
+      "type: chat\nmessages:\n  - role: user\n    content: Fresh @@@tone@@@\n",
+    );
     await fetch(`${server.url}/__sandbox/faults`, { method: "PATCH", body: JSON.stringify(knobs) });
     const published = await plx(server, repo, "publish", "--label", "prod", "--yes");
-    await fetch(`${server.url}/__sandbox/faults`, { method: "PATCH", body: JSON.stringify({ failRate: 0, dropRate: 0, dropAfterCommitRate: 0, rateLimit: 0 }) });
+    await fetch(`${server.url}/__sandbox/faults`, {
+      method: "PATCH",
+      body: JSON.stringify({ failRate: 0, dropRate: 0, dropAfterCommitRate: 0, rateLimit: 0 }),
+    });
     const state = await server.state();
     const summary = state.templates
-      .map((t: any) => ({ name: t.name, versions: t.versions.map((v: any) => v.metadata?.plx?.content_hash ?? null), labels: state.labels.filter((l: any) => l.template_id === t.id).map((l: any) => `${l.name}@${l.version_number}`).sort() }))
+      .map((t: any) => ({
+        name: t.name,
+        versions: t.versions.map((v: any) => v.metadata?.plx?.content_hash ?? null),
+        labels: state.labels
+          .filter((l: any) => l.template_id === t.id)
+          .map((l: any) => `${l.name}@${l.version_number}`)
+          .sort(),
+      }))
       .sort((a: any, b: any) => a.name.localeCompare(b.name));
     return { exitCode: published.exitCode, stdout: published.stdout, summary };
   }
@@ -432,4 +544,3 @@ describe("publishing through faults", () => {
     }
   });
 });
-

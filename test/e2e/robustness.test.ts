@@ -13,14 +13,20 @@ const sandbox = sandboxesPerTest();
 
 const promptFiles = async (repo: string) => {
   const paths = (await fastGlob("prompts/**/*.prompt.yaml", { cwd: repo })).sort();
-  return Object.fromEntries(await Promise.all(paths.map(async (path) => [path, await readFile(join(repo, path), "utf8")] as const)));
+  return Object.fromEntries(
+    await Promise.all(paths.map(async (path) => [path, await readFile(join(repo, path), "utf8")] as const)),
+  );
 };
 
 /** A workspace of `count` completion templates, each at version 1 with the text "v1 <i>". */
 async function manyTemplates(server: SandboxProcess, count: number) {
   const reg = registry(server.url);
   const folder = await reg.folder("many");
-  await Promise.all(Array.from({ length: count }, (_, i) => reg.publish(`t${i}`, completion(`v1 ${i}\nline two`), { folderId: folder })));
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      reg.publish(`t${i}`, completion(`v1 ${i}\nline two`), { folderId: folder }),
+    ),
+  );
 }
 
 describe("seeded faults", () => {
@@ -32,7 +38,8 @@ describe("seeded faults", () => {
     const server = await sandbox(["--seed", String(seed)]);
     await seedTeamWorkspace(registry(server.url));
     const repo = await emptyRepo();
-    const setFaults = (values: Record<string, number>) => fetch(`${server.url}/__sandbox/faults`, { method: "PATCH", body: JSON.stringify(values) });
+    const setFaults = (values: Record<string, number>) =>
+      fetch(`${server.url}/__sandbox/faults`, { method: "PATCH", body: JSON.stringify(values) });
     const env = plxEnv(server.url);
     await setFaults(knobs);
     const pulled = await runPlx(["pull", "--retries", "12"], { cwd: repo, env });
@@ -40,27 +47,53 @@ describe("seeded faults", () => {
     const tone = join(repo, "prompts/tone.prompt.yaml");
     await writeFile(tone, (await readFile(tone, "utf8")).replace("Be warm", "Be kind"));
     const published = await runPlx(["publish", "--label", "prod", "--yes", "--retries", "12"], { cwd: repo, env });
-    await copyFile(fileURLToPath(new URL("../../fixtures/evals/plx.ndjson", import.meta.url)), join(repo, "results.ndjson"));
-    const evals = await runPlx(["eval-report", "results.ndjson", "--retries", "12"], { cwd: repo, env: { ...env, GITHUB_RUN_ID: "99" } });
+    await copyFile(
+      fileURLToPath(new URL("../../fixtures/evals/plx.ndjson", import.meta.url)),
+      join(repo, "results.ndjson"),
+    );
+    const evals = await runPlx(["eval-report", "results.ndjson", "--retries", "12"], {
+      cwd: repo,
+      env: { ...env, GITHUB_RUN_ID: "99" },
+    });
     await setFaults({ failRate: 0, dropRate: 0, dropAfterCommitRate: 0, rateLimit: 0, slowBodyMs: 0 });
     const state = await server.state();
-    const sheets = (state.tables?.tables ?? []).map((t: any) => ({ title: t.title, sheets: t.sheets.map((s: any) => ({ title: s.title, rows: s.rows.length })) }));
+    const sheets = (state.tables?.tables ?? []).map((t: any) => ({
+      title: t.title,
+      sheets: t.sheets.map((s: any) => ({ title: s.title, rows: s.rows.length })),
+    }));
     const remote = state.templates
       .map((t: any) => ({
         name: t.name,
         versions: t.versions.map((v: any) => JSON.stringify(v.prompt_template)),
-        labels: state.labels.filter((l: any) => l.template_id === t.id).map((l: any) => `${l.name}@${l.version_number}`).sort(),
+        labels: state.labels
+          .filter((l: any) => l.template_id === t.id)
+          .map((l: any) => `${l.name}@${l.version_number}`)
+          .sort(),
       }))
       .sort((a: any, b: any) => a.name.localeCompare(b.name));
     await server.stop();
-    return { pulled, published, evals, sheets, files, remote, lock: JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")) };
+    return {
+      pulled,
+      published,
+      evals,
+      sheets,
+      files,
+      remote,
+      lock: JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")),
+    };
   }
 
   it("pull, publish and eval-report end in the same local and remote state as a run without faults", async () => {
     const clean = await run({}, 0);
     expect(clean.published.exitCode).toBe(0);
-    expect(clean.sheets).toEqual([{ title: "plx: refund-reply", sheets: [{ title: "refund-reply v1 · run 99", rows: 3 }] }]);
-    const faulty = await Promise.all(SEEDS.map((seed) => run({ failRate: 0.2, dropRate: 0.05, dropAfterCommitRate: 0.1, rateLimit: 40, slowBodyMs: 20 }, seed)));
+    expect(clean.sheets).toEqual([
+      { title: "plx: refund-reply", sheets: [{ title: "refund-reply v1 · run 99", rows: 3 }] },
+    ]);
+    const faulty = await Promise.all(
+      SEEDS.map((seed) =>
+        run({ failRate: 0.2, dropRate: 0.05, dropAfterCommitRate: 0.1, rateLimit: 40, slowBodyMs: 20 }, seed),
+      ),
+    );
     for (const [index, result] of faulty.entries()) {
       const seed = SEEDS[index];
       expect(result.pulled.exitCode, `seed ${seed}: ${result.pulled.stderr}`).toBe(0);
@@ -98,7 +131,9 @@ describe("crashes and races", () => {
 
     for (let trial = 0; trial < 10; trial++) {
       const reg = registry(server.url);
-      await Promise.all(Array.from({ length: 40 }, (_, i) => reg.publish(`t${i}`, completion(`v${trial + 2} ${i}\nline two`))));
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => reg.publish(`t${i}`, completion(`v${trial + 2} ${i}\nline two`))),
+      );
       const child = execa(process.execPath, [PLX_BIN, "pull"], { cwd: repo, env, extendEnv: false, reject: false });
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 400));
       child.kill("SIGKILL");
@@ -125,11 +160,16 @@ describe("crashes and races", () => {
     await runPlx(["pull"], { cwd: first, env });
     const second = `${first}-other`;
     await cp(first, second, { recursive: true });
-    for (const [repo, word] of [[first, "kind"], [second, "firm"]] as const) {
+    for (const [repo, word] of [
+      [first, "kind"],
+      [second, "firm"],
+    ] as const) {
       const tone = join(repo, "prompts/tone.prompt.yaml");
       await writeFile(tone, (await readFile(tone, "utf8")).replace("Be warm", `Be ${word}`));
     }
-    const results = await Promise.all([first, second].map((repo) => runPlx(["publish", "--label", "prod", "--yes"], { cwd: repo, env })));
+    const results = await Promise.all(
+      [first, second].map((repo) => runPlx(["publish", "--label", "prod", "--yes"], { cwd: repo, env })),
+    );
     const codes = results.map((result) => result.exitCode).sort();
     expect(codes, results.map((result) => result.stdout + result.stderr).join("\n---\n")).toEqual([0, 5]);
     expect(results.find((result) => result.exitCode === 0)!.stdout).not.toContain("pending approval");
@@ -139,7 +179,8 @@ describe("crashes and races", () => {
     const tone = (await server.state()).templates.find((t: any) => t.name === "tone");
     const texts = tone.versions.map((v: any) => v.prompt_template.content[0].text).slice(1);
     expect(texts.length).toBeGreaterThanOrEqual(1);
-    for (const text of texts) expect(["Be firm, brief and precise. 🙂", "Be kind, brief and precise. 🙂"]).toContain(text);
+    for (const text of texts)
+      expect(["Be firm, brief and precise. 🙂", "Be kind, brief and precise. 🙂"]).toContain(text);
   });
 
   it("stops on Ctrl-C during a publish with exit 130, saying what was published", async () => {
@@ -161,7 +202,8 @@ describe("crashes and races", () => {
     // those, never run ahead, and the next run converges without minting anything twice.
     const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
     const versions = new Map((await server.state()).templates.map((t: any) => [t.name, t.versions.length]));
-    for (const [name, entry] of Object.entries(lock.templates) as Array<[string, { version: number }]>) expect(entry.version).toBeLessThanOrEqual(versions.get(name) as number);
+    for (const [name, entry] of Object.entries(lock.templates) as Array<[string, { version: number }]>)
+      expect(entry.version).toBeLessThanOrEqual(versions.get(name) as number);
     const again = await runPlx(["push"], { cwd: repo, env });
     expect(again.exitCode, again.stdout + again.stderr).toBe(0);
     const after = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));

@@ -29,7 +29,9 @@ describe("plx sandbox", () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const response = await fetch(`${server.url}/prompt-templates`, { headers: { "X-API-KEY": "any-key" } });
     expect(response.status).toBe(200);
-    await expect.poll(() => server.stderrLines.some((line) => line.includes("GET /prompt-templates") && line.includes("200"))).toBe(true);
+    await expect
+      .poll(() => server.stderrLines.some((line) => line.includes("GET /prompt-templates") && line.includes("200")))
+      .toBe(true);
     const stopped = await server.stop("SIGTERM");
     running.pop();
     expect(stopped.exitCode).toBe(0);
@@ -42,7 +44,9 @@ describe("plx sandbox", () => {
 
     const locked = await sandbox(["--api-key", "pl_sandbox_secret_key_1"]);
     expect((await fetch(`${locked.url}/prompt-templates`, { headers: { "X-API-KEY": "wrong" } })).status).toBe(401);
-    expect((await fetch(`${locked.url}/prompt-templates`, { headers: { "X-API-KEY": "pl_sandbox_secret_key_1" } })).status).toBe(200);
+    expect(
+      (await fetch(`${locked.url}/prompt-templates`, { headers: { "X-API-KEY": "pl_sandbox_secret_key_1" } })).status,
+    ).toBe(200);
     expect(locked.stderrLines.join("\n")).not.toContain("pl_sandbox_secret_key_1");
   });
 
@@ -52,7 +56,11 @@ describe("plx sandbox", () => {
 
     const first = await client.templates.publish({
       prompt_template: { prompt_name: "greeting", tags: ["demo"] },
-      prompt_version: { prompt_template: chat("Hello v1"), commit_message: "first", metadata: { model: { provider: "openai", name: "gpt-4o", parameters: {} } } },
+      prompt_version: {
+        prompt_template: chat("Hello v1"),
+        commit_message: "first",
+        metadata: { model: { provider: "openai", name: "gpt-4o", parameters: {} } },
+      },
     } as never);
     expect(first).toMatchObject({ prompt_name: "greeting", version_number: 1 });
     await client.templates.publish({
@@ -80,26 +88,55 @@ describe("plx sandbox", () => {
   it("serves the SDK's logging and tracking unchanged: log a request, then score, metadata, prompt and group", async () => {
     const server = await sandbox(["--api-key", "pl_sdk_track_key"]);
     const client = new PromptLayer({ apiKey: "pl_sdk_track_key", baseURL: server.url });
-    await client.templates.publish({ prompt_template: { prompt_name: "greeting" }, prompt_version: { prompt_template: chat("Hi"), commit_message: "first" } } as never);
+    await client.templates.publish({
+      prompt_template: { prompt_name: "greeting" },
+      prompt_version: { prompt_template: chat("Hi"), commit_message: "first" },
+    } as never);
 
-    const logged = await client.logRequest({ provider: "openai", model: "gpt-4o", input: chat("Hi"), output: chat("Hello!"), request_start_time: Date.now() / 1000, request_end_time: Date.now() / 1000 } as never);
+    const logged = await client.logRequest({
+      provider: "openai",
+      model: "gpt-4o",
+      input: chat("Hi"),
+      output: chat("Hello!"),
+      request_start_time: Date.now() / 1000,
+      request_end_time: Date.now() / 1000,
+    } as never);
     expect(logged).toMatchObject({ id: expect.any(Number), status: "SUCCESS" });
     const id = (logged as { id: number }).id;
     expect(await client.track.score({ request_id: id, score: 87, name: "tone" })).toBe(true);
     expect(await client.track.metadata({ request_id: id, metadata: { user: "u-1" } })).toBe(true);
-    expect(await client.track.prompt({ request_id: id, prompt_name: "greeting", prompt_input_variables: { name: "Ada" } })).toBe(true);
+    expect(
+      await client.track.prompt({ request_id: id, prompt_name: "greeting", prompt_input_variables: { name: "Ada" } }),
+    ).toBe(true);
     const group = await client.group.create();
     expect(group).toEqual(expect.any(Number));
     expect(await client.track.group({ request_id: id, group_id: group as number })).toBe(true);
 
     const { tracking } = (await server.state()) as { tracking: { requests: unknown[] } };
     expect(tracking.requests).toEqual([
-      expect.objectContaining({ id, scores: { tone: 87 }, metadata: { user: "u-1" }, prompt_name: "greeting", prompt_version_number: 1, prompt_input_variables: { name: "Ada" }, group_ids: [group] }),
+      expect.objectContaining({
+        id,
+        scores: { tone: 87 },
+        metadata: { user: "u-1" },
+        prompt_name: "greeting",
+        prompt_version_number: 1,
+        prompt_input_variables: { name: "Ada" },
+        group_ids: [group],
+      }),
     ]);
     // A wrong key in the body is refused as a wrong header is; the key is masked in the recording.
-    const refused = await fetch(`${server.url}/library-track-score`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ api_key: "wrong", request_id: id, score: 1 }) });
+    const refused = await fetch(`${server.url}/library-track-score`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ api_key: "wrong", request_id: id, score: 1 }),
+    });
     expect(refused.status).toBe(401);
-    await expect(new PromptLayer({ apiKey: "pl_sdk_track_key", baseURL: server.url }).track.score({ request_id: 999_999, score: 1 })).rejects.toThrow(/not found/i);
+    await expect(
+      new PromptLayer({ apiKey: "pl_sdk_track_key", baseURL: server.url }).track.score({
+        request_id: 999_999,
+        score: 1,
+      }),
+    ).rejects.toThrow(/not found/i);
     expect(JSON.stringify(await server.requests())).not.toContain("pl_sdk_track_key");
   });
 
@@ -107,11 +144,22 @@ describe("plx sandbox", () => {
     const server = await sandbox(["--stale-reads", "60000"]);
     const headers = { "X-API-KEY": "k", "content-type": "application/json" };
     for (const text of ["v1", "v2"]) {
-      const published = await fetch(`${server.url}/rest/prompt-templates`, { method: "POST", headers, body: JSON.stringify({ prompt_template: { prompt_name: "t" }, prompt_version: { prompt_template: chat(text) } }) });
+      const published = await fetch(`${server.url}/rest/prompt-templates`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          prompt_template: { prompt_name: "t" },
+          prompt_version: { prompt_template: chat(text) },
+        }),
+      });
       expect(published.status).toBe(200);
     }
     const textAt = async (query: string, extra: Record<string, string> = {}) =>
-      ((await (await fetch(`${server.url}/prompt-templates/t${query}`, { headers: { ...headers, ...extra } })).json()) as any).prompt_template.messages[1].content[0].text;
+      (
+        (await (
+          await fetch(`${server.url}/prompt-templates/t${query}`, { headers: { ...headers, ...extra } })
+        ).json()) as any
+      ).prompt_template.messages[1].content[0].text;
     expect(await textAt("")).toBe("v1");
     expect(await textAt("", { "Cache-Control": "no-cache" })).toBe("v2");
     expect(await textAt("?version=2")).toBe("v2");
@@ -121,7 +169,14 @@ describe("plx sandbox", () => {
     await writeFile(join(repo, "plx.config.yaml"), "promptsDir: prompts\n");
     const env = cleanEnv({ PROMPTLAYER_BASE_URL: server.url, PROMPTLAYER_API_KEY: "k" });
     expect((await runPlx(["pull"], { cwd: repo, env })).exitCode).toBe(0);
-    await fetch(`${server.url}/rest/prompt-templates`, { method: "POST", headers, body: JSON.stringify({ prompt_template: { prompt_name: "t" }, prompt_version: { prompt_template: chat("edited in the UI") } }) });
+    await fetch(`${server.url}/rest/prompt-templates`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        prompt_template: { prompt_name: "t" },
+        prompt_version: { prompt_template: chat("edited in the UI") },
+      }),
+    });
     const file = join(repo, "prompts/t.prompt.yaml");
     await writeFile(file, (await readFile(file, "utf8")).replace("v2", "edited here"));
     const pushed = await runPlx(["push"], { cwd: repo, env });
@@ -134,7 +189,10 @@ describe("plx sandbox", () => {
     const dataFile = join(dir, "state.json");
     const first = await sandbox(["--data", dataFile]);
     const client = new PromptLayer({ apiKey: "k-123456", baseURL: first.url });
-    await client.templates.publish({ prompt_template: { prompt_name: "kept" }, prompt_version: { prompt_template: chat("persisted") } } as never);
+    await client.templates.publish({
+      prompt_template: { prompt_name: "kept" },
+      prompt_version: { prompt_template: chat("persisted") },
+    } as never);
     await first.stop();
     running.splice(running.indexOf(first), 1);
     expect(JSON.parse(await readFile(dataFile, "utf8"))).toBeTypeOf("object");

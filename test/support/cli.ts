@@ -41,20 +41,36 @@ export interface SandboxProcess {
   process: ResultPromise;
   stderrLines: string[];
   /** Recorded API requests (the sandbox's admin endpoint). */
-  requests(): Promise<Array<{ method: string; path: string; query: Record<string, unknown>; headers: Record<string, string>; body: unknown; status: number }>>;
+  requests(): Promise<
+    Array<{
+      method: string;
+      path: string;
+      query: Record<string, unknown>;
+      headers: Record<string, string>;
+      body: unknown;
+      status: number;
+    }>
+  >;
   state(): Promise<any>;
   stop(signal?: NodeJS.Signals): Promise<{ exitCode: number | undefined; stdout: string }>;
 }
 
 /** Starts `plx sandbox --port 0 …` and resolves once it prints its "listening on" line. */
 export async function startSandboxProcess(args: string[] = [], env = cleanEnv()): Promise<SandboxProcess> {
-  const child = execa(process.execPath, [PLX_BIN, "sandbox", "--port", "0", ...args], { env, extendEnv: false, reject: false, buffer: { stdout: true, stderr: false } });
+  const child = execa(process.execPath, [PLX_BIN, "sandbox", "--port", "0", ...args], {
+    env,
+    extendEnv: false,
+    reject: false,
+    buffer: { stdout: true, stderr: false },
+  });
   const stderrLines: string[] = [];
   createInterface({ input: child.stderr! }).on("line", (line) => stderrLines.push(line));
   const firstLine = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once("line", (line) => resolve(line));
-    void child.then((result) => reject(new Error(`sandbox exited with ${result.exitCode} before listening:\n${stderrLines.join("\n")}`)));
+    void child.then((result) =>
+      reject(new Error(`sandbox exited with ${result.exitCode} before listening:\n${stderrLines.join("\n")}`)),
+    );
   });
   const match = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(firstLine);
   if (!match) throw new Error(`unexpected first line from plx sandbox: ${firstLine}`);

@@ -32,7 +32,10 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(body === undefined ? "" : JSON.stringify(body));
 };
 
-export async function fakeForge(kind: "github" | "gitlab", options: { token: string; owner?: string; repo?: string; number?: number; project?: string; iid?: number }): Promise<FakeForge> {
+export async function fakeForge(
+  kind: "github" | "gitlab",
+  options: { token: string; owner?: string; repo?: string; number?: number; project?: string; iid?: number },
+): Promise<FakeForge> {
   const requests: Seen[] = [];
   const state: FakeForge = { url: "", requests, comments: [], failWith: undefined, close: async () => {} };
   let nextId = 1000;
@@ -41,12 +44,19 @@ export async function fakeForge(kind: "github" | "gitlab", options: { token: str
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? "/", "http://x");
-    const seen: Seen = { method: req.method ?? "", path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+    const seen: Seen = {
+      method: req.method ?? "",
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString("utf8"),
+    };
     requests.push(seen);
     if (state.failWith) return send(res, state.failWith.status, state.failWith.body);
 
     if (kind === "github") {
-      if (req.headers.authorization !== `Bearer ${options.token}`) return send(res, 401, { message: "Bad credentials" });
+      if (req.headers.authorization !== `Bearer ${options.token}`)
+        return send(res, 401, { message: "Bad credentials" });
       if (req.headers.accept !== "application/vnd.github+json") return send(res, 415, { message: "bad accept" });
       if (req.headers["x-github-api-version"] !== "2022-11-28") return send(res, 400, { message: "bad version" });
       const base = `/api/v3/repos/${options.owner}/${options.repo}/issues`;
@@ -68,7 +78,8 @@ export async function fakeForge(kind: "github" | "gitlab", options: { token: str
         const comment = state.comments.find((c) => c.id === Number(patch[1]));
         if (!comment) return send(res, 404, { message: "Not Found" });
         // The token acts as github-actions[bot], which may edit only its own comments.
-        if (comment.user?.login !== "github-actions[bot]") return send(res, 403, { message: "Resource not accessible by integration" });
+        if (comment.user?.login !== "github-actions[bot]")
+          return send(res, 403, { message: "Resource not accessible by integration" });
         comment.body = (JSON.parse(seen.body) as { body: string }).body;
         return send(res, 200, { ...comment, html_url: `https://github.example/c/${comment.id}` });
       }
@@ -81,7 +92,9 @@ export async function fakeForge(kind: "github" | "gitlab", options: { token: str
       const perPage = Number(url.searchParams.get("per_page") ?? 20);
       const page = Number(url.searchParams.get("page") ?? 1);
       const more = page * perPage < state.comments.length;
-      return send(res, 200, state.comments.slice((page - 1) * perPage, page * perPage), { "x-next-page": more ? String(page + 1) : "" });
+      return send(res, 200, state.comments.slice((page - 1) * perPage, page * perPage), {
+        "x-next-page": more ? String(page + 1) : "",
+      });
     }
     if (req.method === "POST" && url.pathname === base) {
       const { body } = JSON.parse(seen.body) as { body: string };

@@ -76,7 +76,8 @@ export function loadOpenApiContract(specPath: string): OpenApiContract {
     checkResponse(method, pathTemplate, status, body) {
       const operation = operationFor(method, pathTemplate);
       const declared = responseFor(operation, status);
-      if (!declared) throw new Error(`the spec declares no ${status} response for ${method.toUpperCase()} ${pathTemplate}`);
+      if (!declared)
+        throw new Error(`the spec declares no ${status} response for ${method.toUpperCase()} ${pathTemplate}`);
       const [statusKey, response] = declared;
       // HTTP forbids content on 204 and 304, whatever the spec declares (it gives label DELETE's 204 a JSON schema).
       if (status === 204 || status === 304 || response.content === undefined) {
@@ -89,7 +90,8 @@ export function loadOpenApiContract(specPath: string): OpenApiContract {
 
     checkRequest(method, pathTemplate, body) {
       const requestBody = resolveRefs(spec, operationFor(method, pathTemplate).requestBody);
-      if (!requestBody?.content) return body === undefined ? [] : ["the spec declares no request body for this operation"];
+      if (!requestBody?.content)
+        return body === undefined ? [] : ["the spec declares no request body for this operation"];
       if (body === undefined) return requestBody.required ? ["the request body is required"] : [];
       const schema = jsonSchemaOf(requestBody.content, `${method.toUpperCase()} ${pathTemplate} request`);
       return problems(validatorFor(`request ${method.toUpperCase()} ${pathTemplate}`, schema), body);
@@ -101,10 +103,13 @@ export function loadOpenApiContract(specPath: string): OpenApiContract {
         ({ template, segments: pattern }) =>
           spec.paths[template]?.[method.toLowerCase()] !== undefined &&
           pattern.length === segments.length &&
-          pattern.every((literal, index) => (literal === undefined ? segments[index] !== "" : literal === segments[index])),
+          pattern.every((literal, index) =>
+            literal === undefined ? segments[index] !== "" : literal === segments[index],
+          ),
       );
       // At the first position where two candidates differ, the literal segment wins.
-      const rank = ({ segments: pattern }: PathTemplate) => pattern.map((literal) => (literal === undefined ? "1" : "0")).join("");
+      const rank = ({ segments: pattern }: PathTemplate) =>
+        pattern.map((literal) => (literal === undefined ? "1" : "0")).join("");
       return matches.sort((a, b) => (rank(a) < rank(b) ? -1 : 1))[0]?.template;
     },
   };
@@ -120,7 +125,9 @@ export function loadOpenApiContract(specPath: string): OpenApiContract {
 }
 
 function jsonSchemaOf(content: Record<string, MediaTypeObject>, where: string): unknown {
-  const json = Object.entries(content).find(([mediaType]) => mediaType.split(";")[0]!.trim().toLowerCase() === "application/json");
+  const json = Object.entries(content).find(
+    ([mediaType]) => mediaType.split(";")[0]!.trim().toLowerCase() === "application/json",
+  );
   if (!json) throw new Error(`${where} declares no application/json content (only ${Object.keys(content).join(", ")})`);
   // A media type without a schema allows any JSON.
   return json[1].schema ?? true;
@@ -158,7 +165,19 @@ function describeError(error: ErrorObject): string {
 
 // Keywords whose values are schemas, so the conversion recurses into them and into nothing else (not into `enum`,
 // `default` or `example` data, nor into property names).
-const SCHEMA_VALUED = new Set(["items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames", "unevaluatedProperties", "unevaluatedItems", "additionalItems"]);
+const SCHEMA_VALUED = new Set([
+  "items",
+  "additionalProperties",
+  "not",
+  "if",
+  "then",
+  "else",
+  "contains",
+  "propertyNames",
+  "unevaluatedProperties",
+  "unevaluatedItems",
+  "additionalItems",
+]);
 const SCHEMA_LIST_VALUED = new Set(["allOf", "anyOf", "oneOf", "prefixItems"]);
 const SCHEMA_MAP_VALUED = new Set(["properties", "patternProperties", "$defs", "dependentSchemas"]);
 const COMPOSITION_KEYWORDS = ["$ref", "allOf", "anyOf", "oneOf", "not", "if", "const"];
@@ -195,12 +214,15 @@ function discriminate(discriminator: SchemaObject, members: unknown[]): SchemaOb
   // Without a mapping, OpenAPI maps each member's schema name to it.
   const mapping: Record<string, string> = isObject(discriminator.mapping)
     ? mapValues(discriminator.mapping, String)
-    : Object.fromEntries(members.filter(isObject).map((member) => [String(member.$ref).split("/").at(-1), String(member.$ref)]));
+    : Object.fromEntries(
+        members.filter(isObject).map((member) => [String(member.$ref).split("/").at(-1), String(member.$ref)]),
+      );
   return {
     required: [propertyName],
     properties: { [propertyName]: { enum: Object.keys(mapping) } },
     allOf: Object.entries(mapping).map(([value, ref]) => ({
       if: { properties: { [propertyName]: { const: value } } },
+      // biome-ignore lint/suspicious/noThenProperty: a JSON Schema if/then, never awaited
       then: { $ref: componentRef(ref) },
     })),
   };
@@ -208,7 +230,8 @@ function discriminate(discriminator: SchemaObject, members: unknown[]): SchemaOb
 
 function allowNull(schema: SchemaObject): SchemaObject {
   const { type } = schema;
-  const simple = (typeof type === "string" || Array.isArray(type)) && !COMPOSITION_KEYWORDS.some((keyword) => keyword in schema);
+  const simple =
+    (typeof type === "string" || Array.isArray(type)) && !COMPOSITION_KEYWORDS.some((keyword) => keyword in schema);
   // Widening `type` keeps error messages short; composed schemas need a null branch instead.
   if (!simple) return { anyOf: [schema, { type: "null" }] };
   const widened: SchemaObject = { ...schema, type: [...new Set([type, "null"].flat())] };
@@ -217,7 +240,9 @@ function allowNull(schema: SchemaObject): SchemaObject {
 }
 
 function componentRef(ref: string): string {
-  return ref.startsWith(COMPONENT_REF_PREFIX) ? `${COMPONENTS_ID}#/$defs/${ref.slice(COMPONENT_REF_PREFIX.length)}` : ref;
+  return ref.startsWith(COMPONENT_REF_PREFIX)
+    ? `${COMPONENTS_ID}#/$defs/${ref.slice(COMPONENT_REF_PREFIX.length)}`
+    : ref;
 }
 
 function mapValues<T>(object: Record<string, unknown>, transform: (value: unknown) => T): Record<string, T> {
@@ -232,11 +257,16 @@ function isObject(value: unknown): value is SchemaObject {
  * Defines a contract suite that runs only when PLX_OPENAPI_SPEC names the official spec. Without it, a single passing test
  * says the check was skipped (the project allows no skipped tests).
  */
-export function describeWithOpenApiSpec(name: string, define: (contract: OpenApiContract, specPath: string) => void): void {
+export function describeWithOpenApiSpec(
+  name: string,
+  define: (contract: OpenApiContract, specPath: string) => void,
+): void {
   const specPath = process.env.PLX_OPENAPI_SPEC;
   if (!specPath) {
     it(`${name}: skipped: PLX_OPENAPI_SPEC unset`, () => {
-      console.warn(`${name}: contract check skipped because PLX_OPENAPI_SPEC is unset; set it to the path of promptlayer-openapi.json.`);
+      console.warn(
+        `${name}: contract check skipped because PLX_OPENAPI_SPEC is unset; set it to the path of promptlayer-openapi.json.`,
+      );
     });
     return;
   }

@@ -10,12 +10,20 @@ export interface Registry {
   url: string;
   post(path: string, body: unknown): Promise<any>;
   folder(name: string, parentId?: number): Promise<number>;
-  publish(name: string, promptTemplate: object, extra?: { folderId?: number; metadata?: object; labels?: string[]; tags?: string[] }): Promise<any>;
+  publish(
+    name: string,
+    promptTemplate: object,
+    extra?: { folderId?: number; metadata?: object; labels?: string[]; tags?: string[] },
+  ): Promise<any>;
 }
 
 export function registry(url: string): Registry {
   const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${url}${path}`, { method: "POST", headers: { "X-API-KEY": API_KEY, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const response = await fetch(`${url}${path}`, {
+      method: "POST",
+      headers: { "X-API-KEY": API_KEY, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     const json: any = await response.json();
     if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(json)}`);
     return json;
@@ -23,19 +31,31 @@ export function registry(url: string): Registry {
   return {
     url,
     post,
-    folder: async (name, parentId) => (await post("/api/public/v2/folders", { name, parent_id: parentId ?? null })).folder.id,
+    folder: async (name, parentId) =>
+      (await post("/api/public/v2/folders", { name, parent_id: parentId ?? null })).folder.id,
     publish: (name, promptTemplate, extra = {}) =>
       post("/rest/prompt-templates", {
         prompt_template: { prompt_name: name, tags: extra.tags ?? [], folder_id: extra.folderId ?? null },
-        prompt_version: { prompt_template: promptTemplate, commit_message: `edit ${name}`, metadata: extra.metadata ?? { model: { provider: "openai", name: "gpt-4o", parameters: {} } } },
+        prompt_version: {
+          prompt_template: promptTemplate,
+          commit_message: `edit ${name}`,
+          metadata: extra.metadata ?? { model: { provider: "openai", name: "gpt-4o", parameters: {} } },
+        },
         release_labels: extra.labels ?? null,
       }),
   };
 }
 
 export const text = (value: string) => ({ type: "text", text: value });
-export const chat = (...messages: Array<[string, string]>) => ({ type: "chat", messages: messages.map(([role, value]) => ({ role, content: [text(value)] })) });
-export const completion = (value: string, format = "f-string") => ({ type: "completion", template_format: format, content: [text(value)] });
+export const chat = (...messages: Array<[string, string]>) => ({
+  type: "chat",
+  messages: messages.map(([role, value]) => ({ role, content: [text(value)] })),
+});
+export const completion = (value: string, format = "f-string") => ({
+  type: "completion",
+  template_format: format,
+  content: [text(value)],
+});
 
 /** A workspace like a real team's: nested folders, a snippet, chat and completion templates, tools, labels, non-ASCII text. */
 export async function seedTeamWorkspace(reg: Registry): Promise<void> {
@@ -48,14 +68,38 @@ export async function seedTeamWorkspace(reg: Registry): Promise<void> {
       type: "chat",
       messages: [
         { role: "system", content: [text("You handle refunds. @@@tone@@@\n")] },
-        { role: "user", template_format: "jinja2", content: [text("Order: {{ order_id }}\r\nReason:\t{{ reason }}  \n\n")] },
+        {
+          role: "user",
+          template_format: "jinja2",
+          content: [text("Order: {{ order_id }}\r\nReason:\t{{ reason }}  \n\n")],
+        },
       ],
-      tools: [{ type: "function", function: { name: "lookup_order", description: "Find an order", parameters: { type: "object", properties: { id: { type: "string" } }, required: ["id"] } } }],
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "lookup_order",
+            description: "Find an order",
+            parameters: { type: "object", properties: { id: { type: "string" } }, required: ["id"] },
+          },
+        },
+      ],
       tool_choice: "auto",
     },
-    { folderId: billing, tags: ["support", "billing"], labels: ["prod"], metadata: { model: { provider: "openai", name: "gpt-4o", parameters: { temperature: 0.2 } }, owner: "support-team" } },
+    {
+      folderId: billing,
+      tags: ["support", "billing"],
+      labels: ["prod"],
+      metadata: {
+        model: { provider: "openai", name: "gpt-4o", parameters: { temperature: 0.2 } },
+        owner: "support-team",
+      },
+    },
   );
-  await reg.publish("résumé-court", completion("Résume ceci en une phrase : {texte}"), { folderId: support, metadata: { model: { provider: "anthropic", name: "claude-sonnet-4", parameters: {} } } });
+  await reg.publish("résumé-court", completion("Résume ceci en une phrase : {texte}"), {
+    folderId: support,
+    metadata: { model: { provider: "anthropic", name: "claude-sonnet-4", parameters: {} } },
+  });
 }
 
 /** An empty repository directory with a config file, so plx finds its root there. */
@@ -65,4 +109,5 @@ export async function emptyRepo(): Promise<string> {
   return dir;
 }
 
-export const plxEnv = (url: string, extra: Record<string, string> = {}) => cleanEnv({ PROMPTLAYER_BASE_URL: url, PROMPTLAYER_API_KEY: API_KEY, ...extra });
+export const plxEnv = (url: string, extra: Record<string, string> = {}) =>
+  cleanEnv({ PROMPTLAYER_BASE_URL: url, PROMPTLAYER_API_KEY: API_KEY, ...extra });

@@ -15,12 +15,19 @@ export interface TinyServer {
   close(): Promise<void>;
 }
 
-export async function tinyServer(handle: (request: SeenRequest, response: ServerResponse) => void | Promise<void>): Promise<TinyServer> {
+export async function tinyServer(
+  handle: (request: SeenRequest, response: ServerResponse) => void | Promise<void>,
+): Promise<TinyServer> {
   const requests: SeenRequest[] = [];
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+    const seen = {
+      method: req.method ?? "",
+      url: req.url ?? "",
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString("utf8"),
+    };
     requests.push(seen);
     await handle(seen, res);
   });
@@ -37,7 +44,12 @@ export async function tinyServer(handle: (request: SeenRequest, response: Server
   };
 }
 
-export function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function json(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(status, { "content-type": "application/json", ...headers });
   response.end(JSON.stringify(body));
 }

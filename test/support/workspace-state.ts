@@ -26,7 +26,13 @@ const AT = new Date(0).toISOString();
 export function workspace(templates: readonly TemplateSpec[], folders: readonly FolderSpec[] = []): WorkspaceData {
   let nextId = 1000;
   const stored: StoredTemplate[] = templates.map((spec) => {
-    const contents = [spec.promptTemplate ?? { type: "completion", content: [{ type: "text", text: spec.text ?? `I am ${JSON.stringify(spec.name)}` }] }, ...(spec.later ?? [])];
+    const contents = [
+      spec.promptTemplate ?? {
+        type: "completion",
+        content: [{ type: "text", text: spec.text ?? `I am ${JSON.stringify(spec.name)}` }],
+      },
+      ...(spec.later ?? []),
+    ];
     return {
       id: nextId++,
       name: spec.name,
@@ -46,11 +52,26 @@ export function workspace(templates: readonly TemplateSpec[], folders: readonly 
       updated_at: AT,
     };
   });
-  const storedFolders: StoredFolder[] = folders.map((folder) => ({ id: folder.id, name: folder.name, parent_id: folder.parent ?? null, external_ids: [], created_at: AT, updated_at: AT }));
-  return { workspace_id: 1, next_id: nextId, templates: stored, labels: [], folders: storedFolders, protected_labels: [] };
+  const storedFolders: StoredFolder[] = folders.map((folder) => ({
+    id: folder.id,
+    name: folder.name,
+    parent_id: folder.parent ?? null,
+    external_ids: [],
+    created_at: AT,
+    updated_at: AT,
+  }));
+  return {
+    workspace_id: 1,
+    next_id: nextId,
+    templates: stored,
+    labels: [],
+    folders: storedFolders,
+    protected_labels: [],
+  };
 }
 
 export async function installState(sandboxUrl: string, state: WorkspaceData): Promise<void> {
   const response = await fetch(`${sandboxUrl}/__sandbox/state`, { method: "PUT", body: JSON.stringify(state) });
-  if (response.status !== 204) throw new Error(`PUT /__sandbox/state answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 204)
+    throw new Error(`PUT /__sandbox/state answered ${response.status}: ${await response.text()}`);
 }

@@ -27,7 +27,8 @@ function contractClient(baseUrl: () => string, contract: OpenApiContract, violat
     if (template === undefined) violations.push(`${method} ${path}: the spec has no such operation`);
     if (template !== undefined && options.body !== undefined) {
       const problems = contract.checkRequest(method, template, options.body);
-      if (options.malformed) expect(problems, `the ${method} ${template} body meant to be invalid is valid`).not.toEqual([]);
+      if (options.malformed)
+        expect(problems, `the ${method} ${template} body meant to be invalid is valid`).not.toEqual([]);
       else violations.push(...problems.map((problem) => `request ${method} ${template}: ${problem}`));
     }
 
@@ -35,7 +36,11 @@ function contractClient(baseUrl: () => string, contract: OpenApiContract, violat
     const apiKey = options.apiKey === undefined ? API_KEY : options.apiKey;
     if (apiKey !== null) headers["X-API-KEY"] = apiKey;
     if (options.body !== undefined) headers["content-type"] = "application/json";
-    const response = await fetch(`${baseUrl()}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const response = await fetch(`${baseUrl()}${path}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
 
     const where = `${method} ${template ?? path} -> ${response.status}`;
     const text = await response.text();
@@ -53,7 +58,9 @@ function contractClient(baseUrl: () => string, contract: OpenApiContract, violat
     }
     if (template !== undefined) {
       try {
-        violations.push(...contract.checkResponse(method, template, response.status, body).map((problem) => `${where}: ${problem}`));
+        violations.push(
+          ...contract.checkResponse(method, template, response.status, body).map((problem) => `${where}: ${problem}`),
+        );
       } catch (error) {
         violations.push(`${where}: ${(error as Error).message}`);
       }
@@ -63,7 +70,10 @@ function contractClient(baseUrl: () => string, contract: OpenApiContract, violat
 }
 
 const text = (value: string) => ({ type: "text", text: value });
-const MODEL_METADATA = { model: { provider: "openai", name: "gpt-4o", parameters: { temperature: 0.2 } }, plx: { commit: "abc1234" } };
+const MODEL_METADATA = {
+  model: { provider: "openai", name: "gpt-4o", parameters: { temperature: 0.2 } },
+  plx: { commit: "abc1234" },
+};
 const TOOLS = [
   {
     type: "function",
@@ -114,17 +124,29 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
 
   /** Publishes the snippet, a chat template that imports it (twice, so it has two versions) and a completion template. */
   async function publishWorkspace() {
-    const tone = await call("POST", "/rest/prompt-templates", { body: publishBody("tone", completionTemplate("Be warm and brief.")) });
+    const tone = await call("POST", "/rest/prompt-templates", {
+      body: publishBody("tone", completionTemplate("Be warm and brief.")),
+    });
     const reply = await call("POST", "/rest/prompt-templates", {
       body: publishBody("support-reply", chatTemplate("{question}"), {
         release_labels: ["staging"],
         external_ids: [{ source: "plx", external_id: "prompts/support-reply.prompt.yaml" }],
       }),
     });
-    const replyV2 = await call("POST", "/rest/prompt-templates", { body: publishBody("support-reply", chatTemplate("Customer asks: {question}")) });
-    const summarise = await call("POST", "/rest/prompt-templates", { body: publishBody("summarise", completionTemplate("Summarise: {{ thread }}")) });
+    const replyV2 = await call("POST", "/rest/prompt-templates", {
+      body: publishBody("support-reply", chatTemplate("Customer asks: {question}")),
+    });
+    const summarise = await call("POST", "/rest/prompt-templates", {
+      body: publishBody("summarise", completionTemplate("Summarise: {{ thread }}")),
+    });
     const raw = await call("GET", "/prompt-templates/support-reply?version=1&resolve_snippets=false");
-    return { tone: tone.body, reply: reply.body, replyV2: replyV2.body, summarise: summarise.body, workspaceId: raw.body.workspace_id as number };
+    return {
+      tone: tone.body,
+      reply: reply.body,
+      replyV2: replyV2.body,
+      summarise: summarise.body,
+      workspaceId: raw.body.workspace_id as number,
+    };
   }
 
   it("publishes chat, completion and snippet templates with tools, labels and external ids", async () => {
@@ -149,7 +171,15 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
     const rendered = await call("POST", "/prompt-templates/support-reply", { body: { version: 1 } });
     expect.soft(rendered.status).toBe(200);
     expect.soft(rendered.body.version).toBe(1);
-    expect.soft((await call("POST", "/prompt-templates/summarise", { body: { label: null, input_variables: { thread: "hi" } } })).status).toBe(200);
+    expect
+      .soft(
+        (
+          await call("POST", "/prompt-templates/summarise", {
+            body: { label: null, input_variables: { thread: "hi" } },
+          })
+        ).status,
+      )
+      .toBe(200);
 
     const firstPage = await call("GET", "/prompt-templates?page=1&per_page=2");
     expect.soft(firstPage.body).toMatchObject({ page: 1, pages: 2, total: 3, has_next: true, has_prev: false });
@@ -164,7 +194,9 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
   it("creates, moves and deletes release labels", async () => {
     const { reply } = await publishWorkspace();
 
-    const created = await call("POST", `/prompts/${reply.id}/label`, { body: { prompt_version_number: 1, name: "prod" } });
+    const created = await call("POST", `/prompts/${reply.id}/label`, {
+      body: { prompt_version_number: 1, name: "prod" },
+    });
     expect.soft(created.status).toBe(200);
     expect.soft(created.body).toMatchObject({ name: "prod", prompt_id: reply.id });
     const moved = await call("PATCH", `/prompt-labels/${created.body.id}`, { body: { prompt_version_number: 2 } });
@@ -172,28 +204,49 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
 
     const labels = await call("GET", "/prompt-templates/support-reply/labels");
     expect.soft(labels.body.release_labels).toEqual(
-      expect.arrayContaining([expect.objectContaining({ release_label: "prod", release_label_id: created.body.id, prompt_version_number: 2 })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          release_label: "prod",
+          release_label_id: created.body.id,
+          prompt_version_number: 2,
+        }),
+      ]),
     );
     expect.soft((await call("DELETE", `/prompt-labels/${created.body.id}`)).status).toBe(204);
     const after = await call("GET", `/prompt-templates/${reply.id}/labels`);
-    expect.soft(after.body.release_labels.map((label: { release_label: string }) => label.release_label)).toEqual(["staging"]);
+    expect
+      .soft(after.body.release_labels.map((label: { release_label: string }) => label.release_label))
+      .toEqual(["staging"]);
   });
 
   it("manages folders and lists, moves and deletes entities", async () => {
     const { reply, workspaceId } = await publishWorkspace();
 
-    const support = await call("POST", "/api/public/v2/folders", { body: { name: "support", external_ids: [{ source: "plx", external_id: "prompts/support" }] } });
+    const support = await call("POST", "/api/public/v2/folders", {
+      body: { name: "support", external_ids: [{ source: "plx", external_id: "prompts/support" }] },
+    });
     expect.soft(support.status).toBe(201);
-    const billing = await call("POST", "/api/public/v2/folders", { body: { name: "billing", parent_id: support.body.folder.id, workspace_id: workspaceId } });
+    const billing = await call("POST", "/api/public/v2/folders", {
+      body: { name: "billing", parent_id: support.body.folder.id, workspace_id: workspaceId },
+    });
     expect.soft(billing.body.folder).toMatchObject({ name: "billing", parent_id: support.body.folder.id });
-    const renamed = await call("PATCH", `/api/public/v2/folders/${billing.body.folder.id}`, { body: { name: "invoices" } });
+    const renamed = await call("PATCH", `/api/public/v2/folders/${billing.body.folder.id}`, {
+      body: { name: "invoices" },
+    });
     expect.soft(renamed.body.folder.name).toBe("invoices");
 
-    const resolved = await call("GET", `/api/public/v2/folders/resolve-id?workspace_id=${workspaceId}&path=support.invoices`);
+    const resolved = await call(
+      "GET",
+      `/api/public/v2/folders/resolve-id?workspace_id=${workspaceId}&path=support.invoices`,
+    );
     expect.soft(resolved.body).toEqual({ id: billing.body.folder.id });
 
     const moved = await call("POST", "/api/public/v2/folders/entities", {
-      body: { entities: [{ id: reply.id, type: "PROMPT" }], folder_id: billing.body.folder.id, workspace_id: workspaceId },
+      body: {
+        entities: [{ id: reply.id, type: "PROMPT" }],
+        folder_id: billing.body.folder.id,
+        workspace_id: workspaceId,
+      },
     });
     expect.soft(moved.body).toEqual({ moved_count: 1 });
 
@@ -203,12 +256,21 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
     );
     expect.soft(listed.status).toBe(200);
     expect.soft(listed.body.entities).toEqual(
-      expect.arrayContaining([expect.objectContaining({ id: reply.id, name: "support-reply", folder_id: billing.body.folder.id, path: ["support", "invoices"] })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          id: reply.id,
+          name: "support-reply",
+          folder_id: billing.body.folder.id,
+          path: ["support", "invoices"],
+        }),
+      ]),
     );
     const rootOnly = await call("GET", `/api/public/v2/folders/entities?workspace_id=${workspaceId}`);
     expect.soft(rootOnly.status).toBe(200);
 
-    const refused = await call("DELETE", "/api/public/v2/folders/entities", { body: { entities: [{ id: support.body.folder.id, type: "FOLDER" }] } });
+    const refused = await call("DELETE", "/api/public/v2/folders/entities", {
+      body: { entities: [{ id: support.body.folder.id, type: "FOLDER" }] },
+    });
     expect.soft(refused.status).toBe(400);
     const deleted = await call("DELETE", "/api/public/v2/folders/entities", {
       body: { entities: [{ id: support.body.folder.id, type: "FOLDER" }], cascade: true, workspace_id: workspaceId },
@@ -219,17 +281,29 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
   it("attaches, lists and detaches external ids", async () => {
     const { summarise } = await publishWorkspace();
 
-    const attached = await call("POST", `/prompt-templates/${summarise.id}/external-ids`, { body: { source: "plx", external_id: "prompts/summarise.prompt.yaml" } });
+    const attached = await call("POST", `/prompt-templates/${summarise.id}/external-ids`, {
+      body: { source: "plx", external_id: "prompts/summarise.prompt.yaml" },
+    });
     expect.soft(attached.status).toBe(201);
-    const again = await call("POST", `/prompt-templates/${summarise.id}/external-ids`, { body: { source: "plx", external_id: "prompts/summarise.prompt.yaml" } });
+    const again = await call("POST", `/prompt-templates/${summarise.id}/external-ids`, {
+      body: { source: "plx", external_id: "prompts/summarise.prompt.yaml" },
+    });
     expect.soft(again.status).toBe(201);
     const listed = await call("GET", `/prompt-templates/${summarise.id}/external-ids`);
-    expect.soft(listed.body).toEqual({ success: true, external_ids: [{ source: "plx", external_id: "prompts/summarise.prompt.yaml" }] });
+    expect
+      .soft(listed.body)
+      .toEqual({ success: true, external_ids: [{ source: "plx", external_id: "prompts/summarise.prompt.yaml" }] });
 
-    const found = await call("GET", "/prompt-templates?external_source=plx&external_id=prompts%2Fsummarise.prompt.yaml");
+    const found = await call(
+      "GET",
+      "/prompt-templates?external_source=plx&external_id=prompts%2Fsummarise.prompt.yaml",
+    );
     expect.soft(found.body.items.map((item: { id: number }) => item.id)).toEqual([summarise.id]);
 
-    const detached = await call("DELETE", `/prompt-templates/${summarise.id}/external-ids/plx/${encodeURIComponent("prompts/summarise.prompt.yaml")}`);
+    const detached = await call(
+      "DELETE",
+      `/prompt-templates/${summarise.id}/external-ids/plx/${encodeURIComponent("prompts/summarise.prompt.yaml")}`,
+    );
     expect.soft(detached.status).toBe(200);
   });
 
@@ -239,29 +313,56 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
     const usage = await call("GET", "/prompt-templates/tone/snippet-usage");
     expect.soft(usage.status).toBe(200);
     expect.soft(usage.body).toMatchObject({ snippet_name: "tone", total_prompts_using_snippet: 1 });
-    expect.soft(usage.body.snippet_usage).toEqual([expect.objectContaining({ prompt_registry_id: reply.id, version_numbers: [1, 2] })]);
+    expect
+      .soft(usage.body.snippet_usage)
+      .toEqual([expect.objectContaining({ prompt_registry_id: reply.id, version_numbers: [1, 2] })]);
     expect.soft((await call("GET", "/prompt-templates/tone/snippet-usage?prompt_version_number=1")).status).toBe(200);
   });
 
   it("logs a request and tracks metadata on it, as the SDK does", async () => {
     const logged = await call("POST", "/log-request", {
-      body: { provider: "openai", model: "gpt-4o", input: chatTemplate("hi"), output: chatTemplate("hello"), request_start_time: "2026-01-01T00:00:00Z", request_end_time: "2026-01-01T00:00:01Z" },
+      body: {
+        provider: "openai",
+        model: "gpt-4o",
+        input: chatTemplate("hi"),
+        output: chatTemplate("hello"),
+        request_start_time: "2026-01-01T00:00:00Z",
+        request_end_time: "2026-01-01T00:00:01Z",
+      },
     });
     expect.soft(logged.status).toBe(201);
-    expect.soft((await call("POST", "/rest/track-metadata", { body: { request_id: logged.body.id, metadata: { session: "s-1" } } })).status).toBe(200);
-    expect.soft((await call("POST", "/log-request", { body: { provider: "openai" }, malformed: true })).status).toBe(422);
+    expect
+      .soft(
+        (
+          await call("POST", "/rest/track-metadata", {
+            body: { request_id: logged.body.id, metadata: { session: "s-1" } },
+          })
+        ).status,
+      )
+      .toBe(200);
+    expect
+      .soft((await call("POST", "/log-request", { body: { provider: "openai" }, malformed: true })).status)
+      .toBe(422);
   });
 
   it("runs eval-report's Tables sequence: table, CSV sheet import, operation, columns, scorecard, calculation, track-score", async () => {
-    const created = await call("POST", "/api/public/v2/tables", { body: { title: "plx: refund-reply", folder_id: null, create_default_sheet: false } });
+    const created = await call("POST", "/api/public/v2/tables", {
+      body: { title: "plx: refund-reply", folder_id: null, create_default_sheet: false },
+    });
     expect.soft(created.status).toBe(201);
     const tableId = created.body.table.id;
     const listed = await call("GET", "/api/public/v2/tables?name=refund&limit=100");
     expect.soft(listed.body.data.map((t: { id: string }) => t.id)).toEqual([tableId]);
     expect.soft((await call("GET", `/api/public/v2/tables/${tableId}`)).status).toBe(200);
 
-    const csv = Buffer.from('"case_id","output","tone","passed"\r\n"a","fine","0.9","1"\r\n"b","meh","0.5","0"\r\n').toString("base64");
-    const sheetBody = { title: "refund-reply v1 · run 1", operation_id: "op-1", source: { type: "file", file_name: "results.csv", file_content_base64: csv } };
+    const csv = Buffer.from(
+      '"case_id","output","tone","passed"\r\n"a","fine","0.9","1"\r\n"b","meh","0.5","0"\r\n',
+    ).toString("base64");
+    const sheetBody = {
+      title: "refund-reply v1 · run 1",
+      operation_id: "op-1",
+      source: { type: "file", file_name: "results.csv", file_content_base64: csv },
+    };
     const imported = await call("POST", `/api/public/v2/tables/${tableId}/sheets`, { body: sheetBody });
     expect.soft(imported.status).toBe(202);
     const again = await call("POST", `/api/public/v2/tables/${tableId}/sheets`, { body: sheetBody });
@@ -278,12 +379,28 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
       body: {
         name: "plx",
         evaluated_column_ids: [],
-        aggregation: { method: "weighted_mean", required_step_failure_behavior: "fail", pass_threshold: 0.8, warn_threshold: 0.6 },
-        steps: [{ title: "tone (mean)", primitive_type: "COLUMN_AGGREGATE", source_column_ids: [tone], weight: 1, required: false, primitive_config: { source: tone, aggregation_type: "average_value", score_mode: "score", score_max: 1 } }],
+        aggregation: {
+          method: "weighted_mean",
+          required_step_failure_behavior: "fail",
+          pass_threshold: 0.8,
+          warn_threshold: 0.6,
+        },
+        steps: [
+          {
+            title: "tone (mean)",
+            primitive_type: "COLUMN_AGGREGATE",
+            source_column_ids: [tone],
+            weight: 1,
+            required: false,
+            primitive_config: { source: tone, aggregation_type: "average_value", score_mode: "score", score_max: 1 },
+          },
+        ],
       },
     });
     expect.soft(configured.status).toBe(200);
-    const queued = await call("POST", `/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard/recalculate`, { body: {} });
+    const queued = await call("POST", `/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard/recalculate`, {
+      body: {},
+    });
     expect.soft(queued.status).toBe(202);
     const path = `/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard/calculations/${queued.body.calculation_id}`;
     await call("GET", path);
@@ -291,8 +408,12 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
     expect.soft(finished.body.calculation).toMatchObject({ status: "completed", aggregate_verdict: "warn" });
     expect.soft(finished.body.calculation.aggregate_score).toBeCloseTo(0.7);
 
-    expect.soft((await call("POST", "/rest/track-score", { body: { request_id: 42, score: 70, name: "plx-eval" } })).status).toBe(200);
-    expect.soft((await call("POST", "/rest/track-score", { body: { request_id: 42, score: 170 }, malformed: true })).status).toBe(422);
+    expect
+      .soft((await call("POST", "/rest/track-score", { body: { request_id: 42, score: 70, name: "plx-eval" } })).status)
+      .toBe(200);
+    expect
+      .soft((await call("POST", "/rest/track-score", { body: { request_id: 42, score: 170 }, malformed: true })).status)
+      .toBe(422);
     expect.soft((await call("GET", "/api/public/v2/tables/00000000-0000-4000-8000-000000000000")).status).toBe(404);
   });
 
@@ -301,25 +422,51 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
 
     expect.soft((await call("GET", "/prompt-templates", { apiKey: null })).status).toBe(401);
     expect.soft((await call("GET", "/prompt-templates/support-reply", { apiKey: "pl_wrong_key" })).status).toBe(401);
-    expect.soft((await call("GET", `/api/public/v2/folders/entities?workspace_id=${workspaceId}`, { apiKey: null })).status).toBe(401);
+    expect
+      .soft((await call("GET", `/api/public/v2/folders/entities?workspace_id=${workspaceId}`, { apiKey: null })).status)
+      .toBe(401);
     expect.soft((await call("GET", `/prompt-templates/${reply.id}/external-ids`, { apiKey: null })).status).toBe(401);
 
     expect.soft((await call("GET", "/prompt-templates/no-such-template")).status).toBe(404);
     expect.soft((await call("GET", "/prompt-templates/support-reply?version=99")).status).toBe(404);
     expect.soft((await call("GET", "/prompt-templates/no-such-template/labels")).status).toBe(404);
     expect.soft((await call("GET", "/prompt-templates/no-such-template/snippet-usage")).status).toBe(404);
-    expect.soft((await call("GET", `/api/public/v2/folders/resolve-id?workspace_id=${workspaceId}&path=nowhere`)).status).toBe(404);
+    expect
+      .soft((await call("GET", `/api/public/v2/folders/resolve-id?workspace_id=${workspaceId}&path=nowhere`)).status)
+      .toBe(404);
     expect.soft((await call("PATCH", "/api/public/v2/folders/999999", { body: { name: "x" } })).status).toBe(404);
     expect.soft((await call("GET", "/prompt-templates/999999/external-ids")).status).toBe(404);
 
     const taken = { source: "plx", external_id: "prompts/support-reply.prompt.yaml" };
-    expect.soft((await call("POST", "/rest/prompt-templates", { body: publishBody("other", completionTemplate("x"), { external_ids: [taken] }) })).status).toBe(409);
-    expect.soft((await call("POST", `/prompt-templates/${summarise.id}/external-ids`, { body: taken })).status).toBe(409);
+    expect
+      .soft(
+        (
+          await call("POST", "/rest/prompt-templates", {
+            body: publishBody("other", completionTemplate("x"), { external_ids: [taken] }),
+          })
+        ).status,
+      )
+      .toBe(409);
+    expect
+      .soft((await call("POST", `/prompt-templates/${summarise.id}/external-ids`, { body: taken })).status)
+      .toBe(409);
 
     const { prompt_version: _version, ...withoutVersion } = publishBody("broken", chatTemplate("x"));
-    expect.soft((await call("POST", "/rest/prompt-templates", { body: withoutVersion, malformed: true })).status).toBe(422);
-    expect.soft((await call("POST", `/prompts/${reply.id}/label`, { body: { name: "prod" }, malformed: true })).status).toBe(422);
-    expect.soft((await call("POST", "/rest/prompt-templates", { body: publishBody("orphan", completionTemplate("@@@missing-snippet@@@")) })).status).toBe(422);
+    expect
+      .soft((await call("POST", "/rest/prompt-templates", { body: withoutVersion, malformed: true })).status)
+      .toBe(422);
+    expect
+      .soft((await call("POST", `/prompts/${reply.id}/label`, { body: { name: "prod" }, malformed: true })).status)
+      .toBe(422);
+    expect
+      .soft(
+        (
+          await call("POST", "/rest/prompt-templates", {
+            body: publishBody("orphan", completionTemplate("@@@missing-snippet@@@")),
+          })
+        ).status,
+      )
+      .toBe(422);
     expect.soft((await call("GET", "/prompt-templates/support-reply?version=0")).status).toBe(422);
 
     // The spec's discriminated unions: a template without its type, a message without a known role, content
@@ -331,9 +478,14 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
       { type: "chat", messages: [{ role: "user", content: "plain string" }] },
       { type: "completion", content: [{ text: "no type" }] },
     ]) {
-      const refused = await call("POST", "/rest/prompt-templates", { body: publishBody("loose", template as never), malformed: true });
+      const refused = await call("POST", "/rest/prompt-templates", {
+        body: publishBody("loose", template as never),
+        malformed: true,
+      });
       expect.soft(refused.status, JSON.stringify(template)).toBe(422);
-      expect.soft(refused.body.detail[0].loc.slice(0, 3), JSON.stringify(template)).toEqual(["body", "prompt_version", "prompt_template"]);
+      expect
+        .soft(refused.body.detail[0].loc.slice(0, 3), JSON.stringify(template))
+        .toEqual(["body", "prompt_version", "prompt_template"]);
     }
   });
 });

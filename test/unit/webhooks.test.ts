@@ -63,11 +63,19 @@ async function startReceiver(respond: (index: number) => number | undefined = ()
 
 function notifierFor(url: string, extra: Partial<WebhookNotifierOptions> = {}) {
   const logged: string[] = [];
-  const notifier = createWebhookNotifier({ url, secret: SECRET, workspaceId: 7, now: () => NOW, log: (line) => logged.push(line), ...extra });
+  const notifier = createWebhookNotifier({
+    url,
+    secret: SECRET,
+    workspaceId: 7,
+    now: () => NOW,
+    log: (line) => logged.push(line),
+    ...extra,
+  });
   return { notifier, logged };
 }
 
-const eventTypes = (received: Received[]) => received.map((request) => (JSON.parse(request.body) as { event_type: string }).event_type);
+const eventTypes = (received: Received[]) =>
+  received.map((request) => (JSON.parse(request.body) as { event_type: string }).event_type);
 
 describe("webhook notifier", () => {
   it("posts PromptLayer's envelope as Python's bytes, signed as Python signs it", async () => {
@@ -98,7 +106,12 @@ describe("webhook notifier", () => {
   it("delivers events one at a time in the order they were raised, including ones raised during flush", async () => {
     const receiver = await startReceiver(() => 200, 20);
     const { notifier } = notifierFor(receiver.url);
-    const names = ["prompt_template_version_created", "prompt_template_label_created", "prompt_template_label_moved", "prompt_template_deleted"];
+    const names = [
+      "prompt_template_version_created",
+      "prompt_template_label_created",
+      "prompt_template_label_moved",
+      "prompt_template_deleted",
+    ];
     for (const name of names.slice(0, 3)) notifier.notify(name, { prompt_template_id: 1 });
     const flushed = notifier.flush();
     notifier.notify(names[3]!, { prompt_template_id: 1 });
@@ -112,7 +125,11 @@ describe("webhook notifier", () => {
     const receiver = await startReceiver((index) => (index === 0 ? 500 : 200));
     const { notifier, logged } = notifierFor(receiver.url, { retryDelaysMs: [10, 10] });
 
-    notifier.notify("prompt_template_version_created", { prompt_template_id: 1, prompt_template_name: "a", prompt_template_version_number: 1 });
+    notifier.notify("prompt_template_version_created", {
+      prompt_template_id: 1,
+      prompt_template_name: "a",
+      prompt_template_version_number: 1,
+    });
     await notifier.flush();
 
     expect(receiver.received).toHaveLength(2);
@@ -128,7 +145,10 @@ describe("webhook notifier", () => {
     notifier.notify("prompt_template_version_created", { prompt_template_id: 2 });
     await notifier.flush();
 
-    expect(eventTypes(receiver.received)).toEqual([...Array(3).fill("prompt_template_deleted"), "prompt_template_version_created"]);
+    expect(eventTypes(receiver.received)).toEqual([
+      ...Array(3).fill("prompt_template_deleted"),
+      "prompt_template_version_created",
+    ]);
     expect(logged.at(-1)).toBe("webhook prompt_template_deleted not delivered after 3 attempt(s): HTTP 503");
   });
 

@@ -22,9 +22,16 @@ const command: CommandModule<DiffCommandOptions, DiffReport> = {
     const config = configTracking(await context.config(), options.label);
     const progress = context.progress("reading changed templates");
     try {
-      const comparison = await compareWithRemote({ client: await context.remote(), config, onProgress: progress.update }, options.names);
+      const comparison = await compareWithRemote(
+        { client: await context.remote(), config, onProgress: progress.update },
+        options.names,
+      );
       await reportToCi(context, comparison, options.comment === true);
-      return { ...comparison, view: options.nameOnly ? "name-only" : options.stat ? "stat" : "patch", exitOnChange: options.exitCode === true };
+      return {
+        ...comparison,
+        view: options.nameOnly ? "name-only" : options.stat ? "stat" : "patch",
+        exitOnChange: options.exitCode === true,
+      };
     } finally {
       progress.done();
     }

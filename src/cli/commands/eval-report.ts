@@ -25,14 +25,23 @@ export interface EvalReportCommandOptions {
 
 const command: CommandModule<EvalReportCommandOptions, Omit<EvalReport, "caseList">> = {
   async run(options, context) {
-    if (options.files.length === 0) throw usageError("Name at least one results file.", "For example: plx eval-report results.json");
+    if (options.files.length === 0)
+      throw usageError("Name at least one results file.", "For example: plx eval-report results.json");
     if (options.format !== undefined && !EVAL_FORMATS.includes(options.format as EvalFormat)) {
-      throw usageError(`--format ${options.format} is not a format plx reads.`, `Use one of: ${EVAL_FORMATS.join(", ")}.`);
+      throw usageError(
+        `--format ${options.format} is not a format plx reads.`,
+        `Use one of: ${EVAL_FORMATS.join(", ")}.`,
+      );
     }
     const config = await context.config();
     const git = await gitHead(config.rootDir);
     const { caseList, ...report } = await evalReport(
-      { config, redactor: context.redactor, baseUrl: config.baseUrl, ...(options.upload === false ? {} : { client: () => context.remote() }) },
+      {
+        config,
+        redactor: context.redactor,
+        baseUrl: config.baseUrl,
+        ...(options.upload === false ? {} : { client: () => context.remote() }),
+      },
       {
         files: options.files.map((file) => resolve(context.cwd, file)),
         ...(options.format ? { format: options.format as EvalFormat } : {}),
@@ -46,7 +55,8 @@ const command: CommandModule<EvalReportCommandOptions, Omit<EvalReport, "caseLis
       },
     );
     if (options.junit) await writeFileAtomic(resolve(context.cwd, options.junit), junitReport(caseList));
-    for (const name of report.unknownPrompts) context.log.warn(`results name the prompt "${name}", which matches no prompt file and no template in plx.lock`);
+    for (const name of report.unknownPrompts)
+      context.log.warn(`results name the prompt "${name}", which matches no prompt file and no template in plx.lock`);
     if (context.ci.provider || options.comment) {
       const reporter = await context.reporter();
       const markdown = evalMarkdown(report);
@@ -78,17 +88,28 @@ function renderEvalReport(report: Omit<EvalReport, "caseList">, styles: Styles):
     String(summary.failed),
     `${Math.round(summary.passRate * 100)}%`,
     summary.score.toFixed(3),
-    Object.entries(summary.metrics).map(([name, value]) => `${name} ${value.toFixed(3)}`).join(", "),
+    Object.entries(summary.metrics)
+      .map(([name, value]) => `${name} ${value.toFixed(3)}`)
+      .join(", "),
   ]);
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)));
-  const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join("  ")
+      .trimEnd();
   const lines = [styles.bold(line(header)), ...rows.map(line)];
   for (const upload of report.uploads) {
-    const verdict = upload.verdict === "pass" ? styles.green(upload.verdict) : upload.verdict ? styles.yellow(upload.verdict) : "";
-    lines.push(`uploaded ${upload.rows} case(s) to "${upload.tableTitle}" / "${upload.sheetTitle}"${upload.score === undefined ? "" : `: score ${upload.score.toFixed(3)} ${verdict}`}`, styles.dim(`  ${upload.url}`));
+    const verdict =
+      upload.verdict === "pass" ? styles.green(upload.verdict) : upload.verdict ? styles.yellow(upload.verdict) : "";
+    lines.push(
+      `uploaded ${upload.rows} case(s) to "${upload.tableTitle}" / "${upload.sheetTitle}"${upload.score === undefined ? "" : `: score ${upload.score.toFixed(3)} ${verdict}`}`,
+      styles.dim(`  ${upload.url}`),
+    );
   }
   if (!report.uploaded) lines.push(styles.dim("Not uploaded (--no-upload)."));
-  if (report.gate.misses.length > 0) lines.push(styles.red("Gate failed:"), ...report.gate.misses.map((miss) => `  ${miss.message}`));
+  if (report.gate.misses.length > 0)
+    lines.push(styles.red("Gate failed:"), ...report.gate.misses.map((miss) => `  ${miss.message}`));
   else lines.push(styles.green(`Gate passed (${report.cases} case(s)).`));
   return lines.join("\n");
 }

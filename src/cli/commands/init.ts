@@ -42,8 +42,16 @@ const command: CommandModule<InitCommandOptions, InitReport> = {
     return { written, kept, choices };
   },
   renderHuman(report, styles) {
-    const lines = [...report.written.map((path) => `${styles.green("wrote")} ${path}`), ...report.kept.map((path) => `${styles.yellow("kept")}  ${path} (exists; --force replaces it)`)];
-    lines.push("", "Next:", `  1. Store your PromptLayer API key as the CI secret PROMPTLAYER_API_KEY (never in a file).`, "  2. Run `plx pull` to bring your prompts into the repository, and commit them with plx.lock.");
+    const lines = [
+      ...report.written.map((path) => `${styles.green("wrote")} ${path}`),
+      ...report.kept.map((path) => `${styles.yellow("kept")}  ${path} (exists; --force replaces it)`),
+    ];
+    lines.push(
+      "",
+      "Next:",
+      `  1. Store your PromptLayer API key as the CI secret PROMPTLAYER_API_KEY (never in a file).`,
+      "  2. Run `plx pull` to bring your prompts into the repository, and commit them with plx.lock.",
+    );
     return lines.join("\n");
   },
 };
@@ -59,7 +67,11 @@ function fromFlags(options: InitCommandOptions, context: Context): InitChoices {
 }
 
 async function ask(options: InitCommandOptions, context: Context): Promise<InitChoices> {
-  if (!context.interactive) throw usageError("plx init asks a few questions, and there is no terminal to ask in.", "Pass --yes with --ci github|gitlab|none (and --hooks) to set up without questions.");
+  if (!context.interactive)
+    throw usageError(
+      "plx init asks a few questions, and there is no terminal to ask in.",
+      "Pass --yes with --ci github|gitlab|none (and --hooks) to set up without questions.",
+    );
   const answer = <T>(value: T): Exclude<T, symbol> => {
     if (isCancel(value)) {
       cancel("Nothing was written.");
@@ -80,10 +92,26 @@ async function ask(options: InitCommandOptions, context: Context): Promise<InitC
       output,
     }),
   ) as InitChoices["ci"];
-  const promptsDir = answer(await text({ message: "Directory for prompt files", initialValue: options.promptsDir ?? "prompts", output }));
-  const label = answer(await text({ message: "Release label the deploy job publishes to", initialValue: options.label ?? "prod", output }));
-  const baseUrl = answer(await text({ message: "PromptLayer API URL (empty for https://api.promptlayer.com)", initialValue: options.baseUrl ?? "", output }));
-  const hooks = answer(await confirm({ message: "Add pre-commit hooks (plx check on commit, plx diff on push)?", initialValue: options.hooks ?? true, output }));
+  const promptsDir = answer(
+    await text({ message: "Directory for prompt files", initialValue: options.promptsDir ?? "prompts", output }),
+  );
+  const label = answer(
+    await text({ message: "Release label the deploy job publishes to", initialValue: options.label ?? "prod", output }),
+  );
+  const baseUrl = answer(
+    await text({
+      message: "PromptLayer API URL (empty for https://api.promptlayer.com)",
+      initialValue: options.baseUrl ?? "",
+      output,
+    }),
+  );
+  const hooks = answer(
+    await confirm({
+      message: "Add pre-commit hooks (plx check on commit, plx diff on push)?",
+      initialValue: options.hooks ?? true,
+      output,
+    }),
+  );
   return { ci, hooks, promptsDir, label, ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}) };
 }
 

@@ -1,6 +1,14 @@
 import { confirm, isCancel } from "@clack/prompts";
 import { ExitCode, usageError } from "../../errors.js";
-import { listLabelRows, promoteLabel, removeLabel, setLabel, type LabelChange, type LabelRemoval, type LabelRow } from "../../sync/labels.js";
+import {
+  listLabelRows,
+  promoteLabel,
+  removeLabel,
+  setLabel,
+  type LabelChange,
+  type LabelRemoval,
+  type LabelRow,
+} from "../../sync/labels.js";
 import type { CommandModule } from "../command.js";
 import type { Styles } from "../io.js";
 
@@ -30,12 +38,24 @@ const command: CommandModule<LabelCommandOptions, LabelReport> = {
         return { action: "set", dryRun: false, changes: [await setLabel(resolved, first!, name, version)] };
       }
       case "promote":
-        return { action: "promote", dryRun: options.dryRun === true, changes: await promoteLabel(resolved, first!, second!, options.names, options.dryRun === true) };
+        return {
+          action: "promote",
+          dryRun: options.dryRun === true,
+          changes: await promoteLabel(resolved, first!, second!, options.names, options.dryRun === true),
+        };
       case "rm": {
         if (!options.yes) {
-          if (!context.interactive) throw usageError(`Removing the label ${first} from ${second} needs confirmation, and there is no terminal to ask in.`, "Pass --yes to confirm non-interactively.");
-          const answer = await confirm({ message: `Remove the release label ${first} from ${second}?`, output: process.stderr });
-          if (isCancel(answer) || answer !== true) return { action: "rm", name: second!, label: first!, status: "declined" };
+          if (!context.interactive)
+            throw usageError(
+              `Removing the label ${first} from ${second} needs confirmation, and there is no terminal to ask in.`,
+              "Pass --yes to confirm non-interactively.",
+            );
+          const answer = await confirm({
+            message: `Remove the release label ${first} from ${second}?`,
+            output: process.stderr,
+          });
+          if (isCancel(answer) || answer !== true)
+            return { action: "rm", name: second!, label: first!, status: "declined" };
         }
         return { action: "rm", ...(await removeLabel(resolved, first!, second!)) };
       }
@@ -66,7 +86,12 @@ function renderLabel(report: LabelReport, styles: Styles): string {
     const width = Math.max(...report.labels.map((row) => row.name.length));
     return report.labels
       .map((row) => {
-        const match = row.matchesLocal === undefined ? styles.dim("no local file") : row.matchesLocal ? styles.green("matches local") : styles.yellow("differs from local");
+        const match =
+          row.matchesLocal === undefined
+            ? styles.dim("no local file")
+            : row.matchesLocal
+              ? styles.green("matches local")
+              : styles.yellow("differs from local");
         return `${row.name.padEnd(width)}  ${row.label.padEnd(12)} v${String(row.version).padEnd(4)} ${match}`;
       })
       .join("\n");

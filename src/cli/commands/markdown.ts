@@ -25,7 +25,8 @@ function fenced(text: string, language: string): string {
 }
 
 export function comparisonMarkdown(report: Comparison): string {
-  if (report.changes.length === 0) return `### plx diff\n\nNo differences: ${report.inSync} template(s) match PromptLayer (${report.track}).`;
+  if (report.changes.length === 0)
+    return `### plx diff\n\nNo differences: ${report.inSync} template(s) match PromptLayer (${report.track}).`;
   const lines = [
     "### plx diff",
     "",
@@ -39,23 +40,50 @@ export function comparisonMarkdown(report: Comparison): string {
   ];
   for (const change of report.changes) {
     if (!change.patch) continue;
-    lines.push("", `<details><summary>${markdownCell(change.path)}</summary>`, "", fenced(change.patch, "diff"), "", "</details>");
+    lines.push(
+      "",
+      `<details><summary>${markdownCell(change.path)}</summary>`,
+      "",
+      fenced(change.patch, "diff"),
+      "",
+      "</details>",
+    );
   }
   return lines.join("\n");
 }
 
 export function pushMarkdown(report: PushReport, command: string): string {
   const lines = [`### plx ${command}`, ""];
-  const rows = report.items.filter((item) => item.outcome !== undefined || item.action !== "unchanged" || item.remoteAhead);
-  if (report.blocked === "conflict") lines.push("**Refused:** templates were edited in PromptLayer since this repository last synced; nothing was sent.", "");
-  if (report.blocked === "invalid") lines.push("**Refused:** some templates cannot be published as they are; nothing was sent.", "");
-  if (report.blocked === "stale-plan") lines.push("**Refused:** the saved plan is stale; nothing was sent.", "", ...(report.stale ?? []).map((line) => `- ${markdownCell(line)}`), "");
+  const rows = report.items.filter(
+    (item) => item.outcome !== undefined || item.action !== "unchanged" || item.remoteAhead,
+  );
+  if (report.blocked === "conflict")
+    lines.push(
+      "**Refused:** templates were edited in PromptLayer since this repository last synced; nothing was sent.",
+      "",
+    );
+  if (report.blocked === "invalid")
+    lines.push("**Refused:** some templates cannot be published as they are; nothing was sent.", "");
+  if (report.blocked === "stale-plan")
+    lines.push(
+      "**Refused:** the saved plan is stale; nothing was sent.",
+      "",
+      ...(report.stale ?? []).map((line) => `- ${markdownCell(line)}`),
+      "",
+    );
   if (rows.length > 0) {
     lines.push("| template | result |", "| --- | --- |");
     for (const item of rows) {
-      const result = item.outcome === "published" ? `published v${item.version}` : item.remoteAhead ? "behind" : (item.outcome ?? item.action);
+      const result =
+        item.outcome === "published"
+          ? `published v${item.version}`
+          : item.remoteAhead
+            ? "behind"
+            : (item.outcome ?? item.action);
       const move = item.moveTo ? ` into ${folderLabel(item.moveTo)}` : "";
-      lines.push(`| \`${markdownCell(item.path)}\` | ${markdownCell(result + move)}${item.reason ? ` — ${markdownCell(item.reason)}` : ""}${item.error ? ` — ${markdownCell(item.error.message)}` : ""} |`);
+      lines.push(
+        `| \`${markdownCell(item.path)}\` | ${markdownCell(result + move)}${item.reason ? ` — ${markdownCell(item.reason)}` : ""}${item.error ? ` — ${markdownCell(item.error.message)}` : ""} |`,
+      );
     }
   } else {
     lines.push("Nothing to publish: every template matches PromptLayer.");
@@ -63,18 +91,38 @@ export function pushMarkdown(report: PushReport, command: string): string {
   const moved = report.labels.filter((change) => change.status !== "unchanged");
   if (moved.length > 0) {
     lines.push("", "| label | template | version | status |", "| --- | --- | --- | --- |");
-    for (const change of moved) lines.push(`| ${markdownCell(change.label)} | ${markdownCell(change.name)} | v${change.version} | ${change.status === "pending" ? "pending approval" : change.status} |`);
+    for (const change of moved)
+      lines.push(
+        `| ${markdownCell(change.label)} | ${markdownCell(change.name)} | v${change.version} | ${change.status === "pending" ? "pending approval" : change.status} |`,
+      );
   }
   return lines.join("\n");
 }
 
 export function evalMarkdown(report: Omit<EvalReport, "caseList">): string {
-  const lines = ["### plx eval-report", "", "| prompt | cases | passed | pass rate | score | metrics |", "| --- | --- | --- | --- | --- | --- |"];
+  const lines = [
+    "### plx eval-report",
+    "",
+    "| prompt | cases | passed | pass rate | score | metrics |",
+    "| --- | --- | --- | --- | --- | --- |",
+  ];
   for (const summary of report.prompts) {
-    const metrics = Object.entries(summary.metrics).map(([name, value]) => `${markdownCell(name)} ${value.toFixed(3)}`).join(", ");
-    lines.push(`| ${markdownCell(promptKey(summary.prompt, summary.version))} | ${summary.cases} | ${summary.passed} | ${Math.round(summary.passRate * 100)}% | ${summary.score.toFixed(3)} | ${metrics} |`);
+    const metrics = Object.entries(summary.metrics)
+      .map(([name, value]) => `${markdownCell(name)} ${value.toFixed(3)}`)
+      .join(", ");
+    lines.push(
+      `| ${markdownCell(promptKey(summary.prompt, summary.version))} | ${summary.cases} | ${summary.passed} | ${Math.round(summary.passRate * 100)}% | ${summary.score.toFixed(3)} | ${metrics} |`,
+    );
   }
-  for (const upload of report.uploads) lines.push("", `[${markdownCell(upload.tableTitle)} / ${markdownCell(upload.sheetTitle)}](${upload.url})${upload.verdict ? `: ${upload.verdict}` : ""}`);
-  lines.push("", report.gate.passed ? "**Gate passed.**" : "**Gate failed:**", ...report.gate.misses.map((miss) => `- ${markdownCell(miss.message)}`));
+  for (const upload of report.uploads)
+    lines.push(
+      "",
+      `[${markdownCell(upload.tableTitle)} / ${markdownCell(upload.sheetTitle)}](${upload.url})${upload.verdict ? `: ${upload.verdict}` : ""}`,
+    );
+  lines.push(
+    "",
+    report.gate.passed ? "**Gate passed.**" : "**Gate failed:**",
+    ...report.gate.misses.map((miss) => `- ${markdownCell(miss.message)}`),
+  );
   return lines.join("\n");
 }

@@ -20,7 +20,12 @@ const command: CommandModule<PullCommandOptions, PullReport> = {
     try {
       return await pull(
         { client, config, onProgress: progress.update },
-        { names: options.names, dryRun: options.dryRun === true, force: options.force === true, prune: options.prune === true },
+        {
+          names: options.names,
+          dryRun: options.dryRun === true,
+          force: options.force === true,
+          prune: options.prune === true,
+        },
       );
     } finally {
       progress.done();
@@ -44,7 +49,8 @@ const REASONS: Record<NonNullable<PullItem["reason"]>, string> = {
   "local-changed": "edited locally since the last sync; push it, or pull --force to discard the edit",
   conflict: "changed both here and in PromptLayer; see plx diff, then pull --force or push --force",
   "local-deleted": "deleted locally since the last sync; pull --force restores it",
-  "remote-invalid": "PromptLayer's stored version would not be a valid file, so it was not written; fix it in PromptLayer",
+  "remote-invalid":
+    "PromptLayer's stored version would not be a valid file, so it was not written; fix it in PromptLayer",
 };
 
 export function renderPull(report: PullReport, styles: Styles): string {
@@ -52,15 +58,31 @@ export function renderPull(report: PullReport, styles: Styles): string {
   const prefix = report.dryRun ? "would be " : "";
   for (const item of report.items) {
     if (item.action === "unchanged") continue;
-    const colour = item.action === "skip" || item.action === "gone" ? styles.yellow : item.action === "remove" ? styles.red : styles.green;
+    const colour =
+      item.action === "skip" || item.action === "gone"
+        ? styles.yellow
+        : item.action === "remove"
+          ? styles.red
+          : styles.green;
     const version = item.version === undefined ? "" : styles.dim(` v${item.version}`);
     const moved = item.previousPath ? styles.dim(` (moved from ${item.previousPath})`) : "";
     const detail = item.detail ? ` (${item.detail})` : "";
-    const reason = item.reason ? styles.dim(` — ${REASONS[item.reason]}${detail}`) : item.action === "gone" ? styles.dim(" — pull --prune removes the file") : "";
-    lines.push(`${colour(`${prefix}${VERBS[item.action]}`.padEnd(report.dryRun ? 22 : 13))} ${item.path}${version}${moved}${reason}`);
+    const reason = item.reason
+      ? styles.dim(` — ${REASONS[item.reason]}${detail}`)
+      : item.action === "gone"
+        ? styles.dim(" — pull --prune removes the file")
+        : "";
+    lines.push(
+      `${colour(`${prefix}${VERBS[item.action]}`.padEnd(report.dryRun ? 22 : 13))} ${item.path}${version}${moved}${reason}`,
+    );
   }
   const { counts } = report;
-  const summary = [`${counts.create} created`, `${counts.update} updated`, `${counts.unchanged} unchanged`, `${counts.skip} skipped`];
+  const summary = [
+    `${counts.create} created`,
+    `${counts.update} updated`,
+    `${counts.unchanged} unchanged`,
+    `${counts.skip} skipped`,
+  ];
   if (counts.remove > 0) summary.push(`${counts.remove} removed`);
   if (counts.gone > 0) summary.push(`${counts.gone} gone remotely`);
   lines.push(`${report.dryRun ? "dry run: " : ""}${summary.join(", ")}`);

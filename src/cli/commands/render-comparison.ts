@@ -15,7 +15,9 @@ const GROUPS: Array<{ states: Array<Change["state"]>; title: string }> = [
 
 export function renderComparison(report: Comparison, styles: Styles, view: "patch" | "stat" | "name-only"): string {
   if (report.changes.length === 0) {
-    return report.remote ? `No differences: ${report.inSync} template(s) match PromptLayer (${report.track}).` : `Clean: ${report.inSync} template(s) match plx.lock.`;
+    return report.remote
+      ? `No differences: ${report.inSync} template(s) match PromptLayer (${report.track}).`
+      : `Clean: ${report.inSync} template(s) match plx.lock.`;
   }
   const out: string[] = [];
   for (const group of GROUPS) {
@@ -33,14 +35,16 @@ export function renderComparison(report: Comparison, styles: Styles, view: "patc
   if (view === "patch") {
     for (const change of report.changes) if (change.patch) out.push(colourPatch(change.patch, styles));
   }
-  if (!report.remote) out.push(styles.dim("Offline: compared with plx.lock only; `plx status --remote` or `plx diff` asks PromptLayer."));
+  if (!report.remote)
+    out.push(styles.dim("Offline: compared with plx.lock only; `plx status --remote` or `plx diff` asks PromptLayer."));
   return out.join("\n").trimEnd();
 }
 
 export function versionNote(change: Change): string {
   const parts: string[] = [];
   if (change.baseVersion !== undefined) parts.push(`synced v${change.baseVersion}`);
-  if (change.remoteVersion !== undefined && change.remoteVersion !== change.baseVersion) parts.push(`remote v${change.remoteVersion}`);
+  if (change.remoteVersion !== undefined && change.remoteVersion !== change.baseVersion)
+    parts.push(`remote v${change.remoteVersion}`);
   if (change.movedFrom !== undefined) parts.push(`moved from ${change.movedFrom}`);
   if (change.movedTo !== undefined) parts.push(`moved in PromptLayer to ${folderLabel(change.movedTo)}`);
   if (change.renamedFrom !== undefined) parts.push(`renamed in PromptLayer from ${change.renamedFrom}`);

@@ -27,7 +27,10 @@ export interface SandboxReport {
 const sandbox: CommandModule<SandboxCommandOptions, SandboxReport> = {
   async run(options, context) {
     if ((options.webhookUrl === undefined) !== (options.webhookSecret === undefined)) {
-      throw usageError("--webhook-url and --webhook-secret go together.", "Give both to send signed webhook events, or neither.");
+      throw usageError(
+        "--webhook-url and --webhook-secret go together.",
+        "Give both to send signed webhook events, or neither.",
+      );
     }
     const server = await startSandbox({
       port: options.port,

@@ -16,7 +16,9 @@ export type StatusReport = Comparison & { exitOnChange: boolean };
 const command: CommandModule<StatusCommandOptions, StatusReport> = {
   async run(options, context) {
     const config = configTracking(await context.config(), options.label);
-    const comparison = options.remote ? await compareWithRemote({ client: await context.remote(), config }, options.names) : await compareOffline(config, options.names);
+    const comparison = options.remote
+      ? await compareWithRemote({ client: await context.remote(), config }, options.names)
+      : await compareOffline(config, options.names);
     return { ...comparison, exitOnChange: options.exitCode === true };
   },
   renderHuman: (report, styles) => renderComparison(report, styles, "name-only"),

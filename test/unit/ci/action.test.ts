@@ -32,9 +32,12 @@ describe("action.yml", async () => {
   it("is a composite action on Node 22 with the documented inputs and outputs", () => {
     expect(action.runs.using).toBe("composite");
     expect(steps[0]).toMatchObject({ uses: "actions/setup-node@v4", with: { "node-version": "22" } });
-    expect(Object.keys(action.inputs)).toEqual(expect.arrayContaining(["command", "args", "api-key", "base-url", "working-directory"]));
+    expect(Object.keys(action.inputs)).toEqual(
+      expect.arrayContaining(["command", "args", "api-key", "base-url", "working-directory"]),
+    );
     expect(action.inputs.command!.required).toBe(true);
-    for (const name of ["changed", "published", "score", "passed"]) expect(action.outputs[name]!.value).toBe(`\${{ steps.plx.outputs.${name} }}`);
+    for (const name of ["changed", "published", "score", "passed"])
+      expect(action.outputs[name]!.value).toBe(`\${{ steps.plx.outputs.${name} }}`);
   });
 
   it("never splices an expression into script text, and passes every input through env", () => {
@@ -45,7 +48,8 @@ describe("action.yml", async () => {
       }
     }
     const referenced = Object.values(plxStep.env ?? {}).join(" ");
-    for (const input of Object.keys(action.inputs).filter((i) => i !== "working-directory")) expect(referenced).toContain(`inputs.${input} }}`);
+    for (const input of Object.keys(action.inputs).filter((i) => i !== "working-directory"))
+      expect(referenced).toContain(`inputs.${input} }}`);
     expect(plxStep["working-directory"]).toBe("${{ inputs.working-directory }}");
     expect(steps.some((s) => s.run?.includes('npm ci --prefix "$GITHUB_ACTION_PATH"'))).toBe(true);
   });
@@ -93,10 +97,21 @@ describe("action.yml", async () => {
     });
 
     it("exports non-empty inputs, masks the key and keeps job-level values otherwise", async () => {
-      const given = await exec({ PLX_COMMAND: "diff", PLX_INPUT_API_KEY: "pl_inputkey123456", PLX_INPUT_BASE_URL: "http://x", PLX_INPUT_GITHUB_TOKEN: "ghs_x" });
+      const given = await exec({
+        PLX_COMMAND: "diff",
+        PLX_INPUT_API_KEY: "pl_inputkey123456",
+        PLX_INPUT_BASE_URL: "http://x",
+        PLX_INPUT_GITHUB_TOKEN: "ghs_x",
+      });
       const lines = given.stdout.trim().split("\n");
       expect(lines[0]).toBe("::add-mask::pl_inputkey123456");
-      expect(JSON.parse(lines[1]!)).toEqual({ argv: ["diff"], key: "pl_inputkey123456", base: "http://x", gh: "ghs_x", leftover: null });
+      expect(JSON.parse(lines[1]!)).toEqual({
+        argv: ["diff"],
+        key: "pl_inputkey123456",
+        base: "http://x",
+        gh: "ghs_x",
+        leftover: null,
+      });
 
       const kept = await exec({ PLX_COMMAND: "diff" }, { PROMPTLAYER_API_KEY: "pl_jobkey", GITHUB_TOKEN: "ghs_job" });
       expect(JSON.parse(kept.stdout.trim())).toMatchObject({ key: "pl_jobkey", gh: "ghs_job", base: null });
@@ -120,7 +135,12 @@ describe(".pre-commit-hooks.yaml", async () => {
     expect(new RegExp(check.files as string).test("prompts/a/b.prompt.yaml")).toBe(true);
     expect(new RegExp(check.files as string).test("prompts/a/b.yaml")).toBe(false);
     const diff = hooks.find((h) => h.id === "plx-diff")!;
-    expect(diff).toMatchObject({ language: "node", entry: "plx diff --exit-code", pass_filenames: false, always_run: true });
+    expect(diff).toMatchObject({
+      language: "node",
+      entry: "plx diff --exit-code",
+      pass_filenames: false,
+      always_run: true,
+    });
     expect(diff.stages).toContain("pre-push");
   });
 });

@@ -54,7 +54,12 @@ describe("markers and bodies", () => {
 
   it("appends the marker and truncates long bodies with a link", () => {
     expect(composeBody("hello\n\n", "<!-- m -->", 100)).toEqual({ body: "hello\n\n<!-- m -->", truncated: false });
-    const { body, truncated } = composeBody("x".repeat(200_000), "<!-- plx:diff -->", GITHUB_COMMENT_MAX_CHARS, "https://run");
+    const { body, truncated } = composeBody(
+      "x".repeat(200_000),
+      "<!-- plx:diff -->",
+      GITHUB_COMMENT_MAX_CHARS,
+      "https://run",
+    );
     expect(truncated).toBe(true);
     expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_MAX_CHARS);
     expect(body.endsWith("\n\n<!-- plx:diff -->")).toBe(true);
@@ -93,7 +98,13 @@ describe("GitHub sticky comment", () => {
     forge = await server();
     const env = githubEnv(forge.url);
     const first = await upsertGithubComment({ env, kind: "diff", markdown: "### plx diff\n1 change" });
-    expect(first).toEqual({ status: "created", provider: "github", id: 1000, url: "https://github.example/c/1000", truncated: false });
+    expect(first).toEqual({
+      status: "created",
+      provider: "github",
+      id: 1000,
+      url: "https://github.example/c/1000",
+      truncated: false,
+    });
 
     const second = await upsertGithubComment({ env, kind: "diff", markdown: "### plx diff\n2 changes" });
     expect(second).toMatchObject({ status: "updated", id: 1000 });
@@ -120,9 +131,18 @@ describe("GitHub sticky comment", () => {
 
   it("paginates to find the marker and keeps kinds apart", async () => {
     forge = await server();
-    for (let i = 0; i < 150; i += 1) forge.comments.push({ id: i + 1, body: `chatter ${i}`, user: { login: "dev", type: "User" } });
-    forge.comments.push({ id: 500, body: "old\n\n<!-- plx:eval-report -->", user: { login: "github-actions[bot]", type: "Bot" } });
-    forge.comments.push({ id: 501, body: "old\n\n<!-- plx:diff -->", user: { login: "github-actions[bot]", type: "Bot" } });
+    for (let i = 0; i < 150; i += 1)
+      forge.comments.push({ id: i + 1, body: `chatter ${i}`, user: { login: "dev", type: "User" } });
+    forge.comments.push({
+      id: 500,
+      body: "old\n\n<!-- plx:eval-report -->",
+      user: { login: "github-actions[bot]", type: "Bot" },
+    });
+    forge.comments.push({
+      id: 501,
+      body: "old\n\n<!-- plx:diff -->",
+      user: { login: "github-actions[bot]", type: "Bot" },
+    });
     const result = await upsertGithubComment({ env: githubEnv(forge.url), kind: "diff", markdown: "new" });
     expect(result).toMatchObject({ status: "updated", id: 501 });
     expect(forge.requests.filter((r) => r.method === "GET").map((r) => r.query.get("page"))).toEqual(["1", "2"]);
@@ -133,15 +153,28 @@ describe("GitHub sticky comment", () => {
     forge = await server();
     forge.comments.push({ id: 1, body: "quoted <!-- plx:diff -->", user: { login: "dev", type: "User" } });
     forge.comments.push({ id: 2, body: "<!-- plx:diff -->", user: { login: "github-actions[bot]", type: "Bot" } });
-    expect(await upsertGithubComment({ env: githubEnv(forge.url), kind: "diff", markdown: "x" })).toMatchObject({ status: "updated", id: 2 });
+    expect(await upsertGithubComment({ env: githubEnv(forge.url), kind: "diff", markdown: "x" })).toMatchObject({
+      status: "updated",
+      id: 2,
+    });
   });
 
   it("starts its own comment when the only marked one is a person's, which its token cannot edit", async () => {
     forge = await server();
-    forge.comments.push({ id: 1, body: "<!-- plx:diff --> posted with a personal token", user: { login: "dev", type: "User" } });
-    expect(await upsertGithubComment({ env: githubEnv(forge.url), kind: "diff", markdown: "x" })).toMatchObject({ status: "created", id: 1000 });
+    forge.comments.push({
+      id: 1,
+      body: "<!-- plx:diff --> posted with a personal token",
+      user: { login: "dev", type: "User" },
+    });
+    expect(await upsertGithubComment({ env: githubEnv(forge.url), kind: "diff", markdown: "x" })).toMatchObject({
+      status: "created",
+      id: 1000,
+    });
     expect(forge.requests.map((r) => r.method)).toEqual(["GET", "PATCH", "POST"]);
-    expect(await upsertGithubComment({ env: githubEnv(forge.url), kind: "diff", markdown: "y" })).toMatchObject({ status: "updated", id: 1000 });
+    expect(await upsertGithubComment({ env: githubEnv(forge.url), kind: "diff", markdown: "y" })).toMatchObject({
+      status: "updated",
+      id: 1000,
+    });
     expect(forge.comments.find((c) => c.id === 1)!.body).toContain("posted with a personal token");
   });
 
@@ -155,10 +188,22 @@ describe("GitHub sticky comment", () => {
   });
 
   it("falls back when there is no token and skips outside pull requests", async () => {
-    expect(await upsertGithubComment({ env: { GITHUB_REPOSITORY: "a/b", GITHUB_REF: "refs/pull/1/merge" }, kind: "diff", markdown: "x" })).toMatchObject({
+    expect(
+      await upsertGithubComment({
+        env: { GITHUB_REPOSITORY: "a/b", GITHUB_REF: "refs/pull/1/merge" },
+        kind: "diff",
+        markdown: "x",
+      }),
+    ).toMatchObject({
       status: "fallback",
     });
-    expect(await upsertGithubComment({ env: { GITHUB_REPOSITORY: "a/b", GITHUB_REF: "refs/heads/main", GITHUB_TOKEN: GH_TOKEN }, kind: "diff", markdown: "x" })).toMatchObject({
+    expect(
+      await upsertGithubComment({
+        env: { GITHUB_REPOSITORY: "a/b", GITHUB_REF: "refs/heads/main", GITHUB_TOKEN: GH_TOKEN },
+        kind: "diff",
+        markdown: "x",
+      }),
+    ).toMatchObject({
       status: "skipped",
       warning: undefined,
     });
@@ -167,7 +212,9 @@ describe("GitHub sticky comment", () => {
   it("throws a PlxError without the token for other failures", async () => {
     forge = await server();
     forge.failWith = { status: 500, body: { message: `boom, token was ${GH_TOKEN}` } };
-    const error = await upsertGithubComment({ env: githubEnv(forge.url), kind: "diff", markdown: "x" }).catch((e: unknown) => e);
+    const error = await upsertGithubComment({ env: githubEnv(forge.url), kind: "diff", markdown: "x" }).catch(
+      (e: unknown) => e,
+    );
     expect(isPlxError(error)).toBe(true);
     const text = JSON.stringify(error) + String((error as Error).message);
     expect(text).toContain("HTTP 500");
@@ -190,7 +237,11 @@ describe("GitHub sticky comment", () => {
 
   it("truncates bodies GitHub would refuse", async () => {
     forge = await server();
-    const result = await upsertGithubComment({ env: githubEnv(forge.url), kind: "diff", markdown: "y".repeat(100_000) });
+    const result = await upsertGithubComment({
+      env: githubEnv(forge.url),
+      kind: "diff",
+      markdown: "y".repeat(100_000),
+    });
     expect(result).toMatchObject({ status: "created", truncated: true });
     expect(forge.comments[0]!.body).toContain("https://github.example/acme/prompts/actions/runs/99");
   });
@@ -210,7 +261,10 @@ describe("GitLab sticky note", () => {
       url: "https://gitlab.example/acme/prompts/-/merge_requests/3#note_1000",
       truncated: false,
     });
-    expect(await upsertGitlabNote({ env, kind: "diff", markdown: "two" })).toMatchObject({ status: "updated", id: 1000 });
+    expect(await upsertGitlabNote({ env, kind: "diff", markdown: "two" })).toMatchObject({
+      status: "updated",
+      id: 1000,
+    });
     expect(forge.comments.find((c) => c.id === 1000)!.body).toBe("two\n\n<!-- plx:diff -->");
     expect(forge.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       "GET /api/v4/projects/42/merge_requests/3/notes",
@@ -231,19 +285,34 @@ describe("GitLab sticky note", () => {
     forge = await server();
     for (let i = 0; i < 120; i += 1) forge.comments.push({ id: i + 1, body: `note ${i}` });
     forge.comments.push({ id: 900, body: "<!-- plx:eval-report:triage -->" });
-    expect(await upsertGitlabNote({ env: gitlabEnv(forge.url), kind: "eval-report", key: "triage", markdown: "z" })).toMatchObject({ status: "updated", id: 900 });
+    expect(
+      await upsertGitlabNote({ env: gitlabEnv(forge.url), kind: "eval-report", key: "triage", markdown: "z" }),
+    ).toMatchObject({ status: "updated", id: 900 });
   });
 
   it("skips with a warning when there is no token, and without one outside MR pipelines", async () => {
-    const noToken = await upsertGitlabNote({ env: { CI_MERGE_REQUEST_IID: "3", CI_API_V4_URL: "http://x", CI_PROJECT_ID: "1" }, kind: "diff", markdown: "x" });
-    expect(noToken).toEqual({ status: "skipped", provider: "gitlab", reason: "PLX_GITLAB_TOKEN is not set", warning: GITLAB_TOKEN_MISSING_WARNING });
+    const noToken = await upsertGitlabNote({
+      env: { CI_MERGE_REQUEST_IID: "3", CI_API_V4_URL: "http://x", CI_PROJECT_ID: "1" },
+      kind: "diff",
+      markdown: "x",
+    });
+    expect(noToken).toEqual({
+      status: "skipped",
+      provider: "gitlab",
+      reason: "PLX_GITLAB_TOKEN is not set",
+      warning: GITLAB_TOKEN_MISSING_WARNING,
+    });
     const noMr = await upsertGitlabNote({ env: { PLX_GITLAB_TOKEN: GL_TOKEN }, kind: "diff", markdown: "x" });
     expect(noMr).toMatchObject({ status: "skipped", warning: undefined });
   });
 
   it("writes to the target project of a fork's merge request", async () => {
     forge = await server();
-    const result = await upsertGitlabNote({ env: gitlabEnv(forge.url, { CI_PROJECT_ID: "77", CI_MERGE_REQUEST_PROJECT_ID: "42" }), kind: "diff", markdown: "x" });
+    const result = await upsertGitlabNote({
+      env: gitlabEnv(forge.url, { CI_PROJECT_ID: "77", CI_MERGE_REQUEST_PROJECT_ID: "42" }),
+      kind: "diff",
+      markdown: "x",
+    });
     expect(result).toMatchObject({ status: "created" });
     expect(forge.requests.map((r) => r.path)).toContain("/api/v4/projects/42/merge_requests/3/notes");
   });
@@ -259,6 +328,9 @@ describe("GitLab sticky note", () => {
 
 describe("provider dispatch", () => {
   it("skips outside GitHub and GitLab", async () => {
-    expect(await upsertStickyComment(undefined, { env: {}, kind: "diff", markdown: "x" })).toMatchObject({ status: "skipped", provider: undefined });
+    expect(await upsertStickyComment(undefined, { env: {}, kind: "diff", markdown: "x" })).toMatchObject({
+      status: "skipped",
+      provider: undefined,
+    });
   });
 });

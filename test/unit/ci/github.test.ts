@@ -41,7 +41,9 @@ describe("annotation", () => {
         endColumn: 30,
         title: "plx lint",
       }),
-    ).toBe("::error file=prompts/support/triage.prompt.yaml,line=12,endLine=12,col=5,endColumn=30,title=plx lint::Unknown variable {{customer}}");
+    ).toBe(
+      "::error file=prompts/support/triage.prompt.yaml,line=12,endLine=12,col=5,endColumn=30,title=plx lint::Unknown variable {{customer}}",
+    );
   });
 
   it("escapes the message and the property values", () => {
@@ -102,9 +104,9 @@ describe("log commands", () => {
   });
 
   it("builds the run URL", () => {
-    expect(githubRunUrl({ GITHUB_SERVER_URL: "https://ghe.example/", GITHUB_REPOSITORY: "o/r", GITHUB_RUN_ID: "9" })).toBe(
-      "https://ghe.example/o/r/actions/runs/9",
-    );
+    expect(
+      githubRunUrl({ GITHUB_SERVER_URL: "https://ghe.example/", GITHUB_REPOSITORY: "o/r", GITHUB_RUN_ID: "9" }),
+    ).toBe("https://ghe.example/o/r/actions/runs/9");
     expect(githubRunUrl({})).toBeUndefined();
   });
 });
@@ -157,7 +159,8 @@ describe("environment files", () => {
     await writeFile(path, "earlier=1\n");
     await setOutputs(path, { changed: true, score: 0.87, skipped: undefined, report: "line 1\nline 2" });
     const text = await readFile(path, "utf8");
-    const match = /^earlier=1\nchanged=true\nscore=0\.87\nreport<<(ghadelimiter_[0-9a-f-]{36})\nline 1\nline 2\n\1\n$/.exec(text);
+    const match =
+      /^earlier=1\nchanged=true\nscore=0\.87\nreport<<(ghadelimiter_[0-9a-f-]{36})\nline 1\nline 2\n\1\n$/.exec(text);
     expect(match).not.toBeNull();
   });
 

@@ -3,13 +3,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CiFinding } from "../../../src/ci/findings.js";
-import { codeQualityIssues, codeQualityJson, formatDotenv, sectionEnd, sectionName, sectionStart, writeCodeQualityReport } from "../../../src/ci/gitlab.js";
+import {
+  codeQualityIssues,
+  codeQualityJson,
+  formatDotenv,
+  sectionEnd,
+  sectionName,
+  sectionStart,
+  writeCodeQualityReport,
+} from "../../../src/ci/gitlab.js";
 
 describe("sections", () => {
   const now = 1_700_000_000_999;
 
   it("writes start and end markers as GitLab documents them", () => {
-    expect(sectionStart("plx_push", "Pushing 12 prompts", { now })).toBe("\x1b[0Ksection_start:1700000000:plx_push\r\x1b[0KPushing 12 prompts");
+    expect(sectionStart("plx_push", "Pushing 12 prompts", { now })).toBe(
+      "\x1b[0Ksection_start:1700000000:plx_push\r\x1b[0KPushing 12 prompts",
+    );
     expect(sectionStart("plx_push", "Pushing", { now, collapsed: true })).toBe(
       "\x1b[0Ksection_start:1700000000:plx_push[collapsed=true]\r\x1b[0KPushing",
     );
@@ -24,9 +34,27 @@ describe("sections", () => {
 });
 
 const findings: CiFinding[] = [
-  { path: "prompts/support/triage.prompt.yaml", line: 12, col: 5, severity: "error", code: "plx/undeclared-variable", message: "Variable {{customer}} is not declared" },
-  { path: "./prompts/a.prompt.yaml", severity: "warning", code: "plx/drift", message: "Local file  differs\nfrom version 14" },
-  { path: "prompts/support/triage.prompt.yaml", line: 30, severity: "error", code: "plx/undeclared-variable", message: "Variable {{customer}} is not declared" },
+  {
+    path: "prompts/support/triage.prompt.yaml",
+    line: 12,
+    col: 5,
+    severity: "error",
+    code: "plx/undeclared-variable",
+    message: "Variable {{customer}} is not declared",
+  },
+  {
+    path: "./prompts/a.prompt.yaml",
+    severity: "warning",
+    code: "plx/drift",
+    message: "Local file  differs\nfrom version 14",
+  },
+  {
+    path: "prompts/support/triage.prompt.yaml",
+    line: 30,
+    severity: "error",
+    code: "plx/undeclared-variable",
+    message: "Variable {{customer}} is not declared",
+  },
 ];
 
 describe("code quality report", () => {
@@ -45,7 +73,11 @@ describe("code quality report", () => {
       severity: "major",
       location: { path: "prompts/support/triage.prompt.yaml", lines: { begin: 12 } },
     });
-    expect(issues[1]).toMatchObject({ severity: "minor", description: "Local file differs from version 14", location: { path: "prompts/a.prompt.yaml", lines: { begin: 1 } } });
+    expect(issues[1]).toMatchObject({
+      severity: "minor",
+      description: "Local file differs from version 14",
+      location: { path: "prompts/a.prompt.yaml", lines: { begin: 1 } },
+    });
   });
 
   it("uses stable, unique fingerprints that survive moved lines", () => {
@@ -72,7 +104,13 @@ describe("code quality report", () => {
 
 describe("dotenv", () => {
   it("keeps only values GitLab can carry", () => {
-    const { text, skipped } = formatDotenv({ "published-version": 15, score: 0.87, note: "two words", changed: true, gone: undefined });
+    const { text, skipped } = formatDotenv({
+      "published-version": 15,
+      score: 0.87,
+      note: "two words",
+      changed: true,
+      gone: undefined,
+    });
     expect(text).toBe("PLX_PUBLISHED_VERSION=15\nPLX_SCORE=0.87\nPLX_CHANGED=true\n");
     expect(skipped).toEqual(["note"]);
   });

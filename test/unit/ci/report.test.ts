@@ -43,7 +43,14 @@ describe("GitHub reporter", () => {
     };
     const redactor = new Redactor();
     redactor.add("pl_supersecretvalue123");
-    const reporter = createCiReporter({ provider: "github", env, stream: out.stream, warn: (m) => warnings.push(m), redactor, cwd: "/repo/sub" });
+    const reporter = createCiReporter({
+      provider: "github",
+      env,
+      stream: out.stream,
+      warn: (m) => warnings.push(m),
+      redactor,
+      cwd: "/repo/sub",
+    });
     return { reporter, out, warnings };
   };
 
@@ -63,9 +70,19 @@ describe("GitHub reporter", () => {
 
   it("makes paths repo-relative and redacts messages", async () => {
     const { reporter, out } = setup();
-    await reporter.annotate([{ path: "/repo/prompts/a.prompt.yaml", severity: "warning", code: "x", message: "key pl_supersecretvalue123 leaked" }]);
+    await reporter.annotate([
+      {
+        path: "/repo/prompts/a.prompt.yaml",
+        severity: "warning",
+        code: "x",
+        message: "key pl_supersecretvalue123 leaked",
+      },
+    ]);
     await reporter.annotate([{ path: "/elsewhere/a.yaml", severity: "notice", code: "x", message: "m" }]);
-    expect(out.lines).toEqual(["::warning file=prompts/a.prompt.yaml,title=plx x::key *** leaked", "::notice file=/elsewhere/a.yaml,title=plx x::m"]);
+    expect(out.lines).toEqual([
+      "::warning file=prompts/a.prompt.yaml,title=plx x::key *** leaked",
+      "::notice file=/elsewhere/a.yaml,title=plx x::m",
+    ]);
   });
 
   it("writes summary and outputs", async () => {
@@ -131,7 +148,12 @@ describe("GitHub reporter", () => {
     const out = sink();
     const reporter = createCiReporter({
       provider: "github",
-      env: { GITHUB_REPOSITORY: "o/r", GITHUB_REF: "refs/pull/4/merge", GITHUB_TOKEN: "ghs_tokentokentoken", GITHUB_STEP_SUMMARY: join(dir, "summary.md") },
+      env: {
+        GITHUB_REPOSITORY: "o/r",
+        GITHUB_REF: "refs/pull/4/merge",
+        GITHUB_TOKEN: "ghs_tokentokentoken",
+        GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
+      },
       stream: out.stream,
       fetch: async () => new Response(JSON.stringify({ message: "Server Error" }), { status: 502 }),
     });
@@ -150,7 +172,13 @@ describe("GitLab reporter", () => {
     const codeQualityPath = join(dir, "gl-code-quality-report.json");
     const reporter = createCiReporter({
       provider: "gitlab",
-      env: { GITLAB_CI: "true", CI_MERGE_REQUEST_IID: "2", CI_PROJECT_DIR: "/builds/acme", CI_API_V4_URL: "http://x", CI_PROJECT_ID: "1" },
+      env: {
+        GITLAB_CI: "true",
+        CI_MERGE_REQUEST_IID: "2",
+        CI_PROJECT_DIR: "/builds/acme",
+        CI_API_V4_URL: "http://x",
+        CI_PROJECT_ID: "1",
+      },
       stream: out.stream,
       warn: (m) => warnings.push(m),
       cwd: "/builds/acme",
@@ -158,7 +186,10 @@ describe("GitLab reporter", () => {
       now: () => 1_700_000_000_000,
     });
     await reporter.section("plx push", () => undefined, { header: "Pushing", collapsed: true });
-    expect(out.lines).toEqual(["\x1b[0Ksection_start:1700000000:plx_push[collapsed=true]\r\x1b[0KPushing", "\x1b[0Ksection_end:1700000000:plx_push\r\x1b[0K"]);
+    expect(out.lines).toEqual([
+      "\x1b[0Ksection_start:1700000000:plx_push[collapsed=true]\r\x1b[0KPushing",
+      "\x1b[0Ksection_end:1700000000:plx_push\r\x1b[0K",
+    ]);
 
     await reporter.annotate([finding(1)]);
     expect(await reporter.annotate([finding(2, "warning")])).toEqual({ emitted: 1, overflow: [] });
@@ -172,7 +203,12 @@ describe("GitLab reporter", () => {
   });
 
   it("takes the Code Quality path from PLX_CODE_QUALITY_REPORT, relative to cwd, and writes [] for no findings", async () => {
-    const reporter = createCiReporter({ provider: "gitlab", env: { PLX_CODE_QUALITY_REPORT: "cq.json" }, stream: sink().stream, cwd: dir });
+    const reporter = createCiReporter({
+      provider: "gitlab",
+      env: { PLX_CODE_QUALITY_REPORT: "cq.json" },
+      stream: sink().stream,
+      cwd: dir,
+    });
     await reporter.annotate([]);
     expect(await readFile(join(dir, "cq.json"), "utf8")).toBe("[]\n");
   });
@@ -190,7 +226,12 @@ describe("outside CI", () => {
   it("does nothing but run sections and skip comments with one warning", async () => {
     const out = sink();
     const warnings: string[] = [];
-    const reporter = createCiReporter({ provider: undefined, env: {}, stream: out.stream, warn: (m) => warnings.push(m) });
+    const reporter = createCiReporter({
+      provider: undefined,
+      env: {},
+      stream: out.stream,
+      warn: (m) => warnings.push(m),
+    });
     expect(await reporter.annotate([finding(1)])).toEqual({ emitted: 0, overflow: [] });
     expect(await reporter.summary("x")).toBe(false);
     expect(await reporter.outputs({ a: 1 })).toBe(false);

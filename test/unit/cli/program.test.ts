@@ -11,7 +11,8 @@ describe("the command tree", () => {
       commands.push(...command.commands);
       for (const option of command.options) {
         if (["--help", "--version", "--color", "--no-color", "--no-upload"].includes(option.long ?? "")) continue;
-        if (!option.envVar || !/^(PLX|PROMPTLAYER)_[A-Z0-9_]+$/.test(option.envVar)) missing.push(`${command.name()} ${option.long}`);
+        if (!option.envVar || !/^(PLX|PROMPTLAYER)_[A-Z0-9_]+$/.test(option.envVar))
+          missing.push(`${command.name()} ${option.long}`);
       }
     }
     expect(missing).toEqual([]);

@@ -47,16 +47,32 @@ describe("loadConfig", () => {
     const fileOnly = await loadConfig(dir, {}, {});
     expect(fileOnly).toMatchObject({ concurrency: 4, baseUrl: "https://file.example", externalIdSource: "from-file" });
 
-    const env = { PLX_CONCURRENCY: "8", PROMPTLAYER_BASE_URL: "https://env.example", PLX_EXTERNAL_ID_SOURCE: "from-env" };
-    expect(await loadConfig(dir, {}, env)).toMatchObject({ concurrency: 8, baseUrl: "https://env.example", externalIdSource: "from-env" });
+    const env = {
+      PLX_CONCURRENCY: "8",
+      PROMPTLAYER_BASE_URL: "https://env.example",
+      PLX_EXTERNAL_ID_SOURCE: "from-env",
+    };
+    expect(await loadConfig(dir, {}, env)).toMatchObject({
+      concurrency: 8,
+      baseUrl: "https://env.example",
+      externalIdSource: "from-env",
+    });
 
     const flags = { concurrency: 2, baseUrl: "https://flag.example", externalIdSource: "from-flag" };
-    expect(await loadConfig(dir, flags, env)).toMatchObject({ concurrency: 2, baseUrl: "https://flag.example", externalIdSource: "from-flag" });
+    expect(await loadConfig(dir, flags, env)).toMatchObject({
+      concurrency: 2,
+      baseUrl: "https://flag.example",
+      externalIdSource: "from-flag",
+    });
   });
 
   it("prefers PLX_BASE_URL over PROMPTLAYER_BASE_URL", async () => {
     const dir = await repoWith();
-    const config = await loadConfig(dir, {}, { PLX_BASE_URL: "http://127.0.0.1:1", PROMPTLAYER_BASE_URL: "http://127.0.0.1:2" });
+    const config = await loadConfig(
+      dir,
+      {},
+      { PLX_BASE_URL: "http://127.0.0.1:1", PROMPTLAYER_BASE_URL: "http://127.0.0.1:2" },
+    );
     expect(config.baseUrl).toBe("http://127.0.0.1:1");
   });
 

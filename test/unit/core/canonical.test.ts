@@ -30,14 +30,32 @@ const handWritten = (): CanonicalInput => ({
     type: "chat",
     messages: [
       { role: "system", content: [{ type: "text", text: "You are terse." }] },
-      { role: "user", template_format: "jinja2", content: [{ type: "text", text: "{{ question }}" }, { type: "image_url", image_url: { url: "https://x/y.png" } }] },
+      {
+        role: "user",
+        template_format: "jinja2",
+        content: [
+          { type: "text", text: "{{ question }}" },
+          { type: "image_url", image_url: { url: "https://x/y.png" } },
+        ],
+      },
       { role: "assistant", tool_calls: [{ id: "c1", function: { name: "lookup", arguments: "{}" } }] },
       { role: "tool", tool_call_id: "c1", content: [{ type: "text", text: "found" }] },
       { role: "placeholder", name: "history" },
     ],
-    tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: { q: { type: "string", default: null } } } } }],
+    tools: [
+      {
+        type: "function",
+        function: {
+          name: "lookup",
+          parameters: { type: "object", properties: { q: { type: "string", default: null } } },
+        },
+      },
+    ],
   },
-  metadata: { model: { provider: "openai", name: "gpt-4o", parameters: { temperature: 0.2, stop: [] } }, team: "support" },
+  metadata: {
+    model: { provider: "openai", name: "gpt-4o", parameters: { temperature: 0.2, stop: [] } },
+    team: "support",
+  },
   extras: { provider_base_url_name: "eu-proxy" },
   tags: ["support", "email"],
 });
@@ -48,7 +66,13 @@ const serverShaped = (): CanonicalInput => ({
     type: "chat",
     input_variables: ["question"],
     messages: [
-      { role: "system", input_variables: [], template_format: "f-string", name: null, content: [{ type: "text", text: "You are terse.", id: null, annotations: null, thought_signature: null }] },
+      {
+        role: "system",
+        input_variables: [],
+        template_format: "f-string",
+        name: null,
+        content: [{ type: "text", text: "You are terse.", id: null, annotations: null, thought_signature: null }],
+      },
       {
         role: "user",
         input_variables: ["question"],
@@ -68,14 +92,33 @@ const serverShaped = (): CanonicalInput => ({
         function_call: null,
         tool_calls: [{ id: "c1", type: "function", tool_id: null, function: { name: "lookup", arguments: "{}" } }],
       },
-      { role: "tool", input_variables: [], template_format: "f-string", name: null, tool_call_id: "c1", content: [{ type: "text", text: "found", id: null }] },
-      { role: "placeholder", input_variables: [], template_format: "f-string", name: "history", content: null, raw_request_display_role: "" },
+      {
+        role: "tool",
+        input_variables: [],
+        template_format: "f-string",
+        name: null,
+        tool_call_id: "c1",
+        content: [{ type: "text", text: "found", id: null }],
+      },
+      {
+        role: "placeholder",
+        input_variables: [],
+        template_format: "f-string",
+        name: "history",
+        content: null,
+        raw_request_display_role: "",
+      },
     ],
     functions: null,
     tools: [
       {
         type: "function",
-        function: { name: "lookup", description: "", strict: false, parameters: { properties: { q: { default: null, type: "string" } }, type: "object" } },
+        function: {
+          name: "lookup",
+          description: "",
+          strict: false,
+          parameters: { properties: { q: { default: null, type: "string" } }, type: "object" },
+        },
       },
     ],
     function_call: null,
@@ -144,8 +187,22 @@ describe("canonicalContent", () => {
     ["model", (input) => (model(input).name = "gpt-4o-mini")],
     ["a tool's description", (input) => (firstTool(input).description = "Looks things up.")],
     ["a tool's strictness", (input) => (firstTool(input).strict = true)],
-    ["a default inside a tool's schema", (input) => delete ((firstTool(input).parameters as JsonObject).properties as JsonObject).q],
-    ["a tool added", (input) => (input.promptTemplate.tools as JsonValue[]).push({ type: "web_search", id: "w", name: "w", description: "d", provider: "openai", config: {} })],
+    [
+      "a default inside a tool's schema",
+      (input) => delete ((firstTool(input).parameters as JsonObject).properties as JsonObject).q,
+    ],
+    [
+      "a tool added",
+      (input) =>
+        (input.promptTemplate.tools as JsonValue[]).push({
+          type: "web_search",
+          id: "w",
+          name: "w",
+          description: "d",
+          provider: "openai",
+          config: {},
+        }),
+    ],
     ["tool choice", (input) => (input.promptTemplate.tool_choice = "auto")],
     ["a tag", (input) => input.tags.push("billing")],
     ["custom metadata", (input) => (input.metadata.team = "sales")],
@@ -163,12 +220,18 @@ describe("canonicalContent", () => {
 
   it("drops input_variables at template and message level", () => {
     const withVariables = doc({ type: "completion", input_variables: ["a"], content: [{ type: "text", text: "{a}" }] });
-    expect(canonicalContent(withVariables).prompt_template).toEqual({ type: "completion", content: [{ type: "text", text: "{a}" }] });
-    expect(contentHash(changed((input) => (messages(input)[0]!.input_variables = ["z"])))).toBe(contentHash(handWritten()));
+    expect(canonicalContent(withVariables).prompt_template).toEqual({
+      type: "completion",
+      content: [{ type: "text", text: "{a}" }],
+    });
+    expect(contentHash(changed((input) => (messages(input)[0]!.input_variables = ["z"])))).toBe(
+      contentHash(handWritten()),
+    );
   });
 
   it("drops completion defaults and keeps a non-default format", () => {
-    const completion = (extra: JsonObject) => doc({ type: "completion", content: [{ type: "text", text: "hi" }], ...extra });
+    const completion = (extra: JsonObject) =>
+      doc({ type: "completion", content: [{ type: "text", text: "hi" }], ...extra });
     expect(contentHash(completion({ template_format: "f-string" }))).toBe(contentHash(completion({})));
     expect(contentHash(completion({ template_format: "jinja2" }))).not.toBe(contentHash(completion({})));
   });
@@ -181,7 +244,9 @@ describe("canonicalContent", () => {
     });
     expect(canonicalContent(untyped).prompt_template).toEqual({
       type: "chat",
-      messages: [{ role: "assistant", tool_calls: [{ type: "function", id: "c", function: { name: "f", arguments: "" } }] }],
+      messages: [
+        { role: "assistant", tool_calls: [{ type: "function", id: "c", function: { name: "f", arguments: "" } }] },
+      ],
       tools: [{ type: "function", function: { name: "f" } }],
       tool_choice: { type: "function", function: { name: "f" } },
     });
@@ -197,9 +262,16 @@ describe("canonicalContent", () => {
           { role: "function", name: null, content: null },
           { role: "user", content: [{ type: "text", text: "t", annotations: [], future: null }] },
         ],
-        tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: {}, required: [] } } }],
+        tools: [
+          { type: "function", function: { name: "f", parameters: { type: "object", properties: {}, required: [] } } },
+        ],
       },
-      { metadata: { model: { provider: "p", name: "n", parameters: { stop: [], seed: null, response_format: {} } }, notes: null } },
+      {
+        metadata: {
+          model: { provider: "p", name: "n", parameters: { stop: [], seed: null, response_format: {} } },
+          notes: null,
+        },
+      },
     );
     expect(canonicalContent(input)).toEqual({
       prompt_template: {
@@ -208,9 +280,14 @@ describe("canonicalContent", () => {
           { role: "function", name: null },
           { role: "user", content: [{ type: "text", text: "t", future: null }] },
         ],
-        tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: {}, required: [] } } }],
+        tools: [
+          { type: "function", function: { name: "f", parameters: { type: "object", properties: {}, required: [] } } },
+        ],
       },
-      metadata: { model: { provider: "p", name: "n", parameters: { stop: [], seed: null, response_format: {} } }, notes: null },
+      metadata: {
+        model: { provider: "p", name: "n", parameters: { stop: [], seed: null, response_format: {} } },
+        notes: null,
+      },
       extras: {},
       tags: [],
     });
@@ -222,7 +299,12 @@ describe("canonicalContent", () => {
     const input = doc({
       type: "chat",
       messages: [
-        { role: "narrator", input_variables: ["a"], name: null, content: [hologram, { type: "text", text: "x", id: null }] },
+        {
+          role: "narrator",
+          input_variables: ["a"],
+          name: null,
+          content: [hologram, { type: "text", text: "x", id: null }],
+        },
         { role: "user", content: [hologram] },
       ],
       tools: [registryTool, { type: "variable", name: "more_tools", description: "" }],
@@ -242,13 +324,49 @@ describe("canonicalContent", () => {
   it("drops the defaults of recorded output blocks", () => {
     const blocks: JsonObject[] = [
       { type: "media", media: { title: "media", type: "image/jpeg", url: null, format: "neither" } },
-      { type: "output_media", url: "u", id: null, mime_type: "image/png", media_type: "image", provider_metadata: null },
-      { type: "web_search_tool_result", tool_use_id: "t", content: [{ url: "u", title: "", encrypted_content: "", page_age: null }] },
-      { type: "text", text: "t", annotations: [{ type: "url_citation", title: "a", url: "u", start_index: 0, end_index: 1, cited_text: null, encrypted_index: null }] },
-      { type: "mcp_call", id: null, name: "", server_label: "", arguments: "", output: null, error: null, approval_request_id: null },
+      {
+        type: "output_media",
+        url: "u",
+        id: null,
+        mime_type: "image/png",
+        media_type: "image",
+        provider_metadata: null,
+      },
+      {
+        type: "web_search_tool_result",
+        tool_use_id: "t",
+        content: [{ url: "u", title: "", encrypted_content: "", page_age: null }],
+      },
+      {
+        type: "text",
+        text: "t",
+        annotations: [
+          {
+            type: "url_citation",
+            title: "a",
+            url: "u",
+            start_index: 0,
+            end_index: 1,
+            cited_text: null,
+            encrypted_index: null,
+          },
+        ],
+      },
+      {
+        type: "mcp_call",
+        id: null,
+        name: "",
+        server_label: "",
+        arguments: "",
+        output: null,
+        error: null,
+        approval_request_id: null,
+      },
       { type: "shell_call_output", id: null, call_id: null, output: [], status: null },
     ];
-    expect(canonicalContent(doc({ type: "chat", messages: [{ role: "assistant", content: blocks }] })).prompt_template).toEqual({
+    expect(
+      canonicalContent(doc({ type: "chat", messages: [{ role: "assistant", content: blocks }] })).prompt_template,
+    ).toEqual({
       type: "chat",
       messages: [
         {
@@ -257,7 +375,11 @@ describe("canonicalContent", () => {
             { type: "media", media: {} },
             { type: "output_media", url: "u" },
             { type: "web_search_tool_result", tool_use_id: "t", content: [{ type: "web_search_result", url: "u" }] },
-            { type: "text", text: "t", annotations: [{ type: "url_citation", title: "a", url: "u", start_index: 0, end_index: 1 }] },
+            {
+              type: "text",
+              text: "t",
+              annotations: [{ type: "url_citation", title: "a", url: "u", start_index: 0, end_index: 1 }],
+            },
             { type: "mcp_call" },
             { type: "shell_call_output" },
           ],
@@ -268,7 +390,14 @@ describe("canonicalContent", () => {
 
   it("compares tags as a sorted set and drops null extras and plx's stamp", () => {
     const canonical = canonicalContent(
-      doc({ type: "completion", content: [] }, { tags: ["b", "a", "b", "é", "Z"], extras: { gone: null, kept: 0 }, metadata: { plx: { content_hash: "h" }, model: null } }),
+      doc(
+        { type: "completion", content: [] },
+        {
+          tags: ["b", "a", "b", "é", "Z"],
+          extras: { gone: null, kept: 0 },
+          metadata: { plx: { content_hash: "h" }, model: null },
+        },
+      ),
     );
     expect(canonical.tags).toEqual(["Z", "a", "b", "é"]);
     expect(canonical.extras).toEqual({ kept: 0 });
@@ -276,7 +405,9 @@ describe("canonicalContent", () => {
   });
 
   it("keeps keys named like Object.prototype members", () => {
-    const template = JSON.parse('{"type":"chat","messages":[{"role":"constructor","content":[{"type":"toString","__proto__":1}]}],"constructor":null}') as JsonObject;
+    const template = JSON.parse(
+      '{"type":"chat","messages":[{"role":"constructor","content":[{"type":"toString","__proto__":1}]}],"constructor":null}',
+    ) as JsonObject;
     expect(stableStringify(canonicalContent(doc(template)).prompt_template!)).toBe(
       '{"constructor":null,"messages":[{"content":[{"__proto__":1,"type":"toString"}],"role":"constructor"}],"type":"chat"}',
     );
@@ -291,9 +422,17 @@ describe("contentHash", () => {
 
 describe("stableStringify", () => {
   it.each<[string, JsonValue, string]>([
-    ["scalars", [null, true, 1.5, "a\"b"], '[null,true,1.5,"a\\"b"]'],
-    ["sorted keys at every depth, array order kept", { b: [{ d: 1, c: 2 }, 0], a: {} }, '{"a":{},"b":[{"c":2,"d":1},0]}'],
-    ["keys by code point, astral after U+FFFF-range", { "\uffff": 1, "\u{1f600}": 2, a: 3 }, '{"a":3,"\uffff":1,"\u{1f600}":2}'],
+    ["scalars", [null, true, 1.5, 'a"b'], '[null,true,1.5,"a\\"b"]'],
+    [
+      "sorted keys at every depth, array order kept",
+      { b: [{ d: 1, c: 2 }, 0], a: {} },
+      '{"a":{},"b":[{"c":2,"d":1},0]}',
+    ],
+    [
+      "keys by code point, astral after U+FFFF-range",
+      { "\uffff": 1, "\u{1f600}": 2, a: 3 },
+      '{"a":3,"\uffff":1,"\u{1f600}":2}',
+    ],
   ])("%s", (_label, value, expected) => {
     expect(stableStringify(value)).toBe(expected);
   });
@@ -313,7 +452,10 @@ describe("compareCodePoints", () => {
   it("agrees with comparing code point arrays", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (a, b) => {
-        const expected = compareArrays([...a].map((c) => c.codePointAt(0)!), [...b].map((c) => c.codePointAt(0)!));
+        const expected = compareArrays(
+          [...a].map((c) => c.codePointAt(0)!),
+          [...b].map((c) => c.codePointAt(0)!),
+        );
         expect(Math.sign(compareCodePoints(a, b))).toBe(expected);
       }),
     );
@@ -321,7 +463,8 @@ describe("compareCodePoints", () => {
 });
 
 function compareArrays(a: number[], b: number[]): number {
-  for (let index = 0; index < Math.min(a.length, b.length); index++) if (a[index] !== b[index]) return Math.sign(a[index]! - b[index]!);
+  for (let index = 0; index < Math.min(a.length, b.length); index++)
+    if (a[index] !== b[index]) return Math.sign(a[index]! - b[index]!);
   return Math.sign(a.length - b.length);
 }
 
@@ -329,13 +472,25 @@ function compareArrays(a: number[], b: number[]): number {
 
 const word = fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/);
 /** Unknown keys carry a prefix so they never collide with a field that has a default. */
-const unknownKeys = fc.dictionary(word.map((key) => `x_${key}`), fc.jsonValue() as fc.Arbitrary<JsonValue>, { maxKeys: 2 });
+const unknownKeys = fc.dictionary(
+  word.map((key) => `x_${key}`),
+  fc.jsonValue() as fc.Arbitrary<JsonValue>,
+  { maxKeys: 2 },
+);
 
 const textBlock = fc.record({ type: fc.constant("text"), text: fc.string() });
-const imageBlock = fc.record({ type: fc.constant("image_url"), image_url: fc.record({ url: fc.webUrl() }, { noNullPrototype: true }) });
-const mediaBlock = fc.record({ type: fc.constant("media"), media: fc.record({ url: fc.webUrl(), format: fc.constant("url") }) });
+const imageBlock = fc.record({
+  type: fc.constant("image_url"),
+  image_url: fc.record({ url: fc.webUrl() }, { noNullPrototype: true }),
+});
+const mediaBlock = fc.record({
+  type: fc.constant("media"),
+  media: fc.record({ url: fc.webUrl(), format: fc.constant("url") }),
+});
 const variableBlock = fc.record({ type: fc.constant("media_variable"), name: word });
-const block = fc.tuple(fc.oneof(textBlock, imageBlock, mediaBlock, variableBlock), unknownKeys).map(([known, extra]) => ({ ...extra, ...known }));
+const block = fc
+  .tuple(fc.oneof(textBlock, imageBlock, mediaBlock, variableBlock), unknownKeys)
+  .map(([known, extra]) => ({ ...extra, ...known }));
 const blocks = fc.array(block, { maxLength: 3 });
 const format = fc.option(fc.constant("jinja2"), { nil: undefined });
 
@@ -344,23 +499,46 @@ const withFormat = <T extends JsonObject>(message: T, templateFormat: string | u
 
 const toolCall = fc.record({ id: word, function: fc.record({ name: word, arguments: fc.json() }) });
 const message = fc.oneof(
-  fc.tuple(fc.constantFrom("system", "user", "developer"), blocks, format).map(([role, content, f]) => withFormat({ role, content }, f)),
-  fc.tuple(fc.option(blocks, { nil: undefined }), fc.option(fc.array(toolCall, { minLength: 1, maxLength: 2 }), { nil: undefined })).map(([content, calls]) => ({
-    role: "assistant",
-    ...(content && { content }),
-    ...(calls && { tool_calls: calls }),
-  })),
+  fc
+    .tuple(fc.constantFrom("system", "user", "developer"), blocks, format)
+    .map(([role, content, f]) => withFormat({ role, content }, f)),
+  fc
+    .tuple(
+      fc.option(blocks, { nil: undefined }),
+      fc.option(fc.array(toolCall, { minLength: 1, maxLength: 2 }), { nil: undefined }),
+    )
+    .map(([content, calls]) => ({
+      role: "assistant",
+      ...(content && { content }),
+      ...(calls && { tool_calls: calls }),
+    })),
   fc.tuple(word, blocks).map(([id, content]) => ({ role: "tool", tool_call_id: id, content })),
   word.map((name) => ({ role: "placeholder", name })),
 );
 
-const jsonSchema = fc.record({ type: fc.constant("object"), properties: fc.dictionary(word, fc.record({ type: fc.constantFrom("string", "number"), default: fc.constantFrom(null, 0, "") })) });
+const jsonSchema = fc.record({
+  type: fc.constant("object"),
+  properties: fc.dictionary(
+    word,
+    fc.record({ type: fc.constantFrom("string", "number"), default: fc.constantFrom(null, 0, "") }),
+  ),
+});
 const functionTool = fc
-  .record({ name: word, description: fc.string({ minLength: 1 }), strict: fc.constant(true), parameters: jsonSchema }, { requiredKeys: ["name"] })
+  .record(
+    { name: word, description: fc.string({ minLength: 1 }), strict: fc.constant(true), parameters: jsonSchema },
+    { requiredKeys: ["name"] },
+  )
   .map((fn) => ({ type: "function", function: fn }));
 
 const chatTemplate = fc
-  .record({ messages: fc.array(message, { maxLength: 4 }), tools: fc.array(functionTool, { minLength: 1, maxLength: 2 }), tool_choice: fc.constantFrom("auto", "none") }, { requiredKeys: ["messages"] })
+  .record(
+    {
+      messages: fc.array(message, { maxLength: 4 }),
+      tools: fc.array(functionTool, { minLength: 1, maxLength: 2 }),
+      tool_choice: fc.constantFrom("auto", "none"),
+    },
+    { requiredKeys: ["messages"] },
+  )
   .chain((template) => fc.tuple(fc.constant(template), unknownKeys, fc.boolean()))
   .map(([template, extra, typed]) => ({ ...extra, ...(typed && { type: "chat" }), ...template }) as JsonObject);
 const completionTemplate = fc
@@ -368,14 +546,23 @@ const completionTemplate = fc
   .map(([content, f, extra]) => withFormat({ ...extra, type: "completion", content }, f));
 
 const modelArbitrary = fc.record(
-  { provider: word, name: word, parameters: fc.dictionary(word, fc.jsonValue() as fc.Arbitrary<JsonValue>, { minKeys: 1 }), api_type: word },
+  {
+    provider: word,
+    name: word,
+    parameters: fc.dictionary(word, fc.jsonValue() as fc.Arbitrary<JsonValue>, { minKeys: 1 }),
+    api_type: word,
+  },
   { requiredKeys: ["provider", "name"] },
 );
 
 const handWrittenDoc: fc.Arbitrary<CanonicalInput> = fc.record({
   promptTemplate: fc.oneof(chatTemplate, completionTemplate),
-  metadata: fc.tuple(fc.option(modelArbitrary, { nil: undefined }), unknownKeys).map(([m, extra]) => ({ ...extra, ...(m && { model: m }) }) as JsonObject),
-  extras: fc.dictionary(word, fc.jsonValue().filter((value) => value !== null) as fc.Arbitrary<JsonValue>, { maxKeys: 2 }),
+  metadata: fc
+    .tuple(fc.option(modelArbitrary, { nil: undefined }), unknownKeys)
+    .map(([m, extra]) => ({ ...extra, ...(m && { model: m }) }) as JsonObject),
+  extras: fc.dictionary(word, fc.jsonValue().filter((value) => value !== null) as fc.Arbitrary<JsonValue>, {
+    maxKeys: 2,
+  }),
   tags: fc.array(word, { maxLength: 3 }),
 });
 
@@ -388,7 +575,8 @@ function withServerDefaults(input: CanonicalInput, pick: () => boolean): Canonic
   };
   const dressBlock = (b: JsonObject): JsonObject => {
     if (b.type === "text") return fill(b, { id: null, annotations: pick() ? null : [], thought_signature: null });
-    if (b.type === "image_url") return fill({ ...b, image_url: fill(b.image_url as JsonObject, { detail: null }) }, { image_variable: null });
+    if (b.type === "image_url")
+      return fill({ ...b, image_url: fill(b.image_url as JsonObject, { detail: null }) }, { image_variable: null });
     if (b.type === "media") return { ...b, media: fill(b.media as JsonObject, { title: "media", type: "image/jpeg" }) };
     return b;
   };
@@ -398,17 +586,29 @@ function withServerDefaults(input: CanonicalInput, pick: () => boolean): Canonic
     if (m.role === "placeholder") return fill(common, { content: null, raw_request_display_role: "" });
     const named = fill(common, { name: null });
     if (m.role !== "assistant") return named;
-    const calls = Array.isArray(m.tool_calls) ? (m.tool_calls as JsonObject[]).map((call) => fill(call, { type: "function", tool_id: null })) : null;
-    return fill({ ...named, ...(calls && { tool_calls: calls }) }, { content: null, tool_calls: null, function_call: null });
+    const calls = Array.isArray(m.tool_calls)
+      ? (m.tool_calls as JsonObject[]).map((call) => fill(call, { type: "function", tool_id: null }))
+      : null;
+    return fill(
+      { ...named, ...(calls && { tool_calls: calls }) },
+      { content: null, tool_calls: null, function_call: null },
+    );
   };
   const dressTool = (tool: JsonObject): JsonObject => ({
     ...tool,
-    function: fill(tool.function as JsonObject, { description: "", strict: false, parameters: { type: "object", properties: {} } }),
+    function: fill(tool.function as JsonObject, {
+      description: "",
+      strict: false,
+      parameters: { type: "object", properties: {} },
+    }),
   });
   const template = input.promptTemplate;
   const promptTemplate =
     template.type === "completion"
-      ? fill({ ...template, content: (template.content as JsonObject[]).map(dressBlock), input_variables: ["v"] }, { template_format: "f-string" })
+      ? fill(
+          { ...template, content: (template.content as JsonObject[]).map(dressBlock), input_variables: ["v"] },
+          { template_format: "f-string" },
+        )
       : fill(
           {
             ...template,
@@ -421,12 +621,26 @@ function withServerDefaults(input: CanonicalInput, pick: () => boolean): Canonic
         );
   const modelValue = input.metadata.model;
   const metadata = isJsonObject(modelValue)
-    ? { ...input.metadata, model: fill(modelValue, { parameters: {}, display_params: {}, api_type: null, model_config_display_name: null, base_model: null }) }
+    ? {
+        ...input.metadata,
+        model: fill(modelValue, {
+          parameters: {},
+          display_params: {},
+          api_type: null,
+          model_config_display_name: null,
+          base_model: null,
+        }),
+      }
     : fill(input.metadata, { model: null });
   return {
     promptTemplate,
     metadata,
-    extras: fill(input.extras, { provider_base_url_name: null, provider_id: null, inference_client_name: null, report_id: null }),
+    extras: fill(input.extras, {
+      provider_base_url_name: null,
+      provider_id: null,
+      inference_client_name: null,
+      report_id: null,
+    }),
     tags: [...input.tags, ...input.tags].reverse(),
   };
 }
@@ -442,12 +656,24 @@ const anyObject = fc.dictionary(fc.string(), fc.jsonValue() as fc.Arbitrary<Json
 
 describe("canonical form properties", () => {
   it("is idempotent on generated templates and on arbitrary JSON", () => {
-    const arbitraryDoc = fc.record({ promptTemplate: anyObject, metadata: anyObject, extras: anyObject, tags: fc.array(fc.string()) });
+    const arbitraryDoc = fc.record({
+      promptTemplate: anyObject,
+      metadata: anyObject,
+      extras: anyObject,
+      tags: fc.array(fc.string()),
+    });
     fc.assert(
-      fc.property(fc.oneof(handWrittenDoc, handWrittenDoc.chain((d) => picks.map((pick) => withServerDefaults(d, pick))), arbitraryDoc), (input) => {
-        const once = canonicalContent(input);
-        expect(canonicalContent(asInput(once))).toEqual(once);
-      }),
+      fc.property(
+        fc.oneof(
+          handWrittenDoc,
+          handWrittenDoc.chain((d) => picks.map((pick) => withServerDefaults(d, pick))),
+          arbitraryDoc,
+        ),
+        (input) => {
+          const once = canonicalContent(input);
+          expect(canonicalContent(asInput(once))).toEqual(once);
+        },
+      ),
     );
   });
 
@@ -478,7 +704,9 @@ interface SchemaNode {
 }
 
 describeWithOpenApiSpec("canonical defaults table", (_contract, specPath) => {
-  const schemas = (JSON.parse(readFileSync(specPath, "utf8")) as { components: { schemas: Record<string, SchemaNode> } }).components.schemas;
+  const schemas = (
+    JSON.parse(readFileSync(specPath, "utf8")) as { components: { schemas: Record<string, SchemaNode> } }
+  ).components.schemas;
   const schemaNamed = (name: string): SchemaNode => {
     const schema = schemas[name];
     if (!schema) throw new Error(`the spec has no schema ${name}`);
@@ -490,7 +718,10 @@ describeWithOpenApiSpec("canonical defaults table", (_contract, specPath) => {
     return node;
   };
   const acceptsNull = (node: SchemaNode) =>
-    node.nullable === true || node.type === "null" || (Array.isArray(node.type) && node.type.includes("null")) || (node.anyOf ?? []).some(acceptsNull);
+    node.nullable === true ||
+    node.type === "null" ||
+    (Array.isArray(node.type) && node.type.includes("null")) ||
+    (node.anyOf ?? []).some(acceptsNull);
   const acceptsArray = (node: SchemaNode) => node.type === "array" || (node.anyOf ?? []).some(acceptsArray);
   const mappingNames = (mapping: Record<string, string> | undefined) =>
     Object.fromEntries(Object.entries(mapping ?? {}).map(([key, ref]) => [key, ref.split("/").at(-1)]));
@@ -499,7 +730,11 @@ describeWithOpenApiSpec("canonical defaults table", (_contract, specPath) => {
     Object.entries(properties).flatMap(([property, list]) => list.map((rule) => ({ schema, property, ...rule }))),
   );
 
-  it.each(rules.map((rule) => [`${rule.schema}.${rule.property} = ${JSON.stringify(rule.value)} (${rule.basis})`, rule] as const))("%s", (_label, rule) => {
+  it.each(
+    rules.map(
+      (rule) => [`${rule.schema}.${rule.property} = ${JSON.stringify(rule.value)} (${rule.basis})`, rule] as const,
+    ),
+  )("%s", (_label, rule) => {
     const node = propertyOf(rule.schema, rule.property);
     if (rule.basis === "declared") {
       expect(node).toHaveProperty("default");
@@ -515,19 +750,26 @@ describeWithOpenApiSpec("canonical defaults table", (_contract, specPath) => {
   });
 
   it("implies the type each schema declares", () => {
-    for (const [schema, type] of Object.entries(IMPLIED_TYPES)) expect(propertyOf(schema, "type").default, schema).toBe(type);
+    for (const [schema, type] of Object.entries(IMPLIED_TYPES))
+      expect(propertyOf(schema, "type").default, schema).toBe(type);
   });
 
   it("knows every message role and content block type of the spec", () => {
     expect(MESSAGE_SCHEMAS).toEqual(mappingNames(propertyOf("ChatPrompt", "messages").items?.discriminator?.mapping));
-    expect(BLOCK_SCHEMAS).toEqual(mappingNames(propertyOf("CompletionPrompt", "content").items?.discriminator?.mapping));
-    const annotations = propertyOf("TextContent", "annotations").anyOf?.find((branch) => branch.type === "array")?.items?.oneOf ?? [];
-    const annotationTypes = Object.fromEntries(annotations.map(({ $ref }) => [propertyOf($ref!.split("/").at(-1)!, "type").const, $ref!.split("/").at(-1)]));
+    expect(BLOCK_SCHEMAS).toEqual(
+      mappingNames(propertyOf("CompletionPrompt", "content").items?.discriminator?.mapping),
+    );
+    const annotations =
+      propertyOf("TextContent", "annotations").anyOf?.find((branch) => branch.type === "array")?.items?.oneOf ?? [];
+    const annotationTypes = Object.fromEntries(
+      annotations.map(({ $ref }) => [propertyOf($ref!.split("/").at(-1)!, "type").const, $ref!.split("/").at(-1)]),
+    );
     expect(ANNOTATION_SCHEMAS).toEqual(annotationTypes);
   });
 
   it("treats input_variables as derived wherever the spec declares it", () => {
-    for (const schema of ["ChatPrompt", "CompletionPrompt", ...Object.values(MESSAGE_SCHEMAS)]) expect(propertyOf(schema, "input_variables").default, schema).toEqual([]);
+    for (const schema of ["ChatPrompt", "CompletionPrompt", ...Object.values(MESSAGE_SCHEMAS)])
+      expect(propertyOf(schema, "input_variables").default, schema).toEqual([]);
   });
 
   it("lists every default the spec declares on the schemas it handles", () => {

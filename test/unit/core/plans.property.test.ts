@@ -2,8 +2,21 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { LockEntry } from "../../../src/core/lock.js";
-import { mustRead, planPull, type LocalFile, type RemoteContent, type RemoteHead } from "../../../src/core/pull-plan.js";
-import { planPush, publishLevels, remoteNeedsRead, SnippetCycleError, type PushItem, type PushRemote } from "../../../src/core/push-plan.js";
+import {
+  mustRead,
+  planPull,
+  type LocalFile,
+  type RemoteContent,
+  type RemoteHead,
+} from "../../../src/core/pull-plan.js";
+import {
+  planPush,
+  publishLevels,
+  remoteNeedsRead,
+  SnippetCycleError,
+  type PushItem,
+  type PushRemote,
+} from "../../../src/core/push-plan.js";
 
 const RUNS = { numRuns: 1500 };
 const hash = fc.constantFrom<string>("sha256:a", "sha256:b", "sha256:c");
@@ -18,9 +31,14 @@ interface TemplateState {
 const templateState: fc.Arbitrary<TemplateState> = fc.record({
   local: fc.option(hash, { nil: undefined }),
   base: fc.option(fc.record({ version: fc.integer({ min: 1, max: 4 }), hash }), { nil: undefined }),
-  remote: fc.option(fc.record({ version: fc.integer({ min: 1, max: 6 }), hash, publishedByPlx: fc.boolean() }), { nil: undefined }),
+  remote: fc.option(fc.record({ version: fc.integer({ min: 1, max: 6 }), hash, publishedByPlx: fc.boolean() }), {
+    nil: undefined,
+  }),
 });
-const workspace = fc.uniqueArray(fc.tuple(fc.constantFrom("a", "b", "c", "d", "e"), templateState), { selector: ([name]) => name, minLength: 1 });
+const workspace = fc.uniqueArray(fc.tuple(fc.constantFrom("a", "b", "c", "d", "e"), templateState), {
+  selector: ([name]) => name,
+  minLength: 1,
+});
 
 function pullInputs(states: Array<[string, TemplateState]>, force: boolean, prune: boolean) {
   const locals = new Map<string, LocalFile>();
@@ -29,11 +47,20 @@ function pullInputs(states: Array<[string, TemplateState]>, force: boolean, prun
   const contents = new Map<string, RemoteContent<string>>();
   for (const [name, state] of states) {
     if (state.local) locals.set(name, { name, path: `prompts/${name}.prompt.yaml`, hash: state.local });
-    if (state.base) lock[name] = { id: 1, path: `prompts/${name}.prompt.yaml`, version: state.base.version, hash: state.base.hash, labels: {}, snippets: [] };
+    if (state.base)
+      lock[name] = {
+        id: 1,
+        path: `prompts/${name}.prompt.yaml`,
+        version: state.base.version,
+        hash: state.base.hash,
+        labels: {},
+        snippets: [],
+      };
     if (state.remote) {
       const head = { id: 1, name, version: state.remote.version };
       heads.set(name, head);
-      if (mustRead(head, lock[name], locals.get(name), force)) contents.set(name, { head, doc: name, hash: state.remote.hash, path: `prompts/${name}.prompt.yaml` });
+      if (mustRead(head, lock[name], locals.get(name), force))
+        contents.set(name, { head, doc: name, hash: state.remote.hash, path: `prompts/${name}.prompt.yaml` });
     }
   }
   const names = states.filter(([, s]) => s.remote || s.base).map(([name]) => name);
@@ -81,7 +108,9 @@ describe("the pull plan", () => {
         const entry = { id: 1, path: "p", version, hash: base, labels: {}, snippets: [] };
         expect(mustRead(head, entry, { name: "a", path: "p", hash: local }, false)).toBe(false);
         expect(mustRead(head, entry, { name: "a", path: "p", hash: local }, true)).toBe(true);
-        expect(mustRead({ ...head, version: version + 1 }, entry, { name: "a", path: "p", hash: local }, false)).toBe(true);
+        expect(mustRead({ ...head, version: version + 1 }, entry, { name: "a", path: "p", hash: local }, false)).toBe(
+          true,
+        );
       }),
       RUNS,
     );
@@ -97,7 +126,14 @@ describe("the pull plan", () => {
             return [name, state];
           }
           // Applied: the file and the lock now hold the remote's content and version.
-          return [name, { ...state, local: action.remote.hash, base: { version: action.remote.head.version, hash: action.remote.hash } }];
+          return [
+            name,
+            {
+              ...state,
+              local: action.remote.hash,
+              base: { version: action.remote.head.version, hash: action.remote.hash },
+            },
+          ];
         });
         const second = planPull(pullInputs(after, false, false));
         expect(second.filter((a) => a.kind === "create" || a.kind === "update")).toEqual([]);
@@ -139,12 +175,21 @@ describe("the push plan", () => {
       if (!state.local) continue;
       const id = index + 1;
       locals.push({ name, path: `prompts/${name}.prompt.yaml`, hash: state.local, folder: [], snippets: [] });
-      if (state.base) lock[name] = { id, path: `prompts/${name}.prompt.yaml`, version: state.base.version, hash: state.base.hash, labels: {}, snippets: [] };
+      if (state.base)
+        lock[name] = {
+          id,
+          path: `prompts/${name}.prompt.yaml`,
+          version: state.base.version,
+          hash: state.base.hash,
+          labels: {},
+          snippets: [],
+        };
       if (state.remote) {
         const remote: PushRemote = { id, version: state.remote.version };
         remoteNames.set(id, name);
         // The planner reads the remote only when it moved since the lock; otherwise the lock says what it holds.
-        if (remoteNeedsRead(lock[name], remote)) Object.assign(remote, { hash: state.remote.hash, publishedByPlx: state.remote.publishedByPlx });
+        if (remoteNeedsRead(lock[name], remote))
+          Object.assign(remote, { hash: state.remote.hash, publishedByPlx: state.remote.publishedByPlx });
         remotes.set(name, remote);
       }
     }
@@ -185,13 +230,26 @@ describe("the push plan", () => {
   });
 
   it("orders publishing so every snippet goes before its users, and names any cycle", () => {
-    const graph = fc.uniqueArray(fc.constantFrom<string>("a", "b", "c", "d", "e", "f"), { minLength: 1 }).chain((names) =>
-      fc.tuple(fc.constant(names), fc.array(fc.tuple(fc.constantFrom(...names), fc.constantFrom(...names)), { maxLength: 10 }), fc.subarray(names)),
-    );
+    const graph = fc
+      .uniqueArray(fc.constantFrom<string>("a", "b", "c", "d", "e", "f"), { minLength: 1 })
+      .chain((names) =>
+        fc.tuple(
+          fc.constant(names),
+          fc.array(fc.tuple(fc.constantFrom(...names), fc.constantFrom(...names)), { maxLength: 10 }),
+          fc.subarray(names),
+        ),
+      );
     fc.assert(
       fc.property(graph, ([names, edges, changed]) => {
         const deps = new Map(names.map((name) => [name, edges.filter(([from]) => from === name).map(([, to]) => to)]));
-        const items: PushItem[] = names.map((name) => ({ name, path: name, action: changed.includes(name) ? "update" : "unchanged", hash: "h", folder: [], snippets: deps.get(name)! }));
+        const items: PushItem[] = names.map((name) => ({
+          name,
+          path: name,
+          action: changed.includes(name) ? "update" : "unchanged",
+          hash: "h",
+          folder: [],
+          snippets: deps.get(name)!,
+        }));
         let levels: PushItem[][];
         try {
           levels = publishLevels(items, deps);
@@ -204,7 +262,9 @@ describe("the push plan", () => {
         }
         const levelOf = new Map(levels.flatMap((level, index) => level.map((item) => [item.name, index] as const)));
         expect([...levelOf.keys()].sort()).toEqual([...changed].sort());
-        for (const name of changed) for (const dep of deps.get(name)!) if (levelOf.has(dep)) expect(levelOf.get(dep)!).toBeLessThan(levelOf.get(name)!);
+        for (const name of changed)
+          for (const dep of deps.get(name)!)
+            if (levelOf.has(dep)) expect(levelOf.get(dep)!).toBeLessThan(levelOf.get(name)!);
       }),
       RUNS,
     );

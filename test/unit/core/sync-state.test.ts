@@ -5,7 +5,15 @@ const file = (hash: string) => ({ hash });
 const at = (version: number, hash: string) => ({ version, hash });
 
 describe("classify", () => {
-  const cases: Array<[string, ReturnType<typeof file> | undefined, ReturnType<typeof at> | undefined, ReturnType<typeof at> | undefined, SyncState]> = [
+  const cases: Array<
+    [
+      string,
+      ReturnType<typeof file> | undefined,
+      ReturnType<typeof at> | undefined,
+      ReturnType<typeof at> | undefined,
+      SyncState,
+    ]
+  > = [
     ["all three agree", file("a"), at(3, "a"), at(3, "a"), "in-sync"],
     ["local edit, remote still at base", file("b"), at(3, "a"), at(3, "a"), "local-changed"],
     ["remote edit, file still at base", file("a"), at(3, "a"), at(4, "b"), "remote-changed"],

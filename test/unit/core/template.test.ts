@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { publishVersionOf, stripSecrets, templateFromRaw, type JsonObject, type RawLike } from "../../../src/core/template.js";
+import {
+  publishVersionOf,
+  stripSecrets,
+  templateFromRaw,
+  type JsonObject,
+  type RawLike,
+} from "../../../src/core/template.js";
 
 const raw = (overrides: Record<string, unknown> = {}): RawLike => ({
   success: true,
@@ -11,13 +17,23 @@ const raw = (overrides: Record<string, unknown> = {}): RawLike => ({
     type: "chat",
     input_variables: ["question"],
     messages: [
-      { role: "system", input_variables: [], template_format: "f-string", name: null, content: [{ type: "text", text: "Be terse.", id: null }] },
+      {
+        role: "system",
+        input_variables: [],
+        template_format: "f-string",
+        name: null,
+        content: [{ type: "text", text: "Be terse.", id: null }],
+      },
       { role: "user", content: [{ type: "text", text: "{question}" }] },
     ],
     functions: null,
     tools: null,
   },
-  metadata: { model: { provider: "openai", name: "gpt-4o", parameters: { temperature: 0.2 } }, team: "support", plx: { content_hash: "sha256:00" } },
+  metadata: {
+    model: { provider: "openai", name: "gpt-4o", parameters: { temperature: 0.2 } },
+    team: "support",
+    plx: { content_hash: "sha256:00" },
+  },
   commit_message: "Tighten the tone",
   tags: ["support", "email"],
   created_at: "2026-08-21T10:15:30Z",
@@ -87,17 +103,24 @@ describe("templateFromRaw", () => {
             { type: "hologram", frames: [{ at: 0, data: "…" }] },
             { type: "text", text: "hi", unknown_block_key: null },
           ],
-          tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" }, provider_metadata: { x: 1 } }],
+          tool_calls: [
+            { id: "c1", type: "function", function: { name: "f", arguments: "{}" }, provider_metadata: { x: 1 } },
+          ],
         },
         { role: "narrator", content: "a role from the future" },
       ],
-      tools: [{ type: "registry", tool_registry_id: 3 }, { type: "variable", name: "extra_tools" }],
+      tools: [
+        { type: "registry", tool_registry_id: 3 },
+        { type: "variable", name: "extra_tools" },
+      ],
     };
     expect(templateFromRaw(raw({ prompt_template: promptTemplate }), []).promptTemplate).toEqual(promptTemplate);
   });
 
   it("keeps keys named like Object.prototype members as plain data", () => {
-    const promptTemplate = JSON.parse('{"type":"completion","content":[],"__proto__":{"polluted":true},"constructor":"x"}') as JsonObject;
+    const promptTemplate = JSON.parse(
+      '{"type":"completion","content":[],"__proto__":{"polluted":true},"constructor":"x"}',
+    ) as JsonObject;
     const doc = templateFromRaw(raw({ prompt_template: promptTemplate, metadata: JSON.parse('{"__proto__":1}') }), []);
     expect(Object.keys(doc.promptTemplate)).toEqual(["type", "content", "__proto__", "constructor"]);
     expect(Object.getPrototypeOf(doc.promptTemplate)).toBe(Object.prototype);
@@ -106,26 +129,45 @@ describe("templateFromRaw", () => {
 
   it("never keeps the custom provider's API key", () => {
     const doc = templateFromRaw(
-      raw({ custom_provider: { id: 2, name: "mine", client: "openai", base_url: "https://llm.example", workspace_id: 7, api_key: "sk-live" } }),
+      raw({
+        custom_provider: {
+          id: 2,
+          name: "mine",
+          client: "openai",
+          base_url: "https://llm.example",
+          workspace_id: 7,
+          api_key: "sk-live",
+        },
+      }),
       [],
     );
-    expect(doc.extras).toEqual({ custom_provider: { id: 2, name: "mine", client: "openai", base_url: "https://llm.example", workspace_id: 7 } });
+    expect(doc.extras).toEqual({
+      custom_provider: { id: 2, name: "mine", client: "openai", base_url: "https://llm.example", workspace_id: 7 },
+    });
   });
 
   it("strips secrets from metadata and extras at any depth", () => {
     const doc = templateFromRaw(
       raw({
-        metadata: { model: { provider: "x", name: "y", parameters: { apiKey: "k", max_tokens: 5 } }, vendor: { client_secret: "s", region: "eu" } },
+        metadata: {
+          model: { provider: "x", name: "y", parameters: { apiKey: "k", max_tokens: 5 } },
+          vendor: { client_secret: "s", region: "eu" },
+        },
         gateway: { auth: [{ password: "p", access_token: "t", user: "u" }] },
       }),
       [],
     );
-    expect(doc.metadata).toEqual({ model: { provider: "x", name: "y", parameters: { max_tokens: 5 } }, vendor: { region: "eu" } });
+    expect(doc.metadata).toEqual({
+      model: { provider: "x", name: "y", parameters: { max_tokens: 5 } },
+      vendor: { region: "eu" },
+    });
     expect(doc.extras).toEqual({ gateway: { auth: [{ user: "u" }] } });
   });
 
   it("rejects a value that is not JSON", () => {
-    expect(() => templateFromRaw(raw({ prompt_template: { type: "chat", messages: [], when: Number.NaN } }), [])).toThrow(/prompt_template\.when is not JSON/);
+    expect(() =>
+      templateFromRaw(raw({ prompt_template: { type: "chat", messages: [], when: Number.NaN } }), []),
+    ).toThrow(/prompt_template\.when is not JSON/);
   });
 });
 
@@ -134,8 +176,16 @@ describe("stripSecrets", () => {
     ["api_key", { api_key: "sk", keep: 1 }, { keep: 1 }],
     ["API-Key and x-api-key", { "API-Key": "sk", "x-api-key": "sk" }, {}],
     ["an api key held in an object", { apiKey: { value: "sk" } }, {}],
-    ["secret-looking names", { aws_secret_access_key: "s", private_key: "k", Authorization: "Bearer t", refresh_token: "r" }, {}],
-    ["token counts and limits", { max_tokens: 10, max_completion_tokens: 20, max_auth_tokens: 3 }, { max_tokens: 10, max_completion_tokens: 20, max_auth_tokens: 3 }],
+    [
+      "secret-looking names",
+      { aws_secret_access_key: "s", private_key: "k", Authorization: "Bearer t", refresh_token: "r" },
+      {},
+    ],
+    [
+      "token counts and limits",
+      { max_tokens: 10, max_completion_tokens: 20, max_auth_tokens: 3 },
+      { max_tokens: 10, max_completion_tokens: 20, max_auth_tokens: 3 },
+    ],
     [
       "a JSON schema describing a password field",
       { schema: { properties: { password: { type: "string" } } } },

@@ -10,8 +10,22 @@ const hash = (c: string) => `sha256:${c.repeat(64)}`;
 const lock: Lockfile = {
   lockfileVersion: 1,
   templates: {
-    zeta: { id: 2, path: "prompts/zeta.prompt.yaml", version: 7, hash: hash("b"), labels: { staging: 7, prod: 6 }, snippets: ["tone", "footer", "tone"] },
-    "Émoji 😀": { id: 3, path: "prompts/x/Émoji 😀.prompt.yaml", version: 1, hash: hash("c"), labels: {}, snippets: [] },
+    zeta: {
+      id: 2,
+      path: "prompts/zeta.prompt.yaml",
+      version: 7,
+      hash: hash("b"),
+      labels: { staging: 7, prod: 6 },
+      snippets: ["tone", "footer", "tone"],
+    },
+    "Émoji 😀": {
+      id: 3,
+      path: "prompts/x/Émoji 😀.prompt.yaml",
+      version: 1,
+      hash: hash("c"),
+      labels: {},
+      snippets: [],
+    },
     alpha: { id: 1, path: "prompts/alpha.prompt.yaml", version: 1, hash: hash("a"), labels: {}, snippets: [] },
   },
 };
@@ -28,7 +42,10 @@ describe("lock file", () => {
       { "Émoji 😀": lock.templates["Émoji 😀"] },
     ]);
     expect(text.endsWith("}\n")).toBe(true);
-    const reordered: Lockfile = { lockfileVersion: 1, templates: Object.fromEntries(Object.entries(lock.templates).reverse()) };
+    const reordered: Lockfile = {
+      lockfileVersion: 1,
+      templates: Object.fromEntries(Object.entries(lock.templates).reverse()),
+    };
     expect(serializeLockfile(reordered)).toBe(text);
   });
 
@@ -62,14 +79,24 @@ describe("lock file", () => {
 
   it("keeps templates and labels named __proto__, constructor or toString as ordinary entries", async () => {
     const dir = await mkdtemp(join(tmpdir(), "plx-lock-"));
-    const entry = (id: number, name: string, labels: Record<string, number>) => ({ id, path: `prompts/${name}.prompt.yaml`, version: 2, hash: hash("d"), labels, snippets: [] });
+    const entry = (id: number, name: string, labels: Record<string, number>) => ({
+      id,
+      path: `prompts/${name}.prompt.yaml`,
+      version: 2,
+      hash: hash("d"),
+      labels,
+      snippets: [],
+    });
     const text = `{"lockfileVersion":1,"templates":{"__proto__":${JSON.stringify(entry(1, "p", { prod: 1 }))},"constructor":${JSON.stringify(entry(2, "c", {}))}}}`;
     // An object literal cannot hold a __proto__ key of its own, so that label is spliced into the text.
     await writeFile(join(dir, "plx.lock"), text.replace('"labels":{"prod":1}', '"labels":{"__proto__":2,"prod":1}'));
     const read = await readLockfile(dir);
     expect(Object.keys(read.templates)).toEqual(["__proto__", "constructor"]);
     expect(Object.hasOwn(read.templates, "__proto__") && read.templates["__proto__"]!.id).toBe(1);
-    expect(Object.entries(read.templates["__proto__"]!.labels)).toEqual([["__proto__", 2], ["prod", 1]]);
+    expect(Object.entries(read.templates["__proto__"]!.labels)).toEqual([
+      ["__proto__", 2],
+      ["prod", 1],
+    ]);
     expect(read.templates["toString"]).toBeUndefined();
     expect(serializeLockfile(read)).toContain('"__proto__": {"id":1');
   });
@@ -79,7 +106,10 @@ describe("lock file", () => {
     const good = { id: 1, path: "./a.prompt.yaml", version: 1, hash: hash("a"), labels: {}, snippets: [] };
     await writeFile(join(dir, "plx.lock"), JSON.stringify({ lockfileVersion: 1, templates: { a: good } }));
     expect((await readLockfile(dir)).templates.a!.path).toBe("a.prompt.yaml");
-    await writeFile(join(dir, "plx.lock"), JSON.stringify({ lockfileVersion: 1, templates: { a: { ...good, labels: { prod: "1" } } } }));
+    await writeFile(
+      join(dir, "plx.lock"),
+      JSON.stringify({ lockfileVersion: 1, templates: { a: { ...good, labels: { prod: "1" } } } }),
+    );
     const error = (await readLockfile(dir).catch((caught: unknown) => caught)) as PlxError;
     expect(error.message).toContain("templates.a.labels.prod: expected a positive whole version number");
   });

@@ -3,8 +3,20 @@ import { posix } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BLOCK_SCHEMAS, canonicalDoc, contentHash, stableStringify } from "../../../src/core/canonical.js";
-import { templateFromRaw, type JsonObject, type JsonValue, type RawLike, type TemplateDoc } from "../../../src/core/template.js";
-import { locationFromPath, planPaths, PROMPT_FILE_SUFFIX, type PlannedPath, type TemplateLocation } from "../../../src/files/paths.js";
+import {
+  templateFromRaw,
+  type JsonObject,
+  type JsonValue,
+  type RawLike,
+  type TemplateDoc,
+} from "../../../src/core/template.js";
+import {
+  locationFromPath,
+  planPaths,
+  PROMPT_FILE_SUFFIX,
+  type PlannedPath,
+  type TemplateLocation,
+} from "../../../src/files/paths.js";
 import { parsePromptFile, serializePromptFile, type FileProblem } from "../../../src/files/prompt-file.js";
 import { rawTemplateSchema } from "../../../src/promptlayer/schemas.js";
 
@@ -67,12 +79,17 @@ function loadFixtures(): Fixture[] {
     .sort();
   expect(ids).toEqual(Object.keys(FIXTURE_FOLDERS).sort());
   const loaded = ids.map((id) => {
-    const raw = rawTemplateSchema.parse(JSON.parse(readFileSync(new URL(`${id}.raw.json`, FIXTURE_DIR), "utf8"))) as RawLike;
+    const raw = rawTemplateSchema.parse(
+      JSON.parse(readFileSync(new URL(`${id}.raw.json`, FIXTURE_DIR), "utf8")),
+    ) as RawLike;
     const folder = FIXTURE_FOLDERS[id]!;
     return { id, raw, folder, doc: templateFromRaw(raw, folder) };
   });
   // Placed together, as `plx pull` places a whole workspace.
-  const plan = planPaths(loaded.map(({ doc }) => ({ name: doc.name, folder: doc.folder })), PROMPTS_DIR);
+  const plan = planPaths(
+    loaded.map(({ doc }) => ({ name: doc.name, folder: doc.folder })),
+    PROMPTS_DIR,
+  );
   return loaded.map((fixture) => ({
     ...fixture,
     placement: plan.get(fixture.doc.name)!,
@@ -84,15 +101,18 @@ const fixtures = loadFixtures();
 
 // PLX_UPDATE_GOLDEN=1 rewrites the golden files; check the diff by eye before committing it.
 if (process.env.PLX_UPDATE_GOLDEN === "1") {
-  for (const fixture of fixtures) writeFileSync(fixture.goldenPath, serializePromptFile(canonicalDoc(fixture.doc), fixture.placement));
+  for (const fixture of fixtures)
+    writeFileSync(fixture.goldenPath, serializePromptFile(canonicalDoc(fixture.doc), fixture.placement));
 }
 
 describe("golden fixtures: raw server reads to prompt files", () => {
   it("covers the shapes the brief lists", () => {
     const byId = Object.fromEntries(fixtures.map((fixture) => [fixture.id, fixture]));
     const allText = fixtures.map((fixture) => JSON.stringify(fixture.raw)).join("\n");
-    for (const type of ["image_url", "media", "media_variable", "thinking", "audio_transcript"]) expect(allText).toContain(`"type":"${type}"`);
-    for (const role of ["system", "user", "assistant", "developer", "tool", "function", "placeholder"]) expect(allText).toContain(`"role":"${role}"`);
+    for (const type of ["image_url", "media", "media_variable", "thinking", "audio_transcript"])
+      expect(allText).toContain(`"type":"${type}"`);
+    for (const role of ["system", "user", "assistant", "developer", "tool", "function", "placeholder"])
+      expect(allText).toContain(`"role":"${role}"`);
     expect(allText).toContain("\\r\\n");
     expect(allText).toContain('"template_format":"jinja2"');
     expect(byId["private-llm-router"]!.raw.custom_provider).toMatchObject({ api_key: expect.any(String) });
@@ -141,13 +161,24 @@ describe("golden fixtures: raw server reads to prompt files", () => {
     const router = canonicalDoc(byId["private-llm-router"]!.doc);
     expect(router.extras).toEqual({
       provider_id: 9031,
-      custom_provider: { id: 9031, name: "acme-vllm", client: "openai", base_url: "https://llm.internal.acme.example/v1", workspace_id: 1290 },
+      custom_provider: {
+        id: 9031,
+        name: "acme-vllm",
+        client: "openai",
+        base_url: "https://llm.internal.acme.example/v1",
+        workspace_id: 1290,
+      },
     });
     const invoice = readFileSync(byId["invoice-extractor"]!.goldenPath, "utf8");
     expect(invoice).toContain("password:\n");
     const summarizer = canonicalDoc(byId["eu-summarizer"]!.doc);
     // provider_base_url is the read-only expansion of provider_base_url_name; report_id is a null default.
-    expect(Object.keys(summarizer.extras)).toEqual(["provider_base_url_name", "provider_id", "inference_client_name", "routing_policy"]);
+    expect(Object.keys(summarizer.extras)).toEqual([
+      "provider_base_url_name",
+      "provider_id",
+      "inference_client_name",
+      "routing_policy",
+    ]);
   });
 });
 
@@ -229,7 +260,22 @@ const nastyString: fc.Arbitrary<string> = fc.oneof(
 /** Object keys: nasty strings plus names that trip up plain JavaScript objects or YAML keys. */
 const keyArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: nastyString },
-  { weight: 1, arbitrary: fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "1", "01", "1.0", "-1", "", "a: b", "x".repeat(1001)) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      "__proto__",
+      "constructor",
+      "toString",
+      "hasOwnProperty",
+      "1",
+      "01",
+      "1.0",
+      "-1",
+      "",
+      "a: b",
+      "x".repeat(1001),
+    ),
+  },
 );
 
 const jsonNumber: fc.Arbitrary<number> = fc.oneof(
@@ -264,27 +310,49 @@ function object(
   optional: Record<string, fc.Arbitrary<JsonValue>> = {},
   options: { unknownKeys?: fc.Arbitrary<JsonObject>; reserved?: readonly string[] } = {},
 ): fc.Arbitrary<JsonObject> {
-  const known = fc.record({ ...required, ...optional }, { requiredKeys: Object.keys(required), noNullPrototype: true }) as fc.Arbitrary<JsonObject>;
+  const known = fc.record(
+    { ...required, ...optional },
+    { requiredKeys: Object.keys(required), noNullPrototype: true },
+  ) as fc.Arbitrary<JsonObject>;
   if (!options.unknownKeys) return known;
-  return fc.tuple(known, fc.option(options.unknownKeys, { freq: 3 })).map(([fields, extra]) => mergeUnknown(fields, extra, options.reserved));
+  return fc
+    .tuple(known, fc.option(options.unknownKeys, { freq: 3 }))
+    .map(([fields, extra]) => mergeUnknown(fields, extra, options.reserved));
 }
 
-const nullable = <T extends JsonValue>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.option(arb, { nil: null, freq: 3 });
+const nullable = <T extends JsonValue>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | null> =>
+  fc.option(arb, { nil: null, freq: 3 });
 const templateFormat = fc.constantFrom("f-string", "jinja2");
 const inputVariables = fc.array(nastyString, { maxLength: 3 });
 
 const annotation: fc.Arbitrary<JsonObject> = fc.oneof(
   object(
-    { type: fc.constant("url_citation"), url: nastyString, title: nastyString, start_index: fc.nat(), end_index: fc.nat() },
+    {
+      type: fc.constant("url_citation"),
+      url: nastyString,
+      title: nastyString,
+      start_index: fc.nat(),
+      end_index: fc.nat(),
+    },
     { cited_text: nullable(nastyString), encrypted_index: nullable(nastyString) },
   ),
   object({ type: fc.constant("file_citation"), file_id: nastyString, filename: nastyString, index: fc.nat() }),
-  object({ type: fc.constant("container_file_citation") }, { start_index: nullable(fc.nat()), end_index: nullable(fc.nat()), filename: nullable(nastyString), file_id: nullable(nastyString) }),
+  object(
+    { type: fc.constant("container_file_citation") },
+    {
+      start_index: nullable(fc.nat()),
+      end_index: nullable(fc.nat()),
+      filename: nullable(nastyString),
+      file_id: nullable(nastyString),
+    },
+  ),
   object({ type: nastyString }, {}, { unknownKeys: jsonObject }),
 );
 
 const KNOWN_BLOCK_TYPES = Object.keys(BLOCK_SCHEMAS);
-const unknownBlockType = fc.oneof(fc.constantFrom("audio_transcript", "citation_v2", "reasoning_summary", "TEXT", "text "), nastyString).filter((type) => !KNOWN_BLOCK_TYPES.includes(type));
+const unknownBlockType = fc
+  .oneof(fc.constantFrom("audio_transcript", "citation_v2", "reasoning_summary", "TEXT", "text "), nastyString)
+  .filter((type) => !KNOWN_BLOCK_TYPES.includes(type));
 
 /** A content block: every kind the spec lists, often with the server's nulls, and blocks of types no spec has yet. */
 const block: fc.Arbitrary<JsonObject> = fc.oneof(
@@ -294,16 +362,35 @@ const block: fc.Arbitrary<JsonObject> = fc.oneof(
     weight: 3,
     arbitrary: object(
       { type: fc.constant("text"), text: nastyString },
-      { id: nullable(nastyString), annotations: fc.oneof(fc.constant(null), fc.constant<JsonValue>([]), fc.array(annotation, { maxLength: 2 })), thought_signature: nullable(nastyString) },
+      {
+        id: nullable(nastyString),
+        annotations: fc.oneof(fc.constant(null), fc.constant<JsonValue>([]), fc.array(annotation, { maxLength: 2 })),
+        thought_signature: nullable(nastyString),
+      },
       { unknownKeys: jsonObject },
     ),
   },
-  { weight: 1, arbitrary: object({ type: fc.constant("thinking"), thinking: nastyString }, { signature: nullable(nastyString), id: nullable(nastyString) }) },
-  { weight: 1, arbitrary: object({ type: fc.constant("code"), code: nastyString }, { id: nullable(nastyString), container_id: nullable(nastyString), language: nastyString }) },
   {
     weight: 1,
     arbitrary: object(
-      { type: fc.constant("image_url"), image_url: object({ url: nastyString }, { detail: nullable(fc.constantFrom("auto", "low", "high")) }) },
+      { type: fc.constant("thinking"), thinking: nastyString },
+      { signature: nullable(nastyString), id: nullable(nastyString) },
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: object(
+      { type: fc.constant("code"), code: nastyString },
+      { id: nullable(nastyString), container_id: nullable(nastyString), language: nastyString },
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: object(
+      {
+        type: fc.constant("image_url"),
+        image_url: object({ url: nastyString }, { detail: nullable(fc.constantFrom("auto", "low", "high")) }),
+      },
       { image_variable: nullable(nastyString) },
     ),
   },
@@ -311,7 +398,15 @@ const block: fc.Arbitrary<JsonObject> = fc.oneof(
     weight: 1,
     arbitrary: object({
       type: fc.constant("media"),
-      media: object({}, { title: nastyString, type: fc.constantFrom("image/jpeg", "application/pdf", "audio/wav"), url: nullable(nastyString), format: fc.constantFrom("base64", "url", "neither") }),
+      media: object(
+        {},
+        {
+          title: nastyString,
+          type: fc.constantFrom("image/jpeg", "application/pdf", "audio/wav"),
+          url: nullable(nastyString),
+          format: fc.constantFrom("base64", "url", "neither"),
+        },
+      ),
     }),
   },
   { weight: 1, arbitrary: object({ type: fc.constant("media_variable"), name: nastyString }) },
@@ -319,34 +414,75 @@ const block: fc.Arbitrary<JsonObject> = fc.oneof(
     weight: 1,
     arbitrary: object(
       { type: fc.constant("output_media"), url: nastyString },
-      { id: nullable(nastyString), mime_type: fc.constantFrom("image/png", "video/mp4"), media_type: fc.constantFrom("image", "video", "audio"), provider_metadata: nullable(jsonObject) },
+      {
+        id: nullable(nastyString),
+        mime_type: fc.constantFrom("image/png", "video/mp4"),
+        media_type: fc.constantFrom("image", "video", "audio"),
+        provider_metadata: nullable(jsonObject),
+      },
     ),
   },
-  { weight: 1, arbitrary: object({ type: fc.constant("server_tool_use"), id: nastyString, name: nastyString }, { input: jsonObject }) },
+  {
+    weight: 1,
+    arbitrary: object(
+      { type: fc.constant("server_tool_use"), id: nastyString, name: nastyString },
+      { input: jsonObject },
+    ),
+  },
   {
     weight: 1,
     arbitrary: object({
       type: fc.constant("web_search_tool_result"),
       tool_use_id: nastyString,
       content: fc.array(
-        object({}, { type: fc.constant("web_search_result"), url: nastyString, title: nastyString, encrypted_content: nastyString, page_age: nullable(nastyString) }),
+        object(
+          {},
+          {
+            type: fc.constant("web_search_result"),
+            url: nastyString,
+            title: nastyString,
+            encrypted_content: nastyString,
+            page_age: nullable(nastyString),
+          },
+        ),
         { maxLength: 2 },
       ),
     }),
   },
-  { weight: 1, arbitrary: object({ type: fc.constant("code_execution_result"), output: nastyString }, { outcome: fc.constantFrom("OUTCOME_OK", "OUTCOME_FAILED") }) },
+  {
+    weight: 1,
+    arbitrary: object(
+      { type: fc.constant("code_execution_result"), output: nastyString },
+      { outcome: fc.constantFrom("OUTCOME_OK", "OUTCOME_FAILED") },
+    ),
+  },
   {
     weight: 1,
     arbitrary: object(
       { type: fc.constant("mcp_call") },
-      { id: nullable(nastyString), name: nastyString, server_label: nastyString, arguments: nastyString, output: nullable(nastyString), error: nullable(json), approval_request_id: nullable(nastyString) },
+      {
+        id: nullable(nastyString),
+        name: nastyString,
+        server_label: nastyString,
+        arguments: nastyString,
+        output: nullable(nastyString),
+        error: nullable(json),
+        approval_request_id: nullable(nastyString),
+      },
     ),
   },
   {
     weight: 1,
     arbitrary: object(
       { type: fc.constantFrom("shell_call", "apply_patch_call", "shell_call_output", "apply_patch_call_output") },
-      { id: nullable(nastyString), call_id: nullable(nastyString), action: jsonObject, operation: jsonObject, output: json, status: nullable(nastyString) },
+      {
+        id: nullable(nastyString),
+        call_id: nullable(nastyString),
+        action: jsonObject,
+        operation: jsonObject,
+        output: json,
+        status: nullable(nastyString),
+      },
     ),
   },
   // A block type from the future, carrying fields of any name and shape.
@@ -370,22 +506,48 @@ const messageUnknownKeys = jsonObject;
 const common = { input_variables: inputVariables, template_format: templateFormat };
 
 const message: fc.Arbitrary<JsonObject> = fc.oneof(
-  object({ role: fc.constantFrom("system", "user", "developer"), content }, { ...common, name: nullable(nastyString) }, { unknownKeys: messageUnknownKeys }),
   object(
-    { role: fc.constant("assistant") },
-    { ...common, name: nullable(nastyString), content: nullable(content), tool_calls: nullable(fc.array(toolCall, { maxLength: 2 })), function_call: nullable(functionCall) },
+    { role: fc.constantFrom("system", "user", "developer"), content },
+    { ...common, name: nullable(nastyString) },
     { unknownKeys: messageUnknownKeys },
   ),
-  object({ role: fc.constant("tool"), content, tool_call_id: nastyString }, { ...common, name: nullable(nastyString) }, { unknownKeys: messageUnknownKeys }),
-  object({ role: fc.constant("function"), name: nullable(nastyString) }, { ...common, content: nullable(content) }, { unknownKeys: messageUnknownKeys }),
-  object({ role: fc.constant("placeholder"), name: nastyString }, { ...common, content: nullable(content), raw_request_display_role: nastyString }, { unknownKeys: messageUnknownKeys }),
+  object(
+    { role: fc.constant("assistant") },
+    {
+      ...common,
+      name: nullable(nastyString),
+      content: nullable(content),
+      tool_calls: nullable(fc.array(toolCall, { maxLength: 2 })),
+      function_call: nullable(functionCall),
+    },
+    { unknownKeys: messageUnknownKeys },
+  ),
+  object(
+    { role: fc.constant("tool"), content, tool_call_id: nastyString },
+    { ...common, name: nullable(nastyString) },
+    { unknownKeys: messageUnknownKeys },
+  ),
+  object(
+    { role: fc.constant("function"), name: nullable(nastyString) },
+    { ...common, content: nullable(content) },
+    { unknownKeys: messageUnknownKeys },
+  ),
+  object(
+    { role: fc.constant("placeholder"), name: nastyString },
+    { ...common, content: nullable(content), raw_request_display_role: nastyString },
+    { unknownKeys: messageUnknownKeys },
+  ),
   // A role the spec does not know yet.
   object({ role: nastyString }, { content }, { unknownKeys: messageUnknownKeys }),
 );
 
 const functionDefinition = object(
   { name: nastyString },
-  { description: nastyString, strict: fc.boolean(), parameters: fc.oneof(jsonObject, fc.constant({ type: "object", properties: {} })) },
+  {
+    description: nastyString,
+    strict: fc.boolean(),
+    parameters: fc.oneof(jsonObject, fc.constant({ type: "object", properties: {} })),
+  },
   { unknownKeys: jsonObject },
 );
 
@@ -401,7 +563,10 @@ const tool: fc.Arbitrary<JsonObject> = fc.oneof(
     type: fc.constantFrom("web_search", "file_search", "code_interpreter", "mcp", "shell"),
     config: jsonObject,
   }),
-  object({ type: fc.constant("registry"), tool_registry_id: fc.nat() }, { label: nullable(nastyString), version_number: nullable(fc.nat()) }),
+  object(
+    { type: fc.constant("registry"), tool_registry_id: fc.nat() },
+    { label: nullable(nastyString), version_number: nullable(fc.nat()) },
+  ),
   object({ type: fc.constant("variable"), name: nastyString }, {}, { unknownKeys: jsonObject }),
   object({ type: nastyString }, {}, { unknownKeys: jsonObject }),
 );
@@ -416,7 +581,13 @@ const toolChoice: fc.Arbitrary<JsonValue> = fc.oneof(
 
 /** Top-level template keys no spec knows, including ones that share a name with the file's own keys. */
 const templateUnknownKeys: fc.Arbitrary<JsonObject> = fc.dictionary(
-  fc.oneof({ weight: 3, arbitrary: keyArb }, { weight: 1, arbitrary: fc.constantFrom("name", "folder", "model", "tags", "metadata", "extras", "template_fields") }),
+  fc.oneof(
+    { weight: 3, arbitrary: keyArb },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom("name", "folder", "model", "tags", "metadata", "extras", "template_fields"),
+    },
+  ),
   json,
   { maxKeys: 3, noNullPrototype: true },
 );
@@ -442,7 +613,10 @@ const completionTemplate = object(
 );
 
 const model = object(
-  { provider: fc.oneof(fc.constantFrom("openai", "anthropic", "google", "openai.azure", "amazon.bedrock"), nastyString), name: nastyString },
+  {
+    provider: fc.oneof(fc.constantFrom("openai", "anthropic", "google", "openai.azure", "amazon.bedrock"), nastyString),
+    name: nastyString,
+  },
   {
     parameters: fc.oneof(
       jsonObject,
@@ -466,11 +640,23 @@ const model = object(
 );
 
 /** Version metadata: model (or none) and custom keys of any name but `model` and plx's own stamp. */
-const metadata = object({}, { model: nullable(model) }, { unknownKeys: fc.dictionary(keyArb, json, { maxKeys: 4, noNullPrototype: true }), reserved: ["model", "plx"] });
+const metadata = object(
+  {},
+  { model: nullable(model) },
+  { unknownKeys: fc.dictionary(keyArb, json, { maxKeys: 4, noNullPrototype: true }), reserved: ["model", "plx"] },
+);
 
 const extras = fc.oneof(
   fc.constant({}),
-  object({}, { provider_base_url_name: nullable(nastyString), provider_id: nullable(fc.nat()), inference_client_name: nullable(nastyString) }, { unknownKeys: jsonObject }),
+  object(
+    {},
+    {
+      provider_base_url_name: nullable(nastyString),
+      provider_id: nullable(fc.nat()),
+      inference_client_name: nullable(nastyString),
+    },
+    { unknownKeys: jsonObject },
+  ),
 );
 
 /** Names and folder segments: safe ones, ones that differ only by case, and every kind a path cannot hold as is. */
@@ -520,21 +706,27 @@ const nameArb: fc.Arbitrary<string> = fc.oneof(
 const folderArb: fc.Arbitrary<string[]> = fc.array(nameArb, { maxLength: 3 });
 
 const docArb: fc.Arbitrary<TemplateDoc> = fc
-  .record({
-    name: nameArb,
-    folder: folderArb,
-    tags: fc.array(nastyString, { maxLength: 4 }),
-    promptTemplate: fc.oneof({ weight: 3, arbitrary: chatTemplate }, { weight: 1, arbitrary: completionTemplate }),
-    metadata,
-    extras,
-  }, { noNullPrototype: true })
+  .record(
+    {
+      name: nameArb,
+      folder: folderArb,
+      tags: fc.array(nastyString, { maxLength: 4 }),
+      promptTemplate: fc.oneof({ weight: 3, arbitrary: chatTemplate }, { weight: 1, arbitrary: completionTemplate }),
+      metadata,
+      extras,
+    },
+    { noNullPrototype: true },
+  )
   .map((doc) => ({ ...doc, folder: [...doc.folder], tags: [...doc.tags] }));
 
 /** Several templates at once, since where one file goes depends on the others (names that differ only by case). */
 const workspaceArb = fc.uniqueArray(docArb, { selector: (doc) => doc.name, minLength: 1, maxLength: 3 });
 
 function placed(docs: readonly TemplateDoc[]): Array<{ doc: TemplateDoc; placement: PlannedPath }> {
-  const plan = planPaths(docs.map(({ name, folder }) => ({ name, folder })), PROMPTS_DIR);
+  const plan = planPaths(
+    docs.map(({ name, folder }) => ({ name, folder })),
+    PROMPTS_DIR,
+  );
   return docs.map((doc) => ({ doc, placement: plan.get(doc.name)! }));
 }
 
@@ -551,10 +743,17 @@ function expectNoFileSystemClash(paths: readonly string[]): void {
       const directory = segments.slice(0, length).join("/");
       const spelled = directories.get(directory.toLowerCase());
       if (spelled === undefined) directories.set(directory.toLowerCase(), directory);
-      else expect(directory, `directory ${JSON.stringify(directory)} is also spelled ${JSON.stringify(spelled)}`).toBe(spelled);
+      else
+        expect(directory, `directory ${JSON.stringify(directory)} is also spelled ${JSON.stringify(spelled)}`).toBe(
+          spelled,
+        );
     }
   }
-  for (const path of paths) expect(directories.get(path.toLowerCase()), `${JSON.stringify(path)} is both a file and a directory`).toBeUndefined();
+  for (const path of paths)
+    expect(
+      directories.get(path.toLowerCase()),
+      `${JSON.stringify(path)} is both a file and a directory`,
+    ).toBeUndefined();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -645,7 +844,10 @@ describe("prompt files: properties", () => {
               expect(segment).not.toBe("..");
             }
             const folded = path.toLowerCase();
-            expect(seen.get(folded), `${JSON.stringify(template.name)} and ${JSON.stringify(seen.get(folded))} share ${path}`).toBeUndefined();
+            expect(
+              seen.get(folded),
+              `${JSON.stringify(template.name)} and ${JSON.stringify(seen.get(folded))} share ${path}`,
+            ).toBeUndefined();
             seen.set(folded, template.name);
 
             const location = locationFromPath(path, PROMPTS_DIR);
@@ -695,14 +897,24 @@ describe("prompt files: properties", () => {
     expect(plan.get("bar")).toEqual({ path: "prompts/bar.prompt.yaml", nameInFile: false, folderInFile: false });
   });
 
-  it.each(["../x", "a/b", "CON", "..", ".hidden", " leading", "x\ny"])("an unsafe name %j is hashed and written into the file", (name) => {
-    const planned = planPaths([{ name, folder: [] }], PROMPTS_DIR).get(name)!;
-    expect(planned.nameInFile).toBe(true);
-    expect(posix.dirname(planned.path)).toBe(PROMPTS_DIR);
-    const doc: TemplateDoc = { name, folder: [], tags: [], promptTemplate: { type: "completion", content: [{ type: "text", text: "hi" }] }, metadata: {}, extras: {} };
-    const text = serializePromptFile(doc, planned);
-    expect(expectOk(parsePromptFile(text, planned.path, PROMPTS_DIR))).toStrictEqual(doc);
-  });
+  it.each(["../x", "a/b", "CON", "..", ".hidden", " leading", "x\ny"])(
+    "an unsafe name %j is hashed and written into the file",
+    (name) => {
+      const planned = planPaths([{ name, folder: [] }], PROMPTS_DIR).get(name)!;
+      expect(planned.nameInFile).toBe(true);
+      expect(posix.dirname(planned.path)).toBe(PROMPTS_DIR);
+      const doc: TemplateDoc = {
+        name,
+        folder: [],
+        tags: [],
+        promptTemplate: { type: "completion", content: [{ type: "text", text: "hi" }] },
+        metadata: {},
+        extras: {},
+      };
+      const text = serializePromptFile(doc, planned);
+      expect(expectOk(parsePromptFile(text, planned.path, PROMPTS_DIR))).toStrictEqual(doc);
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -733,12 +945,16 @@ describe("round-trip failures found by the properties", () => {
   });
 
   it("a prompt_template key named __proto__ survives", () => {
-    const doc = emptyCompletion({ promptTemplate: JSON.parse('{"type": "completion", "content": [], "__proto__": "x"}') as JsonObject });
+    const doc = emptyCompletion({
+      promptTemplate: JSON.parse('{"type": "completion", "content": [], "__proto__": "x"}') as JsonObject,
+    });
     expectSameDoc(roundTrip(doc), doc);
   });
 
   it("a top-level __proto__ key in a file does not turn a completion into a chat", () => {
-    const parsed = expectOk(parsePromptFile("content: hi\n__proto__:\n  messages: []\n", "prompts/p.prompt.yaml", PROMPTS_DIR));
+    const parsed = expectOk(
+      parsePromptFile("content: hi\n__proto__:\n  messages: []\n", "prompts/p.prompt.yaml", PROMPTS_DIR),
+    );
     expect(parsed.promptTemplate.type).toBe("completion");
   });
 
@@ -749,12 +965,24 @@ describe("round-trip failures found by the properties", () => {
   });
 
   it("a folder named like a prompt file does not collide with that file", () => {
-    const plan = planPaths([{ name: "x", folder: [] }, { name: "y", folder: ["x.prompt.yaml"] }], PROMPTS_DIR);
+    const plan = planPaths(
+      [
+        { name: "x", folder: [] },
+        { name: "y", folder: ["x.prompt.yaml"] },
+      ],
+      PROMPTS_DIR,
+    );
     expectNoFileSystemClash([...plan.values()].map(({ path }) => path));
   });
 
   it("folders that differ only by case do not share a directory", () => {
-    const plan = planPaths([{ name: "a", folder: ["Foo"] }, { name: "b", folder: ["foo"] }], PROMPTS_DIR);
+    const plan = planPaths(
+      [
+        { name: "a", folder: ["Foo"] },
+        { name: "b", folder: ["foo"] },
+      ],
+      PROMPTS_DIR,
+    );
     expectNoFileSystemClash([...plan.values()].map(({ path }) => path));
   });
 });
@@ -791,22 +1019,52 @@ describe("parsePromptFile: problems and where they are", () => {
   });
 
   it("a message without a role points at that message", () => {
-    const text = ["type: chat", "messages:", "  - role: system", "    content: Be brief.", "  - content: Where is my order?", "    name: customer", ""].join("\n");
+    const text = [
+      "type: chat",
+      "messages:",
+      "  - role: system",
+      "    content: Be brief.",
+      "  - content: Where is my order?",
+      "    name: customer",
+      "",
+    ].join("\n");
     expect(expectProblem(text)).toMatchObject({ line: 5, col: 5, message: "the message needs a role" });
   });
 
   it("a role that is not a string points at the role", () => {
-    const text = ["type: chat", "messages:", "  - role: system", "    content: Be brief.", "  - role: [user]", "    content: hi", ""].join("\n");
+    const text = [
+      "type: chat",
+      "messages:",
+      "  - role: system",
+      "    content: Be brief.",
+      "  - role: [user]",
+      "    content: hi",
+      "",
+    ].join("\n");
     expect(expectProblem(text)).toMatchObject({ line: 5, col: 11, message: "the message needs a role" });
   });
 
   it("a content block without a type points at the block", () => {
     const text = ["type: completion", "content:", "  - type: text", "    text: a", "  - text: b", ""].join("\n");
-    expect(expectProblem(text)).toMatchObject({ line: 5, col: 5, message: "each content block must be a mapping with a type" });
+    expect(expectProblem(text)).toMatchObject({
+      line: 5,
+      col: 5,
+      message: "each content block must be a mapping with a type",
+    });
   });
 
   it("a model without a name points at the model", () => {
-    const text = ["type: chat", "model:", "  provider: openai", "  parameters:", "    temperature: 0", "messages:", "  - role: user", "    content: hi", ""].join("\n");
+    const text = [
+      "type: chat",
+      "model:",
+      "  provider: openai",
+      "  parameters:",
+      "    temperature: 0",
+      "messages:",
+      "  - role: user",
+      "    content: hi",
+      "",
+    ].join("\n");
     expect(expectProblem(text)).toMatchObject({ line: 3, col: 3, message: "model.name must be a string" });
   });
 
@@ -837,25 +1095,40 @@ describe("parsePromptFile: problems and where they are", () => {
 
   it("an unknown template type", () => {
     const text = ["type: workflow", "content: hi", ""].join("\n");
-    expect(expectProblem(text)).toMatchObject({ line: 1, col: 7, message: 'type must be chat or completion, not "workflow"' });
+    expect(expectProblem(text)).toMatchObject({
+      line: 1,
+      col: 7,
+      message: 'type must be chat or completion, not "workflow"',
+    });
   });
 
   it("YAML anchors point at the anchor", () => {
-    const text = ["type: chat", "messages:", "  - role: system", "    content: &rules Be brief.", "  - role: user", "    content: *rules", ""].join("\n");
+    const text = [
+      "type: chat",
+      "messages:",
+      "  - role: system",
+      "    content: &rules Be brief.",
+      "  - role: user",
+      "    content: *rules",
+      "",
+    ].join("\n");
     const problem = expectProblem(text);
     expect(problem).toMatchObject({ line: 4, col: 14 });
     expect(problem.message).toMatch(/anchors \(&rules\) are not allowed/);
   });
 
   it("duplicate keys point at the second one", () => {
-    const text = ["type: chat", "messages:", "  - role: user", "    content: first", "    content: second", ""].join("\n");
+    const text = ["type: chat", "messages:", "  - role: user", "    content: first", "    content: second", ""].join(
+      "\n",
+    );
     const problem = expectProblem(text);
     expect(problem).toMatchObject({ line: 5, col: 5 });
     expect(problem.message).toMatch(/duplicate key/);
   });
 
   it("refuses a template nested deeper than 100 levels, and accepts one exactly 100 deep", () => {
-    const nestedText = (depth: number) => `type: completion\ncontent: x\nmetadata:\n  deep: ${"[".repeat(depth)}${"]".repeat(depth)}\n`;
+    const nestedText = (depth: number) =>
+      `type: completion\ncontent: x\nmetadata:\n  deep: ${"[".repeat(depth)}${"]".repeat(depth)}\n`;
     // The file's own mapping and metadata are two levels before the lists begin.
     expect(parsePromptFile(nestedText(98), "prompts/x.prompt.yaml", "prompts").ok).toBe(true);
     expect(expectProblem(nestedText(99)).message).toBe("the template nests deeper than 100 levels");
@@ -875,7 +1148,9 @@ describe("parsePromptFile: problems and where they are", () => {
   });
 
   it("reports every layout problem at once, each at its own line", () => {
-    const text = ["type: chat", "tags: nope", "model:", "  name: gpt-4o", "messages:", "  - content: hi", ""].join("\n");
+    const text = ["type: chat", "tags: nope", "model:", "  name: gpt-4o", "messages:", "  - content: hi", ""].join(
+      "\n",
+    );
     const result = parsePromptFile(text, "prompts/x.prompt.yaml", PROMPTS_DIR);
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -917,6 +1192,9 @@ describe("content written as a plain string", () => {
     };
     const text = serializePromptFile(doc, { nameInFile: false, folderInFile: false });
     const parsed = expectOk(parsePromptFile(text, "prompts/x.prompt.yaml", PROMPTS_DIR));
-    expect(parsed.promptTemplate).toEqual({ type: "chat", messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }] });
+    expect(parsed.promptTemplate).toEqual({
+      type: "chat",
+      messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }],
+    });
   });
 });

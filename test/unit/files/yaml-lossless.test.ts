@@ -33,11 +33,19 @@ function catchYamlError(text: string, file?: string): YamlSyntaxError {
 
 describe("toYaml: exact output", () => {
   it.each<[string, JsonValue, string]>([
-    ["a multi-line string with a final newline is a | block", { text: "line one\nline two\n" }, "text: |\n  line one\n  line two\n"],
+    [
+      "a multi-line string with a final newline is a | block",
+      { text: "line one\nline two\n" },
+      "text: |\n  line one\n  line two\n",
+    ],
     ["no final newline is |-", { text: "line one\nline two" }, "text: |-\n  line one\n  line two\n"],
     ["several final newlines are |+", { text: "a\n\n\n", b: 1 }, "text: |+\n  a\n\n\nb: 1\n"],
     ["trailing spaces stay on their line", { text: "a  \n" }, "text: |\n  a  \n"],
-    ["a first line starting with a space gets an indentation indicator", { text: "  indented\nnext\n" }, "text: |2\n    indented\n  next\n"],
+    [
+      "a first line starting with a space gets an indentation indicator",
+      { text: "  indented\nnext\n" },
+      "text: |2\n    indented\n  next\n",
+    ],
     ["leading blank lines stay in the block", { text: "\n\nbody\n" }, "text: |\n\n\n  body\n"],
     ["blank lines inside carry no indentation", { text: "a\n\nb\n" }, "text: |\n  a\n\n  b\n"],
     ["a top-level block scalar is indented by two", "x\ny\n", "|\n  x\n  y\n"],
@@ -46,7 +54,11 @@ describe("toYaml: exact output", () => {
     ["CRLF falls back to double quotes", { text: "a\r\nb\r\n" }, 'text: "a\\r\\nb\\r\\n"\n'],
     ["|+ as the very last thing falls back to double quotes", { text: "a\n\n" }, 'text: "a\\n\\n"\n'],
     ["a whitespace-only last line stays in the block", { text: "a\n  \n" }, "text: |\n  a\n    \n"],
-    ["a whitespace-only last line after an indented first line is double-quoted", { text: " a\n  \n" }, 'text: " a\\n  \\n"\n'],
+    [
+      "a whitespace-only last line after an indented first line is double-quoted",
+      { text: " a\n  \n" },
+      'text: " a\\n  \\n"\n',
+    ],
     ["a string of newlines only is double-quoted", { text: "\n\n", b: 1 }, 'text: "\\n\\n"\nb: 1\n'],
     ["short plain lists are flow style", { tags: ["a", "b c", 3, true, null] }, "tags: [a, b c, 3, true, null]\n"],
     ["lists needing quotes are block style", { tags: ["a", "yes"] }, 'tags:\n  - a\n  - "yes"\n'],
@@ -54,9 +66,21 @@ describe("toYaml: exact output", () => {
     ["nested mappings indent by two", { a: { b: { c: 1 } } }, "a:\n  b:\n    c: 1\n"],
     ["mappings in sequences are compact", [{ a: 1, b: 2 }], "- a: 1\n  b: 2\n"],
     ["sequences in sequences are compact", [[{ a: 1 }, "x: y"]], '- - a: 1\n  - "x: y"\n'],
-    ["a bare exponent gets .0 for YAML 1.1 readers", { tiny: 1e-7, huge: 2.5e300, int: 42, float: 0.1 }, "tiny: 1.0e-7\nhuge: 2.5e+300\nint: 42\nfloat: 0.1\n"],
-    ["keys that look like other types are quoted", { "1": "a", yes: "b", "": "c", "a: b": "d" }, '"1": a\n"yes": b\n"": c\n"a: b": d\n'],
-    ["control characters are escaped", { s: "\0\x07\t\x1b\x7f\x85\u2028\uFEFF\"\\" }, 's: "\\0\\a\\t\\e\\x7F\\N\\L\\uFEFF\\"\\\\"\n'],
+    [
+      "a bare exponent gets .0 for YAML 1.1 readers",
+      { tiny: 1e-7, huge: 2.5e300, int: 42, float: 0.1 },
+      "tiny: 1.0e-7\nhuge: 2.5e+300\nint: 42\nfloat: 0.1\n",
+    ],
+    [
+      "keys that look like other types are quoted",
+      { "1": "a", yes: "b", "": "c", "a: b": "d" },
+      '"1": a\n"yes": b\n"": c\n"a: b": d\n',
+    ],
+    [
+      "control characters are escaped",
+      { s: '\0\x07\t\x1b\x7f\x85\u2028\uFEFF"\\' },
+      's: "\\0\\a\\t\\e\\x7F\\N\\L\\uFEFF\\"\\\\"\n',
+    ],
     ["non-ASCII and emoji stay as they are", { s: "héllo 😀 日本" }, "s: héllo 😀 日本\n"],
     ["null at the top level", null, "null\n"],
     ["a number at the top level", 42, "42\n"],
@@ -110,27 +134,152 @@ describe("toYaml: exact output", () => {
 });
 
 const trickyStrings: string[] = [
-  "yes", "no", "on", "off", "y", "n", "Y", "N", "YES", "On", "OFF", "true", "false", "True", "FALSE", "null", "Null", "NULL", "~",
-  "1.0", "0x10", "0o17", "0b101", "1e3", "1_000", "1:20", "+1", "-1", ".5", "1.", "e3", "E5", ".e1", "+e3", ".", "._", "+.", ".inf", "-.inf", "+.INF", ".nan", ".NaN",
-  "2024-01-01", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5",
-  "@@@snippet@@@", "@x", "*x", "&x", "!x", "%x", "|x", ">x", "`x", "'x", '"x', "#x", "-x", "- x", "-", "?", "?x", ":x", ":", ",x", "[x", "]x", "{x", "}x",
-  "a: b", "a #b", "a:", "a:b", "a#b", "a - b", "---", "...", "... x", "<<", "=",
-  "", " ", "  ", " lead", "trail ", "\t", "\ttab", "tab\t", "a\tb",
-  "\n", "\n\n", "\n\n\n", "a\n", "a\n\n", "a\n\n\n", "\na", "\n\na\n", "  a\n", " a\nb", "a\n b", "a  \nb  \n", "a\n  \nb\n", "a\n  \n", "  \na\n",
-  "\ta\nb\n", "a\n\tb\n", "a\r\nb\r\n", "a\rb", "\r", "\r\n", "a\x00b", "\x00", "\x01\x02\x1f\x7f", "\x85", "a\u2028b", "a\u2029b\n", "\uFEFFbom", "a\uFEFF\nb",
-  "héllo", "日本語\nテキスト\n", "😀", "emoji 😀\n👍🏽 done\n", "\u00a0nbsp\u00a0", "zero\u200bwidth",
-  "# heading\n\n- item\n- item\n", "key: value\nother: x\n", "|\n>\n", "---\n...\n", "\"quoted\"\n'single'\n",
-  "a\\b", "\\n", "ends with backslash\\", "x".repeat(2000),
+  "yes",
+  "no",
+  "on",
+  "off",
+  "y",
+  "n",
+  "Y",
+  "N",
+  "YES",
+  "On",
+  "OFF",
+  "true",
+  "false",
+  "True",
+  "FALSE",
+  "null",
+  "Null",
+  "NULL",
+  "~",
+  "1.0",
+  "0x10",
+  "0o17",
+  "0b101",
+  "1e3",
+  "1_000",
+  "1:20",
+  "+1",
+  "-1",
+  ".5",
+  "1.",
+  "e3",
+  "E5",
+  ".e1",
+  "+e3",
+  ".",
+  "._",
+  "+.",
+  ".inf",
+  "-.inf",
+  "+.INF",
+  ".nan",
+  ".NaN",
+  "2024-01-01",
+  "2001-12-14t21:59:43.10-05:00",
+  "2001-12-14 21:59:43.10 -5",
+  "@@@snippet@@@",
+  "@x",
+  "*x",
+  "&x",
+  "!x",
+  "%x",
+  "|x",
+  ">x",
+  "`x",
+  "'x",
+  '"x',
+  "#x",
+  "-x",
+  "- x",
+  "-",
+  "?",
+  "?x",
+  ":x",
+  ":",
+  ",x",
+  "[x",
+  "]x",
+  "{x",
+  "}x",
+  "a: b",
+  "a #b",
+  "a:",
+  "a:b",
+  "a#b",
+  "a - b",
+  "---",
+  "...",
+  "... x",
+  "<<",
+  "=",
+  "",
+  " ",
+  "  ",
+  " lead",
+  "trail ",
+  "\t",
+  "\ttab",
+  "tab\t",
+  "a\tb",
+  "\n",
+  "\n\n",
+  "\n\n\n",
+  "a\n",
+  "a\n\n",
+  "a\n\n\n",
+  "\na",
+  "\n\na\n",
+  "  a\n",
+  " a\nb",
+  "a\n b",
+  "a  \nb  \n",
+  "a\n  \nb\n",
+  "a\n  \n",
+  "  \na\n",
+  "\ta\nb\n",
+  "a\n\tb\n",
+  "a\r\nb\r\n",
+  "a\rb",
+  "\r",
+  "\r\n",
+  "a\x00b",
+  "\x00",
+  "\x01\x02\x1f\x7f",
+  "\x85",
+  "a\u2028b",
+  "a\u2029b\n",
+  "\uFEFFbom",
+  "a\uFEFF\nb",
+  "héllo",
+  "日本語\nテキスト\n",
+  "😀",
+  "emoji 😀\n👍🏽 done\n",
+  "\u00a0nbsp\u00a0",
+  "zero\u200bwidth",
+  "# heading\n\n- item\n- item\n",
+  "key: value\nother: x\n",
+  "|\n>\n",
+  "---\n...\n",
+  "\"quoted\"\n'single'\n",
+  "a\\b",
+  "\\n",
+  "ends with backslash\\",
+  "x".repeat(2000),
 ];
 
 describe("tricky strings", () => {
-  it.each(trickyStrings.map((s) => [JSON.stringify(s), s]))("%s round-trips as a value, a key and a list item", (_label, s) => {
-    expectRoundTrip(s);
-    expectRoundTrip({ s, after: 1 });
-    expectRoundTrip({ [s]: s });
-    expectRoundTrip([s, s]);
-    expectRoundTrip([[s], { k: [s] }]);
-  });
+  it.each(trickyStrings.map((s) => [JSON.stringify(s), s]))(
+    "%s round-trips as a value, a key and a list item",
+    (_label, s) => {
+      expectRoundTrip(s);
+      expectRoundTrip({ s, after: 1 });
+      expectRoundTrip({ [s]: s });
+      expectRoundTrip([s, s]);
+      expectRoundTrip([[s], { k: [s] }]);
+    },
+  );
 
   it.each(trickyStrings.map((s) => [JSON.stringify(s), s]))("%s reads back the same under YAML 1.1", (_label, s) => {
     const value = { s, list: [s], [s]: 1 };
@@ -138,14 +287,62 @@ describe("tricky strings", () => {
   });
 
   const mustQuote = [
-    "yes", "no", "on", "off", "y", "n", "true", "null", "~", "1.0", "0x10", "1e3", "e3", ".", ".inf", ".nan", "2024-01-01",
-    "@x", "*x", "&x", "!x", "%x", "|x", ">x", "`x", "'x", '"x', "#x", "-x", "?x", ":x", "a: b", "a #b", " a", "a ", "",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    "true",
+    "null",
+    "~",
+    "1.0",
+    "0x10",
+    "1e3",
+    "e3",
+    ".",
+    ".inf",
+    ".nan",
+    "2024-01-01",
+    "@x",
+    "*x",
+    "&x",
+    "!x",
+    "%x",
+    "|x",
+    ">x",
+    "`x",
+    "'x",
+    '"x',
+    "#x",
+    "-x",
+    "?x",
+    ":x",
+    "a: b",
+    "a #b",
+    " a",
+    "a ",
+    "",
   ];
   it.each(mustQuote)("%j is quoted", (s) => {
     expect(toYaml({ s })).toMatch(/^s: "/);
   });
 
-  const staysPlain = ["hello world", "don't", "a:b", "a#b", "snake_case", "a-b", "x%", ".env", "e", "e3x", "héllo", "😀", "path/to/file.txt"];
+  const staysPlain = [
+    "hello world",
+    "don't",
+    "a:b",
+    "a#b",
+    "snake_case",
+    "a-b",
+    "x%",
+    ".env",
+    "e",
+    "e3x",
+    "héllo",
+    "😀",
+    "path/to/file.txt",
+  ];
   it.each(staysPlain)("%j stays plain", (s) => {
     expect(toYaml({ s })).toBe(`s: ${s}\n`);
   });
@@ -187,12 +384,23 @@ describe("fromYaml", () => {
   });
 
   it("turns scalar keys into strings as written", () => {
-    expect(fromYaml("1: a\n1.5: b\n0x1F: c\ntrue: d\n~: e\n")).toStrictEqual({ "1": "a", "1.5": "b", "0x1F": "c", true: "d", "~": "e" });
+    expect(fromYaml("1: a\n1.5: b\n0x1F: c\ntrue: d\n~: e\n")).toStrictEqual({
+      "1": "a",
+      "1.5": "b",
+      "0x1F": "c",
+      true: "d",
+      "~": "e",
+    });
     expect(fromYaml(": empty\n")).toStrictEqual({ "": "empty" });
   });
 
   it("accepts the harmless standard tags", () => {
-    expect(fromYaml("a: !!str 1\nb: !!int 2\nc: !!map {}\nd: !<tag:yaml.org,2002:str> x\n")).toStrictEqual({ a: "1", b: 2, c: {}, d: "x" });
+    expect(fromYaml("a: !!str 1\nb: !!int 2\nc: !!map {}\nd: !<tag:yaml.org,2002:str> x\n")).toStrictEqual({
+      a: "1",
+      b: 2,
+      c: {},
+      d: "x",
+    });
   });
 
   it("reads a file whose line endings were turned into CRLF, or that starts with a BOM, the same", () => {
@@ -202,7 +410,11 @@ describe("fromYaml", () => {
   });
 
   it("reads other writers' styles", () => {
-    expect(fromYaml("a: 'it''s'\nb: >\n  folded\n  text\nc: {x: [1, 2]}\n")).toStrictEqual({ a: "it's", b: "folded text\n", c: { x: [1, 2] } });
+    expect(fromYaml("a: 'it''s'\nb: >\n  folded\n  text\nc: {x: [1, 2]}\n")).toStrictEqual({
+      a: "it's",
+      b: "folded text\n",
+      c: { x: [1, 2] },
+    });
   });
 });
 
@@ -219,7 +431,13 @@ describe("fromYaml errors", () => {
     ["a tag from a %TAG directive", "%TAG !e! tag:example.com,2000:\n---\na: !e!x 1\n", 3, 4, /!e!x/],
     ["a duplicate key", "a: 1\nb: 2\na: 3\n", 3, 1, /duplicate key "a": a mapping holds each key once$/],
     ["a duplicate key of several letters", "content: 1\ncontent: 2\n", 2, 1, /duplicate key "content":/],
-    ["keys that are equal once stringified", "1: a\n'1': b\n", 2, 1, /duplicate key "1": two keys read as the same string/],
+    [
+      "keys that are equal once stringified",
+      "1: a\n'1': b\n",
+      2,
+      1,
+      /duplicate key "1": two keys read as the same string/,
+    ],
     ["a nested duplicate key", "top:\n  role: 1\n  role: 2\n", 3, 3, /duplicate key "role":/],
     ["a duplicate key in a flow mapping", "a: {bb: 1, bb: 2}\n", 1, 12, /duplicate key "bb":/],
     ["a duplicate key holding colons", "http://x: 1\nhttp://x: 2\n", 2, 1, /duplicate key "http:\/\/x": a mapping/],
@@ -244,7 +462,13 @@ describe("fromYaml errors", () => {
 
   it("carries the file, the position and the bare reason", () => {
     const error = catchYamlError("ok: 1\nlist:\n  - *ref\n", "a.yaml");
-    expect(error).toMatchObject({ name: "YamlSyntaxError", file: "a.yaml", line: 3, col: 5, reason: "aliases (*ref) are not allowed" });
+    expect(error).toMatchObject({
+      name: "YamlSyntaxError",
+      file: "a.yaml",
+      line: 3,
+      col: 5,
+      reason: "aliases (*ref) are not allowed",
+    });
     expect(error.message).toBe("a.yaml:3:5: aliases (*ref) are not allowed");
   });
 
@@ -257,8 +481,54 @@ describe("fromYaml errors", () => {
 
 /** Fragments that have broken YAML writers before, mixed with ordinary words. */
 const nastyPiece = fc.constantFrom(
-  "\r", "\r\n", "\t", " ", "  ", "   ", "\n", "\n\n", "\n  \n", "#", " #", ": ", ":", "- ", "@@@snippet@@@", "😀", "👍🏽", "yes", "no", "1.0", "0x1", "~",
-  "null", '"', "'", "\\", "|", ">", "---", "...", "&a", "*a", "!x", "%", "`", "[", "]", "{", "}", ",", "?", "\0", "\x1b", "\x85", "\u2028", "\uFEFF", "é", "日本",
+  "\r",
+  "\r\n",
+  "\t",
+  " ",
+  "  ",
+  "   ",
+  "\n",
+  "\n\n",
+  "\n  \n",
+  "#",
+  " #",
+  ": ",
+  ":",
+  "- ",
+  "@@@snippet@@@",
+  "😀",
+  "👍🏽",
+  "yes",
+  "no",
+  "1.0",
+  "0x1",
+  "~",
+  "null",
+  '"',
+  "'",
+  "\\",
+  "|",
+  ">",
+  "---",
+  "...",
+  "&a",
+  "*a",
+  "!x",
+  "%",
+  "`",
+  "[",
+  "]",
+  "{",
+  "}",
+  ",",
+  "?",
+  "\0",
+  "\x1b",
+  "\x85",
+  "\u2028",
+  "\uFEFF",
+  "é",
+  "日本",
 );
 const word = fc.stringMatching(/^[a-zA-Z0-9 .,]{1,8}$/);
 const nastyString = fc
@@ -273,7 +543,11 @@ const nastyString = fc
   .map((parts) => parts.join(""));
 /** Multi-line text shaped like a prompt: lines of words with odd indentation and blank runs. */
 const promptLine = fc
-  .tuple(fc.constantFrom("", " ", "  ", "\t"), fc.oneof(word, nastyString, fc.constant("")), fc.constantFrom("", " ", "  "))
+  .tuple(
+    fc.constantFrom("", " ", "  ", "\t"),
+    fc.oneof(word, nastyString, fc.constant("")),
+    fc.constantFrom("", " ", "  "),
+  )
   .map((parts) => parts.join(""));
 const promptText = fc
   .tuple(fc.array(promptLine, { minLength: 1, maxLength: 8 }), fc.constantFrom("", "\n", "\n\n", "\n\n\n"))
@@ -316,7 +590,10 @@ describe("properties", () => {
       fc.property(promptText, (s) => {
         const text = toYaml({ s, next: 1 });
         const indicator = /^\n*[ \t]/.test(s);
-        const blockable = !/[\r\x00-\x08\x0B-\x1F\x7F-\x9F\u2028\u2029\uFEFF]/.test(s) && /[^ \t\n]/.test(s) && !(indicator && /\n[ \t]+\n*$/.test(s));
+        const blockable =
+          !/[\r\x00-\x08\x0B-\x1F\x7F-\x9F\u2028\u2029\uFEFF]/.test(s) &&
+          /[^ \t\n]/.test(s) &&
+          !(indicator && /\n[ \t]+\n*$/.test(s));
         if (s.includes("\n") && blockable) expect(text).toMatch(/^s: \|/);
         expectRoundTrip({ s, next: 1 });
       }),

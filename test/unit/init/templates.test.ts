@@ -10,7 +10,17 @@ const KNOWN_FLAGS: Record<string, string[]> = {
   check: [],
   diff: ["--comment", "--exit-code", "--json", "--name-only", "--stat", "--label"],
   publish: ["--label", "--yes", "--dry-run", "--force", "-m", "--plan", "--plan-out", "--json"],
-  "eval-report": ["--comment", "--fail-under", "--max-failures", "--junit", "--format", "--prompt", "--table", "--no-upload", "--json"],
+  "eval-report": [
+    "--comment",
+    "--fail-under",
+    "--max-failures",
+    "--junit",
+    "--format",
+    "--prompt",
+    "--table",
+    "--no-upload",
+    "--json",
+  ],
 };
 
 const base: InitChoices = { ci: "github", hooks: true, promptsDir: "prompts", label: "prod" };
@@ -18,7 +28,14 @@ const variants: InitChoices[] = [
   base,
   { ...base, ci: "gitlab" },
   { ...base, ci: "none", hooks: false },
-  { ...base, ci: "none", hooks: true, promptsDir: "./llm/prompts/", baseUrl: "https://pl.example.com/", label: "staging.v2" },
+  {
+    ...base,
+    ci: "none",
+    hooks: true,
+    promptsDir: "./llm/prompts/",
+    baseUrl: "https://pl.example.com/",
+    label: "staging.v2",
+  },
   { ...base, ci: "gitlab", hooks: true, branch: "trunk", plxCommand: "npx --yes plx@0.1.0" },
 ];
 
@@ -35,7 +52,8 @@ function plxInvocations(text: string): Array<{ command: string; args: string[] }
   const found: Array<{ command: string; args: string[] }> = [];
   for (const line of text.split("\n")) {
     const pattern = /(?:^|[\s/])plx(?:@\S+)?\s+([a-z][a-z-]*)((?:\s+(?![;&|]|then\b|fi\b)[^\s;&|]+)*)/g;
-    for (const match of line.matchAll(pattern)) found.push({ command: match[1]!, args: match[2]!.trim().split(/\s+/).filter(Boolean) });
+    for (const match of line.matchAll(pattern))
+      found.push({ command: match[1]!, args: match[2]!.trim().split(/\s+/).filter(Boolean) });
   }
   return found;
 }
@@ -63,8 +81,15 @@ describe("initFiles", () => {
       ".github/workflows/plx-deploy.yml",
       ".pre-commit-config.yaml",
     ]);
-    expect(initFiles({ ...base, ci: "gitlab", hooks: false }).map((f) => f.path)).toEqual(["plx.config.yaml", "prompts/.gitkeep", ".gitlab-ci.yml"]);
-    expect(initFiles({ ...base, ci: "none", hooks: false, promptsDir: "./a/b/" }).map((f) => f.path)).toEqual(["plx.config.yaml", "a/b/.gitkeep"]);
+    expect(initFiles({ ...base, ci: "gitlab", hooks: false }).map((f) => f.path)).toEqual([
+      "plx.config.yaml",
+      "prompts/.gitkeep",
+      ".gitlab-ci.yml",
+    ]);
+    expect(initFiles({ ...base, ci: "none", hooks: false, promptsDir: "./a/b/" }).map((f) => f.path)).toEqual([
+      "plx.config.yaml",
+      "a/b/.gitkeep",
+    ]);
   });
 
   it.each(variants)("uses only plx flags that exist (%o)", (choices) => {
@@ -110,11 +135,19 @@ describe("initFiles", () => {
     const pr = files[".github/workflows/plx-pr.yml"];
     const runs = pr.jobs.plx.steps.map((s: { run?: string }) => s.run).filter(Boolean);
     // The repository's own plx, installed by npm ci: never whatever npm would download under that name.
-    expect(runs).toEqual(["npm ci", "npx --no-install plx check", "npx --no-install plx diff --comment", "npx --no-install plx eval-report results.json --comment --fail-under score=0.8"]);
+    expect(runs).toEqual([
+      "npm ci",
+      "npx --no-install plx check",
+      "npx --no-install plx diff --comment",
+      "npx --no-install plx eval-report results.json --comment --fail-under score=0.8",
+    ]);
     // Forks get no secrets: the steps that need PromptLayer run only for pull requests from this repository.
     const sameRepository = "github.event.pull_request.head.repo.full_name == github.repository";
     const needKey = pr.jobs.plx.steps.filter((s: { env?: Record<string, string> }) => s.env?.PROMPTLAYER_API_KEY);
-    expect(needKey.map((s: { if?: string }) => s.if)).toEqual([`\${{ ${sameRepository} }}`, `\${{ ${sameRepository} && hashFiles('results.json') != '' }}`]);
+    expect(needKey.map((s: { if?: string }) => s.if)).toEqual([
+      `\${{ ${sameRepository} }}`,
+      `\${{ ${sameRepository} && hashFiles('results.json') != '' }}`,
+    ]);
     expect(pr.jobs.plx.steps[0].uses).toBe("actions/checkout@v4");
     expect(pr.jobs.plx.steps[1]).toEqual({ uses: "actions/setup-node@v4", with: { "node-version": "22" } });
     expect(pr.permissions["pull-requests"]).toBe("write");
@@ -128,11 +161,14 @@ describe("initFiles", () => {
     expect(deploy.jobs.publish.steps.map((s: { run?: string }) => s.run).filter(Boolean)[0]).toBe("npm ci");
     expect(publish.env).toEqual({ PROMPTLAYER_API_KEY: "${{ secrets.PROMPTLAYER_API_KEY }}" });
     // Nothing from a secret or an input is spliced into run: text.
-    for (const step of [...pr.jobs.plx.steps, ...deploy.jobs.publish.steps]) expect(step.run ?? "").not.toContain("${{");
+    for (const step of [...pr.jobs.plx.steps, ...deploy.jobs.publish.steps])
+      expect(step.run ?? "").not.toContain("${{");
   });
 
   it("builds the GitLab jobs as asked", () => {
-    const ci = parse(initFiles({ ...base, ci: "gitlab", label: "live" }).find((f) => f.path === ".gitlab-ci.yml")!.content);
+    const ci = parse(
+      initFiles({ ...base, ci: "gitlab", label: "live" }).find((f) => f.path === ".gitlab-ci.yml")!.content,
+    );
     const mr = ci["plx-merge-request"];
     expect(mr.rules[0].if).toBe('$CI_PIPELINE_SOURCE == "merge_request_event"');
     expect(mr.artifacts.reports).toEqual({ codequality: "gl-code-quality-report.json", junit: "plx-junit.xml" });
@@ -147,14 +183,23 @@ describe("initFiles", () => {
   });
 
   it("writes pre-commit hooks for the prompts directory", () => {
-    const config = parse(initFiles({ ...base, ci: "none", promptsDir: "my.prompts" }).find((f) => f.path === ".pre-commit-config.yaml")!.content);
+    const config = parse(
+      initFiles({ ...base, ci: "none", promptsDir: "my.prompts" }).find((f) => f.path === ".pre-commit-config.yaml")!
+        .content,
+    );
     const [check, diff] = config.repos[0].hooks;
     expect(check).toMatchObject({ id: "plx-check", entry: "npx --no-install plx check", pass_filenames: true });
     const files = new RegExp(check.files);
     expect(files.test("my.prompts/support/triage.prompt.yaml")).toBe(true);
     expect(files.test("myXprompts/a.prompt.yaml")).toBe(false);
     expect(files.test("my.prompts/notes.yaml")).toBe(false);
-    expect(diff).toMatchObject({ id: "plx-diff", entry: "npx --no-install plx diff --exit-code", pass_filenames: false, always_run: true, stages: ["pre-push"] });
+    expect(diff).toMatchObject({
+      id: "plx-diff",
+      entry: "npx --no-install plx diff --exit-code",
+      pass_filenames: false,
+      always_run: true,
+      stages: ["pre-push"],
+    });
     expect(config.default_install_hook_types).toEqual(["pre-commit", "pre-push"]);
   });
 

@@ -1,16 +1,30 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ExitCode } from "../../../src/errors.js";
-import { describeIssues, describeTransportFailure, messageFromBody, statusError } from "../../../src/promptlayer/errors.js";
+import {
+  describeIssues,
+  describeTransportFailure,
+  messageFromBody,
+  statusError,
+} from "../../../src/promptlayer/errors.js";
 
 describe("messageFromBody", () => {
   it.each([
-    ["message first", JSON.stringify({ success: false, message: "Prompt not found", error: "not_found" }), "Prompt not found"],
+    [
+      "message first",
+      JSON.stringify({ success: false, message: "Prompt not found", error: "not_found" }),
+      "Prompt not found",
+    ],
     ["error when there is no message", JSON.stringify({ error: "Invalid API key" }), "Invalid API key"],
     ["an empty message falls through to error", JSON.stringify({ message: " ", error: "boom" }), "boom"],
     [
       "FastAPI detail[] with loc and msg",
-      JSON.stringify({ detail: [{ loc: ["body", "prompt_version", "commit_message"], msg: "too long", type: "x" }, { loc: ["query", "version"], msg: "must be > 0" }] }),
+      JSON.stringify({
+        detail: [
+          { loc: ["body", "prompt_version", "commit_message"], msg: "too long", type: "x" },
+          { loc: ["query", "version"], msg: "must be > 0" },
+        ],
+      }),
       "prompt_version.commit_message: too long; query.version: must be > 0",
     ],
     ["detail as a string", JSON.stringify({ detail: "Not Found" }), "Not Found"],
@@ -59,7 +73,10 @@ describe("describeTransportFailure", () => {
   const coded = (code: string) => Object.assign(new Error(`failed: ${code}`), { code });
 
   it("knows which failures happen before anything is sent", () => {
-    expect(describeTransportFailure(coded("ECONNREFUSED"), undefined)).toEqual({ reason: "connection refused", maybeSent: false });
+    expect(describeTransportFailure(coded("ECONNREFUSED"), undefined)).toEqual({
+      reason: "connection refused",
+      maybeSent: false,
+    });
     expect(describeTransportFailure(coded("UND_ERR_CONNECT_TIMEOUT"), undefined).maybeSent).toBe(false);
     expect(describeTransportFailure(new AggregateError([coded("ECONNREFUSED")]), undefined).maybeSent).toBe(false);
   });
@@ -68,7 +85,10 @@ describe("describeTransportFailure", () => {
     expect(describeTransportFailure(coded("UND_ERR_SOCKET"), undefined).maybeSent).toBe(true);
     expect(describeTransportFailure(coded("ECONNRESET"), undefined).maybeSent).toBe(true);
     expect(describeTransportFailure(new Error("weird"), undefined)).toEqual({ reason: "weird", maybeSent: true });
-    expect(describeTransportFailure(new Error("aborted"), { afterMs: 250 })).toEqual({ reason: "no complete answer within 250 ms", maybeSent: true });
+    expect(describeTransportFailure(new Error("aborted"), { afterMs: 250 })).toEqual({
+      reason: "no complete answer within 250 ms",
+      maybeSent: true,
+    });
   });
 });
 

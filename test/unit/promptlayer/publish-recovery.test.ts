@@ -24,7 +24,11 @@ async function scripted(steps: Array<[string, Step]>): Promise<{ server: TinySer
     const [[, step]] = steps.splice(index, 1) as [[string, Step]];
     step(req, res);
   });
-  const client = new PromptLayerClient({ apiKey: "test-key-123456", baseUrl: server.url, retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+  const client = new PromptLayerClient({
+    apiKey: "test-key-123456",
+    baseUrl: server.url,
+    retry: { baseDelayMs: 1, maxDelayMs: 2 },
+  });
   servers.push(server);
   clients.push(client);
   return { server, client };
@@ -41,7 +45,15 @@ const body = (hash?: string): PublishBody => ({
 const version = (n: number, hash: string) => (_req: SeenRequest, res: ServerResponse) =>
   json(res, 200, rawTemplate({ version: n, metadata: { plx: { content_hash: hash } } }));
 const created = (n: number) => (_req: SeenRequest, res: ServerResponse) =>
-  json(res, 200, { id: 1, prompt_name: "greeting", prompt_version_id: 100 + n, version_number: n, tags: [], prompt_template: { type: "chat", messages: [] }, external_ids: [] });
+  json(res, 200, {
+    id: 1,
+    prompt_name: "greeting",
+    prompt_version_id: 100 + n,
+    version_number: n,
+    tags: [],
+    prompt_template: { type: "chat", messages: [] },
+    external_ids: [],
+  });
 const posts = (server: TinyServer) => server.requests.filter((r) => r.method === "POST").length;
 
 describe("publish after a lost answer", () => {
@@ -51,7 +63,12 @@ describe("publish after a lost answer", () => {
       ["GET /prompt-templates/greeting?", version(5, "theirs")],
       ["GET /prompt-templates/1?version=4", version(4, "ours")],
     ]);
-    expect(await client.publish(body("ours"), { previousVersion: 3 })).toEqual({ id: 1, promptName: "greeting", version: 4, recovered: true });
+    expect(await client.publish(body("ours"), { previousVersion: 3 })).toEqual({
+      id: 1,
+      promptName: "greeting",
+      version: 4,
+      recovered: true,
+    });
     expect(posts(server)).toBe(1);
   });
 
@@ -61,7 +78,12 @@ describe("publish after a lost answer", () => {
       ["GET /prompt-templates/greeting?", version(3, "old")],
       ["POST /rest/prompt-templates", created(4)],
     ]);
-    expect(await client.publish(body("ours"), { previousVersion: 3 })).toEqual({ id: 1, promptName: "greeting", version: 4, recovered: false });
+    expect(await client.publish(body("ours"), { previousVersion: 3 })).toEqual({
+      id: 1,
+      promptName: "greeting",
+      version: 4,
+      recovered: false,
+    });
     expect(posts(server)).toBe(2);
   });
 
@@ -102,7 +124,10 @@ describe("publish after a lost answer", () => {
   it("accepts a caller's predicate", async () => {
     const { client } = await scripted([
       ["POST /rest/prompt-templates", drop],
-      ["GET /prompt-templates/greeting?", (_req, res) => json(res, 200, rawTemplate({ version: 2, commit_message: "mine" }))],
+      [
+        "GET /prompt-templates/greeting?",
+        (_req, res) => json(res, 200, rawTemplate({ version: 2, commit_message: "mine" })),
+      ],
     ]);
     const result = await client.publish(body(), { previousVersion: 1, isOurs: (v) => v.commit_message === "mine" });
     expect(result).toMatchObject({ version: 2, recovered: true });
@@ -119,7 +144,10 @@ describe("publish after a lost answer", () => {
 
   it("turns a 409 into an external-ID conflict (exit 5)", async () => {
     const { client } = await scripted([
-      ["POST /rest/prompt-templates", (_req, res) => json(res, 409, { success: false, message: "external ID conflict" })],
+      [
+        "POST /rest/prompt-templates",
+        (_req, res) => json(res, 409, { success: false, message: "external ID conflict" }),
+      ],
     ]);
     const error = await client.publish(body("ours"), { previousVersion: 1 }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "REMOTE.EXTERNAL_ID_CONFLICT", exitCode: 5 });
@@ -132,10 +160,19 @@ describe("label create after a lost answer", () => {
       ["POST /prompts/1/label", drop],
       [
         "GET /prompt-templates/1/labels",
-        (_req, res) => json(res, 200, { release_labels: [{ release_label: "prod", release_label_id: 9, prompt_version_id: 103, prompt_version_number: 3 }] }),
+        (_req, res) =>
+          json(res, 200, {
+            release_labels: [
+              { release_label: "prod", release_label_id: 9, prompt_version_id: 103, prompt_version_number: 3 },
+            ],
+          }),
       ],
     ]);
-    expect(await client.createLabel(1, "prod", 3)).toMatchObject({ release_label: "prod", release_label_id: 9, prompt_version_number: 3 });
+    expect(await client.createLabel(1, "prod", 3)).toMatchObject({
+      release_label: "prod",
+      release_label_id: 9,
+      prompt_version_number: 3,
+    });
     expect(posts(server)).toBe(1);
   });
 });

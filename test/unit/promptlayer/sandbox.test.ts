@@ -2,7 +2,12 @@
 // fault-injection guarantees (retries, Retry-After, timeouts, no duplicate versions).
 import { afterEach, describe, expect, it } from "vitest";
 import { ExitCode, PlxError } from "../../../src/errors.js";
-import { PromptLayerClient, type PromptLayerClientOptions, type PublishBody, type RequestEvent } from "../../../src/promptlayer/index.js";
+import {
+  PromptLayerClient,
+  type PromptLayerClientOptions,
+  type PublishBody,
+  type RequestEvent,
+} from "../../../src/promptlayer/index.js";
 import { startSandbox } from "../../../src/sandbox/index.js";
 import { describeWithOpenApiSpec } from "../../support/openapi.js";
 import { json, tinyServer } from "../../support/tiny-server.js";
@@ -45,7 +50,12 @@ async function sandbox(options: Omit<Parameters<typeof startSandbox>[0], "port">
 }
 
 function client(url: string, options: Partial<PromptLayerClientOptions> = {}): PromptLayerClient {
-  const created = new PromptLayerClient({ apiKey: KEY, baseUrl: url, retry: { baseDelayMs: 1, maxDelayMs: 10 }, ...options });
+  const created = new PromptLayerClient({
+    apiKey: KEY,
+    baseUrl: url,
+    retry: { baseDelayMs: 1, maxDelayMs: 10 },
+    ...options,
+  });
   clients.push(created);
   return created;
 }
@@ -55,7 +65,10 @@ const publishBody = (name: string, text: string, extra: Partial<PublishBody> = {
   prompt_version: {
     prompt_template: { type: "chat", messages: [{ role: "user", content: [{ type: "text", text }] }] },
     commit_message: `say ${text}`,
-    metadata: { model: { provider: "openai", name: "gpt-4o", parameters: {} }, plx: { content_hash: `sha256:${text}` } },
+    metadata: {
+      model: { provider: "openai", name: "gpt-4o", parameters: {} },
+      plx: { content_hash: `sha256:${text}` },
+    },
   },
   ...extra,
 });
@@ -63,9 +76,12 @@ const publishBody = (name: string, text: string, extra: Partial<PublishBody> = {
 /** A pull and a push as plx does them; returns what it saw so tests can assert on it. */
 async function session(pl: PromptLayerClient) {
   const folderId = await pl.ensureFolderPath(["support", "billing"]);
-  const first = await pl.publish(publishBody("refund", "v1", { external_ids: [{ source: "plx", external_id: "prompts/refund.json" }] }), {
-    previousVersion: null,
-  });
+  const first = await pl.publish(
+    publishBody("refund", "v1", { external_ids: [{ source: "plx", external_id: "prompts/refund.json" }] }),
+    {
+      previousVersion: null,
+    },
+  );
   const snippet = await pl.publish(
     {
       prompt_template: { prompt_name: "signature", folder_id: folderId },
@@ -101,7 +117,10 @@ async function session(pl: PromptLayerClient) {
     usage: await pl.snippetUsage("signature"),
     sameFolder: await pl.ensureFolderPath(["support", "billing"]),
     // The snippet back to the top level, then refund into support/billing: a move each way.
-    moves: [await pl.moveToFolder({ id: snippet.id, type: "SNIPPET" }, null), await pl.moveToFolder({ id: first.id, type: "PROMPT" }, folderId)],
+    moves: [
+      await pl.moveToFolder({ id: snippet.id, type: "SNIPPET" }, null),
+      await pl.moveToFolder({ id: first.id, type: "PROMPT" }, folderId),
+    ],
     movedEntities: await pl.listPromptEntities(),
   };
 }
@@ -115,29 +134,49 @@ describe("the client against the sandbox", () => {
     expect(seen.first).toEqual({ id: seen.first.id, promptName: "refund", version: 1, recovered: false });
     expect(seen.second).toMatchObject({ id: seen.first.id, version: 2, recovered: false });
     expect(seen.moved).toMatchObject({ release_label: "prod", prompt_version_number: 2 });
-    expect(seen.labels?.map((l) => [l.release_label, l.prompt_version_number]).sort()).toEqual([["prod", 2], ["staging", 2]]);
+    expect(seen.labels?.map((l) => [l.release_label, l.prompt_version_number]).sort()).toEqual([
+      ["prod", 2],
+      ["staging", 2],
+    ]);
     expect(seen.labelsAfterDelete?.map((l) => l.release_label)).toEqual(["staging"]);
     expect(seen.attached).toMatchObject({ source: "plx", external_id: "prompts/signature.json" });
-    expect(seen.externalIds).toEqual([expect.objectContaining({ source: "plx", external_id: "prompts/signature.json" })]);
+    expect(seen.externalIds).toEqual([
+      expect.objectContaining({ source: "plx", external_id: "prompts/signature.json" }),
+    ]);
     expect(seen.found).toMatchObject({ id: seen.first.id, prompt_name: "refund" });
     expect(seen.listed.map((t) => t.prompt_name).sort()).toEqual(["refund", "signature"]);
-    expect(seen.entities.find((e) => e.name === "signature")).toMatchObject({ path: ["support", "billing"], folder_id: seen.folderId });
+    expect(seen.entities.find((e) => e.name === "signature")).toMatchObject({
+      path: ["support", "billing"],
+      folder_id: seen.folderId,
+    });
     expect(seen.entities.find((e) => e.name === "refund")?.metadata).toMatchObject({ latest_version_number: 2 });
     expect(seen.raw?.prompt_template).toMatchObject({ messages: [{ content: [{ text: "v2 @@@signature@@@" }] }] });
     expect(seen.missing).toBeUndefined();
-    expect(seen.usage?.snippet_usage).toEqual([expect.objectContaining({ prompt_name: "refund", version_numbers: [2] })]);
+    expect(seen.usage?.snippet_usage).toEqual([
+      expect.objectContaining({ prompt_name: "refund", version_numbers: [2] }),
+    ]);
     expect(seen.sameFolder).toBe(seen.folderId);
-    expect(seen.movedEntities.map((e) => [e.name, e.path])).toEqual(expect.arrayContaining([["signature", []], ["refund", ["support", "billing"]]]));
+    expect(seen.movedEntities.map((e) => [e.name, e.path])).toEqual(
+      expect.arrayContaining([
+        ["signature", []],
+        ["refund", ["support", "billing"]],
+      ]),
+    );
 
     const recorded = await server.requests();
     expect(recorded).toHaveLength(pl.stats().requests);
-    expect(recorded.filter((r) => r.method === "GET").every((r) => r.headers["cache-control"] === "no-cache")).toBe(true);
+    expect(recorded.filter((r) => r.method === "GET").every((r) => r.headers["cache-control"] === "no-cache")).toBe(
+      true,
+    );
     expect(JSON.stringify(recorded)).not.toContain(KEY);
   });
 
   it("lists every page, each asked for once, whether or not the server says how many there are", async () => {
     const server = await sandbox();
-    await fetch(`${server.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify(workspace(Array.from({ length: 250 }, (_, i) => ({ name: `t${i}` })))) });
+    await fetch(`${server.url}/__sandbox/state`, {
+      method: "PUT",
+      body: JSON.stringify(workspace(Array.from({ length: 250 }, (_, i) => ({ name: `t${i}` })))),
+    });
     const listed = await client(server.url).allTemplates();
     expect(new Set(listed.map((template) => template.prompt_name)).size).toBe(250);
     expect((await server.requests()).map((request) => request.query.page).sort()).toEqual(["1", "2", "3"]);
@@ -145,12 +184,22 @@ describe("the client against the sandbox", () => {
     // A server whose pages carry only has_next is paged one after another, to the end.
     const uncounted = await tinyServer((request, response) => {
       const page = Number(new URL(request.url, "http://x").searchParams.get("page"));
-      const items = Array.from({ length: page < 3 ? 100 : 50 }, (_, i) => ({ id: page * 1000 + i, prompt_name: `p${page}-${i}`, prompt_template: { type: "completion", content: [] }, version: 1, external_ids: [] }));
+      const items = Array.from({ length: page < 3 ? 100 : 50 }, (_, i) => ({
+        id: page * 1000 + i,
+        prompt_name: `p${page}-${i}`,
+        prompt_template: { type: "completion", content: [] },
+        version: 1,
+        external_ids: [],
+      }));
       json(response, 200, { items, has_next: page < 3 });
     });
     try {
       expect(await client(uncounted.url).allTemplates()).toHaveLength(250);
-      expect(uncounted.requests.map((request) => new URL(request.url, "http://x").searchParams.get("page"))).toEqual(["1", "2", "3"]);
+      expect(uncounted.requests.map((request) => new URL(request.url, "http://x").searchParams.get("page"))).toEqual([
+        "1",
+        "2",
+        "3",
+      ]);
     } finally {
       await uncounted.close();
     }
@@ -158,7 +207,18 @@ describe("the client against the sandbox", () => {
     // A page count that cannot be right costs at most a hundred requests at once; paging then stops at an empty page.
     const inflated = await tinyServer((request, response) => {
       const page = Number(new URL(request.url, "http://x").searchParams.get("page"));
-      const items = page === 1 ? [{ id: 1, prompt_name: "only", prompt_template: { type: "completion", content: [] }, version: 1, external_ids: [] }] : [];
+      const items =
+        page === 1
+          ? [
+              {
+                id: 1,
+                prompt_name: "only",
+                prompt_template: { type: "completion", content: [] },
+                version: 1,
+                external_ids: [],
+              },
+            ]
+          : [];
       json(response, 200, { items, has_next: true, pages: 1_000_000_000 });
     });
     try {
@@ -195,7 +255,10 @@ describe("the client against the sandbox", () => {
       retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 8 },
       onRequest: (event: RequestEvent) => {
         const end = performance.now();
-        attempts.set(event.path, [...(attempts.get(event.path) ?? []), { start: end - event.ms, end, status: event.status }]);
+        attempts.set(event.path, [
+          ...(attempts.get(event.path) ?? []),
+          { start: end - event.ms, end, status: event.status },
+        ]);
       },
     });
     await Promise.all(Array.from({ length: 30 }, (_, i) => pl.listLabels(`t${i}`)));
@@ -224,7 +287,9 @@ describe("the client against the sandbox", () => {
   it("answers a rejected key with exit code 4, without the key anywhere", async () => {
     const server = await sandbox();
     const wrong = "pl_wrong_key_abcdefghijklmnop";
-    const error = await client(server.url, { apiKey: wrong }).getTemplate("x").catch((caught: unknown) => caught);
+    const error = await client(server.url, { apiKey: wrong })
+      .getTemplate("x")
+      .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: "AUTH.REJECTED", exitCode: ExitCode.Auth });
     expect(JSON.stringify(error) + (error as Error).message).not.toContain(wrong);
   });
@@ -232,11 +297,15 @@ describe("the client against the sandbox", () => {
 
 describe("publishing through faults", () => {
   /** Sets the knob back to 0 as soon as the first attempt of a write fails, so exactly one attempt meets the fault. */
-  function faultOnce(server: Awaited<ReturnType<typeof sandbox>>, knob: string): { onRequest: (event: RequestEvent) => void; settled: () => Promise<void> } {
+  function faultOnce(
+    server: Awaited<ReturnType<typeof sandbox>>,
+    knob: string,
+  ): { onRequest: (event: RequestEvent) => void; settled: () => Promise<void> } {
     let reset: Promise<void> | undefined;
     return {
       onRequest: (event) => {
-        if (event.method !== "GET" && (event.error !== undefined || (event.status ?? 0) >= 500)) reset ??= server.faults({ [knob]: 0 });
+        if (event.method !== "GET" && (event.error !== undefined || (event.status ?? 0) >= 500))
+          reset ??= server.faults({ [knob]: 0 });
       },
       settled: async () => void (await reset),
     };
@@ -280,7 +349,9 @@ describeWithOpenApiSpec("requests the client sends", (contract) => {
     const problems = (await server.requests()).flatMap((r) => {
       const template = contract.matchPath(r.method, r.path);
       if (template === undefined) return [`${r.method} ${r.path}: not in the spec`];
-      return r.body === undefined || r.body === null ? [] : contract.checkRequest(r.method, template, r.body).map((p) => `${r.method} ${template}: ${p}`);
+      return r.body === undefined || r.body === null
+        ? []
+        : contract.checkRequest(r.method, template, r.body).map((p) => `${r.method} ${template}: ${p}`);
     });
     expect(problems).toEqual([]);
   });

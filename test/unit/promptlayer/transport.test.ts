@@ -49,7 +49,9 @@ describe("requests", () => {
   });
 
   it("fail before any request when there is no key", () => {
-    expect(() => new PromptLayerClient({ apiKey: "  " })).toThrow(expect.objectContaining({ code: "AUTH.MISSING_KEY", exitCode: ExitCode.Auth }));
+    expect(() => new PromptLayerClient({ apiKey: "  " })).toThrow(
+      expect.objectContaining({ code: "AUTH.MISSING_KEY", exitCode: ExitCode.Auth }),
+    );
   });
 });
 
@@ -66,7 +68,9 @@ describe("errors", () => {
     const server = await serve((_req, res) => json(res, 400, "Invalid workspace_id"));
     const error = await failure(client(server.url, { workspaceId: 9 }).resolveFolderId(["a"]));
     expect(error.exitCode).toBe(ExitCode.Remote);
-    expect(error.message).toBe("PromptLayer answered GET /api/public/v2/folders/resolve-id with HTTP 400: Invalid workspace_id.");
+    expect(error.message).toBe(
+      "PromptLayer answered GET /api/public/v2/folders/resolve-id with HTTP 400: Invalid workspace_id.",
+    );
     expect(server.requests).toHaveLength(1);
   });
 
@@ -78,9 +82,15 @@ describe("errors", () => {
     const events: RequestEvent[] = [];
     const pl = client(server.url, { retry: { ...fast, maxAttempts: 3 }, onRequest: (event) => events.push(event) });
     const error = await failure(pl.listLabels("x"));
-    expect(error.message).toBe("PromptLayer answered GET /prompt-templates/x/labels with HTTP 502: 502 Bad Gateway nginx (after 3 attempts).");
+    expect(error.message).toBe(
+      "PromptLayer answered GET /prompt-templates/x/labels with HTTP 502: 502 Bad Gateway nginx (after 3 attempts).",
+    );
     expect(server.requests).toHaveLength(3);
-    expect(events.map((e) => [e.attempt, e.status])).toEqual([[1, 502], [2, 502], [3, 502]]);
+    expect(events.map((e) => [e.attempt, e.status])).toEqual([
+      [1, 502],
+      [2, 502],
+      [3, 502],
+    ]);
     expect(pl.stats()).toMatchObject({ requests: 3, retries: 2 });
   });
 
@@ -91,13 +101,17 @@ describe("errors", () => {
     const error = await failure(client(url, { retry: { ...fast, maxAttempts: 2 } }).getTemplate("x"));
     expect(error.code).toBe("REMOTE.NETWORK");
     expect(error.exitCode).toBe(ExitCode.Remote);
-    expect(error.message).toBe("Could not reach PromptLayer for GET /prompt-templates/x: connection refused (after 2 attempts).");
+    expect(error.message).toBe(
+      "Could not reach PromptLayer for GET /prompt-templates/x: connection refused (after 2 attempts).",
+    );
   });
 
   it("a server that never answers times out, reported as a network error", async () => {
     const server = await serve(() => undefined);
     const started = performance.now();
-    const error = await failure(client(server.url, { requestTimeoutMs: 150, retry: { ...fast, maxAttempts: 2 } }).getTemplate("x"));
+    const error = await failure(
+      client(server.url, { requestTimeoutMs: 150, retry: { ...fast, maxAttempts: 2 } }).getTemplate("x"),
+    );
     expect(error.code).toBe("REMOTE.NETWORK");
     expect(error.message).toContain("no complete answer within 150 ms (after 2 attempts)");
     expect(server.requests).toHaveLength(2);
@@ -105,10 +119,14 @@ describe("errors", () => {
   });
 
   it("an answer that breaks its schema is an invalid response naming the field", async () => {
-    const server = await serve((_req, res) => json(res, 200, { release_labels: [{ release_label: "prod", release_label_id: "x" }] }));
+    const server = await serve((_req, res) =>
+      json(res, 200, { release_labels: [{ release_label: "prod", release_label_id: "x" }] }),
+    );
     const error = await failure(client(server.url).listLabels("x"));
     expect(error.code).toBe("REMOTE.INVALID_RESPONSE");
-    expect(error.message).toContain("release_labels.0.release_label_id: Invalid input: expected number, received string");
+    expect(error.message).toContain(
+      "release_labels.0.release_label_id: Invalid input: expected number, received string",
+    );
   });
 
   it("a 200 that is not JSON is an invalid response", async () => {
@@ -131,7 +149,8 @@ describe("redaction", () => {
   it("never lets the key out, even when the server echoes it", async () => {
     const echo = `Invalid key ${KEY}; header was X-API-KEY: ${KEY}`;
     const server = await serve((req, res) => {
-      if (req.url.startsWith("/prompt-templates/status")) return json(res, 500, { detail: [{ loc: ["header", KEY], msg: echo }] });
+      if (req.url.startsWith("/prompt-templates/status"))
+        return json(res, 500, { detail: [{ loc: ["header", KEY], msg: echo }] });
       if (req.url.startsWith("/prompt-templates/html")) {
         res.writeHead(200, { "content-type": "text/html" });
         res.end(`<p>${echo}</p>`);
@@ -141,7 +160,11 @@ describe("redaction", () => {
     });
     const events: RequestEvent[] = [];
     const redactor = new Redactor();
-    const pl = client(server.url, { redactor, retry: { ...fast, maxAttempts: 2 }, onRequest: (event) => events.push(event) });
+    const pl = client(server.url, {
+      redactor,
+      retry: { ...fast, maxAttempts: 2 },
+      onRequest: (event) => events.push(event),
+    });
     const errors = [
       await failure(pl.getTemplate("x")),
       await failure(pl.listLabels("status")),
@@ -162,7 +185,8 @@ describe("rate limits", () => {
   it("wait at least Retry-After before retrying", async () => {
     let calls = 0;
     const server = await serve((_req, res) => {
-      if (++calls === 1) return json(res, 429, { message: "Rate limit exceeded. Please retry later." }, { "retry-after": "1" });
+      if (++calls === 1)
+        return json(res, 429, { message: "Rate limit exceeded. Please retry later." }, { "retry-after": "1" });
       return json(res, 200, { release_labels: [] });
     });
     const pl = client(server.url);

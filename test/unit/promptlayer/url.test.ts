@@ -4,7 +4,9 @@ import { apiPath, buildUrl, normalizeBaseUrl } from "../../../src/promptlayer/ht
 
 describe("apiPath", () => {
   it("percent-encodes every interpolated segment", () => {
-    expect(apiPath`/prompt-templates/${"my prompt/x?y#z"}/labels`).toBe("/prompt-templates/my%20prompt%2Fx%3Fy%23z/labels");
+    expect(apiPath`/prompt-templates/${"my prompt/x?y#z"}/labels`).toBe(
+      "/prompt-templates/my%20prompt%2Fx%3Fy%23z/labels",
+    );
     expect(apiPath`/prompt-templates/by-external-id/${"plx:repo"}/${"prompts/a b.json"}`).toBe(
       "/prompt-templates/by-external-id/plx%3Arepo/prompts%2Fa%20b.json",
     );
@@ -23,11 +25,15 @@ describe("buildUrl", () => {
         folder_id: undefined,
         path: "a b.c&d",
       }),
-    ).toBe("https://api.promptlayer.com/api/public/v2/folders/entities?workspace_id=7&flatten=true&filter_type=PROMPT&filter_type=SNIPPET&path=a+b.c%26d");
+    ).toBe(
+      "https://api.promptlayer.com/api/public/v2/folders/entities?workspace_id=7&flatten=true&filter_type=PROMPT&filter_type=SNIPPET&path=a+b.c%26d",
+    );
   });
 
   it("adds no ? without a query", () => {
-    expect(buildUrl("http://127.0.0.1:1", "/prompt-templates", { page: undefined })).toBe("http://127.0.0.1:1/prompt-templates");
+    expect(buildUrl("http://127.0.0.1:1", "/prompt-templates", { page: undefined })).toBe(
+      "http://127.0.0.1:1/prompt-templates",
+    );
   });
 });
 

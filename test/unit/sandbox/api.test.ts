@@ -46,7 +46,11 @@ describe("sandbox registry", () => {
     await call("POST", "/rest/prompt-templates", completion("tone", "warm"));
     await call("POST", "/rest/prompt-templates", completion("tone", "crisp", { release_labels: ["prod"] }));
     await call("POST", "/rest/prompt-templates", completion("tone", "brisk"));
-    await call("POST", "/rest/prompt-templates", chat("reply", "A @@@tone@@@ B @@@tone@version_number:1@@@ C @@@tone@label:prod@@@"));
+    await call(
+      "POST",
+      "/rest/prompt-templates",
+      chat("reply", "A @@@tone@@@ B @@@tone@version_number:1@@@ C @@@tone@label:prod@@@"),
+    );
 
     const resolved = await call("GET", "/prompt-templates/reply");
     expect(resolved.body.prompt_template.messages[0].content[0].text).toBe("A brisk B warm C crisp");
@@ -67,8 +71,17 @@ describe("sandbox registry", () => {
     (body.prompt_version as Record<string, unknown>).provider_base_url_name = "corp-proxy";
     await call("POST", "/rest/prompt-templates", body);
     const read = await call("GET", "/prompt-templates/reply");
-    expect(read.body.prompt_template).toMatchObject({ functions: null, tools: null, tool_choice: null, input_variables: ["name"] });
-    expect(read.body.prompt_template.messages[0]).toMatchObject({ template_format: "f-string", name: null, input_variables: ["name"] });
+    expect(read.body.prompt_template).toMatchObject({
+      functions: null,
+      tools: null,
+      tool_choice: null,
+      input_variables: ["name"],
+    });
+    expect(read.body.prompt_template.messages[0]).toMatchObject({
+      template_format: "f-string",
+      name: null,
+      input_variables: ["name"],
+    });
     expect(read.body.provider_base_url_name).toBe("corp-proxy");
   });
 
@@ -99,10 +112,19 @@ describe("sandbox registry", () => {
     const { url, call } = await sandbox();
     await call("POST", "/rest/prompt-templates", chat("reply", "one", { release_labels: ["prod"] }));
     const state = (await (await fetch(`${url}/__sandbox/state`)).json()) as object;
-    expect((await fetch(`${url}/__sandbox/state`, { method: "PUT", body: JSON.stringify({ ...state, protected_labels: ["prod"] }) })).status).toBe(204);
+    expect(
+      (
+        await fetch(`${url}/__sandbox/state`, {
+          method: "PUT",
+          body: JSON.stringify({ ...state, protected_labels: ["prod"] }),
+        })
+      ).status,
+    ).toBe(204);
     await call("POST", "/rest/prompt-templates", chat("reply", "two", { release_labels: ["prod"] }));
     const labels = await call("GET", "/prompt-templates/reply/labels");
-    expect(labels.body.release_labels).toEqual([expect.objectContaining({ release_label: "prod", prompt_version_number: 1 })]);
+    expect(labels.body.release_labels).toEqual([
+      expect.objectContaining({ release_label: "prod", prompt_version_number: 1 }),
+    ]);
   });
 
   it("answers unknown paths 404 and wrong methods 405, FastAPI style", async () => {
@@ -131,8 +153,12 @@ describe("sandbox faults", () => {
 
   it("reject unknown or negative knobs", async () => {
     const { url } = await sandbox();
-    expect((await fetch(`${url}/__sandbox/faults`, { method: "PATCH", body: JSON.stringify({ nonsense: 1 }) })).status).toBe(400);
-    expect((await fetch(`${url}/__sandbox/faults`, { method: "PATCH", body: JSON.stringify({ failRate: -1 }) })).status).toBe(400);
+    expect(
+      (await fetch(`${url}/__sandbox/faults`, { method: "PATCH", body: JSON.stringify({ nonsense: 1 }) })).status,
+    ).toBe(400);
+    expect(
+      (await fetch(`${url}/__sandbox/faults`, { method: "PATCH", body: JSON.stringify({ failRate: -1 }) })).status,
+    ).toBe(400);
   });
 });
 
@@ -152,8 +178,16 @@ describe("sandbox webhooks", () => {
     try {
       const server = await startSandbox({ port: 0, apiKey: KEY, webhookUrl: hook, webhookSecret: "whsec_ü" });
       const headers = { "X-API-KEY": KEY, "content-type": "application/json" };
-      await fetch(`${server.url}/rest/prompt-templates`, { method: "POST", headers, body: JSON.stringify(chat("réponse", "one", { release_labels: ["prod"] })) });
-      await fetch(`${server.url}/rest/prompt-templates`, { method: "POST", headers, body: JSON.stringify(chat("réponse", "two", { release_labels: ["prod"] })) });
+      await fetch(`${server.url}/rest/prompt-templates`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(chat("réponse", "one", { release_labels: ["prod"] })),
+      });
+      await fetch(`${server.url}/rest/prompt-templates`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(chat("réponse", "two", { release_labels: ["prod"] })),
+      });
       await server.close();
 
       const events = received.map(({ body }) => JSON.parse(body));
@@ -163,7 +197,12 @@ describe("sandbox webhooks", () => {
         "prompt_template_version_created",
         "prompt_template_label_moved",
       ]);
-      expect(events[3].details).toMatchObject({ prompt_template_name: "réponse", prompt_template_label: "prod", prompt_template_version_number: 2, old_prompt_template_version_number: 1 });
+      expect(events[3].details).toMatchObject({
+        prompt_template_name: "réponse",
+        prompt_template_label: "prod",
+        prompt_template_version_number: 2,
+        old_prompt_template_version_number: 1,
+      });
       expect(received.every(({ body, signature }) => verifyWebhookSignature(body, signature, "whsec_ü"))).toBe(true);
     } finally {
       await new Promise((resolve) => receiver.close(resolve));

@@ -44,6 +44,8 @@ describe("eachWithin", () => {
     await expect(run).rejects.toThrow("item 4 failed");
     expect(Math.max(...started)).toBeLessThan(8);
     // Every task that started and did not fail itself had finished before the promise settled.
-    expect(finished.sort((a, b) => a - b)).toEqual(started.filter((item) => item !== 4 && item !== 5).sort((a, b) => a - b));
+    expect(finished.sort((a, b) => a - b)).toEqual(
+      started.filter((item) => item !== 4 && item !== 5).sort((a, b) => a - b),
+    );
   });
 });

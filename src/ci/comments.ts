@@ -3,7 +3,7 @@
 // GitHub: docs.github.com/en/rest/issues/comments. GitLab: docs.gitlab.com/api/notes/.
 // Tokens go only into request headers: never into a returned value, an error message or an error's details.
 import { readFile as fsReadFile } from "node:fs/promises";
-import { ExitCode, PlxError } from "../errors.js";
+import { type PlxError, plxError } from "../errors/index.js";
 import { githubRunUrl } from "./github.js";
 import { gitlabJobUrl } from "./gitlab.js";
 
@@ -87,12 +87,7 @@ interface Reply {
 const scrub = (text: string, token: string) => (token.length >= 4 ? text.split(token).join("***") : text);
 
 function commentFailed(provider: CommentProvider, message: string, details: Record<string, unknown>): PlxError {
-  const where = provider === "github" ? "the pull request comment" : "the merge request note";
-  return new PlxError("CI.COMMENT_FAILED", `Could not write ${where}: ${message}`, {
-    exitCode: ExitCode.Remote,
-    hint: "The report is still in the job log; run the job again to retry the comment.",
-    details: { provider, ...details },
-  });
+  return plxError("CI.COMMENT_FAILED", { provider, message, details });
 }
 
 async function send(

@@ -3,7 +3,7 @@
 // sends anywhere, and never fails a command because a CI nicety (summary, output, comment) could not be written.
 import { appendFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
-import { isPlxError } from "../errors.js";
+import { isPlxError } from "../errors/index.js";
 import type { CiProvider } from "./detect.js";
 import { type CommentResult, type FetchLike, upsertStickyComment } from "./comments.js";
 import { type CiFinding, findingsMarkdown } from "./findings.js";

@@ -1,4 +1,4 @@
-import type { ExitCode } from "../errors.js";
+import type { ExitCode } from "../errors/index.js";
 import type { Context } from "./context.js";
 import type { Styles } from "./io.js";
 

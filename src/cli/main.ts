@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ExitCode } from "../errors.js";
+import { ExitCode } from "../errors/index.js";
 import { PLX_VERSION } from "../version.js";
 import type { Env, Io, OutputStream } from "./io.js";
 import type { CommandLoader } from "./program.js";

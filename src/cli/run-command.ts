@@ -1,5 +1,5 @@
 import { detectCi } from "../ci/detect.js";
-import { ExitCode, isPlxError, type PlxError } from "../errors.js";
+import { ExitCode, isPlxError, type PlxError, plxError } from "../errors/index.js";
 import { Redactor } from "../redact.js";
 import { PLX_VERSION } from "../version.js";
 import type { CommandModule } from "./command.js";
@@ -185,8 +185,10 @@ function reportBug(
   error: unknown,
   { name, json, debug, writeOut, context }: ReportTarget & { debug: boolean },
 ): number {
-  const message = error instanceof Error ? error.message : String(error);
-  const hint = `This is a bug in plx ${PLX_VERSION}. Run again with --debug and report the output.`;
+  const bug = plxError("INTERNAL", {
+    message: error instanceof Error ? error.message : String(error),
+    version: PLX_VERSION,
+  });
   if (json) {
     writeOut(
       JSON.stringify(
@@ -194,16 +196,16 @@ function reportBug(
           schemaVersion: JSON_SCHEMA_VERSION,
           command: name,
           ok: false,
-          exitCode: ExitCode.Negative,
-          error: { code: "INTERNAL", message, hint, exitCode: ExitCode.Negative },
+          exitCode: bug.exitCode,
+          error: bug.toJSON(),
         }),
         null,
         2,
       ),
     );
   } else {
-    context.log.info(`${context.styles.stderr.red("unexpected error")} ${message}`);
-    context.log.info(hint);
+    context.log.info(`${context.styles.stderr.red("unexpected error")} ${bug.message}`);
+    context.log.info(bug.hint!);
   }
   if (debug && error instanceof Error && error.stack) context.log.info(error.stack);
   return ExitCode.Negative;

@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
-import { configError } from "../errors.js";
+import { plxError } from "../errors/index.js";
 import {
   CONFIG_DEFAULTS,
   CONFIG_FILE_NAME,
@@ -50,21 +50,14 @@ export async function loadConfig(cwd: string, flags: ConfigFlags, env: Env): Pro
   const trackText = flags.track ?? envValue("PLX_TRACK") ?? fromFile.track ?? CONFIG_DEFAULTS.track;
   const track = parseTrack(trackText);
   if (!track) {
-    throw configError(
-      `"${trackText}" is not a state plx can track.`,
-      'Use "latest" or "label:<name>", for example "label:prod".',
-      where ? { file: where } : undefined,
-    );
+    throw plxError("CONFIG.TRACK_INVALID", { value: trackText, ...(where ? { file: where } : {}) });
   }
 
   const promptsDir =
     flags.promptsDir ?? envValue("PLX_PROMPTS_DIR") ?? fromFile.promptsDir ?? CONFIG_DEFAULTS.promptsDir;
   const promptsPath = resolve(rootDir, promptsDir);
   if (isAbsolute(promptsDir) || relative(rootDir, promptsPath).startsWith("..")) {
-    throw configError(
-      `The prompts directory "${promptsDir}" lies outside the repository.`,
-      "Give a path inside the repository, such as prompts.",
-    );
+    throw plxError("CONFIG.PROMPTS_DIR_OUTSIDE", { dir: promptsDir });
   }
 
   return {
@@ -96,23 +89,17 @@ async function readConfigFile(path: string): Promise<ConfigFile> {
   if (document.errors.length > 0) {
     const first = document.errors[0]!;
     const position = lineCounter.linePos(first.pos[0]);
-    throw configError(
-      `${name}:${position.line}:${position.col}: ${first.message.split("\n")[0]}`,
-      "Fix the YAML syntax of the config file.",
-      {
-        file: path,
-        line: position.line,
-        col: position.col,
-      },
-    );
+    throw plxError("CONFIG.YAML_SYNTAX", {
+      name,
+      file: path,
+      line: position.line,
+      col: position.col,
+      problem: first.message.split("\n")[0] ?? "",
+    });
   }
   const contents = document.contents;
   if (contents !== null && !isMap(contents)) {
-    throw configError(
-      `${name} must be a mapping of settings.`,
-      "See the Configuration section of plx's README for the keys.",
-      { file: path },
-    );
+    throw plxError("CONFIG.NOT_A_MAPPING", { name, file: path });
   }
   const parsed = configFileSchema.safeParse(document.toJS() ?? {});
   if (parsed.success) return parsed.data;
@@ -128,15 +115,13 @@ async function readConfigFile(path: string): Promise<ConfigFile> {
       ? `${name}${at}: unknown key "${issue.keys.join('", "')}"`
       : `${name}${at}: "${key}" ${issue.message}`;
   });
-  throw configError(problems.join("\n"), `Valid keys: ${Object.keys(configFileSchema.shape).join(", ")}.`, {
-    file: path,
-  });
+  throw plxError("CONFIG.INVALID_KEYS", { problems, validKeys: Object.keys(configFileSchema.shape), file: path });
 }
 
 function parseEnvInteger(name: string, value: string): number {
   const parsed = Number(value);
   if (!/^\d+$/.test(value) || parsed < 1 || parsed > 256) {
-    throw configError(`${name}="${value}" is not a whole number from 1 to 256.`, `Fix or unset ${name}.`);
+    throw plxError("CONFIG.ENV_INVALID", { name, value, expected: "a whole number from 1 to 256" });
   }
   return parsed;
 }

@@ -3,7 +3,11 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { nameKeyed } from "../core/records.js";
 import { asText, promptRef, type EvalCase, type EvalFormat } from "./cases.js";
-import { evalInputError } from "./errors.js";
+import { plxError } from "../errors/index.js";
+
+/** A results file plx cannot read: named, with the position, and nothing is uploaded. */
+export const evalInputError = (file: string, where: string | undefined, problem: string, hint: string) =>
+  plxError("EVAL.INVALID_INPUT", { file, ...(where ? { where } : {}), problem, hint });
 
 export interface ResultsFile {
   path: string;

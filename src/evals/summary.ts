@@ -1,5 +1,5 @@
 // Per-prompt aggregates of eval cases, and the deploy gate over them.
-import { usageError } from "../errors.js";
+import { plxError } from "../errors/index.js";
 import type { EvalCase } from "./cases.js";
 
 export interface PromptSummary {
@@ -85,14 +85,9 @@ export interface GateMiss {
 /** `score=0.8`, `pass_rate=95%`, `faithfulness=0.7`, `refund-reply:score=0.9`. */
 export function parseThreshold(spec: string): Threshold {
   const match = /^(?:([^:=]+):)?([A-Za-z0-9_.-]+)=(\d+(?:\.\d+)?)(%?)$/.exec(spec.trim());
-  if (!match)
-    throw usageError(
-      `--fail-under "${spec}" is not a threshold.`,
-      "Write metric=value, for example score=0.8, pass_rate=95% or refund-reply:faithfulness=0.7.",
-    );
+  if (!match) throw plxError("EVAL.THRESHOLD_INVALID", { spec });
   const value = Number(match[3]) / (match[4] === "%" ? 100 : 1);
-  if (value > 1 && match[4] !== "%")
-    throw usageError(`--fail-under "${spec}": scores are 0..1; write ${match[3]}% for a percentage.`);
+  if (value > 1 && match[4] !== "%") throw plxError("EVAL.THRESHOLD_RANGE", { spec, value: match[3]! });
   return { ...(match[1] ? { prompt: match[1] } : {}), metric: match[2]!, min: value };
 }
 

@@ -2,7 +2,7 @@
 // write (or a prune's delete) out of the repository, so every directory a sync is about to touch is checked first.
 import { lstatSync, realpathSync } from "node:fs";
 import { isAbsolute, join, posix, relative } from "node:path";
-import { linkOutsidePrompts } from "../errors.js";
+import { plxError } from "../errors/index.js";
 
 export function isInside(path: string, directory: string): boolean {
   const rel = relative(directory, path);
@@ -34,7 +34,7 @@ export function assertWritesStayInside(rootDir: string, promptsDir: string, path
       const directory = posix.join(promptsDir, ...segments.slice(0, depth));
       if (seen.has(directory)) continue;
       seen.add(directory);
-      if (leadsOutside(join(rootDir, directory), realBase)) throw linkOutsidePrompts(directory);
+      if (leadsOutside(join(rootDir, directory), realBase)) throw plxError("FILES.LINK_OUTSIDE", { directory });
     }
   }
 }

@@ -10,7 +10,7 @@ import {
   type Lockfile,
 } from "../core/lock.js";
 import { nameKeyed } from "../core/records.js";
-import { configError } from "../errors.js";
+import { plxError } from "../errors/index.js";
 import { writeFileAtomic } from "./atomic.js";
 
 const lockEntrySchema = z.object({
@@ -48,14 +48,10 @@ export async function readLockfile(rootDir: string): Promise<Lockfile> {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw configError(`${LOCKFILE_NAME} is not valid JSON: ${(error as Error).message}.`, lockHint, { file: path });
+    throw plxError("LOCK.INVALID_JSON", { problem: (error as Error).message, file: path });
   }
   const invalid = (where: Array<string | number>, message: string) =>
-    configError(
-      `${LOCKFILE_NAME} is not a lock file this plx understands: ${where.join(".") || "(root)"}: ${message}.`,
-      lockHint,
-      { file: path },
-    );
+    plxError("LOCK.UNSUPPORTED", { where: where.join("."), problem: message, file: path });
   const parsed = lockfileSchema.safeParse(json);
   if (!parsed.success) throw invalid(parsed.error.issues[0]!.path as string[], parsed.error.issues[0]!.message);
   // Entries and labels are walked from the JSON itself: zod's records skip a key named `__proto__`, and a template
@@ -76,8 +72,6 @@ export async function readLockfile(rootDir: string): Promise<Lockfile> {
   }
   return { lockfileVersion: LOCKFILE_VERSION, templates };
 }
-
-const lockHint = `If a merge left conflict markers in ${LOCKFILE_NAME}, take either side and run \`plx pull\`, which rewrites it.`;
 
 export async function writeLockfile(rootDir: string, lock: Lockfile): Promise<boolean> {
   return writeFileAtomic(join(rootDir, LOCKFILE_NAME), serializeLockfile(lock));

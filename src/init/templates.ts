@@ -2,7 +2,7 @@
 // character set first; no secret value ever appears, only references to CI secrets/variables by name.
 import { LOCKFILE_NAME } from "../core/lock.js";
 import { CONFIG_FILE_NAME } from "../config/schema.js";
-import { usageError } from "../errors.js";
+import { plxError } from "../errors/index.js";
 
 export interface InitChoices {
   ci: "github" | "gitlab" | "none";
@@ -64,24 +64,15 @@ export function normalizeChoices(
     promptsDir.split("/").some((part) => part === "" || part === "." || part === "..") ||
     !/^[A-Za-z0-9._/-]+$/.test(promptsDir)
   ) {
-    throw usageError(
-      `"${choices.promptsDir}" cannot be the prompts directory.`,
-      "Give a relative path inside the repository made of letters, digits, '.', '_', '-' and '/', such as prompts.",
-    );
+    throw plxError("INIT.PROMPTS_DIR_INVALID", { value: String(choices.promptsDir) });
   }
   const label = choices.label.trim();
   if (!SAFE_NAME.test(label) || label.length > 100) {
-    throw usageError(
-      `"${choices.label}" cannot be a release label here.`,
-      "Use letters, digits, '.', '_' and '-', such as prod.",
-    );
+    throw plxError("INIT.LABEL_INVALID", { value: String(choices.label) });
   }
   const branch = (choices.branch ?? "main").trim();
   if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(branch) || branch.includes("..")) {
-    throw usageError(
-      `"${choices.branch}" is not a branch name plx init can use.`,
-      "Use the name of the default branch, such as main.",
-    );
+    throw plxError("INIT.BRANCH_INVALID", { value: String(choices.branch) });
   }
   let baseUrl: string | undefined;
   if (choices.baseUrl !== undefined && choices.baseUrl.trim() !== "") {
@@ -92,22 +83,16 @@ export function normalizeChoices(
       url = undefined;
     }
     if (!url || !["http:", "https:"].includes(url.protocol) || url.username || url.password) {
-      throw usageError(
-        `"${choices.baseUrl}" is not a PromptLayer base URL.`,
-        "Give an http(s) URL without credentials, such as https://api.promptlayer.com.",
-      );
+      throw plxError("INIT.BASE_URL_INVALID", { value: String(choices.baseUrl) });
     }
     baseUrl = choices.baseUrl.trim().replace(/\/+$/, "");
   }
   const plxCommand = (choices.plxCommand ?? DEFAULT_PLX_COMMAND).trim();
   if (!SAFE_COMMAND.test(plxCommand) || !/(^|[\s/])plx(@[^\s]+)?$/.test(plxCommand)) {
-    throw usageError(
-      `"${choices.plxCommand}" is not a command that runs plx.`,
-      `Use something like "${DEFAULT_PLX_COMMAND}".`,
-    );
+    throw plxError("INIT.COMMAND_INVALID", { value: String(choices.plxCommand) });
   }
   if (!["github", "gitlab", "none"].includes(choices.ci)) {
-    throw usageError(`"${String(choices.ci)}" is not a CI plx init knows.`, "Choose github, gitlab or none.");
+    throw plxError("INIT.CI_UNKNOWN", { value: String(choices.ci) });
   }
   return { ci: choices.ci, hooks: choices.hooks, promptsDir, label, branch, baseUrl, plxCommand };
 }

@@ -4,14 +4,7 @@
  */
 import type { z } from "zod";
 import { unusableFolderName } from "../core/folders.js";
-import {
-  externalIdConflict,
-  invalidResponse,
-  isPlxError,
-  missingApiKey,
-  outcomeUnknown,
-  usageError,
-} from "../errors.js";
+import { isPlxError, plxError } from "../errors/index.js";
 import { Redactor } from "../redact.js";
 import { describeIssues } from "./errors.js";
 import {
@@ -63,7 +56,7 @@ import {
 export const DEFAULT_BASE_URL = "https://api.promptlayer.com";
 
 export interface PromptLayerClientOptions {
-  /** Required; a missing key fails here with missingApiKey, before any request. */
+  /** Required; a missing key fails here with AUTH.MISSING_KEY, before any request. */
   apiKey: string | undefined;
   /** Default https://api.promptlayer.com. */
   baseUrl?: string;
@@ -141,7 +134,7 @@ export class PromptLayerClient {
 
   constructor(options: PromptLayerClientOptions) {
     const apiKey = options.apiKey?.trim();
-    if (!apiKey) throw missingApiKey();
+    if (!apiKey) throw plxError("AUTH.MISSING_KEY");
     this.redactor = options.redactor ?? new Redactor();
     this.redactor.add(apiKey);
     this.knownWorkspaceId = options.workspaceId;
@@ -231,8 +224,8 @@ export class PromptLayerClient {
    *      metadata.plx.content_hash equals the body's). Found: that version is the result. None: someone
    *      else published meanwhile and ours did not land; send again (2).
    *    - newer versions but no way to recognise ours (no hash, no predicate), too many to read, or the
-   *      read-back itself fails: stop with outcomeUnknown rather than risk a duplicate.
-   * A 409 (an external ID in the body belongs to another template) throws externalIdConflict.
+   *      read-back itself fails: stop with REMOTE.OUTCOME_UNKNOWN rather than risk a duplicate.
+   * A 409 (an external ID in the body belongs to another template) throws REMOTE.EXTERNAL_ID_CONFLICT.
    */
   publish(body: PublishBody, options: PublishOptions = {}): Promise<PublishResult> {
     const name = body.prompt_template.prompt_name;
@@ -628,13 +621,18 @@ export class PromptLayerClient {
     const latest = await this.getTemplate(identifier);
     const floor = previous ?? 0;
     if (!latest || latest.version <= floor) return undefined;
-    if (!isOurs) throw outcomeUnknown(action, `version ${latest.version} appeared and nothing identifies it as plx's`);
+    if (!isOurs) {
+      throw plxError("REMOTE.OUTCOME_UNKNOWN", {
+        action,
+        reason: `version ${latest.version} appeared and nothing identifies it as plx's`,
+      });
+    }
     if (isOurs(latest)) return recoveredFrom(latest);
     if (latest.version - floor > MAX_READ_BACK) {
-      throw outcomeUnknown(
+      throw plxError("REMOTE.OUTCOME_UNKNOWN", {
         action,
-        `${latest.version - floor} versions appeared since version ${floor}, too many to check`,
-      );
+        reason: `${latest.version - floor} versions appeared since version ${floor}, too many to check`,
+      });
     }
     for (let version = latest.version - 1; version > floor; version--) {
       const candidate = await this.getTemplate(latest.id, { version });
@@ -653,7 +651,13 @@ export class PromptLayerClient {
   }
 
   private unlessConflict(reply: Reply, spec: RequestSpec): Reply {
-    if (reply.status === 409) throw externalIdConflict(spec.method, this.redactor.redact(spec.path), reply.message);
+    if (reply.status === 409) {
+      throw plxError("REMOTE.EXTERNAL_ID_CONFLICT", {
+        method: spec.method,
+        path: this.redactor.redact(spec.path),
+        serverMessage: reply.message,
+      });
+    }
     return reply;
   }
 
@@ -669,11 +673,11 @@ export class PromptLayerClient {
   private parse<S extends z.ZodType>(schema: S, reply: Reply, spec: RequestSpec): z.infer<S> {
     const parsed = schema.safeParse(reply.body);
     if (!parsed.success) {
-      throw invalidResponse(
-        spec.method,
-        this.redactor.redact(spec.path),
-        this.redactor.redact(describeIssues(parsed.error)),
-      );
+      throw plxError("REMOTE.INVALID_RESPONSE", {
+        method: spec.method,
+        path: this.redactor.redact(spec.path),
+        problem: this.redactor.redact(describeIssues(parsed.error)),
+      });
     }
     return parsed.data;
   }
@@ -690,9 +694,6 @@ const recoveredFrom = (version: RawTemplate): PublishResult => ({
 function assertFolderPath(path: readonly string[]): void {
   const bad = unusableFolderName(path);
   if (bad !== undefined) {
-    throw usageError(
-      `The folder name "${bad}" cannot be used with PromptLayer: folder names must be non-empty and contain no ".".`,
-      'PromptLayer addresses folders by dot-separated paths; rename the directory so it has no ".".',
-    );
+    throw plxError("REMOTE.FOLDER_NAME_UNUSABLE", { name: bad });
   }
 }

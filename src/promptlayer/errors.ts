@@ -4,7 +4,7 @@
  * transport redacts every string built here before it reaches an error.
  */
 import type { z } from "zod";
-import { apiKeyRejected, remoteError, type PlxError } from "../errors.js";
+import { type PlxError, plxError } from "../errors/index.js";
 
 const MAX_MESSAGE_LENGTH = 200;
 
@@ -64,17 +64,28 @@ function clip(text: string): string | undefined {
   return flat.length > MAX_MESSAGE_LENGTH ? `${flat.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : flat;
 }
 
-/** An answer the caller did not expect: 401/403 is the key (exit 4), anything else a remote failure (exit 3). */
-export function statusError(
-  status: number,
-  method: string,
-  path: string,
-  serverMessage: string | undefined,
-  attempts: number,
-): PlxError {
-  return status === 401 || status === 403
-    ? apiKeyRejected(status, serverMessage)
-    : remoteError(status, method, path, serverMessage, attempts);
+export interface FailedRequest {
+  method: string;
+  /** Redacted path. */
+  path: string;
+  /** Where the request went, so a wrong base URL shows. */
+  baseUrl?: string;
+  serverMessage: string | undefined;
+  attempts: number;
+}
+
+/**
+ * An answer the caller did not expect, by whose problem it is: a refused key is exit 4; a timeout, throttling or a
+ * server failure is PromptLayer's (exit 3); a conflict with its state is exit 5; any other 4xx refused what was sent,
+ * which the user can fix (exit 2, with the field PromptLayer named).
+ */
+export function statusError(status: number, request: FailedRequest): PlxError {
+  const { serverMessage } = request;
+  if (status === 401 || status === 403) return plxError("AUTH.REJECTED", { status, serverMessage });
+  if (status === 408 || status === 429 || status >= 500) return plxError("REMOTE.HTTP_ERROR", { ...request, status });
+  if (status === 409) return plxError("REMOTE.CONFLICT", request);
+  if (status === 404) return plxError("REMOTE.NOT_FOUND", request);
+  return plxError("REMOTE.REJECTED", { ...request, status });
 }
 
 export interface TransportFailure {

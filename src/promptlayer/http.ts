@@ -6,15 +6,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, request } from "undici";
-import {
-  interrupted,
-  invalidResponse,
-  isPlxError,
-  networkError,
-  outcomeUnknown,
-  usageError,
-  type PlxError,
-} from "../errors.js";
+import { isPlxError, type PlxError, plxError } from "../errors/index.js";
 import type { Redactor } from "../redact.js";
 import { PLX_VERSION } from "../version.js";
 import { describeTransportFailure, messageFromBody, statusError, type TransportFailure } from "./errors.js";
@@ -54,10 +46,7 @@ export function normalizeBaseUrl(raw: string): string {
     url = undefined;
   }
   if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.search || url.hash) {
-    throw usageError(
-      `The PromptLayer base URL "${trimmed}" is not an http(s) URL.`,
-      "Check --base-url or PROMPTLAYER_BASE_URL.",
-    );
+    throw plxError("REMOTE.BASE_URL_INVALID", { url: trimmed });
   }
   return trimmed;
 }
@@ -195,7 +184,7 @@ export class Transport {
 
   private async attempt(spec: RequestSpec, attempt: number): Promise<{ result: Attempt; load: LoadSignal }> {
     const { signal: stop, requestTimeoutMs, onRequest } = this.options;
-    if (stop?.aborted) throw interrupted();
+    if (stop?.aborted) throw plxError("INTERRUPTED");
     const timeout = AbortSignal.timeout(requestTimeoutMs);
     const started = performance.now();
     this.counts.requests++;
@@ -216,7 +205,7 @@ export class Transport {
         text: await response.body.text(),
       };
     } catch (error) {
-      if (stop?.aborted) throw interrupted();
+      if (stop?.aborted) throw plxError("INTERRUPTED");
       const failure = describeTransportFailure(error, timeout.aborted ? { afterMs: requestTimeoutMs } : undefined);
       result = { kind: "failure", failure: { ...failure, reason: this.options.redactor.redact(failure.reason) } };
     }
@@ -235,11 +224,23 @@ export class Transport {
 
   private assess(spec: RequestSpec, outcome: Attempt, attempt: number): Verdict {
     if (outcome.kind === "failure") {
-      const error = networkError(spec.method, this.display(spec), outcome.failure.reason, attempt);
+      const error = plxError("REMOTE.NETWORK", {
+        method: spec.method,
+        path: this.display(spec),
+        baseUrl: this.options.baseUrl,
+        reason: outcome.failure.reason,
+        attempts: attempt,
+      });
       return { error, retry: outcome.failure.maybeSent ? "unless-applied" : "safe" };
     }
     const { status, headers, text } = outcome;
-    const error = statusError(status, spec.method, this.display(spec), this.serverMessage(text), attempt);
+    const error = statusError(status, {
+      method: spec.method,
+      path: this.display(spec),
+      baseUrl: this.options.baseUrl,
+      serverMessage: this.serverMessage(text),
+      attempts: attempt,
+    });
     if (status === 429) {
       const retryAfter = headers["retry-after"];
       return {
@@ -248,6 +249,8 @@ export class Transport {
         retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()),
       };
     }
+    // A 408 means the server gave up before reading the request: it did not act.
+    if (status === 408) return { error, retry: "safe" };
     // A 5xx can come after the server wrote, so for a non-idempotent request it is an unknown outcome.
     return { error, retry: status >= 500 ? "unless-applied" : "never" };
   }
@@ -259,7 +262,11 @@ export class Transport {
     try {
       return { status, body: JSON.parse(text), message: undefined };
     } catch {
-      throw invalidResponse(spec.method, this.display(spec), `the body is not JSON ("${this.serverMessage(text)}")`);
+      throw plxError("REMOTE.INVALID_RESPONSE", {
+        method: spec.method,
+        path: this.display(spec),
+        problem: `the body is not JSON ("${this.serverMessage(text)}")`,
+      });
     }
   }
 
@@ -267,10 +274,13 @@ export class Transport {
     try {
       return await check.confirm();
     } catch (error) {
-      if (this.options.signal?.aborted) throw interrupted();
+      if (this.options.signal?.aborted) throw plxError("INTERRUPTED");
       if (isPlxError(error) && error.code === "REMOTE.OUTCOME_UNKNOWN") throw error;
       const reason = (error instanceof Error ? error.message : String(error)).replace(/\.$/, "");
-      throw outcomeUnknown(check.action, `reading it back failed: ${this.options.redactor.redact(reason)}`);
+      throw plxError("REMOTE.OUTCOME_UNKNOWN", {
+        action: check.action,
+        reason: `reading it back failed: ${this.options.redactor.redact(reason)}`,
+      });
     }
   }
 
@@ -278,7 +288,7 @@ export class Transport {
     try {
       await sleep(ms, undefined, { signal: this.options.signal });
     } catch {
-      throw interrupted();
+      throw plxError("INTERRUPTED");
     }
   }
 

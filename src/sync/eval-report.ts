@@ -4,9 +4,9 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ResolvedConfig } from "../config/schema.js";
-import { isPlxError, PlxError, remoteError } from "../errors.js";
+import { isPlxError, plxError } from "../errors/index.js";
 import { promptRef, type EvalCase, type EvalFormat } from "../evals/cases.js";
-import { evalInputError } from "../evals/errors.js";
+import { evalInputError } from "../evals/parse.js";
 import { parseResults } from "../evals/parse.js";
 import { csv } from "../evals/render.js";
 import {
@@ -144,14 +144,9 @@ export async function evalReport(deps: EvalReportDeps, options: EvalReportOption
         (name) =>
           !report.uploads.some((upload) => promptKey(upload.prompt, upload.version) === name) && !partial.has(name),
       );
-      throw new PlxError(
-        error.code,
-        `${error.message.replace(/\.$/, "")}. Uploaded: ${stored.join(", ") || "nothing"}; not uploaded: ${pending.join(", ")}.`,
-        {
-          exitCode: error.exitCode,
-          hint: "Run the same command again: sheets are keyed by the run, so nothing is duplicated.",
-          ...(error.details ? { details: error.details } : {}),
-        },
+      throw error.withProgress(
+        `Uploaded: ${stored.join(", ") || "nothing"}; not uploaded: ${pending.join(", ")}.`,
+        "Run the same command again: sheets are keyed by the run, so nothing is duplicated.",
       );
     }
   }
@@ -262,13 +257,7 @@ async function uploadGroup(
     return current.status === "completed" || current.status === "failed" ? current : undefined;
   });
   if (operation.status === "failed")
-    throw remoteError(
-      500,
-      "POST",
-      `/api/public/v2/tables/${table.id}/sheets`,
-      `the import failed: ${operation.error_message ?? "no reason given"}`,
-      1,
-    );
+    throw plxError("EVAL.IMPORT_FAILED", { table: table.id, reason: operation.error_message ?? "no reason given" });
   onRowsStored(sheetTitle);
 
   const columns = new Map(
@@ -336,13 +325,7 @@ async function poll<T>(deps: EvalReportDeps, check: () => Promise<T | undefined>
     if (result !== undefined) return result;
     await sleep(interval);
   }
-  throw remoteError(
-    504,
-    "GET",
-    "/api/public/v2/tables",
-    "PromptLayer did not finish the import or calculation within ten minutes",
-    1,
-  );
+  throw plxError("EVAL.TIMED_OUT", { what: "the import or calculation", minutes: 10 });
 }
 
 /** The dashboard for a table, on the host that matches the API the run talked to. */

@@ -4,7 +4,7 @@ import { contentHash } from "../core/canonical.js";
 import type { LockEntry } from "../core/lock.js";
 import { templateFromRaw } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
-import { isPlxError, usageError } from "../errors.js";
+import { isPlxError, plxError } from "../errors/index.js";
 import type { LocalTemplate } from "../files/local.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import { readRepository } from "./repository.js";
@@ -162,11 +162,7 @@ export async function setLabel(
 ): Promise<LabelChange> {
   const { heads, locals, lock } = await labelScope(client, config, [name]);
   const head = heads.find((candidate) => candidate.name === name);
-  if (!head)
-    throw usageError(
-      `PromptLayer has no template named "${name}".`,
-      "Check the name (names are case-sensitive); plx push creates templates from files.",
-    );
+  if (!head) throw plxError("LABEL.TEMPLATE_NOT_FOUND", { name });
   const target = version ?? (await versionMatchingLocal(client, head, locals.get(name), lock.templates[name]));
   const [change] = await applyLabels(client, [label], [{ name, id: head.id, version: target }]);
   return change!;
@@ -182,8 +178,7 @@ export interface LabelRemoval {
 
 export async function removeLabel({ client }: Resolved, label: string, name: string): Promise<LabelRemoval> {
   const labels = await client.listLabels(name);
-  if (!labels)
-    throw usageError(`PromptLayer has no template named "${name}".`, "Check the name (names are case-sensitive).");
+  if (!labels) throw plxError("LABEL.TEMPLATE_NOT_FOUND", { name });
   const existing = labels.find((candidate) => candidate.release_label === label);
   if (!existing) return { name, label, status: "absent" };
   await client.deleteLabel(existing.release_label_id);
@@ -249,15 +244,8 @@ async function versionMatchingLocal(
   local: LocalTemplate | undefined,
   base: LockEntry | undefined,
 ): Promise<number> {
-  if (!local)
-    throw usageError(
-      `There is no local file for "${head.name}" to match a version to.`,
-      `Name the version: ${head.name}@<version>.`,
-    );
+  if (!local) throw plxError("LABEL.NO_LOCAL_FILE", { name: head.name });
   if (base && base.id === head.id && base.hash === local.hash) return base.version;
   if ((await versionHash(client, head.id, head.latestVersion, base)) === local.hash) return head.latestVersion;
-  throw usageError(
-    `${local.path} holds changes that are not in any version plx knows of.`,
-    `Run plx push first, or name the version: ${head.name}@<version>.`,
-  );
+  throw plxError("LABEL.LOCAL_UNPUBLISHED", { path: local.path, name: head.name });
 }

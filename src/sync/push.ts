@@ -14,7 +14,7 @@ import {
 } from "../core/push-plan.js";
 import { publishVersionOf, templateFromRaw, type TemplateDoc } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
-import { ExitCode, interrupted, isPlxError, usageError } from "../errors.js";
+import { ExitCode, isInterruption, isPlxError, plxError } from "../errors/index.js";
 import { isAncestorOfHead, type GitHead } from "../files/git.js";
 import type { LocalTemplate } from "../files/local.js";
 import { writeLockfile } from "../files/lockfile.js";
@@ -136,11 +136,7 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
   try {
     levels = publishLevels(items, new Map(templates.map((t) => [t.name, t.snippets])));
   } catch (error) {
-    if (error instanceof SnippetCycleError)
-      throw usageError(
-        `Snippet references form a cycle: ${error.cycle.join(" -> ")}.`,
-        "A snippet cannot include itself, directly or through others; break the cycle.",
-      );
+    if (error instanceof SnippetCycleError) throw plxError("SYNC.SNIPPET_CYCLE", { cycle: error.cycle });
     throw error;
   }
   const plan = savedPlanOf(items, options.labels);
@@ -170,9 +166,11 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
     await relocateAll(deps, items, heads);
     await publishAll(deps, options, { levels, items, locals: byName, lock, message });
   } catch (error) {
-    if (!isPlxError(error) || error.code !== "INTERRUPTED") throw error;
+    if (!isInterruption(error)) throw error;
     const done = items.filter((item) => item.outcome === "published").map((item) => `${item.name} v${item.version}`);
-    throw interrupted(done.length > 0 ? `published before stopping: ${done.join(", ")}` : "nothing was published");
+    throw plxError("INTERRUPTED", {
+      doneSoFar: done.length > 0 ? `published before stopping: ${done.join(", ")}` : "nothing was published",
+    });
   } finally {
     // Whatever happened, what did get published is recorded, so the next run converges instead of repeating it.
     await writeLockfile(config.rootDir, nextLock(lock, items, byName));
@@ -180,7 +178,7 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
   if (options.labels.length > 0) {
     report.labels = await applyLabels(client, options.labels, targetsFor(items)).catch((error: unknown) => {
       // The versions are published and recorded: say so, with the labels as failed, rather than only the error.
-      if (!isPlxError(error) || error.code === "INTERRUPTED") throw error;
+      if (!isPlxError(error) || isInterruption(error)) throw error;
       return targetsFor(items).flatMap((target) =>
         options.labels.map(
           (label): LabelChange => ({
@@ -242,7 +240,7 @@ async function relocateAll(deps: PushDeps, items: PushResult[], heads: ReadonlyM
           }
           if (item.action === "unchanged") item.outcome = "moved";
         } catch (error) {
-          if (!isPlxError(error) || error.code === "INTERRUPTED") throw error;
+          if (!isPlxError(error) || isInterruption(error)) throw error;
           Object.assign(item, {
             outcome: "failed",
             error: { code: error.code, message: error.message, exitCode: error.exitCode },
@@ -297,7 +295,7 @@ async function publishAll(
             item.reason = `v${expected}${result.version - 1 > expected ? `–v${result.version - 1}` : ""} appeared in PromptLayer while this publish ran; review them with plx diff`;
           }
         } catch (error) {
-          if (isPlxError(error) && error.code === "INTERRUPTED") throw error;
+          if (isInterruption(error)) throw error;
           failed.add(item.name);
           const described = isPlxError(error)
             ? { code: error.code, message: error.message, exitCode: error.exitCode }
@@ -345,10 +343,7 @@ async function publishBody(
 export function commitMessage(message: string | undefined, git: GitHead | undefined): string {
   if (message !== undefined) {
     if (message.length > COMMIT_MESSAGE_LIMIT)
-      throw usageError(
-        `The commit message is ${message.length} characters; PromptLayer takes at most ${COMMIT_MESSAGE_LIMIT}.`,
-        "Shorten -m.",
-      );
+      throw plxError("SYNC.COMMIT_MESSAGE_TOO_LONG", { length: message.length, limit: COMMIT_MESSAGE_LIMIT });
     return message;
   }
   if (!git) return "Published with plx";

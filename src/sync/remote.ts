@@ -6,7 +6,7 @@ import { nameKeyed } from "../core/records.js";
 import { snippetNamesIn } from "../core/snippets.js";
 import { templateFromRaw, type TemplateDoc } from "../core/template.js";
 import type { TrackedState } from "../config/schema.js";
-import { invalidResponse } from "../errors.js";
+import { plxError } from "../errors/index.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 
 export interface RemoteHead {
@@ -40,11 +40,11 @@ export async function listRemote(client: PromptLayerClient, track: TrackedState)
   const heads: RemoteHead[] = entities.map((entity) => {
     const latest = (entity.metadata as { latest_version_number?: unknown } | null | undefined)?.latest_version_number;
     if (typeof latest !== "number")
-      throw invalidResponse(
-        "GET",
-        "/api/public/v2/folders/entities",
-        `prompt ${entity.name} has no latest_version_number`,
-      );
+      throw plxError("REMOTE.INVALID_RESPONSE", {
+        method: "GET",
+        path: "/api/public/v2/folders/entities",
+        problem: `prompt ${entity.name} has no latest_version_number`,
+      });
     return {
       id: entity.id,
       name: entity.name,

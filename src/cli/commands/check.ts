@@ -1,7 +1,7 @@
 import { check, type CheckReport } from "../../sync/check.js";
 import { resolve } from "node:path";
 import { writeCodeQualityReport } from "../../ci/gitlab.js";
-import { ExitCode } from "../../errors.js";
+import { ExitCode } from "../../errors/index.js";
 import type { CommandModule } from "../command.js";
 
 export interface CheckCommandOptions {

@@ -1,5 +1,5 @@
 import { compareWithRemote, type Comparison } from "../../sync/compare.js";
-import { ExitCode } from "../../errors.js";
+import { ExitCode } from "../../errors/index.js";
 import type { CommandModule } from "../command.js";
 import { renderComparison } from "./render-comparison.js";
 import { comparisonMarkdown } from "./markdown.js";

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { ExitCode, usageError } from "../../errors.js";
+import { ExitCode, plxError } from "../../errors/index.js";
 import { EVAL_FORMATS, type EvalFormat } from "../../evals/cases.js";
 import { junitReport } from "../../evals/render.js";
 import { parseThreshold, promptKey } from "../../evals/summary.js";
@@ -25,13 +25,14 @@ export interface EvalReportCommandOptions {
 
 const command: CommandModule<EvalReportCommandOptions, Omit<EvalReport, "caseList">> = {
   async run(options, context) {
-    if (options.files.length === 0)
-      throw usageError("Name at least one results file.", "For example: plx eval-report results.json");
+    if (options.files.length === 0) throw plxError("EVAL.NO_FILES");
     if (options.format !== undefined && !EVAL_FORMATS.includes(options.format as EvalFormat)) {
-      throw usageError(
-        `--format ${options.format} is not a format plx reads.`,
-        `Use one of: ${EVAL_FORMATS.join(", ")}.`,
-      );
+      throw plxError("USAGE.INVALID_OPTION", {
+        flag: "--format",
+        value: options.format,
+        problem: `expected one of ${EVAL_FORMATS.join(", ")}`,
+        command: "plx eval-report",
+      });
     }
     const config = await context.config();
     const git = await gitHead(config.rootDir);

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { cancel, confirm, isCancel, select, text } from "@clack/prompts";
-import { usageError } from "../../errors.js";
+import { plxError } from "../../errors/index.js";
 import { writeFileAtomic } from "../../files/atomic.js";
 import { initFiles, type InitChoices } from "../../init/templates.js";
 import type { CommandModule } from "../command.js";
@@ -67,15 +67,11 @@ function fromFlags(options: InitCommandOptions, context: Context): InitChoices {
 }
 
 async function ask(options: InitCommandOptions, context: Context): Promise<InitChoices> {
-  if (!context.interactive)
-    throw usageError(
-      "plx init asks a few questions, and there is no terminal to ask in.",
-      "Pass --yes with --ci github|gitlab|none (and --hooks) to set up without questions.",
-    );
+  if (!context.interactive) throw plxError("INIT.NEEDS_ANSWERS");
   const answer = <T>(value: T): Exclude<T, symbol> => {
     if (isCancel(value)) {
       cancel("Nothing was written.");
-      throw usageError("plx init was cancelled; nothing was written.");
+      throw plxError("USAGE.DECLINED", { what: "plx init" });
     }
     return value as Exclude<T, symbol>;
   };

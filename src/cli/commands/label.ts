@@ -1,5 +1,5 @@
 import { confirm, isCancel } from "@clack/prompts";
-import { ExitCode, usageError } from "../../errors.js";
+import { ExitCode, plxError } from "../../errors/index.js";
 import {
   listLabelRows,
   promoteLabel,
@@ -46,10 +46,7 @@ const command: CommandModule<LabelCommandOptions, LabelReport> = {
       case "rm": {
         if (!options.yes) {
           if (!context.interactive)
-            throw usageError(
-              `Removing the label ${first} from ${second} needs confirmation, and there is no terminal to ask in.`,
-              "Pass --yes to confirm non-interactively.",
-            );
+            throw plxError("USAGE.NEEDS_CONFIRMATION", { action: `Removing the label ${first} from ${second}` });
           const answer = await confirm({
             message: `Remove the release label ${first} from ${second}?`,
             output: process.stderr,
@@ -76,7 +73,7 @@ function nameAndVersion(spec: string): { name: string; version?: number } {
   const match = /^(.*)@(\d+)$/.exec(spec);
   if (!match) return { name: spec };
   const version = Number(match[2]);
-  if (version < 1) throw usageError(`"${spec}" names version ${version}; versions start at 1.`);
+  if (version < 1) throw plxError("LABEL.VERSION_INVALID", { spec, version });
   return { name: match[1]!, version };
 }
 

@@ -1,5 +1,5 @@
 import { pull, type PullItem, type PullReport } from "../../sync/pull.js";
-import { ExitCode } from "../../errors.js";
+import { ExitCode } from "../../errors/index.js";
 import type { CommandModule } from "../command.js";
 import type { Styles } from "../io.js";
 import { configTracking } from "./shared.js";

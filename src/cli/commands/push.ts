@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { confirm, isCancel } from "@clack/prompts";
 import { folderLabel } from "../../core/folders.js";
-import { configError, usageError } from "../../errors.js";
+import { plxError } from "../../errors/index.js";
 import { writeFileAtomic } from "../../files/atomic.js";
 import { gitHead } from "../../files/git.js";
 import { push, pushExitCode, type PushReport, type PushResult, type SavedPlan } from "../../sync/push.js";
@@ -26,17 +26,13 @@ export function pushCommand(kind: "push" | "publish"): CommandModule<PushCommand
   return {
     async run(options, context) {
       const labels = options.label ?? [];
-      if (kind === "publish" && labels.length === 0)
-        throw usageError(
-          "plx publish needs at least one --label.",
-          "Name the release label to move, e.g. --label prod; to publish versions without labels, use plx push.",
-        );
+      if (kind === "publish" && labels.length === 0) throw plxError("PUBLISH.NEEDS_LABEL");
       const asking = labels.length > 0 && !options.dryRun && !options.yes;
       if (asking && !context.interactive) {
-        throw usageError(
-          `Publishing moves the release label${labels.length > 1 ? "s" : ""} ${labels.join(", ")}, and there is no terminal to confirm in.`,
-          "Pass --yes (or PLX_YES=1) to confirm non-interactively, or --dry-run to only show the plan.",
-        );
+        throw plxError("USAGE.NEEDS_CONFIRMATION", {
+          action: `Moving the release label${labels.length > 1 ? "s" : ""} ${labels.join(", ")}`,
+          alternative: "--dry-run to only show the plan",
+        });
       }
       const config = await context.config();
       const report = await push(
@@ -106,14 +102,11 @@ async function readPlan(path: string): Promise<SavedPlan> {
   try {
     parsed = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    throw configError(
-      `Could not read the saved plan ${path}: ${(error as Error).message}.`,
-      "Pass the file that --plan-out wrote.",
-    );
+    throw plxError("PLAN.UNREADABLE", { file: path, problem: (error as Error).message });
   }
   const plan = parsed as Partial<SavedPlan>;
   if (plan.plxPlan !== 1 || !Array.isArray(plan.items) || !Array.isArray(plan.labels))
-    throw configError(`${path} is not a plan saved by plx push --plan-out.`, "Make the plan again with --plan-out.");
+    throw plxError("PLAN.NOT_A_PLAN", { file: path });
   return plan as SavedPlan;
 }
 

@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { usageError } from "../../errors.js";
+import { plxError } from "../../errors/index.js";
 import { startSandbox } from "../../sandbox/index.js";
 import type { CommandModule } from "../command.js";
 
@@ -27,10 +27,10 @@ export interface SandboxReport {
 const sandbox: CommandModule<SandboxCommandOptions, SandboxReport> = {
   async run(options, context) {
     if ((options.webhookUrl === undefined) !== (options.webhookSecret === undefined)) {
-      throw usageError(
-        "--webhook-url and --webhook-secret go together.",
-        "Give both to send signed webhook events, or neither.",
-      );
+      throw plxError("USAGE.CONFLICTING_OPTIONS", {
+        problem: "--webhook-url and --webhook-secret go together.",
+        hint: "Give both to send signed webhook events, or neither.",
+      });
     }
     const server = await startSandbox({
       port: options.port,

@@ -12,7 +12,7 @@ import {
   upsertGitlabNote,
   upsertStickyComment,
 } from "../../../src/ci/comments.js";
-import { isPlxError } from "../../../src/errors.js";
+import { isPlxError } from "../../../src/errors/index.js";
 import { type FakeForge, fakeForge } from "../../support/fake-forge.js";
 
 const GH_TOKEN = "ghs_faketoken1234567890abcdefABCDEF";

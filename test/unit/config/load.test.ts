@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/load.js";
-import { PlxError } from "../../../src/errors.js";
+import { PlxError } from "../../../src/errors/index.js";
 
 async function repoWith(configText?: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "plx-config-"));
@@ -80,7 +80,7 @@ describe("loadConfig", () => {
     const dir = await repoWith("promptsDir: prompts\nconcurency: 4\n");
     const error = await loadError(dir);
     expect(error.exitCode).toBe(2);
-    expect(error.code).toBe("CONFIG.INVALID");
+    expect(error.code).toBe("CONFIG.INVALID_KEYS");
     expect(error.message).toBe('plx.config.yaml:2:1: unknown key "concurency"');
     expect(error.hint).toContain("concurrency");
   });

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
-import { ExitCode } from "../../../src/errors.js";
+import { ExitCode } from "../../../src/errors/index.js";
 import { detectFormat, parseResults } from "../../../src/evals/parse.js";
 import { junitReport, csv } from "../../../src/evals/render.js";
 import { evaluateGate, parseThreshold, summarise } from "../../../src/evals/summary.js";

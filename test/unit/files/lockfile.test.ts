@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { serializeLockfile, type Lockfile } from "../../../src/core/lock.js";
-import { PlxError } from "../../../src/errors.js";
+import { PlxError } from "../../../src/errors/index.js";
 import { readLockfile, writeLockfile } from "../../../src/files/lockfile.js";
 
 const hash = (c: string) => `sha256:${c.repeat(64)}`;

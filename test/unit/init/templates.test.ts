@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { configFileSchema } from "../../../src/config/schema.js";
-import { isPlxError } from "../../../src/errors.js";
+import { isPlxError } from "../../../src/errors/index.js";
 import { type InitChoices, initFiles } from "../../../src/init/templates.js";
 import { Redactor } from "../../../src/redact.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ExitCode } from "../../../src/errors.js";
+import { ExitCode } from "../../../src/errors/index.js";
 import {
   describeIssues,
   describeTransportFailure,
@@ -53,19 +53,46 @@ describe("messageFromBody", () => {
 });
 
 describe("statusError", () => {
+  const request = (serverMessage: string, attempts = 1) => ({
+    method: "GET",
+    path: "/prompt-templates/a",
+    baseUrl: "https://pl.example/api",
+    serverMessage,
+    attempts,
+  });
+
   it("401 and 403 are the key (exit 4)", () => {
     for (const status of [401, 403]) {
-      const error = statusError(status, "GET", "/prompt-templates", "Invalid API key", 1);
+      const error = statusError(status, request("Invalid API key"));
       expect(error.code).toBe("AUTH.REJECTED");
       expect(error.exitCode).toBe(ExitCode.Auth);
     }
   });
 
-  it("anything else is a remote error (exit 3) that names the request and the attempts", () => {
-    const error = statusError(503, "GET", "/prompt-templates/a", "down", 4);
-    expect(error.code).toBe("REMOTE.HTTP_ERROR");
-    expect(error.exitCode).toBe(ExitCode.Remote);
-    expect(error.message).toBe("PromptLayer answered GET /prompt-templates/a with HTTP 503: down (after 4 attempts).");
+  it.each([408, 429, 500, 503])(
+    "%i is PromptLayer failing (exit 3), naming the full URL and the attempts",
+    (status) => {
+      const error = statusError(status, request("down", 4));
+      expect(error.code).toBe("REMOTE.HTTP_ERROR");
+      expect(error.exitCode).toBe(ExitCode.Remote);
+      expect(error.message).toBe(
+        `PromptLayer answered GET https://pl.example/api/prompt-templates/a with HTTP ${status}: down (after 4 attempts).`,
+      );
+    },
+  );
+
+  it.each([400, 413, 422])("%i refused what was sent: the user's problem (exit 2), with the field named", (status) => {
+    const error = statusError(status, request("body.prompt_name: field required"));
+    expect(error.code).toBe("REMOTE.REJECTED");
+    expect(error.exitCode).toBe(ExitCode.Usage);
+    expect(error.message).toContain("body.prompt_name: field required");
+  });
+
+  it("409 is a conflict (exit 5); an unexpected 404 says the base URL may be wrong (exit 2)", () => {
+    expect(statusError(409, request("taken")).exitCode).toBe(ExitCode.Conflict);
+    const missing = statusError(404, request("Not Found"));
+    expect(missing.exitCode).toBe(ExitCode.Usage);
+    expect(missing.hint).toContain("https://pl.example/api");
   });
 });
 

@@ -1,7 +1,7 @@
 // The branches of publish's read-back after a lost answer, against scripted servers. The end-to-end
 // guarantees (exactly one version) are tested against the sandbox in sandbox.test.ts.
 import { afterEach, describe, expect, it } from "vitest";
-import { PlxError } from "../../../src/errors.js";
+import { PlxError } from "../../../src/errors/index.js";
 import { PromptLayerClient, type PublishBody } from "../../../src/promptlayer/index.js";
 import { json, rawTemplate, tinyServer, type SeenRequest, type TinyServer } from "../../support/tiny-server.js";
 import type { ServerResponse } from "node:http";

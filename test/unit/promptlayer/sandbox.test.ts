@@ -1,7 +1,7 @@
 // The client against the sandbox over real HTTP: every endpoint plx uses, request counts, and the
 // fault-injection guarantees (retries, Retry-After, timeouts, no duplicate versions).
 import { afterEach, describe, expect, it } from "vitest";
-import { ExitCode, PlxError } from "../../../src/errors.js";
+import { ExitCode, PlxError } from "../../../src/errors/index.js";
 import {
   PromptLayerClient,
   type PromptLayerClientOptions,

@@ -1,6 +1,6 @@
 // The transport against tiny local servers: headers, error bodies, timeouts, redaction, adaptive concurrency.
 import { afterEach, describe, expect, it } from "vitest";
-import { ExitCode, PlxError } from "../../../src/errors.js";
+import { ExitCode, PlxError } from "../../../src/errors/index.js";
 import { PromptLayerClient, type PromptLayerClientOptions, type RequestEvent } from "../../../src/promptlayer/index.js";
 import { Redactor } from "../../../src/redact.js";
 import { PLX_VERSION } from "../../../src/version.js";
@@ -64,12 +64,12 @@ describe("errors", () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it("another 4xx is final and shows a bare-string body", async () => {
+  it("another 4xx is final, the user's to fix (exit 2), and shows a bare-string body", async () => {
     const server = await serve((_req, res) => json(res, 400, "Invalid workspace_id"));
     const error = await failure(client(server.url, { workspaceId: 9 }).resolveFolderId(["a"]));
-    expect(error.exitCode).toBe(ExitCode.Remote);
+    expect(error.exitCode).toBe(ExitCode.Usage);
     expect(error.message).toBe(
-      "PromptLayer answered GET /api/public/v2/folders/resolve-id with HTTP 400: Invalid workspace_id.",
+      `PromptLayer refused GET ${server.url}/api/public/v2/folders/resolve-id (HTTP 400): Invalid workspace_id.`,
     );
     expect(server.requests).toHaveLength(1);
   });
@@ -83,7 +83,7 @@ describe("errors", () => {
     const pl = client(server.url, { retry: { ...fast, maxAttempts: 3 }, onRequest: (event) => events.push(event) });
     const error = await failure(pl.listLabels("x"));
     expect(error.message).toBe(
-      "PromptLayer answered GET /prompt-templates/x/labels with HTTP 502: 502 Bad Gateway nginx (after 3 attempts).",
+      `PromptLayer answered GET ${server.url}/prompt-templates/x/labels with HTTP 502: 502 Bad Gateway nginx (after 3 attempts).`,
     );
     expect(server.requests).toHaveLength(3);
     expect(events.map((e) => [e.attempt, e.status])).toEqual([
@@ -102,7 +102,7 @@ describe("errors", () => {
     expect(error.code).toBe("REMOTE.NETWORK");
     expect(error.exitCode).toBe(ExitCode.Remote);
     expect(error.message).toBe(
-      "Could not reach PromptLayer for GET /prompt-templates/x: connection refused (after 2 attempts).",
+      `Could not reach PromptLayer for GET ${url}/prompt-templates/x: connection refused (after 2 attempts).`,
     );
   });
 

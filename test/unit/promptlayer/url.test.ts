@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ExitCode, PlxError } from "../../../src/errors.js";
+import { ExitCode, PlxError } from "../../../src/errors/index.js";
 import { apiPath, buildUrl, normalizeBaseUrl } from "../../../src/promptlayer/http.js";
 
 describe("apiPath", () => {

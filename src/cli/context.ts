@@ -5,6 +5,20 @@ import type { PromptLayerClient } from "../promptlayer/index.js";
 import type { Redactor } from "../redact.js";
 import type { Env, Logger, Styles } from "./io.js";
 
+/** Questions for the person at the terminal; only asked when `Context.interactive` is true. */
+export interface Prompter {
+  /** False when declined or cancelled. */
+  confirm(message: string, options?: { initial?: boolean }): Promise<boolean>;
+  /** Undefined when cancelled. */
+  select<T extends string>(
+    message: string,
+    choices: ReadonlyArray<{ value: T; label: string }>,
+    initial?: T,
+  ): Promise<T | undefined>;
+  /** Undefined when cancelled. */
+  text(message: string, initial?: string): Promise<string | undefined>;
+}
+
 /** Everything a command may use from the outside world, built once per run by the CLI. */
 export interface Context {
   cwd: string;
@@ -18,8 +32,9 @@ export interface Context {
   /** Aborted on Ctrl-C or SIGTERM. */
   signal: AbortSignal;
   ci: CiEnvironment;
-  /** True only when a person can answer a prompt: both streams are terminals, not CI, not --json. */
+  /** True only when a person can answer a prompt: both streams are terminals, not CI, not --json, not --no-input. */
   interactive: boolean;
+  prompt: Prompter;
   redactor: Redactor;
   styles: { stdout: Styles; stderr: Styles };
   /** plx.config.yaml merged with flags and environment; read on first use. */

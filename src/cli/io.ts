@@ -14,6 +14,8 @@ export interface Io {
   stdout: OutputStream;
   stderr: OutputStream;
   stdinIsTTY: boolean;
+  /** The directory plx runs in: where it looks for the project. */
+  cwd: string;
 }
 
 export type Styles = ReturnType<typeof picocolors.createColors>;

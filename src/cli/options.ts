@@ -1,42 +1,181 @@
-import { InvalidArgumentError } from "commander";
+// The vocabulary commands declare their options with. Each option is one zod schema carrying, as metadata, how it
+// is spelt on the command line, its help line and its environment twin, so the parser, the help and the twin are
+// generated from one declaration and cannot drift apart.
+import { z } from "zod";
 
-/** Commander argument parsers: a bad value becomes a usage error (exit 2) naming the flag's rule. */
-
-export function parseInteger(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}, got "${value}".`);
-    }
-    return parsed;
-  };
+export interface FlagMeta {
+  kind: "flag";
+  /** As commander spells it: "--label <label>", "-m, --message <text>", "--dry-run". */
+  flags: string;
+  help: string;
+  /** The environment twin; by default PLX_ and the option's name in capitals. `false` for none. */
+  env?: string | false;
+  /** May be given more than once; the environment twin then holds comma-separated values. */
+  repeatable?: boolean;
+  /** Allowed values, listed in the help. */
+  choices?: readonly string[];
 }
 
-export function parseFraction(value: string): number {
-  const parsed = Number(value);
-  if (value.trim() === "" || !Number.isFinite(parsed) || parsed < 0 || parsed > 1) {
-    throw new InvalidArgumentError(`expected a number from 0 to 1, got "${value}".`);
-  }
-  return parsed;
+export interface ArgumentMeta {
+  kind: "argument";
+  /** Shown in usage: `<label>`, `[names...]`. */
+  syntax: string;
+  help: string;
 }
 
-export function parsePositiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (value.trim() === "" || !Number.isFinite(parsed) || parsed <= 0) {
-    throw new InvalidArgumentError(`expected a number above 0, got "${value}".`);
-  }
-  return parsed;
+export type OptionMeta = FlagMeta | ArgumentMeta;
+
+/** The options of one command: an object schema whose every member says how it is given. */
+export type OptionsShape = Record<string, z.ZodType>;
+
+const withMeta = <T extends z.ZodType>(schema: T, meta: OptionMeta): T => schema.meta({ plx: meta }) as T;
+
+export function metaOf(schema: z.ZodType): OptionMeta | undefined {
+  return (schema.meta() as { plx?: OptionMeta } | undefined)?.plx;
 }
 
-export function parseHttpUrl(value: string): string {
+/** `--dry-run`, `--no-input`: on when given; its twin is on unless set to an off value. */
+export function booleanFlag(flags: string, help: string, extra: Pick<FlagMeta, "env"> = {}) {
+  return withMeta(z.boolean().default(false), { kind: "flag", flags, help, ...extra });
+}
+
+/** `--color` / `--no-color`: undefined unless one is given. */
+export function switchFlag(flags: string, help: string, extra: Pick<FlagMeta, "env"> = {}) {
+  return withMeta(z.boolean().optional(), { kind: "flag", flags, help, ...extra });
+}
+
+/** A value flag. `check` returns what is wrong with a value, or undefined when it is fine. */
+export function stringFlag(
+  flags: string,
+  help: string,
+  extra: Pick<FlagMeta, "env"> & { check?: (value: string) => string | undefined } = {},
+) {
+  const { check, ...meta } = extra;
+  const schema = z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = check?.(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional();
+  return withMeta(schema, { kind: "flag", flags, help, ...meta });
+}
+
+/** A flag given any number of times: `--label prod --label staging`. */
+export function listFlag(
+  flags: string,
+  help: string,
+  extra: Pick<FlagMeta, "env"> & { check?: (value: string) => string | undefined } = {},
+) {
+  const { check, ...meta } = extra;
+  const schema = z
+    .array(
+      z.string().superRefine((value, ctx) => {
+        const problem = check?.(value);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    )
+    .default([]);
+  return withMeta(schema, { kind: "flag", flags, help, repeatable: true, ...meta });
+}
+
+export function choiceFlag<const C extends readonly [string, ...string[]]>(
+  flags: string,
+  help: string,
+  choices: C,
+  extra: Pick<FlagMeta, "env"> = {},
+) {
+  const schema = z.enum(choices, { error: () => `expected one of ${choices.join(", ")}` }).optional();
+  return withMeta(schema, { kind: "flag", flags, help, choices, ...extra });
+}
+
+/** A whole number within bounds, given as text on the command line or in the environment. */
+export function integerFlag(
+  flags: string,
+  help: string,
+  bounds: { min: number; max?: number },
+  extra: Pick<FlagMeta, "env"> = {},
+) {
+  const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
+  const schema = z
+    .string()
+    .transform((value, ctx) => {
+      const parsed = Number(value.trim());
+      if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < bounds.min || parsed > max) {
+        ctx.addIssue({ code: "custom", message: `expected a whole number from ${bounds.min} to ${max}` });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .optional();
+  return withMeta(schema, { kind: "flag", flags, help, ...extra });
+}
+
+/** A number from 0 to 1. */
+export function fractionFlag(flags: string, help: string, extra: Pick<FlagMeta, "env"> = {}) {
+  const schema = z
+    .string()
+    .transform((value, ctx) => {
+      const parsed = Number(value);
+      if (value.trim() === "" || !Number.isFinite(parsed) || parsed < 0 || parsed > 1) {
+        ctx.addIssue({ code: "custom", message: "expected a number from 0 to 1" });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .optional();
+  return withMeta(schema, { kind: "flag", flags, help, ...extra });
+}
+
+/** An http(s) URL. */
+export function urlFlag(flags: string, help: string, extra: Pick<FlagMeta, "env"> = {}) {
+  return stringFlag(flags, help, { ...extra, check: httpUrlProblem });
+}
+
+export function httpUrlProblem(value: string): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError(`expected an http(s) URL, got "${value}".`);
+    return "expected an http(s) URL";
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new InvalidArgumentError(`expected an http(s) URL, got "${value}".`);
-  }
-  return value;
+  return url.protocol === "http:" || url.protocol === "https:" ? undefined : "expected an http(s) URL";
 }
+
+/** One required positional argument. */
+export function requiredArgument(name: string, help: string, check?: (value: string) => string | undefined) {
+  const schema = z.string().superRefine((value, ctx) => {
+    const problem = check?.(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+  return withMeta(schema, { kind: "argument", syntax: `<${name}>`, help });
+}
+
+/** Any number of positional arguments (`[names...]`), or at least one (`<files...>`). */
+export function variadicArgument(name: string, help: string, options: { required?: boolean } = {}) {
+  return withMeta(z.array(z.string()).default([]), {
+    kind: "argument",
+    syntax: options.required ? `<${name}...>` : `[${name}...]`,
+    help,
+  });
+}
+
+/**
+ * What PromptLayer accepts as a release label, checked before anything is sent: not empty, no whitespace, and not
+ * a flag (`--label --yes` would otherwise make a label called "--yes").
+ */
+export function labelNameProblem(value: string): string | undefined {
+  if (value.trim() === "") return "a label name cannot be empty";
+  if (value.startsWith("-"))
+    return "a label name cannot start with '-'; give the label after --label, e.g. --label prod";
+  if (/\s/.test(value)) return "a label name cannot contain whitespace";
+  if (value.length > 255) return "a label name is at most 255 characters";
+  return undefined;
+}
+
+/** PLX_DRY_RUN for `dryRun`. */
+export const envTwinOf = (key: string) => `PLX_${key.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`;
+
+/** Values of a boolean flag's twin that mean "off", as a CI variable left at 0 or false should. */
+const OFF = new Set(["", "0", "false", "no", "off"]);
+export const envBoolean = (value: string) => !OFF.has(value.trim().toLowerCase());

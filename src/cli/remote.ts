@@ -7,7 +7,10 @@ import type { Env, Logger } from "./io.js";
 export function createRemote(options: {
   config: ResolvedConfig;
   env: Env;
+  /** Per attempt: connect and first byte. The client's default when absent. */
   timeoutMs: number | undefined;
+  /** The run's requests together. The client's default when absent. */
+  deadlineSeconds: number | undefined;
   /** Attempts per request, first included; the client's default when absent. */
   attempts: number | undefined;
   redactor: Redactor;
@@ -22,7 +25,8 @@ export function createRemote(options: {
     apiKey: key,
     baseUrl: config.baseUrl,
     concurrency: config.concurrency,
-    requestTimeoutMs: options.timeoutMs,
+    timeoutMs: options.timeoutMs,
+    deadlineMs: options.deadlineSeconds === undefined ? undefined : options.deadlineSeconds * 1000,
     retry: { maxAttempts: options.attempts },
     redactor: options.redactor,
     signal: options.signal,
@@ -30,7 +34,7 @@ export function createRemote(options: {
       ? {
           onRequest: (event) =>
             log.debug(
-              `${event.method} ${event.path} ${event.status ?? event.error ?? "failed"} ${Math.round(event.ms)}ms${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`,
+              `${event.method} ${config.baseUrl}${event.path} ${event.status ?? event.error ?? "failed"} ${Math.round(event.ms)}ms${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`,
             ),
         }
       : {}),

@@ -1,107 +1,107 @@
 import { detectCi } from "../ci/detect.js";
+import type { ConfigFlags } from "../config/load.js";
 import { ExitCode, isPlxError, type PlxError, plxError } from "../errors/index.js";
 import { Redactor } from "../redact.js";
 import { PLX_VERSION } from "../version.js";
-import type { CommandModule } from "./command.js";
 import type { Context } from "./context.js";
-import { colorEnabled, createLogger, createProgress, createStyles, type Env, type Io } from "./io.js";
-import type { CommandLoader } from "./program.js";
-import type { ConfigFlags } from "../config/load.js";
+import { colorEnabled, createLogger, createProgress, createStyles, type Env, type Io, type Logger } from "./io.js";
+import { envBoolean } from "./options.js";
+import { type Invocation, parseInvocation, type RawInvocation } from "./program.js";
+import { clackPrompter } from "./prompt.js";
+import { commandSpecs } from "./specs.js";
 
 export const JSON_SCHEMA_VERSION = 1;
 
 interface RunRequest {
-  name: string;
-  load: CommandLoader;
-  options: Record<string, unknown>;
+  raw: RawInvocation;
   env: Env;
   io: Io;
   signal: AbortSignal;
 }
 
-/** Builds the context, runs one command, renders its report or error, and returns the exit code. */
-export async function runCommand(request: RunRequest): Promise<number> {
-  const { name, options, env, io, signal } = request;
-  const json = options.json === true;
-  const debug = options.debug === true;
-  const ci = detectCi(env);
-  const redactor = new Redactor();
-  for (const secret of [
-    env.PLX_API_KEY,
-    env.PROMPTLAYER_API_KEY,
-    env.GITHUB_TOKEN,
-    env.GH_TOKEN,
-    env.PLX_GITLAB_TOKEN,
-    env.CI_JOB_TOKEN,
-  ]) {
-    redactor.add(secret);
-  }
-  if (typeof options.apiKey === "string") redactor.add(options.apiKey);
-  if (typeof options.webhookSecret === "string") redactor.add(options.webhookSecret);
-
-  const colorFlag = typeof options.color === "boolean" ? options.color : undefined;
-  const inCi = ci.provider !== undefined;
-  const stdoutStyles = createStyles(colorEnabled({ stream: io.stdout, env, flag: colorFlag, json, inCi }));
-  const stderrStyles = createStyles(colorEnabled({ stream: io.stderr, env, flag: colorFlag, json: false, inCi }));
-  const log = createLogger(io.stderr, stderrStyles, redactor, debug || ci.debug);
-  const writeOut = (text: string) => {
-    if (text !== "") io.stdout.write(redactor.redact(text.endsWith("\n") ? text : `${text}\n`));
+/** The settings the renderer needs before the options are known to parse: what argv and the environment say. */
+function outputSettings(flags: Record<string, unknown>, env: Env) {
+  const fromEnv = (name: string) => (env[name] === undefined ? undefined : envBoolean(env[name]!));
+  return {
+    json: flags.json === true || (flags.json === undefined && fromEnv("PLX_JSON") === true),
+    debug: flags.debug === true || fromEnv("PLX_DEBUG") === true,
+    color: typeof flags.color === "boolean" ? flags.color : undefined,
   };
+}
+
+/** Builds the context, parses the options, runs one command, renders its report or error; returns the exit code. */
+export async function runCommand(request: RunRequest): Promise<number> {
+  const { raw, env, io, signal } = request;
+  const name = raw.spec.name;
+  const settings = outputSettings(raw.flags, env);
+  const output = createOutput(io, env, settings);
+  const { redactor, writeOut } = output;
+
+  let invocation: Invocation;
+  try {
+    invocation = parseInvocation(raw, env);
+  } catch (error) {
+    if (!isPlxError(error)) throw error;
+    return reportPlxError(error, { name, json: settings.json, writeOut, output });
+  }
+  const { options } = invocation;
+  for (const secret of [options.apiKey, options.webhookSecret]) if (typeof secret === "string") redactor.add(secret);
 
   let remote: ReturnType<Context["remote"]> | undefined;
   const context: Context = {
-    cwd: process.cwd(),
+    cwd: io.cwd,
     env,
-    log,
+    log: output.log,
     emit: writeOut,
-    progress: (label) => createProgress(io.stderr, stderrStyles, label, Boolean(io.stderr.isTTY) && !inCi),
+    progress: (label) =>
+      createProgress(io.stderr, output.styles.stderr, label, Boolean(io.stderr.isTTY) && !output.inCi),
     signal,
-    ci,
-    interactive: io.stdinIsTTY && Boolean(io.stdout.isTTY) && !inCi && !json && options.input !== false,
+    ci: output.ci,
+    interactive: io.stdinIsTTY && Boolean(io.stdout.isTTY) && !output.inCi && !settings.json && options.input !== false,
+    prompt: clackPrompter(io.stderr),
     redactor,
-    styles: { stdout: stdoutStyles, stderr: stderrStyles },
+    styles: output.styles,
     config: once(async () => {
       const { loadConfig } = await import("../config/load.js");
-      return loadConfig(process.cwd(), options as ConfigFlags, env);
+      return loadConfig(io.cwd, options as ConfigFlags, env);
     }),
     reporter: once(async () => {
       const { createCiReporter } = await import("../ci/report.js");
       // No ::add-mask:: for the API key: the command itself would print the key, and plx's redactor already keeps it
       // out of everything plx writes; keys from `secrets.*` are masked by GitHub.
       return createCiReporter({
-        provider: ci.provider,
+        provider: output.ci.provider,
         env,
         stream: io.stderr,
-        warn: log.warn,
-        debug: log.debug,
+        warn: output.log.warn,
+        debug: output.log.debug,
         redactor,
-        cwd: process.cwd(),
+        cwd: io.cwd,
         signal,
       });
     }),
     remote: () =>
       (remote ??= (async () => {
         const { createRemote } = await import("./remote.js");
-        const timeoutMs = typeof options.timeout === "number" ? options.timeout : undefined;
-        const attempts = typeof options.retries === "number" ? options.retries + 1 : undefined;
         return createRemote({
           config: await context.config(),
           env,
-          timeoutMs,
-          attempts,
+          timeoutMs: options.timeout as number | undefined,
+          deadlineSeconds: options.deadline as number | undefined,
+          attempts: typeof options.retries === "number" ? options.retries + 1 : undefined,
           redactor,
-          log,
-          debug: debug || ci.debug,
+          log: output.log,
+          debug: settings.debug || output.ci.debug,
           signal,
         });
       })()),
   };
 
   try {
-    const module = (await request.load()).default as CommandModule<unknown, unknown>;
+    const module = await raw.spec.load();
     const report = await module.run(options, context);
     const exitCode = module.exitCodeFor?.(report) ?? ExitCode.Ok;
-    if (json) {
+    if (settings.json) {
       writeOut(
         JSON.stringify(
           redactor.redactValue({
@@ -116,19 +116,71 @@ export async function runCommand(request: RunRequest): Promise<number> {
         ),
       );
     } else {
-      writeOut(await foldForCi(module.renderHuman(report, stdoutStyles), name, ci.provider));
+      writeOut(await foldForCi(module.renderHuman(report, output.styles.stdout), name, output.ci.provider));
     }
     return exitCode;
   } catch (error) {
     if (isPlxError(error)) {
       await annotateFileProblems(error, context);
-      return reportPlxError(error, { name, json, writeOut, context });
+      return reportPlxError(error, { name, json: settings.json, writeOut, output });
     }
-    return reportBug(error, { name, json, debug, writeOut, context });
+    return reportBug(error, { name, json: settings.json, debug: settings.debug, writeOut, output });
   } finally {
     // Pooled keep-alive connections would otherwise hold the process open for seconds.
     if (remote) await remote.then((client) => client.close()).catch(() => undefined);
   }
+}
+
+interface Output {
+  ci: ReturnType<typeof detectCi>;
+  inCi: boolean;
+  redactor: Redactor;
+  styles: Context["styles"];
+  log: Logger;
+  writeOut: (text: string) => void;
+}
+
+/** Styles, logger and stdout writer for one run, every byte of them passing the redactor. */
+function createOutput(io: Io, env: Env, settings: ReturnType<typeof outputSettings>): Output {
+  const ci = detectCi(env);
+  const redactor = new Redactor();
+  for (const secret of [
+    env.PLX_API_KEY,
+    env.PROMPTLAYER_API_KEY,
+    env.GITHUB_TOKEN,
+    env.GH_TOKEN,
+    env.PLX_GITHUB_TOKEN,
+    env.PLX_GITLAB_TOKEN,
+    env.CI_JOB_TOKEN,
+    env.PLX_WEBHOOK_SECRET,
+    env.PLX_WEBHOOK_SECRET_PREVIOUS,
+  ]) {
+    redactor.add(secret);
+  }
+  const inCi = ci.provider !== undefined;
+  const colorFor = (stream: Io["stdout"], json: boolean) =>
+    createStyles(colorEnabled({ stream, env, flag: settings.color, json, inCi }));
+  const styles = { stdout: colorFor(io.stdout, settings.json), stderr: colorFor(io.stderr, false) };
+  const log = createLogger(io.stderr, styles.stderr, redactor, settings.debug || ci.debug);
+  const writeOut = (text: string) => {
+    if (text !== "") io.stdout.write(redactor.redact(text.endsWith("\n") ? text : `${text}\n`));
+  };
+  return { ci, inCi, redactor, styles, log, writeOut };
+}
+
+/** Commander's own complaints (an unknown flag, a missing argument), in plx's words and format. */
+export function reportArgumentError(request: { argv: readonly string[]; env: Env; io: Io; message: string }): number {
+  const { argv, env, io } = request;
+  // The command the user meant, as far as it exists: its help is the one to read.
+  const known = new Set(commandSpecs.map((spec) => spec.name));
+  const words = argv.filter((word) => !word.startsWith("-"));
+  const named = [words.slice(0, 2).join(" "), words[0] ?? ""].find((candidate) => known.has(candidate));
+  const command = named ? `plx ${named}` : words[0] === "label" ? "plx label" : "plx";
+  const settings = outputSettings({ json: argv.includes("--json") }, env);
+  const output = createOutput(io, env, settings);
+  const problem = request.message.replace(/^error:\s*/, "").trim();
+  const error = plxError("USAGE.ARGUMENTS", { problem: problem.charAt(0).toUpperCase() + problem.slice(1), command });
+  return reportPlxError(error, { name: named ?? "plx", json: settings.json, writeOut: output.writeOut, output });
 }
 
 /** Memoises an async factory so a run builds its config and client once. */
@@ -154,14 +206,14 @@ interface ReportTarget {
   name: string;
   json: boolean;
   writeOut: (text: string) => void;
-  context: Context;
+  output: Output;
 }
 
-function reportPlxError(error: PlxError, { name, json, writeOut, context }: ReportTarget): number {
+function reportPlxError(error: PlxError, { name, json, writeOut, output }: ReportTarget): number {
   if (json) {
     writeOut(
       JSON.stringify(
-        context.redactor.redactValue({
+        output.redactor.redactValue({
           schemaVersion: JSON_SCHEMA_VERSION,
           command: name,
           ok: false,
@@ -173,42 +225,27 @@ function reportPlxError(error: PlxError, { name, json, writeOut, context }: Repo
       ),
     );
   } else {
-    const styles = context.styles.stderr;
-    context.log.info(`${styles.red(styles.bold("error"))} ${error.message}`);
-    if (error.hint) context.log.info(`${styles.dim("hint:")} ${error.hint}`);
+    const styles = output.styles.stderr;
+    output.log.info(`${styles.red(styles.bold("error"))} ${error.message}`);
+    if (error.hint) output.log.info(`${styles.dim("hint:")} ${error.hint}`);
   }
   return error.exitCode;
 }
 
 /** Anything that is not a PlxError is a bug in plx: say so, and show the stack only with --debug. */
-function reportBug(
-  error: unknown,
-  { name, json, debug, writeOut, context }: ReportTarget & { debug: boolean },
-): number {
+function reportBug(error: unknown, { debug, ...target }: ReportTarget & { debug: boolean }): number {
   const bug = plxError("INTERNAL", {
     message: error instanceof Error ? error.message : String(error),
     version: PLX_VERSION,
   });
-  if (json) {
-    writeOut(
-      JSON.stringify(
-        context.redactor.redactValue({
-          schemaVersion: JSON_SCHEMA_VERSION,
-          command: name,
-          ok: false,
-          exitCode: bug.exitCode,
-          error: bug.toJSON(),
-        }),
-        null,
-        2,
-      ),
-    );
+  if (target.json) {
+    reportPlxError(bug, target);
   } else {
-    context.log.info(`${context.styles.stderr.red("unexpected error")} ${bug.message}`);
-    context.log.info(bug.hint!);
+    target.output.log.info(`${target.output.styles.stderr.red("unexpected error")} ${bug.message}`);
+    target.output.log.info(bug.hint!);
   }
-  if (debug && error instanceof Error && error.stack) context.log.info(error.stack);
-  return ExitCode.Negative;
+  if (debug && error instanceof Error && error.stack) target.output.log.info(error.stack);
+  return bug.exitCode;
 }
 
 /** Lines of output beyond which a CI log folds them away, keeping the job log readable. */

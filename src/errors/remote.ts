@@ -90,7 +90,7 @@ export const remoteErrors = defineErrors({
   }),
   "REMOTE.INVALID_RESPONSE": entry<{ method: string; path: string; baseUrl?: string; problem: string }>({
     exit: ExitCode.Remote,
-    message: (p) => `PromptLayer's answer to ${p.method} ${p.path} was not what plx expects: ${p.problem}.`,
+    message: (p) => `PromptLayer's answer to ${at(p)} was not what plx expects: ${p.problem}.`,
     hint: "If --base-url points at a proxy, check that it passes JSON through; otherwise report this to the plx maintainers.",
     details: (p) => ({ method: p.method, path: p.path }),
   }),

@@ -22,9 +22,8 @@ export interface EvalCase {
   reason?: string;
 }
 
-export type EvalFormat = "promptfoo" | "promptfoo-jsonl" | "junit" | "ndjson";
-
-export const EVAL_FORMATS: readonly EvalFormat[] = ["promptfoo", "promptfoo-jsonl", "junit", "ndjson"];
+export const EVAL_FORMATS = ["promptfoo", "promptfoo-jsonl", "junit", "ndjson"] as const;
+export type EvalFormat = (typeof EVAL_FORMATS)[number];
 
 /** `name@7` → name and version 7; a bare name has no version. */
 export function promptRef(text: string): { prompt: string; version?: number } {

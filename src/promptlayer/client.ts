@@ -54,6 +54,8 @@ import {
 } from "./schemas.js";
 
 export const DEFAULT_BASE_URL = "https://api.promptlayer.com";
+export const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_DEADLINE_MS = 600_000;
 
 export interface PromptLayerClientOptions {
   /** Required; a missing key fails here with AUTH.MISSING_KEY, before any request. */
@@ -64,10 +66,10 @@ export interface PromptLayerClientOptions {
   redactor?: Redactor;
   /** Requests in flight at most, shared by every call; lowered while the server answers 429. Default 16. */
   concurrency?: number;
-  /** Default 10 s. */
-  connectTimeoutMs?: number;
-  /** One attempt from connecting to the last byte of the answer. Default 60 s. */
-  requestTimeoutMs?: number;
+  /** One attempt's time to connect and get the first byte of the answer (and the longest pause in a body). Default 15 s. */
+  timeoutMs?: number;
+  /** Time for all of the client's requests together, retries included. Default 10 minutes. */
+  deadlineMs?: number;
   retry?: Partial<RetryPolicy>;
   /** Known in advance (saves two requests); otherwise learned from the first template read. */
   workspaceId?: number;
@@ -143,8 +145,8 @@ export class PromptLayerClient {
       apiKey,
       redactor: this.redactor,
       concurrency: options.concurrency ?? 16,
-      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
       // Field by field, so `{ maxAttempts: undefined }` from an absent flag keeps the default.
       retry: {
         maxAttempts: options.retry?.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
@@ -675,6 +677,7 @@ export class PromptLayerClient {
     if (!parsed.success) {
       throw plxError("REMOTE.INVALID_RESPONSE", {
         method: spec.method,
+        baseUrl: this.http.baseUrl,
         path: this.redactor.redact(spec.path),
         problem: this.redactor.redact(describeIssues(parsed.error)),
       });

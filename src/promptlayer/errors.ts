@@ -115,7 +115,7 @@ const SENT: Record<string, string> = {
 
 /** Classifies an undici or socket error. `timedOut` is true when plx's own request timeout aborted it. */
 export function describeTransportFailure(error: unknown, timedOut: { afterMs: number } | undefined): TransportFailure {
-  if (timedOut) return { reason: `no complete answer within ${timedOut.afterMs} ms`, maybeSent: true };
+  if (timedOut) return { reason: `no answer within ${timedOut.afterMs} ms`, maybeSent: true };
   const code = errorCode(error);
   if (code !== undefined && code in NOT_SENT) return { reason: NOT_SENT[code]!, maybeSent: false };
   if (code !== undefined && code in SENT) return { reason: SENT[code]!, maybeSent: true };

@@ -68,9 +68,10 @@ export interface TransportOptions {
   apiKey: string;
   redactor: Redactor;
   concurrency: number;
-  connectTimeoutMs: number;
-  /** The whole attempt: connecting, sending, waiting and reading the body. */
-  requestTimeoutMs: number;
+  /** One attempt's time to connect and receive the first byte of the answer; also the longest pause within a body. */
+  timeoutMs: number;
+  /** Time for every request of the run together, retries and their waits included; none when absent. */
+  deadlineMs?: number;
   retry: RetryPolicy;
   signal?: AbortSignal;
   onRequest?: (event: RequestEvent) => void;
@@ -131,10 +132,17 @@ export class Transport {
   private readonly agent: Agent;
   private readonly limiter: AdaptiveLimiter;
   private readonly counts = { requests: 0, retries: 0, rateLimited: 0 };
+  /** When the run's requests must be done by (epoch ms). */
+  private readonly deadline: number | undefined;
 
   constructor(private readonly options: TransportOptions) {
-    this.agent = new Agent({ connect: { timeout: options.connectTimeoutMs } });
+    this.agent = new Agent({
+      connect: { timeout: Math.min(options.timeoutMs, 10_000) },
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
     this.limiter = new AdaptiveLimiter(options.concurrency);
+    this.deadline = options.deadlineMs === undefined ? undefined : Date.now() + options.deadlineMs;
   }
 
   request(spec: RequestSpec): Promise<Reply> {
@@ -151,6 +159,11 @@ export class Transport {
    */
   requestAtMostOnce<R>(spec: RequestSpec, check: OutcomeCheck<R>): Promise<Reply | { confirmed: R }> {
     return this.run(spec, check);
+  }
+
+  /** Where requests go, for messages that name the full URL. */
+  get baseUrl(): string {
+    return this.options.baseUrl;
   }
 
   stats(): TransportStats {
@@ -177,15 +190,25 @@ export class Transport {
         if (confirmed !== undefined) return { confirmed };
       }
       if (attempt >= maxAttempts) throw verdict.error;
+      const delay = retryDelay(attempt, this.options.retry, verdict.retryAfterMs);
+      if (this.deadline !== undefined && Date.now() + delay >= this.deadline) {
+        throw verdict.error.withProgress(`plx gave up at the run's ${this.deadlineSeconds()} s deadline (--deadline).`);
+      }
       this.counts.retries++;
-      await this.wait(retryDelay(attempt, this.options.retry, verdict.retryAfterMs));
+      await this.wait(delay);
     }
   }
 
   private async attempt(spec: RequestSpec, attempt: number): Promise<{ result: Attempt; load: LoadSignal }> {
-    const { signal: stop, requestTimeoutMs, onRequest } = this.options;
+    const { signal: stop, timeoutMs, onRequest } = this.options;
     if (stop?.aborted) throw plxError("INTERRUPTED");
-    const timeout = AbortSignal.timeout(requestTimeoutMs);
+    const remaining = this.deadline === undefined ? Number.POSITIVE_INFINITY : this.deadline - Date.now();
+    if (remaining <= 0) throw plxError("REMOTE.DEADLINE", { seconds: this.deadlineSeconds() });
+    // Two clocks: the first byte must come within the timeout (a body may then take as long as it keeps flowing,
+    // which undici's bodyTimeout watches), and everything must end by the run's deadline.
+    const limits = new AbortController();
+    const firstByte = setTimeout(() => limits.abort("first-byte"), Math.min(timeoutMs, remaining));
+    const deadline = Number.isFinite(remaining) ? setTimeout(() => limits.abort("deadline"), remaining) : undefined;
     const started = performance.now();
     this.counts.requests++;
     let result: Attempt;
@@ -195,9 +218,9 @@ export class Transport {
         method: spec.method,
         headers: this.headers(spec),
         body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
-        signal: stop ? AbortSignal.any([stop, timeout]) : timeout,
+        signal: stop ? AbortSignal.any([stop, limits.signal]) : limits.signal,
       });
-      // The body is read inside the timeout too: a server that stalls mid-answer is as stuck as one that never answers.
+      clearTimeout(firstByte);
       result = {
         kind: "reply",
         status: response.statusCode,
@@ -206,8 +229,15 @@ export class Transport {
       };
     } catch (error) {
       if (stop?.aborted) throw plxError("INTERRUPTED");
-      const failure = describeTransportFailure(error, timeout.aborted ? { afterMs: requestTimeoutMs } : undefined);
+      if (limits.signal.reason === "deadline") throw plxError("REMOTE.DEADLINE", { seconds: this.deadlineSeconds() });
+      const failure = describeTransportFailure(
+        error,
+        limits.signal.reason === "first-byte" ? { afterMs: Math.round(Math.min(timeoutMs, remaining)) } : undefined,
+      );
       result = { kind: "failure", failure: { ...failure, reason: this.options.redactor.redact(failure.reason) } };
+    } finally {
+      clearTimeout(firstByte);
+      clearTimeout(deadline);
     }
     // Described only for a listener: redacting every path costs real time over thousands of requests.
     onRequest?.({
@@ -264,6 +294,7 @@ export class Transport {
     } catch {
       throw plxError("REMOTE.INVALID_RESPONSE", {
         method: spec.method,
+        baseUrl: this.options.baseUrl,
         path: this.display(spec),
         problem: `the body is not JSON ("${this.serverMessage(text)}")`,
       });
@@ -290,6 +321,10 @@ export class Transport {
     } catch {
       throw plxError("INTERRUPTED");
     }
+  }
+
+  private deadlineSeconds(): number {
+    return Math.round((this.options.deadlineMs ?? 0) / 1000);
   }
 
   private headers(spec: RequestSpec): Record<string, string> {

@@ -187,22 +187,31 @@ export async function removeLabel({ client }: Resolved, label: string, name: str
 }
 
 /** `plx label promote staging prod`: `to` goes where `from` points, template by template. */
-export async function promoteLabel(
-  { client }: Pick<Resolved, "client">,
+export interface Promotion {
+  label: string;
+  /** Every template carrying the source label, and where the target label would go. */
+  targets: LabelTarget[];
+  /** The plan: `planned` where the target label moves, `unchanged` where it is already there. */
+  changes: LabelChange[];
+}
+
+/** `plx label promote staging prod`: where `to` would go, template by template; nothing is changed. */
+export async function planPromotion(
+  client: PromptLayerClient,
   from: string,
   to: string,
   names: readonly string[],
-  dryRun: boolean,
-): Promise<LabelChange[]> {
+): Promise<Promotion> {
   const matches = nameMatcher(names);
-  const heads = (await listRemoteHeads(client, { kind: "latest" })).filter((head) => matches(head.name, head.folder));
-  const source = await labelledVersions(client, from);
-  const targets = heads.flatMap((head) =>
-    source.has(head.id) ? [{ name: head.name, id: head.id, version: source.get(head.id)! }] : [],
-  );
-  if (!dryRun) return applyLabels(client, [to], targets);
-  const current = await labelledVersions(client, to);
-  return targets.map((target) => {
+  const [heads, source, current] = await Promise.all([
+    listRemoteHeads(client, { kind: "latest" }),
+    labelledVersions(client, from),
+    labelledVersions(client, to),
+  ]);
+  const targets = heads
+    .filter((head) => matches(head.name, head.folder) && source.has(head.id))
+    .map((head) => ({ name: head.name, id: head.id, version: source.get(head.id)! }));
+  const changes = targets.map((target): LabelChange => {
     const was = current.get(target.id);
     return {
       name: target.name,
@@ -210,8 +219,19 @@ export async function promoteLabel(
       version: target.version,
       ...(was === undefined ? {} : { from: was }),
       status: was === target.version ? "unchanged" : "planned",
-    } as LabelChange;
+    };
   });
+  return { label: to, targets, changes };
+}
+
+/** Carries out a promotion plan: exactly the moves it planned. */
+export function applyPromotion(client: PromptLayerClient, plan: Promotion): Promise<LabelChange[]> {
+  const moving = new Set(plan.changes.filter((change) => change.status === "planned").map((change) => change.name));
+  return applyLabels(
+    client,
+    [plan.label],
+    plan.targets.filter((target) => moving.has(target.name)),
+  );
 }
 
 async function labelScope(client: PromptLayerClient, config: ResolvedConfig, names: readonly string[]) {

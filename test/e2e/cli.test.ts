@@ -36,8 +36,9 @@ describe("plx basics", () => {
     const result = await runPlx(["sandbx"]);
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/unknown command 'sandbx'/);
+    expect(result.stderr).toMatch(/^error Unknown command 'sandbx'/);
     expect(result.stderr).toMatch(/Did you mean sandbox\?/);
+    expect(result.stderr).toMatch(/hint: Run `plx --help`/);
   });
 
   it("rejects a bad flag value as a usage error", async () => {

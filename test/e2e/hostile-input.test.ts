@@ -302,7 +302,7 @@ describe("hostile names and payloads from the registry", () => {
     try {
       const pulled = await runPlx(["pull", "--retries", "0"], { cwd: repo, env: plxEnv(proxy.url) });
       expect(pulled.exitCode, pulled.stderr).toBe(3);
-      expect(pulled.stderr).toMatch(new RegExp(`GET /prompt-templates/${beta}\\b`));
+      expect(pulled.stderr).toMatch(new RegExp(`GET ${proxy.url}/prompt-templates/${beta}\\b`));
     } finally {
       await proxy.close();
     }
@@ -370,21 +370,26 @@ describe("broken answers from the server or a proxy", () => {
       4,
       /rejected the API key/,
     ],
-    ["a 404 with no body", (res) => res.writeHead(404).end(), 3, /HTTP 404/],
+    // A 404 on a listing means the base URL is not PromptLayer's API root: the user's to fix.
+    ["a 404 with no body", (res) => res.writeHead(404).end(), 2, /HTTP 404[\s\S]*--base-url/],
     [
       "an empty 200",
       (res) => res.writeHead(200, { "content-type": "application/json" }).end(""),
       3,
       /not what plx expects/,
     ],
-  ])("%s: exit %i, a message naming the request, no file written", async (_label, respond, exitCode, message) => {
-    answer = respond;
-    const repo = await emptyRepo();
-    const result = await runPlx(["pull", "--retries", "0"], { cwd: repo, env: plxEnv(url) });
-    expect(result.exitCode, result.stderr).toBe(exitCode);
-    expect(result.stderr).toMatch(message);
-    if (exitCode === 3) expect(result.stderr).toMatch(/GET \/(prompt-templates|api\/public\/v2)/);
-    expect(result.stderr).not.toMatch(NO_STACK);
-    expect(await fastGlob("**/*", { cwd: repo, dot: true })).toEqual(["plx.config.yaml"]);
-  });
+  ])(
+    "%s: the right exit code, a message naming the request, no file written",
+    async (_label, respond, exitCode, message) => {
+      answer = respond;
+      const repo = await emptyRepo();
+      const result = await runPlx(["pull", "--retries", "0"], { cwd: repo, env: plxEnv(url) });
+      expect(result.exitCode, result.stderr).toBe(exitCode);
+      expect(result.stderr).toMatch(message);
+      if (exitCode === 3)
+        expect(result.stderr).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/(prompt-templates|api\/public\/v2)/);
+      expect(result.stderr).not.toMatch(NO_STACK);
+      expect(await fastGlob("**/*", { cwd: repo, dot: true })).toEqual(["plx.config.yaml"]);
+    },
+  );
 });

@@ -100,7 +100,9 @@ describe("secrets", () => {
     ].join("\n");
     expect(transcript.length).toBeGreaterThanOrEqual(15);
     // --debug logs every request (the lines searched below), and a run without it logs none.
-    expect(transcript[0]).toMatch(/debug: GET \/api\/public\/v2\/folders\/entities\S* 200 \d+ms/);
+    expect(transcript[0]).toMatch(
+      /debug: GET http:\/\/127\.0\.0\.1:\d+\/api\/public\/v2\/folders\/entities\S* 200 \d+ms/,
+    );
     expect(transcript[1]).not.toContain("debug:");
     expect(everything).toContain("never");
     const sources: Array<[string, string]> = [

@@ -415,7 +415,9 @@ describe("plx publish --label and plx label", () => {
     const promoted = await plx(server, repo, "label", "promote", "staging", "prod", "--dry-run");
     expect(promoted.stdout).toContain("would set prod -> tone v1 (was v2)");
     expect(await labelsOf("tone")).toEqual({ prod: 2, staging: 1 });
-    expect((await plx(server, repo, "label", "promote", "staging", "prod")).exitCode).toBe(0);
+    // Moving a label is a deploy: like rm, promote asks, and without a terminal needs --yes.
+    expect((await plx(server, repo, "label", "promote", "staging", "prod")).exitCode).toBe(2);
+    expect((await plx(server, repo, "label", "promote", "staging", "prod", "--yes")).exitCode).toBe(0);
     expect(await labelsOf("tone")).toEqual({ prod: 1, staging: 1 });
 
     const listed = JSON.parse((await plx(server, repo, "label", "ls", "tone", "--json")).stdout);

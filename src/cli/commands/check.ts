@@ -3,14 +3,9 @@ import { resolve } from "node:path";
 import { writeCodeQualityReport } from "../../ci/gitlab.js";
 import { ExitCode } from "../../errors/index.js";
 import type { CommandModule } from "../command.js";
+import type { CommandOptions } from "../specs.js";
 
-export interface CheckCommandOptions {
-  files: string[];
-  /** Also write the findings as a GitLab code quality report to this file. */
-  codequality?: string;
-}
-
-const command: CommandModule<CheckCommandOptions, CheckReport> = {
+const command: CommandModule<CommandOptions<"check">, CheckReport> = {
   async run(options, context) {
     const report = await check(await context.config(), options.files);
     if (options.codequality) await writeCodeQualityReport(resolve(context.cwd, options.codequality), report.findings);

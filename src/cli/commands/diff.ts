@@ -1,23 +1,15 @@
 import { compareWithRemote, type Comparison } from "../../sync/compare.js";
 import { ExitCode } from "../../errors/index.js";
 import type { CommandModule } from "../command.js";
+import type { CommandOptions } from "../specs.js";
 import { renderComparison } from "./render-comparison.js";
 import { comparisonMarkdown } from "./markdown.js";
 import { configTracking } from "./shared.js";
 import type { Context } from "../context.js";
 
-export interface DiffCommandOptions {
-  names: string[];
-  label?: string;
-  nameOnly?: boolean;
-  stat?: boolean;
-  exitCode?: boolean;
-  comment?: boolean;
-}
-
 export type DiffReport = Comparison & { view: "patch" | "stat" | "name-only"; exitOnChange: boolean };
 
-const command: CommandModule<DiffCommandOptions, DiffReport> = {
+const command: CommandModule<CommandOptions<"diff">, DiffReport> = {
   async run(options, context) {
     const config = configTracking(await context.config(), options.label);
     const progress = context.progress("reading changed templates");

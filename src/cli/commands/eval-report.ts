@@ -1,39 +1,19 @@
 import { resolve } from "node:path";
 import { ExitCode, plxError } from "../../errors/index.js";
-import { EVAL_FORMATS, type EvalFormat } from "../../evals/cases.js";
 import { junitReport } from "../../evals/render.js";
 import { parseThreshold, promptKey } from "../../evals/summary.js";
 import { writeFileAtomic } from "../../files/atomic.js";
 import { gitHead } from "../../files/git.js";
 import { evalReport, type EvalReport } from "../../sync/eval-report.js";
 import type { CommandModule } from "../command.js";
+import type { CommandOptions } from "../specs.js";
 import type { Context } from "../context.js";
 import type { Styles } from "../io.js";
 import { evalMarkdown } from "./markdown.js";
 
-export interface EvalReportCommandOptions {
-  files: string[];
-  format?: string;
-  prompt?: string;
-  table?: string;
-  upload?: boolean;
-  failUnder?: string[];
-  maxFailures?: number;
-  junit?: string;
-  comment?: boolean;
-}
-
-const command: CommandModule<EvalReportCommandOptions, Omit<EvalReport, "caseList">> = {
+const command: CommandModule<CommandOptions<"eval-report">, Omit<EvalReport, "caseList">> = {
   async run(options, context) {
     if (options.files.length === 0) throw plxError("EVAL.NO_FILES");
-    if (options.format !== undefined && !EVAL_FORMATS.includes(options.format as EvalFormat)) {
-      throw plxError("USAGE.INVALID_OPTION", {
-        flag: "--format",
-        value: options.format,
-        problem: `expected one of ${EVAL_FORMATS.join(", ")}`,
-        command: "plx eval-report",
-      });
-    }
     const config = await context.config();
     const git = await gitHead(config.rootDir);
     const { caseList, ...report } = await evalReport(
@@ -45,11 +25,11 @@ const command: CommandModule<EvalReportCommandOptions, Omit<EvalReport, "caseLis
       },
       {
         files: options.files.map((file) => resolve(context.cwd, file)),
-        ...(options.format ? { format: options.format as EvalFormat } : {}),
+        ...(options.format ? { format: options.format } : {}),
         ...(options.prompt ? { prompt: options.prompt } : {}),
         ...(options.table ? { table: options.table } : {}),
         upload: options.upload !== false,
-        thresholds: (options.failUnder ?? []).map(parseThreshold),
+        thresholds: options.failUnder.map(parseThreshold),
         ...(options.maxFailures === undefined ? {} : { maxFailures: options.maxFailures }),
         ...(git ? { gitSha: git.sha } : {}),
         ...runId(context),

@@ -1,22 +1,12 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { cancel, confirm, isCancel, select, text } from "@clack/prompts";
 import { plxError } from "../../errors/index.js";
 import { writeFileAtomic } from "../../files/atomic.js";
 import { initFiles, type InitChoices } from "../../init/templates.js";
 import type { CommandModule } from "../command.js";
 import type { Context } from "../context.js";
-
-export interface InitCommandOptions {
-  yes?: boolean;
-  ci?: InitChoices["ci"];
-  hooks?: boolean;
-  promptsDir?: string;
-  baseUrl?: string;
-  label?: string;
-  force?: boolean;
-}
+import type { CommandOptions } from "../specs.js";
 
 export interface InitReport {
   written: string[];
@@ -24,14 +14,14 @@ export interface InitReport {
   choices: InitChoices;
 }
 
-const command: CommandModule<InitCommandOptions, InitReport> = {
+const command: CommandModule<CommandOptions<"init">, InitReport> = {
   async run(options, context) {
     const choices = options.yes ? fromFlags(options, context) : await ask(options, context);
     const written: string[] = [];
     const kept: string[] = [];
     for (const file of initFiles(choices)) {
       const target = join(context.cwd, file.path);
-      if (existsSync(target) && !options.force && !(await allowOverwrite(context, file.path, options.yes === true))) {
+      if (existsSync(target) && !options.force && !(await allowOverwrite(context, file.path, options.yes))) {
         kept.push(file.path);
         continue;
       }
@@ -56,65 +46,48 @@ const command: CommandModule<InitCommandOptions, InitReport> = {
   },
 };
 
-function fromFlags(options: InitCommandOptions, context: Context): InitChoices {
+function fromFlags(options: CommandOptions<"init">, context: Context): InitChoices {
   return {
     ci: options.ci ?? (context.ci.provider === "gitlab" ? "gitlab" : "github"),
-    hooks: options.hooks === true,
+    hooks: options.hooks,
     promptsDir: options.promptsDir ?? "prompts",
     label: options.label ?? "prod",
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
   };
 }
 
-async function ask(options: InitCommandOptions, context: Context): Promise<InitChoices> {
+async function ask(options: CommandOptions<"init">, context: Context): Promise<InitChoices> {
   if (!context.interactive) throw plxError("INIT.NEEDS_ANSWERS");
-  const answer = <T>(value: T): Exclude<T, symbol> => {
-    if (isCancel(value)) {
-      cancel("Nothing was written.");
-      throw plxError("USAGE.DECLINED", { what: "plx init" });
-    }
-    return value as Exclude<T, symbol>;
+  const { prompt } = context;
+  const answer = <T>(value: T | undefined): T => {
+    if (value === undefined) throw plxError("USAGE.DECLINED", { what: "plx init" });
+    return value;
   };
-  const output = process.stderr;
   const ci = answer(
-    await select({
-      message: "Which CI runs your deploys?",
-      options: [
+    await prompt.select(
+      "Which CI runs your deploys?",
+      [
         { value: "github", label: "GitHub Actions" },
         { value: "gitlab", label: "GitLab CI" },
         { value: "none", label: "None for now" },
-      ],
-      initialValue: options.ci ?? (context.ci.provider === "gitlab" ? "gitlab" : "github"),
-      output,
-    }),
-  ) as InitChoices["ci"];
-  const promptsDir = answer(
-    await text({ message: "Directory for prompt files", initialValue: options.promptsDir ?? "prompts", output }),
+      ] as const,
+      options.ci ?? (context.ci.provider === "gitlab" ? "gitlab" : "github"),
+    ),
   );
-  const label = answer(
-    await text({ message: "Release label the deploy job publishes to", initialValue: options.label ?? "prod", output }),
-  );
+  const promptsDir = answer(await prompt.text("Directory for prompt files", options.promptsDir ?? "prompts"));
+  const label = answer(await prompt.text("Release label the deploy job publishes to", options.label ?? "prod"));
   const baseUrl = answer(
-    await text({
-      message: "PromptLayer API URL (empty for https://api.promptlayer.com)",
-      initialValue: options.baseUrl ?? "",
-      output,
-    }),
+    await prompt.text("PromptLayer API URL (empty for https://api.promptlayer.com)", options.baseUrl ?? ""),
   );
-  const hooks = answer(
-    await confirm({
-      message: "Add pre-commit hooks (plx check on commit, plx diff on push)?",
-      initialValue: options.hooks ?? true,
-      output,
-    }),
-  );
+  const hooks = await prompt.confirm("Add pre-commit hooks (plx check on commit, plx diff on push)?", {
+    initial: true,
+  });
   return { ci, hooks, promptsDir, label, ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}) };
 }
 
 async function allowOverwrite(context: Context, path: string, noQuestions: boolean): Promise<boolean> {
   if (noQuestions || !context.interactive) return false;
-  const answer = await confirm({ message: `${path} exists. Replace it?`, initialValue: false, output: process.stderr });
-  return !isCancel(answer) && answer === true;
+  return context.prompt.confirm(`${path} exists. Replace it?`);
 }
 
 export default command;

@@ -1,72 +1,97 @@
-import { confirm, isCancel } from "@clack/prompts";
 import { ExitCode, plxError } from "../../errors/index.js";
 import {
-  listLabelRows,
-  promoteLabel,
-  removeLabel,
-  setLabel,
+  applyPromotion,
   type LabelChange,
   type LabelRemoval,
   type LabelRow,
+  listLabelRows,
+  planPromotion,
+  removeLabel,
+  setLabel,
 } from "../../sync/labels.js";
 import type { CommandModule } from "../command.js";
+import type { Context } from "../context.js";
 import type { Styles } from "../io.js";
-
-export interface LabelCommandOptions {
-  action: "ls" | "set" | "rm" | "promote";
-  args: string[];
-  names: string[];
-  dryRun?: boolean;
-  yes?: boolean;
-}
+import type { CommandOptions } from "../specs.js";
 
 export type LabelReport =
   | { action: "ls"; labels: LabelRow[] }
-  | { action: "set" | "promote"; dryRun: boolean; changes: LabelChange[] }
+  | { action: "set" | "promote"; dryRun: boolean; changes: LabelChange[]; declined?: boolean }
   | ({ action: "rm" } & LabelRemoval)
   | { action: "rm"; name: string; label: string; status: "declined" };
 
-const command: CommandModule<LabelCommandOptions, LabelReport> = {
+const resolved = async (context: Context) => ({ client: await context.remote(), config: await context.config() });
+
+/** Asks, or fails naming --yes where nobody can be asked. */
+async function confirmed(context: Context, yes: boolean, action: string, question: string): Promise<boolean> {
+  if (yes) return true;
+  if (!context.interactive) throw plxError("USAGE.NEEDS_CONFIRMATION", { action });
+  return context.prompt.confirm(question);
+}
+
+export const labelList: CommandModule<CommandOptions<"label ls">, LabelReport> = {
   async run(options, context) {
-    const resolved = { client: await context.remote(), config: await context.config() };
-    const [first, second] = options.args;
-    switch (options.action) {
-      case "ls":
-        return { action: "ls", labels: await listLabelRows(resolved, options.names) };
-      case "set": {
-        const { name, version } = nameAndVersion(second!);
-        return { action: "set", dryRun: false, changes: [await setLabel(resolved, first!, name, version)] };
-      }
-      case "promote":
-        return {
-          action: "promote",
-          dryRun: options.dryRun === true,
-          changes: await promoteLabel(resolved, first!, second!, options.names, options.dryRun === true),
-        };
-      case "rm": {
-        if (!options.yes) {
-          if (!context.interactive)
-            throw plxError("USAGE.NEEDS_CONFIRMATION", { action: `Removing the label ${first} from ${second}` });
-          const answer = await confirm({
-            message: `Remove the release label ${first} from ${second}?`,
-            output: process.stderr,
-          });
-          if (isCancel(answer) || answer !== true)
-            return { action: "rm", name: second!, label: first!, status: "declined" };
-        }
-        return { action: "rm", ...(await removeLabel(resolved, first!, second!)) };
-      }
-    }
+    return { action: "ls", labels: await listLabelRows(await resolved(context), options.names) };
   },
   renderHuman: renderLabel,
-  exitCodeFor(report) {
-    if (report.action === "ls") return ExitCode.Ok;
-    // Like a label that did not move: the removal waits for an approval, which a script should notice.
-    if (report.action === "rm") return report.status === "pending" ? ExitCode.Negative : ExitCode.Ok;
-    if (report.changes.some((change) => change.status === "failed")) return ExitCode.Remote;
-    return report.changes.some((change) => change.status === "pending") ? ExitCode.Negative : ExitCode.Ok;
-  },
 };
+
+export const labelSet: CommandModule<CommandOptions<"label set">, LabelReport> = {
+  async run(options, context) {
+    const { name, version } = nameAndVersion(options.target);
+    return {
+      action: "set",
+      dryRun: false,
+      changes: [await setLabel(await resolved(context), options.label, name, version)],
+    };
+  },
+  renderHuman: renderLabel,
+  exitCodeFor: changesExitCode,
+};
+
+export const labelRemove: CommandModule<CommandOptions<"label rm">, LabelReport> = {
+  async run(options, context) {
+    const { label, name } = options;
+    const asked = `Removing the label ${label} from ${name}`;
+    if (!(await confirmed(context, options.yes, asked, `Remove the release label ${label} from ${name}?`))) {
+      return { action: "rm", name, label, status: "declined" };
+    }
+    return { action: "rm", ...(await removeLabel(await resolved(context), label, name)) };
+  },
+  renderHuman: renderLabel,
+  // Like a label that did not move: the removal waits for an approval, which a script should notice.
+  exitCodeFor: (report) => (report.action === "rm" && report.status === "pending" ? ExitCode.Negative : ExitCode.Ok),
+};
+
+export const labelPromote: CommandModule<CommandOptions<"label promote">, LabelReport> = {
+  async run(options, context) {
+    const { client } = await resolved(context);
+    const plan = await planPromotion(client, options.from, options.to, options.names);
+    const moving = plan.changes.filter((change) => change.status === "planned");
+    for (const change of moving.filter((planned) => planned.from !== undefined && planned.from > planned.version)) {
+      context.log.warn(
+        `${change.label} on ${change.name} moves back from v${change.from} to v${change.version}, an older version`,
+      );
+    }
+    if (options.dryRun || moving.length === 0)
+      return { action: "promote", dryRun: options.dryRun, changes: plan.changes };
+    const question = `Point ${options.to} at the version ${options.from} points at, on ${moving.length} template(s)?`;
+    if (!(await confirmed(context, options.yes, `Promoting ${options.from} to ${options.to}`, question))) {
+      return { action: "promote", dryRun: false, changes: plan.changes, declined: true };
+    }
+    return { action: "promote", dryRun: false, changes: await applyPromotion(client, plan) };
+  },
+  renderHuman: renderLabel,
+  exitCodeFor: changesExitCode,
+};
+
+function changesExitCode(report: LabelReport): ExitCode {
+  if (report.action !== "set" && report.action !== "promote") return ExitCode.Ok;
+  if (report.declined) return ExitCode.Negative;
+  if (report.changes.some((change) => change.status === "failed")) return ExitCode.Remote;
+  // A protected label waiting for approval: the change was asked for and did not happen yet.
+  return report.changes.some((change) => change.status === "pending") ? ExitCode.Negative : ExitCode.Ok;
+}
 
 /** `name@7` names version 7; a bare name means the version matching the local file. */
 function nameAndVersion(spec: string): { name: string; version?: number } {
@@ -106,25 +131,23 @@ function renderLabel(report: LabelReport, styles: Styles): string {
     }
   }
   if (report.changes.length === 0) return "No templates carry that label.";
-  return report.changes
-    .map((change) => {
-      const where = `${change.label} -> ${change.name} v${change.version}${change.from !== undefined && change.from !== change.version ? styles.dim(` (was v${change.from})`) : ""}`;
-      switch (change.status) {
-        case "set":
-          return `${styles.green("set")} ${where}`;
-        case "planned":
-          return `${styles.cyan("would set")} ${where}`;
-        case "unchanged":
-          return `${styles.dim("unchanged")} ${where}`;
-        case "superseded":
-          return `${styles.yellow("moved on")} ${where}: another publish or label change has since moved it elsewhere`;
-        case "pending":
-          return `${styles.yellow("pending approval")} ${where}: the label is protected and did not move yet`;
-        default:
-          return `${styles.red("failed")} ${where}: ${change.error}`;
-      }
-    })
-    .join("\n");
+  const lines = report.changes.map((change) => {
+    const where = `${change.label} -> ${change.name} v${change.version}${change.from !== undefined && change.from !== change.version ? styles.dim(` (was v${change.from})`) : ""}`;
+    switch (change.status) {
+      case "set":
+        return `${styles.green("set")} ${where}`;
+      case "planned":
+        return `${styles.cyan("would set")} ${where}`;
+      case "unchanged":
+        return `${styles.dim("unchanged")} ${where}`;
+      case "superseded":
+        return `${styles.yellow("moved on")} ${where}: another publish or label change has since moved it elsewhere`;
+      case "pending":
+        return `${styles.yellow("pending approval")} ${where}: the label is protected and did not move yet`;
+      default:
+        return `${styles.red("failed")} ${where}: ${change.error}`;
+    }
+  });
+  if (report.declined) lines.push("Nothing was moved.");
+  return lines.join("\n");
 }
-
-export default command;

@@ -1,18 +1,11 @@
 import { pull, type PullItem, type PullReport } from "../../sync/pull.js";
 import { ExitCode } from "../../errors/index.js";
 import type { CommandModule } from "../command.js";
+import type { CommandOptions } from "../specs.js";
 import type { Styles } from "../io.js";
 import { configTracking } from "./shared.js";
 
-export interface PullCommandOptions {
-  names: string[];
-  label?: string;
-  dryRun?: boolean;
-  force?: boolean;
-  prune?: boolean;
-}
-
-const command: CommandModule<PullCommandOptions, PullReport> = {
+const command: CommandModule<CommandOptions<"pull">, PullReport> = {
   async run(options, context) {
     const config = configTracking(await context.config(), options.label);
     const client = await context.remote();

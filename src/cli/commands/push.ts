@@ -1,28 +1,20 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { confirm, isCancel } from "@clack/prompts";
 import { folderLabel } from "../../core/folders.js";
 import { plxError } from "../../errors/index.js";
 import { writeFileAtomic } from "../../files/atomic.js";
 import { gitHead } from "../../files/git.js";
 import { push, pushExitCode, type PushReport, type PushResult, type SavedPlan } from "../../sync/push.js";
 import type { CommandModule } from "../command.js";
+import type { Prompter } from "../context.js";
 import type { Styles } from "../io.js";
+import type { CommandOptions } from "../specs.js";
 import { pushMarkdown } from "./markdown.js";
 
-export interface PushCommandOptions {
-  names: string[];
-  label?: string[];
-  dryRun?: boolean;
-  force?: boolean;
-  message?: string;
-  yes?: boolean;
-  plan?: string;
-  planOut?: string;
-}
+type PushCommandOptions = CommandOptions<"push"> & Partial<Pick<CommandOptions<"publish">, "label" | "yes" | "all">>;
 
 /** `plx push` (no labels) and `plx publish --label L` share everything but the labels. */
-export function pushCommand(kind: "push" | "publish"): CommandModule<PushCommandOptions, PushReport> {
+function pushOrPublish(kind: "push" | "publish"): CommandModule<PushCommandOptions, PushReport> {
   return {
     async run(options, context) {
       const labels = options.label ?? [];
@@ -41,7 +33,7 @@ export function pushCommand(kind: "push" | "publish"): CommandModule<PushCommand
           config,
           git: await gitHead(config.rootDir),
           signal: context.signal,
-          ...(asking ? { confirm: (items) => ask(items, labels) } : {}),
+          ...(asking ? { confirm: (items) => ask(context.prompt, items, labels) } : {}),
         },
         {
           names: options.names,
@@ -81,13 +73,11 @@ export function pushCommand(kind: "push" | "publish"): CommandModule<PushCommand
   };
 }
 
-async function ask(items: readonly PushResult[], labels: readonly string[]): Promise<boolean> {
+async function ask(prompt: Prompter, items: readonly PushResult[], labels: readonly string[]): Promise<boolean> {
   const changing = items.filter((item) => item.action === "create" || item.action === "update").length;
-  const answer = await confirm({
-    message: `Publish ${changing} changed template(s) and point ${labels.join(", ")} at the local content of ${items.length} template(s)?`,
-    output: process.stderr,
-  });
-  return !isCancel(answer) && answer === true;
+  return prompt.confirm(
+    `Publish ${changing} changed template(s) and point ${labels.join(", ")} at the local content of ${items.length} template(s)?`,
+  );
 }
 
 /** The CI run that published, so a version in PromptLayer leads back to its job. */
@@ -205,4 +195,5 @@ export function renderPush(report: PushReport, styles: Styles): string {
   return lines.join("\n");
 }
 
-export default pushCommand("push");
+export const pushCommand = pushOrPublish("push");
+export const publishCommand = pushOrPublish("publish");

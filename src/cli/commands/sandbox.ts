@@ -2,29 +2,14 @@ import { once } from "node:events";
 import { plxError } from "../../errors/index.js";
 import { startSandbox } from "../../sandbox/index.js";
 import type { CommandModule } from "../command.js";
-
-export interface SandboxCommandOptions {
-  port: number;
-  host: string;
-  data?: string;
-  apiKey?: string;
-  latency?: number;
-  failRate?: number;
-  rateLimit?: number;
-  dropRate?: number;
-  slowBody?: number;
-  staleReads?: number;
-  seed?: number;
-  webhookUrl?: string;
-  webhookSecret?: string;
-}
+import type { CommandOptions } from "../specs.js";
 
 export interface SandboxReport {
   url: string;
 }
 
 /** Serves until Ctrl-C or SIGTERM, then shuts down cleanly (pending webhooks delivered, state saved). */
-const sandbox: CommandModule<SandboxCommandOptions, SandboxReport> = {
+const sandbox: CommandModule<CommandOptions<"sandbox">, SandboxReport> = {
   async run(options, context) {
     if ((options.webhookUrl === undefined) !== (options.webhookSecret === undefined)) {
       throw plxError("USAGE.CONFLICTING_OPTIONS", {
@@ -33,8 +18,8 @@ const sandbox: CommandModule<SandboxCommandOptions, SandboxReport> = {
       });
     }
     const server = await startSandbox({
-      port: options.port,
-      host: options.host,
+      port: options.port ?? 0,
+      host: options.host ?? "127.0.0.1",
       dataFile: options.data,
       apiKey: options.apiKey,
       latencyMs: options.latency,

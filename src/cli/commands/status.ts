@@ -1,19 +1,13 @@
 import { compareOffline, compareWithRemote, type Comparison } from "../../sync/compare.js";
 import { ExitCode } from "../../errors/index.js";
 import type { CommandModule } from "../command.js";
+import type { CommandOptions } from "../specs.js";
 import { renderComparison } from "./render-comparison.js";
 import { configTracking } from "./shared.js";
 
-export interface StatusCommandOptions {
-  names: string[];
-  remote?: boolean;
-  label?: string;
-  exitCode?: boolean;
-}
-
 export type StatusReport = Comparison & { exitOnChange: boolean };
 
-const command: CommandModule<StatusCommandOptions, StatusReport> = {
+const command: CommandModule<CommandOptions<"status">, StatusReport> = {
   async run(options, context) {
     const config = configTracking(await context.config(), options.label);
     const comparison = options.remote

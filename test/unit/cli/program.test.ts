@@ -1,22 +1,178 @@
-// The command tree as declared: every flag has an environment twin, and the twins are distinct where they differ.
+// The seam between argv and commands: argv and the environment in, a command's typed options out, for every command.
 import { describe, expect, it } from "vitest";
-import { createProgram } from "../../../src/cli/program.js";
+import { metaOf } from "../../../src/cli/options.js";
+import { envTwin, parseCommandLine } from "../../../src/cli/program.js";
+import { commandSpecs, globalOptions } from "../../../src/cli/specs.js";
+import { isPlxError } from "../../../src/errors/index.js";
 
-describe("the command tree", () => {
-  it("gives every flag a PLX_* (or PROMPTLAYER_*) environment twin, except help, version and colour", () => {
-    const program = createProgram(async () => {});
-    const commands = [program];
-    const missing: string[] = [];
-    for (const command of commands) {
-      commands.push(...command.commands);
-      for (const option of command.options) {
-        if (["--help", "--version", "--color", "--no-color", "--no-upload"].includes(option.long ?? "")) continue;
-        if (!option.envVar || !/^(PLX|PROMPTLAYER)_[A-Z0-9_]+$/.test(option.envVar))
-          missing.push(`${command.name()} ${option.long}`);
-      }
-    }
-    expect(missing).toEqual([]);
-    const diff = program.commands.find((command) => command.name() === "diff")!;
-    expect(diff.options.find((option) => option.long === "--name-only")!.envVar).toBe("PLX_NAME_ONLY");
+const parse = async (argv: string[], env: Record<string, string> = {}) => {
+  const invocation = await parseCommandLine(argv, env);
+  return { command: invocation?.spec.name, options: invocation?.options };
+};
+
+const failure = async (argv: string[], env: Record<string, string> = {}) => {
+  try {
+    await parseCommandLine(argv, env);
+  } catch (error) {
+    return error as Error & { code?: string; exitCode?: number };
+  }
+  throw new Error("expected the command line to be refused");
+};
+
+describe("argv and environment to typed options", () => {
+  it.each([
+    [["pull"], {}, "pull", { names: [], dryRun: false, force: false, prune: false, json: false }],
+    [
+      ["pull", "a", "support/*", "--dry-run", "--label", "prod"],
+      {},
+      "pull",
+      { names: ["a", "support/*"], dryRun: true, label: "prod" },
+    ],
+    [["pull"], { PLX_LABEL: "staging", PLX_DRY_RUN: "1" }, "pull", { label: "staging", dryRun: true }],
+    [["pull", "--label", "prod"], { PLX_LABEL: "staging" }, "pull", { label: "prod" }],
+    [["pull"], { PLX_DRY_RUN: "0" }, "pull", { dryRun: false }],
+    [["pull"], { PLX_DRY_RUN: "off" }, "pull", { dryRun: false }],
+    [["pull"], { PLX_DRY_RUN: "" }, "pull", { dryRun: false }],
+    [["diff", "--name-only", "--exit-code"], {}, "diff", { nameOnly: true, exitCode: true, stat: false }],
+    [["diff"], { PLX_NAME_ONLY: "true", PLX_STAT: "yes" }, "diff", { nameOnly: true, stat: true }],
+    [["status", "--remote"], { PLX_LABEL: "prod" }, "status", { remote: true, label: "prod" }],
+    [["check", "prompts/a.prompt.yaml"], {}, "check", { files: ["prompts/a.prompt.yaml"] }],
+    [["push", "-m", "Shorter", "--plan-out", "p.json"], {}, "push", { message: "Shorter", planOut: "p.json" }],
+    [
+      ["publish", "--label", "prod", "--label", "staging", "-y"],
+      {},
+      "publish",
+      { label: ["prod", "staging"], yes: true, all: false },
+    ],
+    [["publish"], { PLX_LABEL: "prod,staging", PLX_YES: "1" }, "publish", { label: ["prod", "staging"], yes: true }],
+    [["label", "ls", "a"], {}, "label ls", { names: ["a"] }],
+    [["label", "set", "prod", "refund@3"], {}, "label set", { label: "prod", target: "refund@3" }],
+    [["label", "rm", "prod", "refund", "--yes"], {}, "label rm", { label: "prod", name: "refund", yes: true }],
+    [
+      ["label", "promote", "staging", "prod", "x*"],
+      {},
+      "label promote",
+      { from: "staging", to: "prod", names: ["x*"] },
+    ],
+    [
+      ["eval-report", "r.json", "--fail-under", "score=0.8", "--no-upload"],
+      {},
+      "eval-report",
+      { files: ["r.json"], failUnder: ["score=0.8"], upload: false },
+    ],
+    [
+      ["eval-report", "r.json"],
+      { PLX_NO_UPLOAD: "1", PLX_MAX_FAILURES: "2" },
+      "eval-report",
+      { upload: false, maxFailures: 2 },
+    ],
+    [["eval-report", "r.json"], { PLX_EVAL_FORMAT: "junit" }, "eval-report", { format: "junit" }],
+    [
+      ["init", "--yes", "--ci", "gitlab"],
+      { PLX_FORCE: "1", PLX_CI: "github" },
+      "init",
+      { yes: true, ci: "gitlab", force: false },
+    ],
+    [["init"], { PLX_INIT_FORCE: "1", PLX_INIT_CI: "none" }, "init", { force: true, ci: "none" }],
+    [["sandbox", "--port", "4010", "--fail-rate", "0.5"], {}, "sandbox", { port: 4010, failRate: 0.5 }],
+    [["sandbox"], { PLX_SANDBOX_PORT: "0", PLX_SANDBOX_SEED: "7" }, "sandbox", { port: 0, seed: 7 }],
+    [
+      ["pull", "--concurrency", "4", "--base-url", "http://127.0.0.1:1", "--no-input"],
+      {},
+      "pull",
+      { concurrency: 4, baseUrl: "http://127.0.0.1:1", input: false },
+    ],
+    [
+      ["pull"],
+      { PLX_NO_INPUT: "1", PLX_DEBUG: "1", PLX_DEADLINE: "30" },
+      "pull",
+      { input: false, debug: true, deadline: 30 },
+    ],
+    [["pull", "--no-color"], {}, "pull", { color: false }],
+  ] as const)("%j with %j → %s", async (argv, env, command, expected) => {
+    const parsed = await parse([...argv], env);
+    expect(parsed.command).toBe(command);
+    expect(parsed.options).toMatchObject(expected);
+  });
+
+  it.each([
+    [["publish", "--label", "--yes"], {}, "--label"],
+    [["publish", "--label", "pro d"], {}, "--label"],
+    [["pull", "--label", ""], {}, "--label"],
+    [["pull", "--concurrency", "0"], {}, "--concurrency"],
+    [["pull"], { PLX_CONCURRENCY: "lots" }, "PLX_CONCURRENCY"],
+    [["sandbox", "--fail-rate", "2"], {}, "--fail-rate"],
+    [["eval-report", "r.json", "--format", "csv"], {}, "--format"],
+    [["pull", "--base-url", "ftp://x"], {}, "--base-url"],
+    [["label", "set", " ", "x"], {}, "<label>"],
+  ] as const)("refuses %j %j as a usage error naming %s", async (argv, env, named) => {
+    const error = await failure([...argv], env);
+    expect(isPlxError(error)).toBe(true);
+    expect(error.code).toBe("USAGE.INVALID_OPTION");
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain(named);
+  });
+});
+
+it("leaves tri-state switches unset when neither form is given", async () => {
+  const { options } = await parse(["pull"]);
+  expect(options!.color).toBeUndefined();
+  expect(options!.input).toBeUndefined();
+});
+
+describe("environment twins", () => {
+  /** A value each kind of flag accepts, as text. */
+  function sampleFor(key: string, flags: string): { argv: string[]; env: string } {
+    const schema = (
+      { ...globalOptions, ...Object.assign({}, ...commandSpecs.map((s) => s.options)) } as Record<string, any>
+    )[key];
+    const meta = metaOf(schema);
+    if (meta?.kind !== "flag") throw new Error(key);
+    const long = /--[a-z-]+/.exec(flags)![0];
+    if (!flags.includes("<")) return { argv: [long], env: "1" };
+    const value =
+      meta.choices?.[0] ??
+      (/url/.test(flags)
+        ? "http://127.0.0.1:9"
+        : /<ms>/.test(flags)
+          ? "1000"
+          : /<(n|s)>/.test(flags)
+            ? "1"
+            : /<r>/.test(flags)
+              ? "0.5"
+              : "alpha");
+    return { argv: [long, value], env: value };
+  }
+
+  const cases = commandSpecs.flatMap((spec) =>
+    Object.entries({ ...globalOptions, ...spec.options }).flatMap(([key, schema]) => {
+      const meta = metaOf(schema);
+      if (meta?.kind !== "flag") return [];
+      const twin = envTwin(key, meta);
+      return twin ? [{ command: spec.name, key, flags: meta.flags, twin }] : [];
+    }),
+  );
+
+  it("exist for every flag but colour and help", () => {
+    expect(cases.length).toBeGreaterThan(60);
+    expect(cases.every((c) => /^PLX_[A-Z0-9_]+$/.test(c.twin))).toBe(true);
+  });
+
+  it.each(cases)("$command: $twin does what $flags does", async ({ command, key, flags, twin }) => {
+    const words = command.split(" ");
+    const required =
+      command === "label set" || command === "label rm"
+        ? ["prod", "x"]
+        : command === "label promote"
+          ? ["a", "b"]
+          : command === "eval-report"
+            ? ["r.json"]
+            : [];
+    const sample = sampleFor(key, flags);
+    const byFlag = await parse([...words, ...required, ...sample.argv]);
+    const byEnv = await parse([...words, ...required], { [twin]: sample.env });
+    const unset = await parse([...words, ...required]);
+    expect(byEnv.options![key]).toEqual(byFlag.options![key]);
+    expect(byEnv.options![key]).not.toEqual(unset.options![key]);
   });
 });

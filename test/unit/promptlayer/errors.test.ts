@@ -113,7 +113,7 @@ describe("describeTransportFailure", () => {
     expect(describeTransportFailure(coded("ECONNRESET"), undefined).maybeSent).toBe(true);
     expect(describeTransportFailure(new Error("weird"), undefined)).toEqual({ reason: "weird", maybeSent: true });
     expect(describeTransportFailure(new Error("aborted"), { afterMs: 250 })).toEqual({
-      reason: "no complete answer within 250 ms",
+      reason: "no answer within 250 ms",
       maybeSent: true,
     });
   });

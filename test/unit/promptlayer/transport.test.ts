@@ -110,10 +110,10 @@ describe("errors", () => {
     const server = await serve(() => undefined);
     const started = performance.now();
     const error = await failure(
-      client(server.url, { requestTimeoutMs: 150, retry: { ...fast, maxAttempts: 2 } }).getTemplate("x"),
+      client(server.url, { timeoutMs: 150, retry: { ...fast, maxAttempts: 2 } }).getTemplate("x"),
     );
     expect(error.code).toBe("REMOTE.NETWORK");
-    expect(error.message).toContain("no complete answer within 150 ms (after 2 attempts)");
+    expect(error.message).toContain("no answer within 150 ms (after 2 attempts)");
     expect(server.requests).toHaveLength(2);
     expect(performance.now() - started).toBeGreaterThanOrEqual(300);
   });

@@ -1,3 +1,0 @@
-import { pushCommand } from "./push.js";
-
-export default pushCommand("publish");

@@ -1,0 +1,358 @@
+// Every command plx has, declared once: its name, help, examples, options (a zod schema per option, which also
+// yields the commander flag, its environment twin and its help line) and the module that runs it, loaded only when
+// that command runs so start-up stays near Node's own.
+import type { z } from "zod";
+import { EVAL_FORMATS } from "../evals/cases.js";
+import type { CommandModule } from "./command.js";
+import {
+  booleanFlag,
+  choiceFlag,
+  fractionFlag,
+  integerFlag,
+  labelNameProblem,
+  listFlag,
+  type OptionsShape,
+  requiredArgument,
+  stringFlag,
+  switchFlag,
+  urlFlag,
+  variadicArgument,
+} from "./options.js";
+
+export interface CommandSpec<S extends OptionsShape = OptionsShape> {
+  /** "pull", or "label set" for a subcommand. */
+  name: string;
+  summary: string;
+  /** Shown under the options in `--help`. */
+  notes?: string;
+  /** Every command shows at least one. */
+  examples: readonly string[];
+  options: S;
+  // biome-ignore lint/suspicious/noExplicitAny: each command's module takes its own options and report.
+  load: () => Promise<CommandModule<any, any>>;
+}
+
+/** The options a command receives: its own and the global ones, parsed. */
+export type OptionsOf<S extends OptionsShape> = z.output<z.ZodObject<S & typeof globalOptions>>;
+
+const define = <const S extends OptionsShape>(spec: CommandSpec<S>): CommandSpec<S> => spec;
+
+/** Flags every command takes; subcommand help lists them too. */
+export const globalOptions = {
+  baseUrl: urlFlag("--base-url <url>", "PromptLayer API base URL (default https://api.promptlayer.com)"),
+  concurrency: integerFlag("--concurrency <n>", "most requests in flight at once (default 16)", { min: 1, max: 256 }),
+  timeout: integerFlag("--timeout <ms>", "time limit to connect and get the first byte of one answer (default 15000)", {
+    min: 100,
+  }),
+  deadline: integerFlag(
+    "--deadline <s>",
+    "time limit for all of a command's requests, retries included (default 600)",
+    {
+      min: 1,
+    },
+  ),
+  retries: integerFlag("--retries <n>", "retries of a failed request before giving up (default 3)", {
+    min: 0,
+    max: 20,
+  }),
+  promptsDir: stringFlag("--prompts-dir <dir>", "directory of prompt files (default prompts)"),
+  // NO_COLOR and FORCE_COLOR are the conventional twins of these two.
+  color: switchFlag("--color, --no-color", "force colour on | turn colour off", { env: false }),
+  input: switchFlag("--no-input", "never ask a question, even in a terminal; fail naming the flag that answers it"),
+  debug: booleanFlag("--debug", "log requests and show stack traces of unexpected errors"),
+};
+
+const json = booleanFlag("--json", "print one JSON document on stdout");
+const names = variadicArgument("names", "template names or globs (default: all)");
+const dryRun = booleanFlag("--dry-run", "show what would change and change nothing");
+const yes = booleanFlag("-y, --yes", "confirm without asking (required without a terminal)");
+const exitCode = booleanFlag("--exit-code", "exit 1 when anything differs, as git diff --exit-code");
+const comment = booleanFlag("--comment", "post or update one sticky pull/merge-request comment with the report");
+const label = (help: string) => stringFlag("--label <label>", help, { check: labelNameProblem });
+
+const pushOptions = {
+  names,
+  dryRun: booleanFlag("--dry-run", "print the plan and send nothing"),
+  force: booleanFlag("--force", "overwrite templates edited in PromptLayer since the last sync"),
+  message: stringFlag(
+    "-m, --message <text>",
+    "commit message for the new versions (default: git HEAD subject and sha)",
+  ),
+  planOut: stringFlag("--plan-out <file>", "save the plan as JSON, to apply later with --plan"),
+  plan: stringFlag("--plan <file>", "apply a saved plan, only if nothing it was built from has moved"),
+  json,
+};
+
+/** Each command's own options, by command name. */
+export const commandOptions = {
+  pull: {
+    names,
+    label: label("pull the versions this release label points at"),
+    dryRun,
+    force: booleanFlag("--force", "overwrite local edits and conflicts with the remote version"),
+    prune: booleanFlag("--prune", "delete files whose template is gone from PromptLayer"),
+    yes: booleanFlag("-y, --yes", "allow --prune to remove many files at once"),
+    json,
+  },
+  diff: {
+    names,
+    label: label("compare with the versions this release label points at"),
+    nameOnly: booleanFlag("--name-only", "print only the paths of changed files, one per line"),
+    stat: booleanFlag("--stat", "list changed templates with added and removed line counts"),
+    exitCode,
+    comment,
+    json,
+  },
+  status: {
+    names,
+    remote: booleanFlag("--remote", "also compare with PromptLayer"),
+    label: label("with --remote, compare with the versions this label points at"),
+    exitCode: booleanFlag("--exit-code", "exit 1 when anything changed"),
+    json,
+  },
+  check: {
+    files: variadicArgument("files", "prompt files to check (default: all); other files are ignored"),
+    codequality: stringFlag(
+      "--codequality <file>",
+      "also write findings as a GitLab code quality report (artifacts:reports:codequality)",
+    ),
+    json,
+  },
+  push: pushOptions,
+  publish: {
+    ...pushOptions,
+    label: listFlag("--label <label>", "release label to move (repeatable)", { check: labelNameProblem }),
+    all: booleanFlag("--all", "also put the label on every template in scope that does not carry it"),
+    yes,
+  },
+  "label ls": { names: variadicArgument("names", "template names or globs"), json },
+  "label set": {
+    label: requiredArgument("label", "release label, e.g. prod", labelNameProblem),
+    target: requiredArgument("name[@version]", "template name, optionally @version"),
+    json,
+  },
+  "label rm": {
+    label: requiredArgument("label", "release label", labelNameProblem),
+    name: requiredArgument("name", "template name"),
+    yes,
+    json,
+  },
+  "label promote": {
+    from: requiredArgument("from", "source label", labelNameProblem),
+    to: requiredArgument("to", "target label", labelNameProblem),
+    names: variadicArgument("names", "template names or globs (default: all carrying <from>)"),
+    dryRun: booleanFlag("--dry-run", "show what would move and change nothing"),
+    yes,
+    json,
+  },
+  "eval-report": {
+    files: variadicArgument("files", "results files: promptfoo JSON/JSONL, JUnit XML or plx NDJSON", {
+      required: true,
+    }),
+    format: choiceFlag("--format <format>", "skip detection", EVAL_FORMATS, {
+      env: "PLX_EVAL_FORMAT",
+    }),
+    prompt: stringFlag(
+      "--prompt <name[@version]>",
+      "every case tested this prompt (default: from the results, else the local file's version)",
+    ),
+    table: stringFlag("--table <title>", "PromptLayer table to upload into (default: one per prompt)"),
+    upload: switchFlag("--no-upload", "compute and report locally; send nothing"),
+    failUnder: listFlag(
+      "--fail-under <metric=value>",
+      "fail (exit 1) below this: score=0.8, pass_rate=95%, <metric>=0.7, <prompt>:<metric>=v (repeatable)",
+    ),
+    maxFailures: integerFlag("--max-failures <n>", "fail (exit 1) when more cases fail", { min: 0 }),
+    junit: stringFlag("--junit <file>", "also write the cases as JUnit XML (GitLab artifacts:reports:junit)"),
+    comment,
+    json,
+  },
+  init: {
+    yes: booleanFlag("-y, --yes", "ask nothing; use the flags and defaults"),
+    // Not PLX_CI: that one tells plx which CI it runs in.
+    ci: choiceFlag("--ci <ci>", "CI to write workflows for", ["github", "gitlab", "none"], { env: "PLX_INIT_CI" }),
+    hooks: booleanFlag("--hooks", "also write .pre-commit-config.yaml"),
+    label: stringFlag("--label <label>", "release label the deploy job publishes to (default prod)", {
+      env: "PLX_INIT_LABEL",
+      check: labelNameProblem,
+    }),
+    // Not PLX_FORCE: exported for pull or push, it must not make init replace workflow files.
+    force: booleanFlag("--force", "replace files that exist", { env: "PLX_INIT_FORCE" }),
+    json,
+  },
+  sandbox: {
+    port: integerFlag(
+      "--port <n>",
+      "port to listen on; 0 picks a free one (default 0)",
+      { min: 0, max: 65535 },
+      {
+        env: "PLX_SANDBOX_PORT",
+      },
+    ),
+    host: stringFlag("--host <host>", "interface to listen on (default 127.0.0.1)", { env: "PLX_SANDBOX_HOST" }),
+    data: stringFlag("--data <file>", "keep state in this JSON file across restarts", { env: "PLX_SANDBOX_DATA" }),
+    apiKey: stringFlag("--api-key <key>", "accept only this X-API-KEY (default: any non-empty key)", {
+      env: "PLX_SANDBOX_API_KEY",
+    }),
+    latency: integerFlag(
+      "--latency <ms>",
+      "delay added to every response",
+      { min: 0, max: 600_000 },
+      {
+        env: "PLX_SANDBOX_LATENCY",
+      },
+    ),
+    failRate: fractionFlag("--fail-rate <r>", "share of requests answered with a 5xx (0..1)", {
+      env: "PLX_SANDBOX_FAIL_RATE",
+    }),
+    rateLimit: integerFlag(
+      "--rate-limit <n>",
+      "requests per second; above it, 429 with Retry-After",
+      { min: 1 },
+      {
+        env: "PLX_SANDBOX_RATE_LIMIT",
+      },
+    ),
+    dropRate: fractionFlag("--drop-rate <r>", "share of connections dropped without an answer (0..1)", {
+      env: "PLX_SANDBOX_DROP_RATE",
+    }),
+    slowBody: integerFlag(
+      "--slow-body <ms>",
+      "spread each response body over this many milliseconds",
+      { min: 0, max: 600_000 },
+      { env: "PLX_SANDBOX_SLOW_BODY" },
+    ),
+    staleReads: integerFlag(
+      "--stale-reads <ms>",
+      "for this long after a new version, reads without Cache-Control: no-cache still answer the previous one",
+      { min: 0, max: 600_000 },
+      { env: "PLX_SANDBOX_STALE_READS" },
+    ),
+    seed: integerFlag(
+      "--seed <n>",
+      "seed for the fault decisions, to replay a run",
+      { min: 0 },
+      {
+        env: "PLX_SANDBOX_SEED",
+      },
+    ),
+    webhookUrl: urlFlag("--webhook-url <url>", "POST PromptLayer webhook events here", {
+      env: "PLX_SANDBOX_WEBHOOK_URL",
+    }),
+    webhookSecret: stringFlag("--webhook-secret <secret>", "secret that signs webhook events", {
+      env: "PLX_SANDBOX_WEBHOOK_SECRET",
+    }),
+  },
+} satisfies Record<string, OptionsShape>;
+
+export const commandSpecs = [
+  define({
+    name: "pull",
+    summary: "write PromptLayer's templates into prompt files and plx.lock",
+    notes: "Local edits not yet pushed are never overwritten without --force.",
+    examples: ["plx pull", "plx pull 'support/*' --dry-run", "plx pull --label prod"],
+    options: commandOptions.pull,
+    load: async () => (await import("./commands/pull.js")).default,
+  }),
+  define({
+    name: "diff",
+    summary: "show how prompt files differ from PromptLayer, by kind of change",
+    examples: ["plx diff", "plx diff --stat", "plx diff --name-only --exit-code"],
+    options: commandOptions.diff,
+    load: async () => (await import("./commands/diff.js")).default,
+  }),
+  define({
+    name: "status",
+    summary: "list prompt files changed since the last sync (offline; --remote asks PromptLayer too)",
+    examples: ["plx status", "plx status --remote --exit-code"],
+    options: commandOptions.status,
+    load: async () => (await import("./commands/status.js")).default,
+  }),
+  define({
+    name: "check",
+    summary: "validate prompt files offline: syntax, schema, names, snippets and variables",
+    notes: "Exit 1 when any error is found; warnings alone exit 0.",
+    examples: ["plx check", "plx check prompts/support/refund-reply.prompt.yaml"],
+    options: commandOptions.check,
+    load: async () => (await import("./commands/check.js")).default,
+  }),
+  define({
+    name: "push",
+    summary: "publish changed prompt files as new PromptLayer versions (labels stay where they are)",
+    notes: "Unchanged templates are skipped; a template edited in PromptLayer since the last sync is refused (exit 5).",
+    examples: ["plx push --dry-run", "plx push -m 'Shorter refund reply'", "plx push --plan-out plan.json"],
+    options: commandOptions.push,
+    load: async () => (await import("./commands/push.js")).pushCommand,
+  }),
+  define({
+    name: "publish",
+    summary: "push, then move release labels to the pushed content (the CI deploy step)",
+    notes: `A label moves on a template that already carries it, on a template created by this run, and where
+plx.config.yaml's \`labels:\` map assigns it (or with --all); never onto other templates, and never over a
+label that was moved in PromptLayer since the last sync (exit 5; plx pull brings that move in).`,
+    examples: ["plx publish --label prod --yes", "plx publish --label staging --dry-run"],
+    options: commandOptions.publish,
+    load: async () => (await import("./commands/push.js")).publishCommand,
+  }),
+  define({
+    name: "label ls",
+    summary: "each template's labels, their versions, and whether they match the local file",
+    examples: ["plx label ls", "plx label ls 'support/*' --json"],
+    options: commandOptions["label ls"],
+    load: async () => (await import("./commands/label.js")).labelList,
+  }),
+  define({
+    name: "label set",
+    summary: "point a label at a version (default: the version matching the local file)",
+    examples: ["plx label set prod refund-reply", "plx label set staging refund-reply@7"],
+    options: commandOptions["label set"],
+    load: async () => (await import("./commands/label.js")).labelSet,
+  }),
+  define({
+    name: "label rm",
+    summary: "remove a label from a template",
+    examples: ["plx label rm staging refund-reply --yes"],
+    options: commandOptions["label rm"],
+    load: async () => (await import("./commands/label.js")).labelRemove,
+  }),
+  define({
+    name: "label promote",
+    summary: "point <to> at the version <from> points at, for each template (e.g. staging to prod)",
+    examples: ["plx label promote staging prod --dry-run", "plx label promote staging prod 'support/*' --yes"],
+    options: commandOptions["label promote"],
+    load: async () => (await import("./commands/label.js")).labelPromote,
+  }),
+  define({
+    name: "eval-report",
+    summary: "report eval results CI computed: tie them to prompt versions, upload to PromptLayer, gate the deploy",
+    examples: [
+      "plx eval-report results.json --fail-under score=0.8 --fail-under pass_rate=95% --junit plx-junit.xml",
+      "plx eval-report junit.xml --no-upload --max-failures 0",
+    ],
+    options: commandOptions["eval-report"],
+    load: async () => (await import("./commands/eval-report.js")).default,
+  }),
+  define({
+    name: "init",
+    summary: "set up a repository: plx.config.yaml, the prompts directory, CI workflows and git hooks",
+    examples: ["plx init", "plx init --yes --ci github --hooks"],
+    options: commandOptions.init,
+    load: async () => (await import("./commands/init.js")).default,
+  }),
+  define({
+    name: "sandbox",
+    summary: "run a local PromptLayer-compatible server for tests, demos and CI rehearsals",
+    notes: `The first line on stdout is "listening on http://127.0.0.1:<port>"; one line per request follows on stderr.`,
+    examples: [
+      "plx sandbox --port 4010 --data .plx-sandbox.json",
+      "PROMPTLAYER_BASE_URL=http://127.0.0.1:4010 PROMPTLAYER_API_KEY=dev plx pull",
+    ],
+    options: commandOptions.sandbox,
+    load: async () => (await import("./commands/sandbox.js")).default,
+  }),
+] as const;
+
+export type CommandName = keyof typeof commandOptions;
+
+/** The parsed options a command's module receives. */
+export type CommandOptions<N extends CommandName> = OptionsOf<(typeof commandOptions)[N]>;

@@ -24,8 +24,10 @@ export interface FolderSpec {
 const AT = new Date(0).toISOString();
 
 export function workspace(templates: readonly TemplateSpec[], folders: readonly FolderSpec[] = []): WorkspaceData {
-  let nextId = 1000;
-  const stored: StoredTemplate[] = templates.map((spec) => {
+  // Templates are numbered by position, versions after them: the same names in two states keep their ids, as the
+  // same templates with more versions do in PromptLayer.
+  let nextId = 1000 + templates.length;
+  const stored: StoredTemplate[] = templates.map((spec, position) => {
     const contents = [
       spec.promptTemplate ?? {
         type: "completion",
@@ -34,7 +36,7 @@ export function workspace(templates: readonly TemplateSpec[], folders: readonly 
       ...(spec.later ?? []),
     ];
     return {
-      id: nextId++,
+      id: 1000 + position,
       name: spec.name,
       tags: (spec.tags ?? []) as string[],
       folder_id: spec.folder ?? null,

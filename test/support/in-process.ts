@@ -1,0 +1,122 @@
+// The in-process tier: plx's real `main(argv, env, io)` with captured streams, against `startSandbox()` in the same
+// process over real HTTP. No child processes, no build: most behaviour is tested here, fast.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterEach } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { type RunningSandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
+import { API_KEY, type Registry, registry } from "./registry.js";
+
+export interface Captured {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  /** Pretend both streams are a terminal (colour stays off unless asked for). */
+  tty?: boolean;
+}
+
+/** Runs plx in this process, as `plx <args>` would run, and returns what it printed and its exit code. */
+export async function plx(args: readonly string[], options: RunOptions): Promise<Captured> {
+  let stdout = "";
+  let stderr = "";
+  const stream = (append: (text: string) => void) => ({
+    write: (chunk: string) => {
+      append(String(chunk));
+      return true;
+    },
+    isTTY: options.tty ?? false,
+    columns: 100,
+  });
+  const exitCode = await main(
+    args,
+    { NO_COLOR: "1", ...options.env },
+    {
+      stdout: stream((text) => {
+        stdout += text;
+      }),
+      stderr: stream((text) => {
+        stderr += text;
+      }),
+      stdinIsTTY: options.tty ?? false,
+      cwd: options.cwd,
+    },
+  );
+  return { exitCode, stdout, stderr };
+}
+
+export interface TestSandbox extends RunningSandbox, Registry {
+  /** The environment a user points at this sandbox. */
+  env: Record<string, string>;
+  requests(): Promise<
+    Array<{ method: string; path: string; query: Record<string, unknown>; body: any; status: number }>
+  >;
+  clearRequests(): Promise<void>;
+  state(): Promise<any>;
+  setState(state: unknown): Promise<void>;
+  /** Runs plx in `cwd` against this sandbox. */
+  plx(cwd: string, ...args: string[]): Promise<Captured>;
+}
+
+/** A sandbox per test, closed after it. */
+export function sandboxPerTest(defaults: SandboxOptions = {}): (options?: SandboxOptions) => Promise<TestSandbox> {
+  const running: RunningSandbox[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((sandbox) => sandbox.close()));
+  });
+  return async (options = {}) => {
+    const sandbox = await startSandbox({ ...defaults, ...options });
+    running.push(sandbox);
+    const admin = (path: string, init?: RequestInit) => fetch(`${sandbox.url}/__sandbox/${path}`, init);
+    const env = { PROMPTLAYER_BASE_URL: sandbox.url, PROMPTLAYER_API_KEY: API_KEY };
+    return {
+      ...sandbox,
+      ...registry(sandbox.url),
+      env,
+      requests: async () => (await admin("requests")).json() as Promise<any>,
+      clearRequests: async () => void (await admin("requests", { method: "DELETE" })),
+      state: async () => (await admin("state")).json(),
+      setState: async (state) => void (await admin("state", { method: "PUT", body: JSON.stringify(state) })),
+      plx: (cwd, ...args) => plx(args, { cwd, env }),
+    };
+  };
+}
+
+const exec = promisify(execFile);
+
+/** A repository directory with a config file (and, when asked, a git repository with one commit). */
+export async function newRepo(options: { git?: boolean; config?: string } = {}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "plx-it-"));
+  await writeFile(join(dir, "plx.config.yaml"), options.config ?? "promptsDir: prompts\n");
+  if (options.git) {
+    await git(dir, "init", "-q");
+    await commitAll(dir, "Start");
+  }
+  return dir;
+}
+
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await exec("git", args, { cwd });
+  return stdout.trim();
+}
+
+export async function commitAll(cwd: string, message: string): Promise<void> {
+  await git(cwd, "add", "-A");
+  await git(cwd, "-c", "user.email=dev@example.com", "-c", "user.name=Dev", "commit", "-qm", message, "--allow-empty");
+}
+
+/** Replaces `from` with `to` in a file, failing when `from` is not there. */
+export async function edit(path: string, from: string, to: string): Promise<void> {
+  const before = await readFile(path, "utf8");
+  if (!before.includes(from)) throw new Error(`${path} does not contain ${JSON.stringify(from)}`);
+  await writeFile(path, before.replace(from, to));
+}
+
+export const readJson = async (path: string) => JSON.parse(await readFile(path, "utf8"));

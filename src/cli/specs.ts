@@ -80,6 +80,8 @@ const pushOptions = {
   ),
   planOut: stringFlag("--plan-out <file>", "save the plan as JSON, to apply later with --plan"),
   plan: stringFlag("--plan <file>", "apply a saved plan, only if nothing it was built from has moved"),
+  delete: booleanFlag("--delete", "delete in PromptLayer the templates whose file was deleted here (asks first)"),
+  yes: booleanFlag("-y, --yes", "confirm without asking (required without a terminal)"),
   json,
 };
 

@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import { nameKeyed } from "../core/records.js";
 import { plxError } from "../errors/index.js";
 import {
   CONFIG_DEFAULTS,
@@ -78,6 +79,8 @@ export async function loadConfig(cwd: string, flags: ConfigFlags, env: Env): Pro
       CONFIG_DEFAULTS.externalIdSource,
     concurrency,
     track,
+    labelAssignments: nameKeyed(fromFile.labels),
+    ignore: fromFile.ignore ?? [],
   };
 }
 

@@ -15,6 +15,10 @@ export const configFileSchema = z
     externalIdSource: z.string().trim().min(1).max(128).optional(),
     concurrency: z.number().int().min(1).max(256).optional(),
     track: trackSchema.optional(),
+    /** Release label → template names or globs that carry it; publish adds a label only where this (or --all) says. */
+    labels: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
+    /** Template names or globs plx never touches: not pulled, pushed, compared or checked. */
+    ignore: z.array(z.string().min(1)).optional(),
   })
   .strict();
 
@@ -30,6 +34,10 @@ export interface ResolvedConfig {
   externalIdSource: string;
   concurrency: number;
   track: TrackedState;
+  /** Release label → the template names or globs plx.config.yaml assigns it to. */
+  labelAssignments: Record<string, string[]>;
+  /** Template names or globs plx never touches. */
+  ignore: string[];
 }
 
 export const CONFIG_DEFAULTS = {

@@ -31,11 +31,26 @@ export interface LockEntry {
 
 export interface Lockfile {
   lockfileVersion: typeof LOCKFILE_VERSION;
+  /**
+   * Release label names whose positions the entries record completely: for these, a template's entry without the
+   * label means it did not carry it at the last sync. Publish compares with them to notice labels moved in PromptLayer.
+   */
+  labels: string[];
   /** Keyed by exact template name. */
   templates: Record<string, LockEntry>;
 }
 
-export const emptyLockfile = (): Lockfile => ({ lockfileVersion: LOCKFILE_VERSION, templates: nameKeyed() });
+export const emptyLockfile = (): Lockfile => ({
+  lockfileVersion: LOCKFILE_VERSION,
+  labels: [],
+  templates: nameKeyed(),
+});
+
+/** The lock with more label names known completely. */
+export const withSyncedLabels = (lock: Lockfile, names: Iterable<string>): Lockfile => ({
+  ...lock,
+  labels: [...new Set([...lock.labels, ...names])].sort(byCodePoint),
+});
 
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -59,5 +74,7 @@ export function serializeLockfile(lock: Lockfile): string {
     return `    ${JSON.stringify(name)}: ${JSON.stringify(ordered)}`;
   });
   const body = lines.length === 0 ? "{}" : `{\n${lines.join(",\n")}\n  }`;
-  return `{\n  "lockfileVersion": ${LOCKFILE_VERSION},\n  "templates": ${body}\n}\n`;
+  const labels =
+    lock.labels.length === 0 ? "" : `  "labels": ${JSON.stringify([...new Set(lock.labels)].sort(byCodePoint))},\n`;
+  return `{\n  "lockfileVersion": ${LOCKFILE_VERSION},\n${labels}  "templates": ${body}\n}\n`;
 }

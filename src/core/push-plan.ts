@@ -1,9 +1,7 @@
-// Push as a plan: per template, whether it is created, updated, left alone, refused as a conflict or invalid.
-// Pure; `plx push --dry-run` prints this value, a saved plan is this value on disk, and the real push applies it.
+// Push as a plan: per template, what publishing the repository would do to it. Pure; `plx push --dry-run` prints
+// this value, a saved plan is this value on disk, and the real push applies it.
 import { sameFolder, unusableFolderName } from "./folders.js";
 import type { LockEntry } from "./lock.js";
-
-export type PushAction = "create" | "update" | "unchanged" | "conflict" | "invalid";
 
 export interface PushLocal {
   name: string;
@@ -20,32 +18,66 @@ export interface PushRemote {
   version: number;
   /** Canonical hash of the latest version; absent when it was not read because it is the lock's version. */
   hash?: string;
-  /** The latest version was published by plx: its content hash equals the hash in its own metadata.plx stamp. */
+  /** The latest version was published by plx from this history: its content hash equals its own metadata.plx stamp's. */
   publishedByPlx?: boolean;
   /** The folder the template is in now. */
   folder?: readonly string[];
 }
 
-export interface PushItem {
+interface Local {
   name: string;
   path: string;
-  action: PushAction;
   hash: string;
   folder: string[];
   snippets: string[];
-  id?: number;
-  baseVersion?: number;
-  remoteVersion?: number;
-  /** For an unchanged template, the remote version that holds exactly the local content (where a label goes). */
-  syncedVersion?: number;
-  /** Set for an unchanged template whose remote moved on while the local file did not: nothing to send. */
-  remoteAhead?: boolean;
-  /** The file moved to another folder since the last sync, and the template in PromptLayer did not: move it there. */
-  moveTo?: string[];
-  /** Where the file was at the last sync, when it has moved or been renamed since: its external ID follows it. */
-  previousPath?: string;
-  reason?: string;
 }
+
+/** Where a file moved since the last sync: the template follows it to `moveTo` (a folder) and its external ID follows. */
+interface Relocation {
+  /** The file is in another folder than its template, which did not move in PromptLayer: move the template there. */
+  moveTo?: string[];
+  /** The path the file had at the last sync, when it moved or was renamed since. */
+  previousPath?: string;
+}
+
+/**
+ * One template's fate, by what will happen to it. Every variant carries the local file's facts; the rest is what
+ * that fate needs (an update knows the version it builds on, a conflict why it is one).
+ */
+export type PushItem =
+  /** New in this repository, or (with --force) created again after PromptLayer deleted or renamed it. */
+  | (Local & { action: "create"; reason?: string })
+  /** Edited here: a new version on top of `remoteVersion`. `forced`: over an edit made in PromptLayer. */
+  | (Local &
+      Relocation & { action: "update"; id: number; remoteVersion: number; baseVersion?: number; forced?: boolean })
+  /** PromptLayer holds exactly the local content, in `syncedVersion`; a moved file still moves its template. */
+  | (Local & Relocation & { action: "unchanged"; id: number; remoteVersion: number; syncedVersion: number })
+  /**
+   * PromptLayer moved on while the file did not: edited there (pull brings it in), or deleted or renamed there
+   * (`gone`). Nothing is sent; `syncedVersion` holds the local content when the template still exists.
+   */
+  | (Local & {
+      action: "behind";
+      id?: number;
+      remoteVersion?: number;
+      baseVersion: number;
+      syncedVersion?: number;
+      gone?: "deleted" | "renamed";
+      reason: string;
+    })
+  /** Changed on both sides; nothing is sent while any exists. */
+  | (Local & { action: "conflict"; id?: number; remoteVersion?: number; baseVersion?: number; reason: string })
+  /** Cannot be published as it is; nothing is sent while any exists. */
+  | (Local & { action: "invalid"; reason: string })
+  /** The file was deleted here since the last sync while the template still exists: removed only with --delete. */
+  | { action: "delete"; name: string; path: string; id: number; baseVersion: number; hash: string };
+
+export type PushAction = PushItem["action"];
+
+/** The items whose content goes out as a new version. */
+export type Publishing = Extract<PushItem, { action: "create" | "update" }>;
+export const isPublishing = (item: PushItem): item is Publishing =>
+  item.action === "create" || item.action === "update";
 
 export interface PushInputs {
   locals: readonly PushLocal[];
@@ -68,108 +100,128 @@ export function remoteNeedsRead(
 }
 
 export function planPush(inputs: PushInputs): PushItem[] {
-  return planEach(inputs).map((planned) => {
-    const item = withMove(planned, inputs);
+  return inputs.locals.map((local) => {
+    const item = withMove(planOne(local, inputs), inputs);
     // Only a create or a move names a folder to PromptLayer; an update leaves the template where it is.
-    const bad = item.action === "create" || item.moveTo ? unusableFolderName(item.folder) : undefined;
-    return bad === undefined
-      ? item
-      : {
-          ...item,
-          action: "invalid",
-          reason: `the folder name "${bad}" cannot be used with PromptLayer, which addresses folders by dot-separated paths; rename the directory`,
-        };
+    const names =
+      item.action === "create" || ("moveTo" in item && item.moveTo) ? unusableFolderName(local.folder) : undefined;
+    if (names === undefined) return item;
+    return {
+      ...local,
+      action: "invalid",
+      reason: `the folder name "${names}" cannot be used with PromptLayer, which addresses folders by dot-separated paths; rename the directory`,
+    };
   });
 }
 
 /**
+ * Files deleted here since the last sync whose template PromptLayer still has (by id): planned as deletions, which
+ * happen only with --delete. A template deleted on both sides needs nothing.
+ */
+export function planDeletions(
+  lock: Readonly<Record<string, LockEntry>>,
+  localNames: ReadonlySet<string>,
+  remoteNames: ReadonlyMap<number, string>,
+  inScope: (name: string, path: string) => boolean,
+): PushItem[] {
+  return Object.entries(lock)
+    .filter(([name, entry]) => !localNames.has(name) && remoteNames.has(entry.id) && inScope(name, entry.path))
+    .map(([name, entry]) => ({
+      action: "delete" as const,
+      name,
+      path: entry.path,
+      id: entry.id,
+      baseVersion: entry.version,
+      hash: entry.hash,
+    }));
+}
+
+/**
  * Folders, three ways like content: a file moved since the last sync moves its template, unless PromptLayer moved it
- * too (pull brings that move in instead, and a conflict or a skipped template moves nowhere).
+ * too (pull brings that move in instead, and a conflict or a template left behind moves nowhere).
  */
 function withMove(item: PushItem, { lock, remotes, baseFolders }: PushInputs): PushItem {
+  if (item.action !== "update" && item.action !== "unchanged") return item;
   const remote = remotes.get(item.name);
   const base = lock[item.name];
   const baseFolder = baseFolders.get(item.name);
-  if (
-    !remote?.folder ||
-    !base ||
-    !baseFolder ||
-    base.id !== remote.id ||
-    item.action === "conflict" ||
-    item.action === "create" ||
-    item.remoteAhead
-  )
-    return item;
+  if (!remote?.folder || !base || !baseFolder || base.id !== remote.id) return item;
   const moved = base.path === item.path ? item : { ...item, previousPath: base.path };
   if (sameFolder(item.folder, remote.folder) || !sameFolder(remote.folder, baseFolder)) return moved;
   return { ...moved, moveTo: [...item.folder] };
 }
 
-function planEach({ locals, lock, remotes, remoteNames, force }: PushInputs): PushItem[] {
-  return locals.map((local) => {
-    const base = lock[local.name];
-    const remote = remotes.get(local.name);
-    const item: PushItem = {
-      name: local.name,
-      path: local.path,
-      action: "unchanged",
-      hash: local.hash,
-      folder: local.folder,
-      snippets: local.snippets,
-    };
-    if (base) item.baseVersion = base.version;
-    if (!remote)
-      return base ? goneRemotely(item, base, local, remoteNames.get(base.id), force) : { ...item, action: "create" };
-    Object.assign(item, { id: remote.id, remoteVersion: remote.version });
-    const remoteHash =
-      remote.hash ?? (base && base.id === remote.id && base.version === remote.version ? base.hash : undefined);
-    if (remoteHash === local.hash) return { ...item, syncedVersion: remote.version };
-    const remoteIsBase = base !== undefined && base.id === remote.id && base.version === remote.version;
-    // The file is what the last sync left and only PromptLayer moved: nothing to push, and --force must not
-    // quietly put the old content back over that edit.
-    if (!remoteIsBase && base !== undefined && base.id === remote.id && base.hash === local.hash) {
-      return {
-        ...item,
-        syncedVersion: base.version,
-        remoteAhead: true,
-        reason: `PromptLayer has v${remote.version}, edited there since v${base.version}; plx pull brings it in`,
-      };
-    }
-    if (remoteIsBase || remote.publishedByPlx || force)
-      return {
-        ...item,
-        action: "update",
-        ...(force && !remoteIsBase && !remote.publishedByPlx ? { reason: "forced over a remote edit" } : {}),
-      };
+function planOne(local: PushLocal, { lock, remotes, remoteNames, force }: PushInputs): PushItem {
+  const base = lock[local.name];
+  const remote = remotes.get(local.name);
+  const facts: Local = {
+    name: local.name,
+    path: local.path,
+    hash: local.hash,
+    folder: local.folder,
+    snippets: local.snippets,
+  };
+  if (!remote)
+    return base ? goneRemotely(facts, base, remoteNames.get(base.id), force) : { ...facts, action: "create" };
+  const known = { id: remote.id, remoteVersion: remote.version, ...(base ? { baseVersion: base.version } : {}) };
+  const remoteIsBase = base !== undefined && base.id === remote.id && base.version === remote.version;
+  const remoteHash = remote.hash ?? (remoteIsBase ? base.hash : undefined);
+  if (remoteHash === local.hash) {
     return {
-      ...item,
-      action: "conflict",
-      reason: base
-        ? `PromptLayer has v${remote.version}, edited outside this repo since v${base.version}, the version this repo last synced`
-        : `PromptLayer already has a template named "${local.name}" (v${remote.version}) that this repo never synced`,
+      ...facts,
+      action: "unchanged",
+      id: remote.id,
+      remoteVersion: remote.version,
+      syncedVersion: remote.version,
     };
-  });
+  }
+  // The file is what the last sync left and only PromptLayer moved: nothing to push, and --force must not
+  // quietly put the old content back over that edit.
+  if (!remoteIsBase && base !== undefined && base.id === remote.id && base.hash === local.hash) {
+    return {
+      ...facts,
+      action: "behind",
+      id: remote.id,
+      remoteVersion: remote.version,
+      baseVersion: base.version,
+      syncedVersion: base.version,
+      reason: `PromptLayer has v${remote.version}, edited there since v${base.version}; plx pull brings it in`,
+    };
+  }
+  if (remoteIsBase || remote.publishedByPlx) return { ...facts, action: "update", ...known };
+  if (force) return { ...facts, action: "update", ...known, forced: true };
+  return {
+    ...facts,
+    action: "conflict",
+    ...known,
+    reason: base
+      ? `PromptLayer has v${remote.version}, edited outside this repo since v${base.version}, the version this repo last synced`
+      : `PromptLayer already has a template named "${local.name}" (v${remote.version}) that this repo never synced`,
+  };
 }
 
 /**
  * A template this repo synced that PromptLayer no longer has under its name. Creating it again would leave a
  * renamed template beside a duplicate, or bring back a deleted one: only an edited file with --force does that.
  */
-function goneRemotely(
-  item: PushItem,
-  base: LockEntry,
-  local: PushLocal,
-  renamedTo: string | undefined,
-  force: boolean,
-): PushItem {
+function goneRemotely(local: Local, base: LockEntry, renamedTo: string | undefined, force: boolean): PushItem {
+  const gone = renamedTo === undefined ? "deleted" : "renamed";
   const what = renamedTo === undefined ? "deleted in PromptLayer" : `renamed in PromptLayer to "${renamedTo}"`;
   const pull = renamedTo === undefined ? "plx pull --prune removes the file" : "plx pull moves the file";
-  if (base.hash === local.hash)
-    return { ...item, remoteAhead: true, reason: `${what} since v${base.version}; ${pull}` };
-  if (force) return { ...item, action: "create", reason: `created again: it was ${what}` };
+  if (base.hash === local.hash) {
+    return {
+      ...local,
+      action: "behind",
+      baseVersion: base.version,
+      gone,
+      reason: `${what} since v${base.version}; ${pull}`,
+    };
+  }
+  if (force) return { ...local, action: "create", reason: `created again: it was ${what}` };
   return {
-    ...item,
+    ...local,
     action: "conflict",
+    baseVersion: base.version,
     reason: `${what} since v${base.version}, and edited here; ${pull}, or --force creates it again`,
   };
 }
@@ -181,12 +233,10 @@ function goneRemotely(
 export function publishLevels(
   items: readonly PushItem[],
   allLocal: ReadonlyMap<string, readonly string[]>,
-): PushItem[][] {
+): Publishing[][] {
   const cycle = findCycle(allLocal);
   if (cycle) throw new SnippetCycleError(cycle);
-  const publishing = new Map(
-    items.filter((item) => item.action === "create" || item.action === "update").map((item) => [item.name, item]),
-  );
+  const publishing = new Map(items.filter(isPublishing).map((item) => [item.name, item]));
   const depth = new Map<string, number>();
   const depthOf = (name: string): number => {
     const known = depth.get(name);
@@ -196,7 +246,7 @@ export function publishLevels(
     depth.set(name, level);
     return level;
   };
-  const levels: PushItem[][] = [];
+  const levels: Publishing[][] = [];
   for (const item of publishing.values()) (levels[depthOf(item.name)] ??= []).push(item);
   return levels.filter((level) => level !== undefined);
 }

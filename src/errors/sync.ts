@@ -7,10 +7,28 @@ export const syncErrors = defineErrors({
     message: (p) => `Snippet references form a cycle: ${p.cycle.join(" -> ")}.`,
     hint: "A snippet cannot include itself, directly or through others; break the cycle.",
   }),
+  "SYNC.WORKSPACE_MISMATCH": entry<{ missing: number; synced: number }>({
+    exit: ExitCode.Conflict,
+    message: (p) =>
+      `PromptLayer has ${p.missing} of the ${p.synced} templates plx.lock records nowhere (not even renamed): the API key probably belongs to another workspace, or the base URL points at another server. Nothing was changed.`,
+    hint: "Check PROMPTLAYER_API_KEY and --base-url. If the templates really were deleted, run plx pull --prune --yes to accept that.",
+  }),
+  "PULL.PRUNE_NEEDS_CONSENT": entry<{ count: number; synced: number; examples: readonly string[] }>({
+    exit: ExitCode.Usage,
+    message: (p) =>
+      `--prune would remove ${p.count} of the ${p.synced} synced prompt files (${p.examples.join(", ")}${p.count > p.examples.length ? ", …" : ""}), and nobody confirmed it; nothing was written.`,
+    hint: "Check that the API key and base URL are the right workspace's, look with plx pull --prune --dry-run, then pass --yes.",
+  }),
   "SYNC.COMMIT_MESSAGE_TOO_LONG": entry<{ length: number; limit: number }>({
     exit: ExitCode.Usage,
     message: (p) => `The commit message is ${p.length} characters; PromptLayer takes at most ${p.limit}.`,
     hint: "Shorten -m.",
+  }),
+  "PUBLISH.UNCOMMITTED_IN_CI": entry<{ sha: string; dir: string }>({
+    exit: ExitCode.Usage,
+    message: (p) =>
+      `${p.dir}/ holds changes that commit ${p.sha} does not; a CI job publishes only what a commit holds, so nothing was sent.`,
+    hint: "Commit the changes (or find the step that modified the files), then run the job again.",
   }),
   "PUBLISH.NEEDS_LABEL": entry({
     exit: ExitCode.Usage,
@@ -31,6 +49,11 @@ export const syncErrors = defineErrors({
     exit: ExitCode.Usage,
     message: (p) => `${p.path} holds changes that are not in any version plx knows of.`,
     hint: (p) => `Run plx push first, or name the version: ${p.name}@<version>.`,
+  }),
+  "LABEL.VERSION_NOT_FOUND": entry<{ name: string; version: number; latest: number }>({
+    exit: ExitCode.Usage,
+    message: (p) => `${p.name} has no version ${p.version}; its latest is v${p.latest}.`,
+    hint: (p) => `Name an existing version, for example ${p.name}@${p.latest}.`,
   }),
   "LABEL.VERSION_INVALID": entry<{ spec: string; version: number }>({
     exit: ExitCode.Usage,

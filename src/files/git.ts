@@ -20,6 +20,22 @@ export async function gitHead(cwd: string): Promise<GitHead | undefined> {
   }
 }
 
+/**
+ * Whether files under `path` differ from HEAD (edited, added or deleted, staged or not): content HEAD does not hold.
+ * False outside git.
+ */
+export async function hasUncommittedChanges(cwd: string, path: string): Promise<boolean> {
+  try {
+    const { stdout } = await run("git", ["status", "--porcelain", "--untracked-files=all", "--", path], {
+      cwd,
+      timeout: 5_000,
+    });
+    return stdout.trim() !== "";
+  } catch {
+    return false;
+  }
+}
+
 /** Whether `sha` is HEAD or one of its ancestors; false outside git or for a commit this clone does not have. */
 export async function isAncestorOfHead(cwd: string, sha: string): Promise<boolean> {
   if (!/^[0-9a-f]{7,64}$/.test(sha)) return false;

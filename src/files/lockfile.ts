@@ -28,6 +28,7 @@ const lockEntrySchema = z.object({
 
 const lockfileSchema = z.object({
   lockfileVersion: z.literal(LOCKFILE_VERSION),
+  labels: z.array(z.string()).optional(),
   templates: z.record(z.string(), z.unknown()),
 });
 
@@ -70,7 +71,7 @@ export async function readLockfile(rootDir: string): Promise<Lockfile> {
     // Written as `./x.prompt.yaml` by a plx whose prompts directory was the repository root: the same file as `x.prompt.yaml`.
     templates[name] = { ...entry.data, path: posix.normalize(entry.data.path), labels };
   }
-  return { lockfileVersion: LOCKFILE_VERSION, templates };
+  return { lockfileVersion: LOCKFILE_VERSION, labels: [...new Set(parsed.data.labels ?? [])], templates };
 }
 
 export async function writeLockfile(rootDir: string, lock: Lockfile): Promise<boolean> {

@@ -368,6 +368,20 @@ export class PromptLayerClient {
     });
   }
 
+  /**
+   * Deletes entities (templates, as the folder-entities type the listing gave them). PromptLayer deletes softly; a
+   * second delete of what is gone changes nothing, so a retry is harmless.
+   */
+  async deleteEntities(entities: ReadonlyArray<{ id: number; type: string }>): Promise<void> {
+    const workspaceId = await this.workspaceId();
+    await this.http.request({
+      method: "DELETE",
+      path: "/api/public/v2/folders/entities",
+      body: { entities, ...(workspaceId === undefined ? {} : { workspace_id: workspaceId }) },
+      expect: [404],
+    });
+  }
+
   /** Every prompt and snippet in the workspace with its folder path and latest version number, in one request. */
   async listPromptEntities(): Promise<FolderEntity[]> {
     const workspaceId = await this.workspaceId();

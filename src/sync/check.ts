@@ -6,6 +6,7 @@ import { isJsonObject, type JsonValue } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import { scanPromptFiles, type LocalTemplate } from "../files/local.js";
 import { readLockfile } from "../files/lockfile.js";
+import { assertProject } from "./repository.js";
 import { locationFromPath, PROMPT_FILE_SUFFIX } from "../files/paths.js";
 import { positionFinder } from "../files/prompt-file.js";
 
@@ -35,6 +36,7 @@ const JINJA_LOOKS = /\{\{[^}]*\}\}|\{%[^%]*%\}/;
 /** Checks the given files (repo-relative or absolute), or every prompt file when none are given. */
 export async function check(config: ResolvedConfig, files: readonly string[]): Promise<CheckReport> {
   const only = files.length > 0 ? files : undefined;
+  if (!only) assertProject(config);
   const [scan, lock, knownNames] = await Promise.all([
     scanPromptFiles(config.rootDir, config.promptsDir, { only }),
     readLockfile(config.rootDir),

@@ -9,10 +9,10 @@ import type { TemplateDoc } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import type { LocalTemplate } from "../files/local.js";
 import { locationFromPath, planPaths } from "../files/paths.js";
-import { serializePromptFile } from "../files/prompt-file.js";
+import { type FileProblem, serializePromptFile } from "../files/prompt-file.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
-import { readRepository } from "./repository.js";
-import { nameMatcher } from "./select.js";
+import { assertProject, readRepositoryTolerantly } from "./repository.js";
+import { type TemplateMatcher, templateScope } from "./select.js";
 import { followRenames, listRemote, readRemoteTemplate, type RemoteHead, type RemoteTemplate } from "./remote.js";
 
 export interface Change {
@@ -63,24 +63,39 @@ export interface Comparison {
   track: string;
   changes: Change[];
   inSync: number;
+  /** Files that could not be read: reported, and their templates left out of the comparison. */
+  invalid: FileProblem[];
 }
 
 interface Snapshot {
   lock: Lockfile;
   locals: Map<string, LocalTemplate>;
-  matches: (name: string, folder: readonly string[]) => boolean;
+  matches: TemplateMatcher;
+  invalid: FileProblem[];
 }
 
+/**
+ * The local side. One bad file does not stop the comparison of every other template: it is reported, and the
+ * template it holds (known from the lock by its path) is left out rather than taken for deleted.
+ */
 async function snapshot(config: ResolvedConfig, names: readonly string[]): Promise<Snapshot> {
-  const { lock, templates } = await readRepository(config);
-  return { lock, locals: new Map(templates.map((t) => [t.name, t])), matches: nameMatcher(names) };
+  assertProject(config);
+  const { lock, templates, problems } = await readRepositoryTolerantly(config);
+  const unreadable = new Set(problems.map((problem) => problem.path));
+  const inScope = templateScope(names, config.ignore);
+  const matches: TemplateMatcher = (name, folder) => {
+    const entry = lock.templates[name];
+    return inScope(name, folder) && !(entry !== undefined && unreadable.has(entry.path));
+  };
+  return { lock, locals: new Map(templates.map((t) => [t.name, t])), matches, invalid: problems };
 }
 
 const folderOfPath = (path: string, promptsDir: string) => locationFromPath(path, promptsDir).folder;
 
 /** Local files against the lock only: what changed here since the last sync. No network. */
 export async function compareOffline(config: ResolvedConfig, names: readonly string[]): Promise<Comparison> {
-  const { lock, locals, matches } = await snapshot(config, names);
+  const snap = await snapshot(config, names);
+  const { lock, locals, matches } = snap;
   const all = [...new Set([...locals.keys(), ...Object.keys(lock.templates)])].sort();
   const changes: Change[] = [];
   let inSync = 0;
@@ -106,7 +121,7 @@ export async function compareOffline(config: ResolvedConfig, names: readonly str
       });
     }
   }
-  return { remote: false, track: trackName(config), changes, inSync };
+  return { remote: false, track: trackName(config), changes, inSync, invalid: snap.invalid };
 }
 
 export interface RemoteCompareDeps {
@@ -196,7 +211,7 @@ export async function compareWithRemote(deps: RemoteCompareDeps, names: readonly
     if (users.length > 0) change.usedBy = users;
     changes.push(change);
   }
-  return { remote: true, track: trackName(config), changes, inSync };
+  return { remote: true, track: trackName(config), changes, inSync, invalid: snap.invalid };
 }
 
 /** Content in sync but moved or renamed: a change on the side that did it. */

@@ -7,14 +7,19 @@ import type { ResolvedConfig } from "../config/schema.js";
 import { isPlxError, plxError } from "../errors/index.js";
 import type { LocalTemplate } from "../files/local.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
+import { readLockfile, writeLockfile } from "../files/lockfile.js";
+import { nameKeyed } from "../core/records.js";
 import { readRepository } from "./repository.js";
-import { nameMatcher } from "./select.js";
+import { templateScope } from "./select.js";
 import { labelledVersions, listRemoteHeads, type RemoteHead } from "./remote.js";
 
 export interface LabelTarget {
   name: string;
   id: number;
+  label: string;
   version: number;
+  /** Where the label pointed when the change was planned; absent when the template did not carry it. */
+  from?: number;
   /** The publish that created `version` carried the label already; only confirming is left. */
   setByPublish?: boolean;
 }
@@ -32,64 +37,87 @@ export interface LabelChange {
   error?: string;
 }
 
-/** Points each label at each target's version, creating or moving it as needed, and confirms by reading back. */
-export async function applyLabels(
-  client: PromptLayerClient,
-  labels: readonly string[],
-  targets: readonly LabelTarget[],
-): Promise<LabelChange[]> {
-  const changes: LabelChange[] = [];
-  for (const label of labels) {
-    const before = await labelledVersions(client, label);
-    const touched: LabelChange[] = [];
-    const previously = new Map<LabelChange, number | undefined>();
-    await Promise.all(
-      targets.map(async (target) => {
-        const from = before.get(target.id);
-        const change: LabelChange = {
-          name: target.name,
-          label,
-          version: target.version,
-          ...(from === undefined || target.setByPublish ? {} : { from }),
-          status: "unchanged",
-        };
-        changes.push(change);
-        if (from === target.version && !target.setByPublish) return;
-        touched.push(change);
-        if (target.setByPublish) return;
-        previously.set(change, from);
-        try {
-          await pointLabel(client, target.id, label, target.version);
-        } catch (error) {
-          change.status = "failed";
-          change.error = isPlxError(error) ? error.message : String(error);
-        }
-      }),
-    );
-    if (touched.length === 0) continue;
-    const after = await labelledVersions(client, label);
-    for (const change of touched) {
-      if (change.status === "failed") continue;
-      const target = targets.find((t) => t.name === change.name)!;
-      const now = after.get(target.id);
-      change.status = now === change.version ? "set" : stillWaiting(change, now, previously) ? "pending" : "superseded";
-    }
-  }
-  return changes.sort((a, b) => a.name.localeCompare(b.name) || a.label.localeCompare(b.label));
+/**
+ * Points each target's label at its version, creating or moving it as needed, then reads the labels back: a protected
+ * label accepts the request and stays where it was until someone approves it, which is reported as pending.
+ */
+export async function applyLabels(client: PromptLayerClient, targets: readonly LabelTarget[]): Promise<LabelChange[]> {
+  const changes = await Promise.all(
+    targets.map(async (target): Promise<LabelChange> => {
+      const change: LabelChange = {
+        name: target.name,
+        label: target.label,
+        version: target.version,
+        ...(target.from === undefined || target.setByPublish ? {} : { from: target.from }),
+        status: "unchanged",
+      };
+      if (target.from === target.version && !target.setByPublish) return change;
+      if (target.setByPublish) return change;
+      try {
+        await pointLabel(client, target.id, target.label, target.version);
+      } catch (error) {
+        if (!isPlxError(error) || error.code === "INTERRUPTED") throw error;
+        return { ...change, status: "failed", error: error.message };
+      }
+      return change;
+    }),
+  );
+  const asked = targets.filter((target) => target.setByPublish || target.from !== target.version);
+  const positions = await labelPositions(client, asked);
+  return changes
+    .map((change, index) => {
+      const target = targets[index]!;
+      if (change.status === "failed" || !asked.includes(target)) return change;
+      const position = positions.get(target.label)?.get(target.id);
+      const status: LabelStatus =
+        position === target.version ? "set" : stillWaiting(target, position) ? "pending" : "superseded";
+      return { ...change, status };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name) || a.label.localeCompare(b.label));
 }
+
+/**
+ * Where each label of the targets points now, by template id: a few templates are read one by one, many through one
+ * paged listing per label, whichever takes fewer requests.
+ */
+async function labelPositions(
+  client: PromptLayerClient,
+  targets: readonly LabelTarget[],
+): Promise<Map<string, Map<number, number>>> {
+  const positions = new Map<string, Map<number, number>>();
+  const byLabel = Map.groupBy(targets, (target) => target.label);
+  await Promise.all(
+    [...byLabel].map(async ([label, group]) => {
+      if (group.length > FEW_TARGETS) {
+        positions.set(label, await labelledVersions(client, label));
+        return;
+      }
+      const found = new Map<number, number>();
+      await Promise.all(
+        group.map(async (target) => {
+          const version = (await client.listLabels(target.id))?.find(
+            (l) => l.release_label === label,
+          )?.prompt_version_number;
+          if (version !== undefined) found.set(target.id, version);
+        }),
+      );
+      positions.set(label, found);
+    }),
+  );
+  return positions;
+}
+
+/** Up to this many templates, reading each one's labels costs fewer requests than listing everything carrying the label. */
+const FEW_TARGETS = 3;
 
 /**
  * Whether a label that is not where it was sent is waiting for an approval rather than moved by someone else.
  * A label moved here is waiting while it stays where it was, even when that is a newer version (a rollback). One
  * carried by a publish went with the newest version, so only a still newer one means another publish came after.
  */
-function stillWaiting(
-  change: LabelChange,
-  now: number | undefined,
-  previously: ReadonlyMap<LabelChange, number | undefined>,
-): boolean {
-  if (previously.has(change)) return now === previously.get(change);
-  return now === undefined || now < change.version;
+function stillWaiting(target: LabelTarget, now: number | undefined): boolean {
+  if (!target.setByPublish) return now === target.from;
+  return now === undefined || now < target.version;
 }
 
 /** Moves the label if the template has it, else creates it. */
@@ -164,7 +192,16 @@ export async function setLabel(
   const head = heads.find((candidate) => candidate.name === name);
   if (!head) throw plxError("LABEL.TEMPLATE_NOT_FOUND", { name });
   const target = version ?? (await versionMatchingLocal(client, head, locals.get(name), lock.templates[name]));
-  const [change] = await applyLabels(client, [label], [{ name, id: head.id, version: target }]);
+  const [labels, exists] = await Promise.all([
+    client.listLabels(head.id),
+    version === undefined ? true : client.getTemplate(head.id, { version }).then((raw) => raw !== undefined),
+  ]);
+  if (!exists) throw plxError("LABEL.VERSION_NOT_FOUND", { name, version: target, latest: head.latestVersion });
+  const from = labels?.find((candidate) => candidate.release_label === label)?.prompt_version_number;
+  const [change] = await applyLabels(client, [
+    { name, id: head.id, label, version: target, ...(from === undefined ? {} : { from }) },
+  ]);
+  await recordLabelChanges(config.rootDir, [change!]);
   return change!;
 }
 
@@ -176,14 +213,21 @@ export interface LabelRemoval {
   version?: number;
 }
 
-export async function removeLabel({ client }: Resolved, label: string, name: string): Promise<LabelRemoval> {
+export async function removeLabel({ client, config }: Resolved, label: string, name: string): Promise<LabelRemoval> {
   const labels = await client.listLabels(name);
   if (!labels) throw plxError("LABEL.TEMPLATE_NOT_FOUND", { name });
   const existing = labels.find((candidate) => candidate.release_label === label);
   if (!existing) return { name, label, status: "absent" };
   await client.deleteLabel(existing.release_label_id);
   const still = (await client.listLabels(name))?.some((candidate) => candidate.release_label === label);
-  return { name, label, status: still ? "pending" : "removed", version: existing.prompt_version_number };
+  const removal: LabelRemoval = {
+    name,
+    label,
+    status: still ? "pending" : "removed",
+    version: existing.prompt_version_number,
+  };
+  await recordLabelChanges(config.rootDir, [], [removal]);
+  return removal;
 }
 
 /** `plx label promote staging prod`: `to` goes where `from` points, template by template. */
@@ -197,12 +241,12 @@ export interface Promotion {
 
 /** `plx label promote staging prod`: where `to` would go, template by template; nothing is changed. */
 export async function planPromotion(
-  client: PromptLayerClient,
+  { client, config }: Resolved,
   from: string,
   to: string,
   names: readonly string[],
 ): Promise<Promotion> {
-  const matches = nameMatcher(names);
+  const matches = templateScope(names, config.ignore);
   const [heads, source, current] = await Promise.all([
     listRemoteHeads(client, { kind: "latest" }),
     labelledVersions(client, from),
@@ -210,7 +254,16 @@ export async function planPromotion(
   ]);
   const targets = heads
     .filter((head) => matches(head.name, head.folder) && source.has(head.id))
-    .map((head) => ({ name: head.name, id: head.id, version: source.get(head.id)! }));
+    .map((head): LabelTarget => {
+      const was = current.get(head.id);
+      return {
+        name: head.name,
+        id: head.id,
+        label: to,
+        version: source.get(head.id)!,
+        ...(was === undefined ? {} : { from: was }),
+      };
+    });
   const changes = targets.map((target): LabelChange => {
     const was = current.get(target.id);
     return {
@@ -225,17 +278,51 @@ export async function planPromotion(
 }
 
 /** Carries out a promotion plan: exactly the moves it planned. */
-export function applyPromotion(client: PromptLayerClient, plan: Promotion): Promise<LabelChange[]> {
+export async function applyPromotion(
+  client: PromptLayerClient,
+  config: ResolvedConfig,
+  plan: Promotion,
+): Promise<LabelChange[]> {
   const moving = new Set(plan.changes.filter((change) => change.status === "planned").map((change) => change.name));
-  return applyLabels(
+  const changes = await applyLabels(
     client,
-    [plan.label],
     plan.targets.filter((target) => moving.has(target.name)),
   );
+  await recordLabelChanges(config.rootDir, changes);
+  return changes;
+}
+
+/**
+ * A label moved with plx label is a change the repository made: plx.lock records it, so a later publish does not take
+ * it for a move made in PromptLayer. Only templates the lock knows are recorded; no lock, nothing to record.
+ */
+async function recordLabelChanges(
+  rootDir: string,
+  changes: readonly LabelChange[],
+  removed: readonly LabelRemoval[] = [],
+): Promise<void> {
+  const moved = changes.filter((change) => change.status === "set");
+  const gone = removed.filter((removal) => removal.status === "removed");
+  if (moved.length === 0 && gone.length === 0) return;
+  const lock = await readLockfile(rootDir);
+  const templates = nameKeyed(lock.templates);
+  for (const change of moved) {
+    const entry = templates[change.name];
+    if (entry)
+      templates[change.name] = { ...entry, labels: nameKeyed(entry.labels, { [change.label]: change.version }) };
+  }
+  for (const removal of gone) {
+    const entry = templates[removal.name];
+    if (!entry) continue;
+    const labels = nameKeyed(entry.labels);
+    delete labels[removal.label];
+    templates[removal.name] = { ...entry, labels };
+  }
+  if (Object.keys(lock.templates).length > 0) await writeLockfile(rootDir, { ...lock, templates });
 }
 
 async function labelScope(client: PromptLayerClient, config: ResolvedConfig, names: readonly string[]) {
-  const matches = nameMatcher(names);
+  const matches = templateScope(names, config.ignore);
   const [heads, { lock, templates }] = await Promise.all([
     listRemoteHeads(client, { kind: "latest" }),
     readRepository(config),

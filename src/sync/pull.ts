@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { canonicalDoc } from "../core/canonical.js";
-import type { LockEntry, Lockfile } from "../core/lock.js";
+import { type LockEntry, type Lockfile, withSyncedLabels } from "../core/lock.js";
 import { sameFolder } from "../core/folders.js";
 import { nameKeyed } from "../core/records.js";
 import {
@@ -17,6 +17,7 @@ import {
 } from "../core/pull-plan.js";
 import type { TemplateDoc } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
+import { plxError } from "../errors/index.js";
 import { writeFileAtomic } from "../files/atomic.js";
 import { assertWritesStayInside } from "../files/containment.js";
 import { writeLockfile } from "../files/lockfile.js";
@@ -25,8 +26,9 @@ import { serializePromptFile, unwritableReason } from "../files/prompt-file.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import { readRepository } from "./repository.js";
 import { eachWithin } from "./pool.js";
-import { nameMatcher } from "./select.js";
-import { followRenames, listRemote, readRemoteTemplate, refreshKnownLabels, type RemoteHead } from "./remote.js";
+import { templateScope } from "./select.js";
+import { followRenames, listRemote, readRemoteTemplate, refreshLabels, type RemoteHead } from "./remote.js";
+import { assertSameWorkspace } from "./workspace.js";
 
 export interface PullOptions {
   /** Template names or globs (matched against names and file paths); all when empty. */
@@ -34,6 +36,8 @@ export interface PullOptions {
   dryRun: boolean;
   force: boolean;
   prune: boolean;
+  /** --yes: prune many files at once, and pull even when most synced templates seem to be gone. */
+  yes: boolean;
 }
 
 export interface PullDeps {
@@ -41,7 +45,12 @@ export interface PullDeps {
   config: ResolvedConfig;
   /** Called as template reads finish, for a progress line. */
   onProgress?: (done: number, total: number) => void;
+  /** Asked before --prune removes more files than it removes freely; absent = nobody to ask (refused without --yes). */
+  confirmRemovals?: (paths: readonly string[]) => Promise<boolean>;
 }
+
+/** --prune removes up to this many files, and at most half of the synced ones, without asking. */
+export const PRUNE_FREELY = 5;
 
 export type PullItem = {
   name: string;
@@ -58,6 +67,8 @@ export interface PullReport {
   dryRun: boolean;
   items: PullItem[];
   counts: Record<PullAction<TemplateDoc>["kind"], number>;
+  /** The label the pull tracks, when no template in PromptLayer carries it (a typo, most likely). */
+  missingLabel?: string;
 }
 
 export async function pull(deps: PullDeps, options: PullOptions): Promise<PullReport> {
@@ -65,7 +76,8 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
   // The listing's round trips overlap the reading of the files; an invalid file still stops the pull before any write.
   const [{ lock, templates }, listing] = await Promise.all([readRepository(config), listRemote(client, config.track)]);
 
-  const matches = nameMatcher(options.names);
+  if (!options.yes) assertSameWorkspace(lock, listing.existing);
+  const matches = templateScope(options.names, config.ignore);
   const heads = listing.heads.filter((head) => matches(head.name, head.folder));
   const locals = new Map<string, LocalFile>(
     templates.map((t) => [t.name, { name: t.name, path: t.path, hash: t.hash }]),
@@ -94,6 +106,18 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
     ...[...paths.values()].map((planned) => planned.path),
     ...Object.values(base.templates).map((entry) => entry.path),
   ]);
+
+  // A synced template that still exists but is not tracked (no tracked label) or not asked for is out of scope, not gone.
+  const outOfScope = (name: string) =>
+    !headsByName.has(name) && base.templates[name] !== undefined && listing.existing.has(base.templates[name]!.id);
+  if (options.prune && !options.dryRun)
+    await consentToRemovals(
+      deps,
+      options,
+      base,
+      planFor,
+      (name) => !outOfScope(name) && matches(name, folderOfPath(base.templates[name]!.path, config.promptsDir)),
+    );
 
   // Each template is planned and written as soon as it is read, so memory holds one template per request in
   // flight rather than the whole registry, and disk writes overlap the network.
@@ -157,9 +181,6 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
   });
 
   const readNames = new Set(toRead.map((head) => head.name));
-  // A synced template that still exists but is not tracked (no tracked label) or not asked for is out of scope, not gone.
-  const outOfScope = (name: string) =>
-    !headsByName.has(name) && base.templates[name] !== undefined && listing.existing.has(base.templates[name]!.id);
   const rest = [
     ...new Set([
       ...headsByName.keys(),
@@ -182,10 +203,53 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
 
   if (!options.dryRun) {
     const unread = new Set([...headsByName.values()].filter((head) => !fresh.has(head.name)).map((head) => head.id));
-    const labels = await refreshKnownLabels(client, base, unread);
-    await writeLockfile(config.rootDir, nextLock(base, items, { fresh, labels, heads: headsByName, fileHashes }));
+    // Every label name the repository knows, or saw on a template read now, is refreshed for every unread template
+    // too, so the lock records those labels completely (publish relies on that to notice labels moved outside).
+    const names = new Set([
+      ...base.labels,
+      ...Object.values(base.templates).flatMap((entry) => Object.keys(entry.labels)),
+      ...[...fresh.values()].flatMap((read) => Object.keys(read.labels)),
+      ...(config.track.kind === "label" ? [config.track.label] : []),
+    ]);
+    const labels = await refreshLabels(client, [...names].sort(), unread);
+    const next = withSyncedLabels(nextLock(base, items, { fresh, labels, heads: headsByName, fileHashes }), names);
+    await writeLockfile(config.rootDir, next);
   }
-  return report(items, options.dryRun);
+  const missingLabel =
+    config.track.kind === "label" && listing.heads.length === 0 && listing.existing.size > 0
+      ? config.track.label
+      : undefined;
+  return { ...report(items, options.dryRun), ...(missingLabel ? { missingLabel } : {}) };
+}
+
+const folderOfPath = (path: string, promptsDir: string) => locationFromPath(path, promptsDir).folder;
+
+/**
+ * --prune removes files of templates deleted in PromptLayer. Known from the listing alone, the removals are counted
+ * before anything is written: more than a few, or more than half of what the repository syncs, need consent (--yes, or
+ * an answer in a terminal), since a wrong key or a mistaken bulk delete would otherwise empty the repository.
+ */
+async function consentToRemovals(
+  deps: PullDeps,
+  options: PullOptions,
+  base: Lockfile,
+  planFor: (name: string) => PullAction<TemplateDoc>,
+  inScope: (name: string) => boolean,
+): Promise<void> {
+  if (options.yes) return;
+  const synced = Object.keys(base.templates);
+  const removals = synced
+    .filter(inScope)
+    .map(planFor)
+    .filter((action) => action.kind === "remove");
+  if (removals.length <= PRUNE_FREELY && removals.length * 2 <= synced.length) return;
+  const paths = removals.map((action) => action.path);
+  if (deps.confirmRemovals && (await deps.confirmRemovals(paths))) return;
+  throw plxError("PULL.PRUNE_NEEDS_CONSENT", {
+    count: removals.length,
+    synced: synced.length,
+    examples: paths.slice(0, 3),
+  });
 }
 
 /** What the lock needs of a template that was read; its content is not kept. */

@@ -1,30 +1,34 @@
-// `plx push` and `plx publish`: changed files become new versions. The plan is built first (every file validated,
-// every remote edit detected) and applied only when it holds no invalid file and no conflict; the same code path
-// serves --dry-run, saved plans and the real run.
+// `plx push` and `plx publish`: changed files become new versions, and with --label, release labels move. The plan is
+// built first (every file validated, every remote edit and label move detected) as a value; it is applied only when it
+// holds no invalid file and no conflict, and the same path serves --dry-run, saved plans and the real run.
 import { contentHash } from "../core/canonical.js";
-import type { Lockfile } from "../core/lock.js";
-import { nameKeyed } from "../core/records.js";
+import { type LabelMove, labelsForPublish, planLabels } from "../core/label-plan.js";
+import { type Lockfile, withSyncedLabels } from "../core/lock.js";
 import {
+  planDeletions,
   planPush,
+  type Publishing,
   publishLevels,
-  remoteNeedsRead,
-  SnippetCycleError,
   type PushItem,
   type PushRemote,
+  remoteNeedsRead,
+  SnippetCycleError,
 } from "../core/push-plan.js";
-import { publishVersionOf, templateFromRaw, type TemplateDoc } from "../core/template.js";
+import { nameKeyed } from "../core/records.js";
+import { publishVersionOf, type TemplateDoc, templateFromRaw } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
-import { ExitCode, isInterruption, isPlxError, plxError } from "../errors/index.js";
-import { isAncestorOfHead, type GitHead } from "../files/git.js";
+import { ExitCode, isInterruption, isPlxError, type PlxErrorJson, plxError } from "../errors/index.js";
+import { isAncestorOfHead } from "../files/git.js";
 import type { LocalTemplate } from "../files/local.js";
 import { writeLockfile } from "../files/lockfile.js";
 import { locationFromPath } from "../files/paths.js";
 import { contentHashOf, type PromptLayerClient, type PublishBody } from "../promptlayer/index.js";
 import { patchOf } from "./compare.js";
-import { applyLabels, type LabelChange } from "./labels.js";
-import { readRepository } from "./repository.js";
-import { nameMatcher } from "./select.js";
-import { listRemoteHeads, type RemoteHead } from "./remote.js";
+import { applyLabels, type LabelStatus, type LabelTarget } from "./labels.js";
+import { labelledVersions, listRemote, type RemoteHead } from "./remote.js";
+import { assertProject, readRepository } from "./repository.js";
+import { nameMatcher, templateScope } from "./select.js";
+import { assertSameWorkspace } from "./workspace.js";
 
 export const COMMIT_MESSAGE_LIMIT = 72;
 
@@ -34,47 +38,85 @@ export interface PushOptions {
   force: boolean;
   /** Commit message; default from the git HEAD subject. */
   message?: string;
-  /** Release labels to point at the pushed content (`plx publish --label`). */
+  /** Release labels to move (`plx publish --label`). */
   labels: string[];
+  /** --all: the labels go on every template in scope, not only those carrying them. */
+  all: boolean;
+  /** --delete: templates whose file was deleted here are deleted in PromptLayer. */
+  delete: boolean;
   /** The CI run, stamped into metadata.plx. */
   runUrl?: string;
   /** A plan saved earlier: applied only if nothing it was built from has moved. */
   savedPlan?: SavedPlan;
 }
 
+/** The commit being published from: HEAD, and whether the prompts directory holds changes HEAD does not. */
+export interface GitState {
+  sha: string;
+  subject: string;
+  uncommitted: boolean;
+}
+
 export interface PushDeps {
   client: PromptLayerClient;
   config: ResolvedConfig;
-  git: GitHead | undefined;
-  /** Asked before anything is sent when labels will move; absent = no one to ask (the CLI checked --yes). */
-  confirm?: (plan: PushItem[]) => Promise<boolean>;
-  signal?: AbortSignal;
+  git: GitState | undefined;
+  /** Asked before anything is sent when labels move or templates are deleted; absent = no one to ask. */
+  confirm?: (plan: PushPlan) => Promise<boolean>;
 }
 
-/** `moved`: an unchanged template whose file moved; its folder or external ID followed, and no version was needed. */
-export type PushOutcome = "published" | "moved" | "skipped" | "failed" | "planned";
+/** What the run decided, before anything is sent. */
+export interface PushPlan {
+  items: PushItem[];
+  labels: LabelMove[];
+}
 
-export interface PushResult extends PushItem {
-  outcome?: PushOutcome;
-  /** Published, but another version landed between the plan and this publish. */
-  raced?: boolean;
+/** What became of one item, by what happened. */
+export type PushResult = { item: PushItem } & (
+  | { result: "created" | "updated"; id: number; version: number; recovered: boolean; raced?: string }
+  /** An unchanged template whose file moved: its folder or external ID followed, and no version was needed. */
+  | { result: "moved" }
+  | { result: "unchanged" }
+  | { result: "behind" }
+  | { result: "conflict"; patch?: string }
+  | { result: "invalid" }
+  /** A dry run, or a run refused before sending: what would have been done. */
+  | { result: "planned" }
+  | { result: "deleted" }
+  /** Deleted here, still in PromptLayer: deleted there only with --delete. */
+  | { result: "kept" }
+  /** Not published because a snippet it uses was not. */
+  | { result: "skipped"; reason: string }
+  | { result: "failed"; error: PlxErrorJson }
+);
+
+/** A label move of the plan, and what became of it. */
+export type LabelResult = LabelMove & {
+  status: LabelStatus | "skipped" | "conflict";
+  /** The version the label was sent to (for a new version, its number once published). */
   version?: number;
-  recovered?: boolean;
-  error?: { code: string; message: string; exitCode: ExitCode };
-  patch?: string;
-}
+  error?: string;
+};
 
 export interface SavedPlan {
-  plxPlan: 1;
+  plxPlan: 2;
   createdAt: string;
   labels: string[];
-  items: Array<Pick<PushItem, "name" | "path" | "action" | "hash" | "remoteVersion" | "moveTo">>;
+  items: Array<{
+    name: string;
+    path: string;
+    action: PushItem["action"];
+    hash: string;
+    remoteVersion?: number;
+    moveTo?: string[];
+  }>;
+  labelMoves: Array<Pick<LabelMove, "name" | "label" | "from" | "to" | "action">>;
 }
 
 export interface PushReport {
   dryRun: boolean;
-  items: PushResult[];
-  labels: LabelChange[];
+  results: PushResult[];
+  labels: LabelResult[];
   /** Set when the run stopped before sending anything, and why. */
   blocked?: "conflict" | "invalid" | "stale-plan" | "declined";
   stale?: string[];
@@ -82,20 +124,74 @@ export interface PushReport {
 }
 
 export async function push(deps: PushDeps, options: PushOptions): Promise<PushReport> {
+  const prepared = await preparePush(deps, options).catch((error: unknown) => {
+    throw isInterruption(error) ? plxError("INTERRUPTED", { doneSoFar: "nothing was published" }) : error;
+  });
+  const { plan, saved } = prepared;
+  const report = (
+    results: PushResult[],
+    blocked?: PushReport["blocked"],
+    extra: Partial<PushReport> = {},
+  ): PushReport => ({
+    dryRun: options.dryRun,
+    results,
+    labels: plan.labels.map((move) => unsent(move, true)),
+    ...(blocked ? { blocked } : {}),
+    plan: saved,
+    ...extra,
+  });
+  const asPlanned = () => plan.items.map((item) => plannedResult(item, prepared.patches.get(item.name)));
+  if (options.savedPlan) {
+    const stale = staleEntries(options.savedPlan, saved);
+    if (stale.length > 0) return report(asPlanned(), "stale-plan", { stale });
+  }
+  if (plan.items.some((item) => item.action === "conflict")) return report(asPlanned(), "conflict");
+  if (plan.items.some((item) => item.action === "invalid")) return report(asPlanned(), "invalid");
+  if (options.dryRun) return report(asPlanned());
+  if (deps.confirm && needsConsent(plan, options) && !(await deps.confirm(plan)))
+    return report(asPlanned(), "declined");
+  return applyPush(deps, prepared, options);
+}
+
+/** Whether applying the plan does something a person should agree to first: moves labels or deletes templates. */
+export function needsConsent(plan: PushPlan, options: Pick<PushOptions, "delete">): boolean {
+  const moves = plan.labels.some((move) => move.action === "move" || move.action === "add");
+  const deletes = options.delete && plan.items.some((item) => item.action === "delete");
+  return moves || deletes;
+}
+
+interface PreparedPush {
+  plan: PushPlan;
+  saved: SavedPlan;
+  lock: Lockfile;
+  locals: ReadonlyMap<string, LocalTemplate>;
+  heads: ReadonlyMap<string, RemoteHead>;
+  /** Where each requested label pointed when the plan was made: label → template id → version. */
+  positions: ReadonlyMap<string, ReadonlyMap<number, number>>;
+  message: string;
+  levels: Publishing[][];
+  patches: ReadonlyMap<string, string>;
+}
+
+/** Reads the repository and PromptLayer and works out the plan. Sends nothing that changes anything. */
+async function preparePush(deps: PushDeps, options: PushOptions): Promise<PreparedPush> {
   const { client, config } = deps;
+  assertProject(config);
   // Checked first, so a dry run refuses what the real run would.
   const message = commitMessage(options.message, deps.git);
   // One invalid file and nothing is sent: a half-applied push is worse than none. The listing is only a read, so it
   // overlaps the reading of the files.
-  const [{ lock, templates }, listed] = await Promise.all([
+  const [{ lock, templates }, listing, positions] = await Promise.all([
     readRepository(config),
-    listRemoteHeads(client, { kind: "latest" }),
+    listRemote(client, { kind: "latest" }),
+    Promise.all(options.labels.map(async (label) => [label, await labelledVersions(client, label)] as const)),
   ]);
-  const matches = nameMatcher(options.names);
-  const locals = templates.filter((t) => matches(t.name, t.folder));
+  assertSameWorkspace(lock, listing.existing);
+  const inScope = templateScope(options.names, config.ignore);
+  const locals = templates.filter((t) => inScope(t.name, t.folder));
   const byName = new Map(templates.map((t) => [t.name, t]));
+  const heads = new Map(listing.heads.map((head) => [head.name, head]));
 
-  const heads = new Map(listed.map((head) => [head.name, head]));
   const remoteDocs = new Map<string, TemplateDoc>();
   const remotes = new Map<string, PushRemote>();
   await Promise.all(
@@ -119,81 +215,131 @@ export async function push(deps: PushDeps, options: PushOptions): Promise<PushRe
     }),
   );
 
-  const items: PushResult[] = planPush({
-    locals: locals.map((t) => ({ name: t.name, path: t.path, hash: t.hash, folder: t.folder, snippets: t.snippets })),
-    lock: lock.templates,
-    remotes,
-    remoteNames: new Map(listed.map((head) => [head.id, head.name])),
-    baseFolders: new Map(
-      Object.entries(lock.templates).map(([name, entry]) => [
-        name,
-        locationFromPath(entry.path, config.promptsDir).folder,
-      ]),
+  const remoteNames = new Map(listing.heads.map((head) => [head.id, head.name]));
+  const items = [
+    ...planPush({
+      locals: locals.map((t) => ({ name: t.name, path: t.path, hash: t.hash, folder: t.folder, snippets: t.snippets })),
+      lock: lock.templates,
+      remotes,
+      remoteNames,
+      baseFolders: new Map(
+        Object.entries(lock.templates).map(([name, entry]) => [
+          name,
+          locationFromPath(entry.path, config.promptsDir).folder,
+        ]),
+      ),
+      force: options.force,
+    }),
+    ...planDeletions(lock.templates, new Set(byName.keys()), remoteNames, (name, path) =>
+      inScope(name, locationFromPath(path, config.promptsDir).folder),
     ),
-    force: options.force,
-  });
-  let levels: PushItem[][];
+  ];
+  let levels: Publishing[][];
   try {
     levels = publishLevels(items, new Map(templates.map((t) => [t.name, t.snippets])));
   } catch (error) {
     if (error instanceof SnippetCycleError) throw plxError("SYNC.SNIPPET_CYCLE", { cycle: error.cycle });
     throw error;
   }
-  const plan = savedPlanOf(items, options.labels);
-  const report: PushReport = { dryRun: options.dryRun, items, labels: [], plan };
+  const assignments = Object.entries(config.labelAssignments).map(
+    ([label, patterns]) => [label, nameMatcher(patterns)] as const,
+  );
+  const labels = planLabels({
+    labels: options.labels,
+    items,
+    lock,
+    remote: new Map(positions),
+    assigned: (label, name, folder) =>
+      assignments.some(([assigned, matches]) => assigned === label && matches(name, folder)),
+    all: options.all,
+    force: options.force,
+  });
+  const patches = new Map<string, string>();
+  for (const item of items) {
+    if (item.action !== "conflict" || item.remoteVersion === undefined) continue;
+    patches.set(
+      item.name,
+      patchOf(item.path, remoteDocs.get(item.name), byName.get(item.name)!.doc, { version: item.remoteVersion }).patch,
+    );
+  }
+  const plan = { items, labels };
+  return {
+    plan,
+    saved: savedPlanOf(plan, options.labels),
+    lock,
+    locals: byName,
+    heads,
+    positions: new Map(positions),
+    message,
+    levels,
+    patches,
+  };
+}
 
-  for (const item of items.filter((i) => i.action === "conflict" && i.remoteVersion !== undefined)) {
-    const local = byName.get(item.name)!;
-    Object.assign(item, {
-      patch: patchOf(item.path, remoteDocs.get(item.name), local.doc, { version: item.remoteVersion! }).patch,
-    });
-  }
-  if (options.savedPlan) {
-    const stale = staleEntries(options.savedPlan, plan);
-    if (stale.length > 0) return { ...report, blocked: "stale-plan", stale };
-  }
-  if (items.some((item) => item.action === "conflict")) return { ...report, blocked: "conflict" };
-  if (items.some((item) => item.action === "invalid")) return { ...report, blocked: "invalid" };
-  if (options.dryRun) {
-    for (const item of items)
-      if (item.action === "create" || item.action === "update" || item.moveTo) item.outcome = "planned";
-    return report;
-  }
-  if (deps.confirm && options.labels.length > 0 && !(await deps.confirm(items)))
-    return { ...report, blocked: "declined" };
-
+/** Carries the plan out: moves, publishes (snippets first), deletions with --delete, then labels; records it all. */
+async function applyPush(deps: PushDeps, prepared: PreparedPush, options: PushOptions): Promise<PushReport> {
+  const { plan, lock } = prepared;
+  const outcomes = new Map<string, PushResult>();
   try {
-    await relocateAll(deps, items, heads);
-    await publishAll(deps, options, { levels, items, locals: byName, lock, message });
+    await relocateAll(deps, plan.items, prepared.heads, outcomes);
+    await publishAll(deps, options, prepared, outcomes);
+    if (options.delete) await deleteAll(deps, plan.items, prepared.heads, outcomes);
   } catch (error) {
     if (!isInterruption(error)) throw error;
-    const done = items.filter((item) => item.outcome === "published").map((item) => `${item.name} v${item.version}`);
+    const done = [...outcomes.values()].flatMap((outcome) =>
+      outcome.result === "created" || outcome.result === "updated" ? [`${outcome.item.name} v${outcome.version}`] : [],
+    );
     throw plxError("INTERRUPTED", {
       doneSoFar: done.length > 0 ? `published before stopping: ${done.join(", ")}` : "nothing was published",
     });
   } finally {
     // Whatever happened, what did get published is recorded, so the next run converges instead of repeating it.
-    await writeLockfile(config.rootDir, nextLock(lock, items, byName));
+    await writeLockfile(deps.config.rootDir, nextLock(lock, plan.items, outcomes, prepared.locals));
   }
+  const results = plan.items.map((item) => outcomes.get(item.name) ?? settledResult(item));
+  let labels: LabelResult[] = plan.labels.map((move) => unsent(move, false));
   if (options.labels.length > 0) {
-    report.labels = await applyLabels(client, options.labels, targetsFor(items)).catch((error: unknown) => {
+    labels = await applyLabelMoves(deps.client, plan.labels, results).catch((error: unknown) => {
       // The versions are published and recorded: say so, with the labels as failed, rather than only the error.
       if (!isPlxError(error) || isInterruption(error)) throw error;
-      return targetsFor(items).flatMap((target) =>
-        options.labels.map(
-          (label): LabelChange => ({
-            name: target.name,
-            label,
-            version: target.version,
-            status: "failed",
-            error: error.message,
-          }),
-        ),
-      );
+      return plan.labels.map((move): LabelResult => ({ ...move, status: "failed", error: error.message }));
     });
-    await writeLockfile(config.rootDir, withLabels(nextLock(lock, items, byName), report.labels));
+    const published = nextLock(lock, plan.items, outcomes, prepared.locals);
+    await writeLockfile(deps.config.rootDir, lockWithLabels(published, labels, prepared.positions));
   }
-  return report;
+  return { dryRun: false, results, labels, plan: prepared.saved };
+}
+
+/** An item nothing was done to, as it ends. */
+function settledResult(item: PushItem): PushResult {
+  switch (item.action) {
+    case "unchanged":
+    case "behind":
+    case "invalid":
+      return { item, result: item.action };
+    case "delete":
+      return { item, result: "kept" };
+    default:
+      return { item, result: "planned" };
+  }
+}
+
+function plannedResult(item: PushItem, patch: string | undefined): PushResult {
+  if (item.action === "conflict") return { item, result: "conflict", ...(patch === undefined ? {} : { patch }) };
+  if (item.action === "unchanged" && !item.moveTo && !item.previousPath) return { item, result: "unchanged" };
+  if (item.action === "behind" || item.action === "invalid") return { item, result: item.action };
+  return { item, result: "planned" };
+}
+
+/** A move that sends nothing: kept, skipped, left alone as a conflict, or (while planning) still to be made. */
+function unsent(move: LabelMove, planning: boolean): LabelResult {
+  if (move.action === "keep")
+    return { ...move, status: "unchanged", ...(move.to === undefined ? {} : { version: move.to }) };
+  if (move.action === "skip") return { ...move, status: "skipped" };
+  if (move.action === "conflict") return { ...move, status: "conflict" };
+  return planning
+    ? { ...move, status: "planned" }
+    : { ...move, status: "failed", error: "its template was not published" };
 }
 
 /**
@@ -206,122 +352,149 @@ async function publishedFromThisHistory(rootDir: string, metadata: unknown): Pro
   return typeof sha === "string" && isAncestorOfHead(rootDir, sha);
 }
 
-interface Publishing {
-  levels: PushItem[][];
-  items: PushResult[];
-  locals: ReadonlyMap<string, LocalTemplate>;
-  lock: Lockfile;
-  message: string;
-}
+const failure = (error: unknown): PlxErrorJson =>
+  isPlxError(error) ? error.toJSON() : { code: "INTERNAL", message: String(error), exitCode: ExitCode.Negative };
 
 /**
  * Files moved since the last sync, before anything is published: the template goes to the file's new folder (a
  * failure there fails the item, so it is neither published nor recorded at its new path), and for a template
  * with nothing to publish, the external ID follows the file (a publish re-ties its own).
  */
-async function relocateAll(deps: PushDeps, items: PushResult[], heads: ReadonlyMap<string, RemoteHead>): Promise<void> {
+async function relocateAll(
+  deps: PushDeps,
+  items: readonly PushItem[],
+  heads: ReadonlyMap<string, RemoteHead>,
+  outcomes: Map<string, PushResult>,
+): Promise<void> {
   const { client, config } = deps;
   await Promise.all(
-    items
-      .filter((item) => item.moveTo || (item.action === "unchanged" && item.previousPath))
-      .map(async (item) => {
-        try {
-          if (item.moveTo)
-            await client.moveToFolder(
-              { id: item.id!, type: heads.get(item.name)!.type },
-              await client.ensureFolderPath(item.moveTo),
-            );
-          if (item.action === "unchanged" && item.previousPath) {
-            await client.attachExternalId(item.id!, { source: config.externalIdSource, external_id: item.path });
-            await client.detachExternalId(item.id!, {
-              source: config.externalIdSource,
-              external_id: item.previousPath,
-            });
-          }
-          if (item.action === "unchanged") item.outcome = "moved";
-        } catch (error) {
-          if (!isPlxError(error) || isInterruption(error)) throw error;
-          Object.assign(item, {
-            outcome: "failed",
-            error: { code: error.code, message: error.message, exitCode: error.exitCode },
-          });
+    items.map(async (item) => {
+      if (item.action !== "update" && item.action !== "unchanged") return;
+      if (!item.moveTo && !(item.action === "unchanged" && item.previousPath)) return;
+      try {
+        if (item.moveTo) {
+          await client.moveToFolder(
+            { id: item.id, type: heads.get(item.name)!.type },
+            await client.ensureFolderPath(item.moveTo),
+          );
         }
-      }),
+        if (item.action === "unchanged" && item.previousPath) {
+          await client.attachExternalId(item.id, { source: config.externalIdSource, external_id: item.path });
+          await client.detachExternalId(item.id, { source: config.externalIdSource, external_id: item.previousPath });
+        }
+        if (item.action === "unchanged") outcomes.set(item.name, { item, result: "moved" });
+      } catch (error) {
+        if (!isPlxError(error) || isInterruption(error)) throw error;
+        outcomes.set(item.name, { item, result: "failed", error: failure(error) });
+      }
+    }),
   );
 }
 
 async function publishAll(
   deps: PushDeps,
   options: PushOptions,
-  { levels, items, locals, lock, message }: Publishing,
+  prepared: PreparedPush,
+  outcomes: Map<string, PushResult>,
 ): Promise<void> {
-  const failed = new Set<string>();
-  for (const level of levels) {
+  const notPublished = new Set<string>();
+  for (const level of prepared.levels) {
     await Promise.all(
-      level.map(async (planned) => {
-        const item = items.find((candidate) => candidate.name === planned.name)!;
+      level.map(async (item) => {
         // Its move failed: publishing it at the old place would record it at the new one.
-        if (item.outcome === "failed") {
-          failed.add(item.name);
+        if (outcomes.get(item.name)?.result === "failed") {
+          notPublished.add(item.name);
           return;
         }
-        const blocker = item.snippets.find((snippet) => failed.has(snippet));
+        const blocker = item.snippets.find((snippet) => notPublished.has(snippet));
         if (blocker) {
-          failed.add(item.name);
-          Object.assign(item, { outcome: "skipped", reason: `its snippet ${blocker} was not published` });
+          notPublished.add(item.name);
+          outcomes.set(item.name, { item, result: "skipped", reason: `its snippet ${blocker} was not published` });
           return;
         }
         try {
-          const local = locals.get(item.name)!;
-          const body = await publishBody(deps, options, item, local.doc, message);
-          const result = await deps.client.publish(body, { previousVersion: item.remoteVersion ?? null });
-          const previousPath = lock.templates[item.name]?.path;
+          const body = await publishBody(deps, options, item, prepared);
+          const remoteVersion = item.action === "update" ? item.remoteVersion : undefined;
+          const published = await deps.client.publish(body, { previousVersion: remoteVersion ?? null });
+          const previousPath = prepared.lock.templates[item.name]?.path;
           if (previousPath && previousPath !== item.path) {
             await deps.client
-              .detachExternalId(result.id, { source: deps.config.externalIdSource, external_id: previousPath })
+              .detachExternalId(published.id, { source: deps.config.externalIdSource, external_id: previousPath })
               .catch(() => undefined);
           }
-          Object.assign(item, {
-            outcome: "published",
-            id: result.id,
-            version: result.version,
-            recovered: result.recovered,
-          });
           // The API has no compare-and-set: a version number past the one after what the plan saw means another
           // publish landed in between, and this one now sits on top of it. Say so; never let it pass silently.
-          const expected = (item.remoteVersion ?? 0) + 1;
-          if (result.version > expected) {
-            item.raced = true;
-            item.reason = `v${expected}${result.version - 1 > expected ? `–v${result.version - 1}` : ""} appeared in PromptLayer while this publish ran; review them with plx diff`;
-          }
+          const expected = (remoteVersion ?? 0) + 1;
+          const raced =
+            published.version > expected
+              ? `v${expected}${published.version - 1 > expected ? `–v${published.version - 1}` : ""} appeared in PromptLayer while this publish ran; review them with plx diff`
+              : undefined;
+          outcomes.set(item.name, {
+            item,
+            result: item.action === "create" ? "created" : "updated",
+            id: published.id,
+            version: published.version,
+            recovered: published.recovered,
+            ...(raced ? { raced } : {}),
+          });
         } catch (error) {
           if (isInterruption(error)) throw error;
-          failed.add(item.name);
-          const described = isPlxError(error)
-            ? { code: error.code, message: error.message, exitCode: error.exitCode }
-            : { code: "INTERNAL", message: String(error), exitCode: ExitCode.Negative };
-          Object.assign(item, { outcome: "failed", error: described });
+          notPublished.add(item.name);
+          outcomes.set(item.name, { item, result: "failed", error: failure(error) });
         }
       }),
     );
   }
 }
 
+/** The id of a template after the run: known from the plan, or from its publish when this run created it. */
+function idAfter(outcome: PushResult | undefined, item: PushItem): number | undefined {
+  if (outcome?.result === "created" || outcome?.result === "updated") return outcome.id;
+  return "id" in item ? item.id : undefined;
+}
+
+/** With --delete: the templates whose file was deleted here are deleted in PromptLayer (soft delete, as the UI does). */
+async function deleteAll(
+  deps: PushDeps,
+  items: readonly PushItem[],
+  heads: ReadonlyMap<string, RemoteHead>,
+  outcomes: Map<string, PushResult>,
+): Promise<void> {
+  const typeById = new Map([...heads.values()].map((head) => [head.id, head.type]));
+  await Promise.all(
+    items.map(async (item) => {
+      if (item.action !== "delete") return;
+      try {
+        await deps.client.deleteEntities([{ id: item.id, type: typeById.get(item.id) ?? "PROMPT" }]);
+        outcomes.set(item.name, { item, result: "deleted" });
+      } catch (error) {
+        if (!isPlxError(error) || isInterruption(error)) throw error;
+        outcomes.set(item.name, { item, result: "failed", error: failure(error) });
+      }
+    }),
+  );
+}
+
 async function publishBody(
   deps: PushDeps,
   options: PushOptions,
-  item: PushItem,
-  doc: TemplateDoc,
-  message: string,
+  item: Publishing,
+  prepared: PreparedPush,
 ): Promise<PublishBody> {
+  const doc = prepared.locals.get(item.name)!.doc;
   const version = publishVersionOf(doc);
+  const git = deps.git;
   const stamp = {
     content_hash: item.hash,
     path: item.path,
-    ...(deps.git ? { git_sha: deps.git.sha } : {}),
+    // Only committed content names its commit: another clone may treat a version stamped with an ancestor of its
+    // HEAD as published from git, which uncommitted edits are not.
+    ...(git && !git.uncommitted ? { git_sha: git.sha } : {}),
+    ...(git?.uncommitted ? { uncommitted_on: git.sha } : {}),
     ...(options.runUrl ? { run_url: options.runUrl } : {}),
   };
   const folderId = item.action === "create" ? await deps.client.ensureFolderPath(doc.folder) : undefined;
+  const labels = labelsForPublish(prepared.plan.labels, item.name);
   return {
     prompt_template: {
       prompt_name: doc.name,
@@ -331,55 +504,101 @@ async function publishBody(
     prompt_version: {
       ...version,
       prompt_template: version.prompt_template as PublishBody["prompt_version"]["prompt_template"],
-      commit_message: message,
+      commit_message: prepared.message,
       metadata: { ...version.metadata, plx: stamp },
     },
-    release_labels: options.labels.length > 0 ? options.labels : null,
+    release_labels: labels.length > 0 ? labels : null,
     external_ids: [{ source: deps.config.externalIdSource, external_id: item.path }],
   };
 }
 
-/** `-m`, else the HEAD commit's subject with its short sha, within the API's 72 characters. */
-export function commitMessage(message: string | undefined, git: GitHead | undefined): string {
+/**
+ * `-m`, else the HEAD commit's subject with its short sha, within the API's 72 characters. Uncommitted edits are not
+ * what HEAD holds, so their message says so instead of borrowing HEAD's subject.
+ */
+export function commitMessage(message: string | undefined, git: GitState | undefined): string {
   if (message !== undefined) {
-    if (message.length > COMMIT_MESSAGE_LIMIT)
+    if (message.length > COMMIT_MESSAGE_LIMIT) {
       throw plxError("SYNC.COMMIT_MESSAGE_TOO_LONG", { length: message.length, limit: COMMIT_MESSAGE_LIMIT });
+    }
     return message;
   }
   if (!git) return "Published with plx";
+  if (git.uncommitted) return `uncommitted changes on ${git.sha.slice(0, 7)}`;
   const suffix = ` (${git.sha.slice(0, 7)})`;
   const room = COMMIT_MESSAGE_LIMIT - suffix.length;
   const subject = git.subject.length > room ? `${git.subject.slice(0, room - 1).trimEnd()}…` : git.subject;
   return `${subject}${suffix}`;
 }
 
-function targetsFor(items: readonly PushResult[]) {
-  return items.flatMap((item) => {
-    if (item.outcome === "published")
-      return [{ name: item.name, id: item.id!, version: item.version!, setByPublish: true }];
-    if (item.action === "unchanged" && item.id !== undefined)
-      return [{ name: item.name, id: item.id, version: item.syncedVersion!, setByPublish: false }];
-    return [];
+/** Moves the labels the plan moves, each to its version (a new version's number once published). */
+async function applyLabelMoves(
+  client: PromptLayerClient,
+  moves: readonly LabelMove[],
+  results: readonly PushResult[],
+): Promise<LabelResult[]> {
+  const byName = new Map(results.map((result) => [result.item.name, result]));
+  const targets = moves.flatMap((move): LabelTarget[] => {
+    if (move.action !== "move" && move.action !== "add") return [];
+    if (move.to !== undefined) {
+      return [
+        {
+          name: move.name,
+          id: move.id!,
+          label: move.label,
+          version: move.to,
+          ...(move.from === undefined ? {} : { from: move.from }),
+        },
+      ];
+    }
+    const result = byName.get(move.name);
+    if (result?.result !== "created" && result?.result !== "updated") return [];
+    return [{ name: move.name, id: result.id, label: move.label, version: result.version, setByPublish: true }];
+  });
+  const changes = await applyLabels(client, targets);
+  const changeOf = new Map(changes.map((change) => [`${change.name}\u0000${change.label}`, change]));
+  return moves.map((move): LabelResult => {
+    const change = changeOf.get(`${move.name}\u0000${move.label}`);
+    if (change)
+      return {
+        ...move,
+        status: change.status,
+        version: change.version,
+        ...(change.error ? { error: change.error } : {}),
+      };
+    // A move with no change is one whose template was not published (it failed, or a snippet it needs did).
+    return unsent(move, false);
   });
 }
 
-function nextLock(lock: Lockfile, items: readonly PushResult[], locals: ReadonlyMap<string, LocalTemplate>): Lockfile {
+function nextLock(
+  lock: Lockfile,
+  items: readonly PushItem[],
+  outcomes: ReadonlyMap<string, PushResult>,
+  locals: ReadonlyMap<string, LocalTemplate>,
+): Lockfile {
   const templates = nameKeyed(lock.templates);
   for (const item of items) {
+    const outcome = outcomes.get(item.name);
+    if (outcome?.result === "deleted") {
+      delete templates[item.name];
+      continue;
+    }
     const version =
-      item.outcome === "published"
-        ? item.version
-        : item.action === "unchanged" && (item.outcome === undefined || item.outcome === "moved")
+      outcome?.result === "created" || outcome?.result === "updated"
+        ? outcome.version
+        : item.action === "unchanged" && (outcome === undefined || outcome.result === "moved")
           ? item.syncedVersion
           : undefined;
-    if (version === undefined || item.id === undefined) continue;
+    const id = idAfter(outcome, item);
+    if (version === undefined || id === undefined || item.action === "delete") continue;
     const previous = templates[item.name];
     const local = locals.get(item.name)!;
     // A file moved here whose template did not move (nothing was sent for it) keeps its synced path: the move
     // is still to be pushed, and a pull must not take it for a move made in PromptLayer.
-    const path = item.outcome === undefined && previous ? previous.path : item.path;
+    const path = outcome === undefined && previous ? previous.path : item.path;
     templates[item.name] = {
-      id: item.id,
+      id,
       path,
       version,
       hash: item.hash,
@@ -391,42 +610,75 @@ function nextLock(lock: Lockfile, items: readonly PushResult[], locals: Readonly
   return { ...lock, templates };
 }
 
-function withLabels(lock: Lockfile, changes: readonly LabelChange[]): Lockfile {
+/**
+ * The lock's label records after a publish. A label that moved is recorded where it went; one left alone as a
+ * conflict (or that failed, or waits for approval) keeps its old record, so it stays visible until plx pull brings
+ * the outside change in. A label this repository did not sync before is recorded, from the listing planning read,
+ * for every template the lock knows, and becomes one the lock records completely.
+ */
+function lockWithLabels(
+  lock: Lockfile,
+  results: readonly LabelResult[],
+  positions: ReadonlyMap<string, ReadonlyMap<number, number>>,
+): Lockfile {
   const templates = nameKeyed(lock.templates);
-  for (const change of changes) {
-    const entry = templates[change.name];
-    if (entry && change.status !== "pending" && change.status !== "failed")
-      templates[change.name] = { ...entry, labels: nameKeyed(entry.labels, { [change.label]: change.version }) };
+  const record = (name: string, label: string, version: number | undefined) => {
+    const entry = templates[name]!;
+    const labels = nameKeyed(entry.labels);
+    if (version === undefined) delete labels[label];
+    else labels[label] = version;
+    templates[name] = { ...entry, labels };
+  };
+  for (const [label, now] of positions) {
+    const planned = new Map(results.filter((result) => result.label === label).map((result) => [result.name, result]));
+    for (const [name, entry] of Object.entries(templates)) {
+      const result = planned.get(name);
+      if (!result) {
+        if (!lock.labels.includes(label)) record(name, label, now.get(entry.id));
+      } else if (result.status === "set") {
+        record(name, label, result.version);
+      } else if (result.status === "unchanged" || result.status === "skipped") {
+        record(name, label, result.from);
+      }
+    }
   }
-  return { ...lock, templates };
+  return withSyncedLabels({ ...lock, templates }, positions.keys());
 }
 
-function savedPlanOf(items: readonly PushItem[], labels: string[]): SavedPlan {
+function savedPlanOf(plan: PushPlan, labels: string[]): SavedPlan {
   return {
-    plxPlan: 1,
+    plxPlan: 2,
     createdAt: new Date().toISOString(),
     labels,
-    items: items.map(({ name, path, action, hash, remoteVersion, moveTo }) => ({
+    items: plan.items.map((item) => ({
+      name: item.name,
+      path: item.path,
+      action: item.action,
+      hash: item.hash,
+      ...("remoteVersion" in item && item.remoteVersion !== undefined ? { remoteVersion: item.remoteVersion } : {}),
+      ...("moveTo" in item && item.moveTo ? { moveTo: item.moveTo } : {}),
+    })),
+    labelMoves: plan.labels.map(({ name, label, from, to, action }) => ({
       name,
-      path,
+      label,
+      ...(from === undefined ? {} : { from }),
+      ...(to === undefined ? {} : { to }),
       action,
-      hash,
-      ...(remoteVersion === undefined ? {} : { remoteVersion }),
-      ...(moveTo ? { moveTo } : {}),
     })),
   };
 }
 
-/** What moved since a plan was saved: a remote version, a local file, or the set of templates itself. */
+/** What moved since a plan was saved: a remote version, a local file, a label, or the set of templates itself. */
 function staleEntries(saved: SavedPlan, now: SavedPlan): string[] {
   const current = new Map(now.items.map((item) => [item.name, item]));
   const stale: string[] = [];
+  const version = (value: number | undefined) => (value === undefined ? "nothing" : `v${value}`);
   for (const item of saved.items) {
     const fresh = current.get(item.name);
     if (!fresh) stale.push(`${item.name}: no longer in the repository`);
     else if (fresh.remoteVersion !== item.remoteVersion)
       stale.push(
-        `${item.name}: PromptLayer moved from ${item.remoteVersion === undefined ? "nothing" : `v${item.remoteVersion}`} to ${fresh.remoteVersion === undefined ? "nothing" : `v${fresh.remoteVersion}`}`,
+        `${item.name}: PromptLayer moved from ${version(item.remoteVersion)} to ${version(fresh.remoteVersion)}`,
       );
     else if (fresh.hash !== item.hash) stale.push(`${item.name}: ${item.path} changed since the plan was made`);
     else if (fresh.path !== item.path || fresh.moveTo?.join("/") !== item.moveTo?.join("/"))
@@ -436,24 +688,44 @@ function staleEntries(saved: SavedPlan, now: SavedPlan): string[] {
     if (!saved.items.some((item) => item.name === name)) stale.push(`${name}: new since the plan was made`);
   if (now.labels.join() !== saved.labels.join())
     stale.push(`labels: the plan was made for ${saved.labels.join(", ") || "none"}`);
+  const moves = new Map(now.labelMoves.map((move) => [`${move.name} ${move.label}`, move]));
+  for (const move of saved.labelMoves) {
+    const fresh = moves.get(`${move.name} ${move.label}`);
+    if (fresh && (fresh.from !== move.from || fresh.action !== move.action)) {
+      stale.push(
+        `${move.label} on ${move.name}: now at ${version(fresh.from)}, was ${version(move.from)} when the plan was made`,
+      );
+    }
+  }
   return stale;
 }
 
-const FAILURE_PRIORITY = [ExitCode.Auth, ExitCode.Conflict, ExitCode.Remote, ExitCode.Usage];
+const FAILURE_PRIORITY = [ExitCode.Auth, ExitCode.Conflict, ExitCode.Usage, ExitCode.Remote];
 
 export function pushExitCode(report: PushReport): ExitCode {
   if (report.blocked === "conflict" || report.blocked === "stale-plan") return ExitCode.Conflict;
   if (report.blocked === "invalid") return ExitCode.Usage;
   if (report.blocked === "declined") return ExitCode.Negative;
-  if (report.items.some((item) => item.raced)) return ExitCode.Conflict;
+  if (report.results.some((result) => (result.result === "created" || result.result === "updated") && result.raced)) {
+    return ExitCode.Conflict;
+  }
   const failedWith = new Set(
-    report.items.flatMap((item) => (item.outcome === "failed" && item.error ? [item.error.exitCode] : [])),
+    report.results.flatMap((result) => (result.result === "failed" ? [result.error.exitCode] : [])),
   );
-  // The most telling failure decides: a rejected key, then a clash with PromptLayer's state, then a remote failure.
+  // The most telling failure decides: a rejected key, then a clash with PromptLayer's state, then what was sent.
   const telling = FAILURE_PRIORITY.find((code) => failedWith.has(code));
   if (telling !== undefined) return telling;
-  if (failedWith.size > 0 || report.items.some((item) => item.outcome === "skipped")) return ExitCode.Negative;
-  if (report.labels.some((change) => change.status === "failed")) return ExitCode.Remote;
-  // A protected label waiting for approval: the deploy did not do everything it was asked to.
-  return report.labels.some((change) => change.status === "pending") ? ExitCode.Negative : ExitCode.Ok;
+  if (report.labels.some((label) => label.status === "conflict")) return ExitCode.Conflict;
+  if (failedWith.size > 0) return ExitCode.Negative;
+  if (report.labels.some((label) => label.status === "failed")) return ExitCode.Remote;
+  // Not exit 0 while something the repository holds did not reach PromptLayer: a template skipped, one deleted or
+  // renamed there, a file deleted here but kept there, a protected label waiting for approval.
+  const undeployed = report.results.some(
+    (result) =>
+      result.result === "skipped" ||
+      result.result === "kept" ||
+      (result.result === "behind" && result.item.action === "behind" && result.item.gone !== undefined),
+  );
+  if (!report.dryRun && undeployed) return ExitCode.Negative;
+  return report.labels.some((label) => label.status === "pending") ? ExitCode.Negative : ExitCode.Ok;
 }

@@ -101,17 +101,15 @@ export async function readRemoteTemplate(
 }
 
 /**
- * Labels of templates that were not read, refreshed with one paged list per label name the lock knows, instead of
- * one request per template. A label created on an unread template since the last sync shows up once it is read.
+ * Labels of templates that were not read, refreshed with one paged list per label name, instead of one request per
+ * template: each template's record for those names is complete afterwards (a missing name means it carries no such
+ * label).
  */
-export async function refreshKnownLabels(
+export async function refreshLabels(
   client: PromptLayerClient,
-  lock: Lockfile,
+  names: readonly string[],
   ids: ReadonlySet<number>,
 ): Promise<Map<number, Record<string, number>>> {
-  const names = [
-    ...new Set(Object.values(lock.templates).flatMap((entry) => (ids.has(entry.id) ? Object.keys(entry.labels) : []))),
-  ].sort();
   const byTemplate = new Map<number, Record<string, number>>([...ids].map((id) => [id, nameKeyed<number>()]));
   const listings = await Promise.all(names.map(async (name) => [name, await labelledVersions(client, name)] as const));
   for (const [name, versions] of listings) {

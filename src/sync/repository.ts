@@ -1,14 +1,51 @@
 // The local side of every sync: plx.lock and the prompt files, read together. An invalid file stops the command
-// before anything is sent or written.
-import type { Lockfile } from "../core/lock.js";
+// before anything is sent or written; files plx.config.yaml tells plx to ignore are neither read nor reported.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { LOCKFILE_NAME, type Lockfile } from "../core/lock.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import { plxError } from "../errors/index.js";
-import { scanPromptFiles, type LocalTemplate } from "../files/local.js";
+import { type LocalTemplate, scanPromptFiles } from "../files/local.js";
 import { readLockfile } from "../files/lockfile.js";
+import { locationFromPath } from "../files/paths.js";
+import type { FileProblem } from "../files/prompt-file.js";
+import { nameMatcher } from "./select.js";
 
-export async function readRepository(config: ResolvedConfig): Promise<{ lock: Lockfile; templates: LocalTemplate[] }> {
+export interface Repository {
+  lock: Lockfile;
+  templates: LocalTemplate[];
+}
+
+/** The repository, refusing to go on while any prompt file is invalid (what every command that writes needs). */
+export async function readRepository(config: ResolvedConfig): Promise<Repository> {
+  const { problems, ...repository } = await readRepositoryTolerantly(config);
+  if (problems.length > 0) throw plxError("LOCAL.INVALID_FILE", { problems });
+  return repository;
+}
+
+/** The repository and the files that could not be read, for commands that report and go on (status, diff). */
+export async function readRepositoryTolerantly(
+  config: ResolvedConfig,
+): Promise<Repository & { problems: FileProblem[] }> {
   const lock = await readLockfile(config.rootDir);
   const scan = await scanPromptFiles(config.rootDir, config.promptsDir, { lock });
-  if (scan.problems.length > 0) throw plxError("LOCAL.INVALID_FILE", { problems: scan.problems });
-  return { lock, templates: scan.templates };
+  const ignored = config.ignore.length > 0 ? nameMatcher(config.ignore) : undefined;
+  const ignoredPath = (path: string) => {
+    const { name, folder } = locationFromPath(path, config.promptsDir);
+    return ignored !== undefined && ignored(name, folder);
+  };
+  const problems = scan.problems.filter((problem) => !ignoredPath(problem.path));
+  const templates = ignored ? scan.templates.filter((t) => !ignored(t.name, t.folder)) : scan.templates;
+  return { lock, templates, problems };
+}
+
+/**
+ * Commands that read a repository need one: with no plx.config.yaml, no plx.lock and no prompts directory, plx is
+ * almost certainly in the wrong directory, and "0 templates, all clean" would be a wrong answer.
+ */
+export function assertProject(config: ResolvedConfig): void {
+  const has = (path: string) => existsSync(join(config.rootDir, path));
+  if (config.configFile === undefined && !has(LOCKFILE_NAME) && !has(config.promptsDir)) {
+    throw plxError("USAGE.NO_PROJECT", { cwd: config.rootDir });
+  }
 }

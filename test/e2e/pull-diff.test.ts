@@ -1,7 +1,7 @@
 // pull, diff, status and check, run as a user would: the built binary against `plx sandbox` over real HTTP.
-import { mkdir, readdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import fastGlob from "fast-glob";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runPlx, startSandboxProcess, type SandboxProcess } from "../support/cli.js";
@@ -124,8 +124,12 @@ describe("plx pull", () => {
     const dotFolder = await reg.folder("..");
     for (const name of hostile) await reg.publish(name, completion(`I am ${JSON.stringify(name)}`));
     await reg.publish("inside-dots", completion("x"), { folderId: dotFolder });
-    const repo = await emptyRepo();
-    const parentBefore = await readdir(dirname(repo));
+    // A parent of its own, so nothing else writing to the temporary directory can change what is compared.
+    const parent = await mkdtemp(join(tmpdir(), "plx-hostile-"));
+    const repo = join(parent, "repo");
+    await mkdir(repo);
+    await writeFile(join(repo, "plx.config.yaml"), "promptsDir: prompts\n");
+    const parentBefore = await readdir(parent);
 
     const pulled = await plx(repo, "pull");
     expect(pulled.exitCode).toBe(0);
@@ -136,7 +140,7 @@ describe("plx pull", () => {
       expect(path.split("/").some((segment) => segment === ".." || segment === ".")).toBe(false);
     }
     expect(new Set(written.map((path) => path.toLowerCase())).size).toBe(written.length);
-    expect(await readdir(dirname(repo))).toEqual(parentBefore);
+    expect(await readdir(parent)).toEqual(parentBefore);
     for (const name of hostile) {
       const path = written.find((candidate) => candidate.includes("~") || candidate === `prompts/${name}.prompt.yaml`);
       expect(path).toBeDefined();
@@ -193,7 +197,11 @@ describe("plx pull", () => {
     const status = await plx(repo, "status", "--exit-code");
     expect(status.exitCode).toBe(1);
     expect(status.stdout).toContain(`prompts/elsewhere/refund-reply.prompt.yaml (synced v1, moved from ${REFUND})`);
-    const diff = await plx(repo, "diff", "--name-only");
+    // As git: --name-only is bare paths, one per line.
+    expect((await plx(repo, "diff", "--name-only")).stdout).toBe(
+      "prompts/elsewhere/refund-reply.prompt.yaml\nprompts/tone.prompt.yaml",
+    );
+    const diff = await plx(repo, "status", "--remote");
     expect(diff.stdout).toMatch(
       /Changed in PromptLayer since the last sync:\n {2}prompts\/tone\.prompt\.yaml \(synced v1, moved in PromptLayer to support\)/,
     );

@@ -45,7 +45,7 @@ describe("plx push", () => {
 
     const pushed = await plx(server, repo, "push");
     expect(pushed.exitCode).toBe(0);
-    expect(pushed.stdout).toContain("published v2 prompts/tone.prompt.yaml");
+    expect(pushed.stdout).toContain("updated v2 prompts/tone.prompt.yaml");
     expect(pushed.stdout).toContain("1 published, 2 unchanged");
 
     const tone = templateOf(await server.state(), "tone");
@@ -71,7 +71,7 @@ describe("plx push", () => {
     const again = await plx(server, repo, "publish", "--label", "prod", "--yes", "--json");
     expect(again.exitCode).toBe(0);
     const report = JSON.parse(again.stdout);
-    expect(report.items.every((item: { action: string }) => item.action === "unchanged")).toBe(true);
+    expect(report.results.every((result: { result: string }) => result.result === "unchanged")).toBe(true);
     const requests = await server.requests();
     expect(requests.filter((r) => r.method !== "GET")).toEqual([]);
     expect(requests.length).toBeLessThanOrEqual(6);
@@ -106,7 +106,7 @@ describe("plx push", () => {
     expect(templateOf(await server.state(), "tone").versions).toHaveLength(3);
   });
 
-  it("leaves a template edited only in PromptLayer alone, even with --force, and labels the repo's version of it", async () => {
+  it("leaves a template edited only in PromptLayer alone, even with --force, and never labels it unasked", async () => {
     const server = await sandbox();
     const repo = await adoptedRepo(server);
     await registry(server.url).post("/rest/prompt-templates", {
@@ -126,18 +126,12 @@ describe("plx push", () => {
     expect(published.stdout).toContain(
       "behind prompts/tone.prompt.yaml — PromptLayer has v2, edited there since v1; plx pull brings it in",
     );
-    expect(published.stdout).toMatch(/published v2 prompts\/support\/billing\/refund-reply\.prompt\.yaml/);
+    expect(published.stdout).toMatch(/updated v2 prompts\/support\/billing\/refund-reply\.prompt\.yaml/);
     const tone = templateOf(await server.state(), "tone");
     expect(tone.versions).toHaveLength(2);
-    expect(
-      (await server.state()).labels
-        .filter((l: any) => l.template_id === tone.id)
-        .map((l: any) => [l.name, l.version_number]),
-    ).toEqual([["prod", 1]]);
-    expect(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates.tone).toEqual({
-      ...lockBefore,
-      labels: { prod: 1 },
-    });
+    // tone never carried prod: a publish of another template does not spread the label to it.
+    expect((await server.state()).labels.filter((l: any) => l.template_id === tone.id)).toEqual([]);
+    expect(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates.tone).toEqual(lockBefore);
 
     const pulled = await plx(server, repo, "pull");
     expect(pulled.stdout).toMatch(/updated\s+prompts\/tone\.prompt\.yaml v2/);
@@ -151,8 +145,9 @@ describe("plx push", () => {
     state.templates = state.templates.filter((t: { name: string }) => t.name !== "résumé-court");
     await fetch(`${server.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify(state) });
 
+    // What the repository holds could not all be deployed: the run says so and exits 1.
     const untouched = await plx(server, repo, "push");
-    expect(untouched.exitCode, untouched.stderr).toBe(0);
+    expect(untouched.exitCode, untouched.stderr).toBe(1);
     expect(untouched.stdout).toContain(
       'behind prompts/tone.prompt.yaml — renamed in PromptLayer to "house-tone" since v1; plx pull moves the file',
     );
@@ -258,7 +253,7 @@ describe("plx push", () => {
     await edit(repo, "prompts/v2.0/résumé-court.prompt.yaml", "une phrase", "deux phrases");
     const updated = await plx(server, repo, "push");
     expect(updated.exitCode, updated.stdout).toBe(0);
-    expect(updated.stdout).toContain("published v2 prompts/v2.0/résumé-court.prompt.yaml");
+    expect(updated.stdout).toContain("updated v2 prompts/v2.0/résumé-court.prompt.yaml");
   });
 
   it("exits 5 when a file's external ID is attached to another template, as after swapping two files' names", async () => {
@@ -272,9 +267,12 @@ describe("plx push", () => {
 
     const swapped = await plx(server, repo, "push", "--json");
     expect(swapped.exitCode, swapped.stdout).toBe(5);
-    const failed = JSON.parse(swapped.stdout).items.filter((item: { outcome?: string }) => item.outcome === "failed");
+    const failed = JSON.parse(swapped.stdout).results.filter(
+      (result: { result: string }) => result.result === "failed",
+    );
     expect(failed.length).toBeGreaterThan(0);
-    for (const item of failed) expect(item.error).toMatchObject({ code: "REMOTE.EXTERNAL_ID_CONFLICT", exitCode: 5 });
+    for (const result of failed)
+      expect(result.error).toMatchObject({ code: "REMOTE.EXTERNAL_ID_CONFLICT", exitCode: 5 });
   });
 
   it("does not mistake a version plx published from this repo for a foreign edit", async () => {
@@ -284,12 +282,15 @@ describe("plx push", () => {
     const ciCheckout = `${repo}-ci`;
     await cp(repo, ciCheckout, { recursive: true });
     await edit(ciCheckout, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+    await commitAll(ciCheckout, "Kinder tone");
     expect((await plx(server, ciCheckout, "push")).exitCode).toBe(0);
 
-    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be gentle");
+    // The developer's clone gets the merged commit (with the lock still at v1), then edits on top of it.
+    await execa("git", ["pull", "-q", "--ff-only", ciCheckout, "HEAD"], { cwd: repo });
+    await edit(repo, "prompts/tone.prompt.yaml", "Be kind", "Be gentle");
     const pushed = await plx(server, repo, "push");
     expect(pushed.exitCode).toBe(0);
-    expect(pushed.stdout).toContain("published v3 prompts/tone.prompt.yaml");
+    expect(pushed.stdout).toContain("updated v3 prompts/tone.prompt.yaml");
   });
 
   it("treats a version plx published from another branch as someone else's update", async () => {
@@ -392,15 +393,22 @@ describe("plx publish --label and plx label", () => {
   it("moves labels to the pushed content, needs --yes without a terminal, and manages labels", async () => {
     const server = await sandbox();
     const repo = await adoptedRepo(server);
+    await edit(
+      repo,
+      "prompts/support/billing/refund-reply.prompt.yaml",
+      "You handle refunds.",
+      "You handle refunds kindly.",
+    );
     await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
 
     const unconfirmed = await plx(server, repo, "publish", "--label", "prod");
     expect(unconfirmed.exitCode).toBe(2);
     expect(unconfirmed.stderr).toContain("--yes");
 
-    const published = await plx(server, repo, "publish", "--label", "prod", "--label", "staging", "--yes");
-    expect(published.exitCode).toBe(0);
-    expect(published.stdout).toContain("label prod -> tone v2");
+    const published = await plx(server, repo, "publish", "--label", "prod", "--yes");
+    expect(published.exitCode, published.stderr).toBe(0);
+    expect(published.stdout).toContain("label prod -> refund-reply v2 (was v1)");
+    expect(published.stdout).toContain("prod not added to 2 template(s) that do not carry it");
     const labelsOf = async (name: string) => {
       const state = await server.state();
       const template = templateOf(state, name);
@@ -408,16 +416,19 @@ describe("plx publish --label and plx label", () => {
         state.labels.filter((l: any) => l.template_id === template.id).map((l: any) => [l.name, l.version_number]),
       );
     };
-    expect(await labelsOf("tone")).toEqual({ prod: 2, staging: 2 });
-    expect(await labelsOf("refund-reply")).toEqual({ prod: 1, staging: 1 });
+    expect(await labelsOf("refund-reply")).toEqual({ prod: 2 });
+    expect(await labelsOf("tone")).toEqual({});
+    // --all puts it where nothing else would.
+    expect((await plx(server, repo, "publish", "--label", "staging", "--all", "--yes")).exitCode).toBe(0);
+    expect(await labelsOf("tone")).toEqual({ staging: 2 });
 
     expect((await plx(server, repo, "label", "set", "staging", "tone@1")).exitCode).toBe(0);
-    const promoted = await plx(server, repo, "label", "promote", "staging", "prod", "--dry-run");
-    expect(promoted.stdout).toContain("would set prod -> tone v1 (was v2)");
-    expect(await labelsOf("tone")).toEqual({ prod: 2, staging: 1 });
+    const promoted = await plx(server, repo, "label", "promote", "staging", "prod", "tone", "--dry-run");
+    expect(promoted.stdout).toContain("would set prod -> tone v1");
+    expect(await labelsOf("tone")).toEqual({ staging: 1 });
     // Moving a label is a deploy: like rm, promote asks, and without a terminal needs --yes.
-    expect((await plx(server, repo, "label", "promote", "staging", "prod")).exitCode).toBe(2);
-    expect((await plx(server, repo, "label", "promote", "staging", "prod", "--yes")).exitCode).toBe(0);
+    expect((await plx(server, repo, "label", "promote", "staging", "prod", "tone")).exitCode).toBe(2);
+    expect((await plx(server, repo, "label", "promote", "staging", "prod", "tone", "--yes")).exitCode).toBe(0);
     expect(await labelsOf("tone")).toEqual({ prod: 1, staging: 1 });
 
     const listed = JSON.parse((await plx(server, repo, "label", "ls", "tone", "--json")).stdout);
@@ -430,12 +441,17 @@ describe("plx publish --label and plx label", () => {
     expect(await labelsOf("tone")).toEqual({ prod: 1 });
   });
 
-  it("still reports what it published when the labels cannot be read afterwards (exit 3)", async () => {
+  it("still reports what it published when the labels cannot be read back afterwards (exit 3)", async () => {
     const server = await sandbox();
     const repo = await adoptedRepo(server);
-    await edit(repo, "prompts/tone.prompt.yaml", "Be warm", "Be kind");
+    await edit(
+      repo,
+      "prompts/support/billing/refund-reply.prompt.yaml",
+      "You handle refunds.",
+      "You handle refunds kindly.",
+    );
     const proxy = await hostileProxy(server.url, (request, response) => {
-      if (!/^\/prompt-templates\?.*label=prod/.test(request.url)) return false;
+      if (!/^\/prompt-templates\/\d+\/labels/.test(request.url)) return false;
       response.writeHead(500, { "content-type": "application/json" }).end('{"message":"labels are down"}');
       return true;
     });
@@ -446,19 +462,18 @@ describe("plx publish --label and plx label", () => {
       });
       expect(result.exitCode, result.stderr).toBe(3);
       const report = JSON.parse(result.stdout);
-      expect(report.items.find((item: { name: string }) => item.name === "tone")).toMatchObject({
-        outcome: "published",
+      expect(report.results.find((r: { item: { name: string } }) => r.item.name === "refund-reply")).toMatchObject({
+        result: "updated",
         version: 2,
       });
-      expect(report.labels.find((change: { name: string }) => change.name === "tone")).toMatchObject({
+      expect(report.labels.find((change: { name: string }) => change.name === "refund-reply")).toMatchObject({
         label: "prod",
-        version: 2,
         status: "failed",
       });
     } finally {
       await proxy.close();
     }
-    expect(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates.tone.version).toBe(2);
+    expect(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates["refund-reply"].version).toBe(2);
   });
 
   it("reports a protected label that did not move as pending approval", async () => {

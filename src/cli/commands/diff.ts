@@ -1,8 +1,7 @@
 import { compareWithRemote, type Comparison } from "../../sync/compare.js";
-import { ExitCode } from "../../errors/index.js";
 import type { CommandModule } from "../command.js";
 import type { CommandOptions } from "../specs.js";
-import { renderComparison } from "./render-comparison.js";
+import { comparisonExitCode, renderComparison, warnUnreadable } from "./render-comparison.js";
 import { comparisonMarkdown } from "./markdown.js";
 import { configTracking } from "./shared.js";
 import type { Context } from "../context.js";
@@ -18,19 +17,19 @@ const command: CommandModule<CommandOptions<"diff">, DiffReport> = {
         { client: await context.remote(), config, onProgress: progress.update },
         options.names,
       );
-      await reportToCi(context, comparison, options.comment === true);
+      await reportToCi(context, comparison, options.comment);
+      if (options.nameOnly) warnUnreadable(comparison, context.log.warn);
       return {
         ...comparison,
         view: options.nameOnly ? "name-only" : options.stat ? "stat" : "patch",
-        exitOnChange: options.exitCode === true,
+        exitOnChange: options.exitCode,
       };
     } finally {
       progress.done();
     }
   },
   renderHuman: (report, styles) => renderComparison(report, styles, report.view),
-  // As `git diff --exit-code`: differences are a negative result only when asked.
-  exitCodeFor: (report) => (report.exitOnChange && report.changes.length > 0 ? ExitCode.Negative : ExitCode.Ok),
+  exitCodeFor: comparisonExitCode,
 };
 
 /** In CI: the summary and outputs always, the sticky pull-request comment when asked. */

@@ -65,8 +65,8 @@ export const labelRemove: CommandModule<CommandOptions<"label rm">, LabelReport>
 
 export const labelPromote: CommandModule<CommandOptions<"label promote">, LabelReport> = {
   async run(options, context) {
-    const { client } = await resolved(context);
-    const plan = await planPromotion(client, options.from, options.to, options.names);
+    const { client, config } = await resolved(context);
+    const plan = await planPromotion({ client, config }, options.from, options.to, options.names);
     const moving = plan.changes.filter((change) => change.status === "planned");
     for (const change of moving.filter((planned) => planned.from !== undefined && planned.from > planned.version)) {
       context.log.warn(
@@ -79,7 +79,7 @@ export const labelPromote: CommandModule<CommandOptions<"label promote">, LabelR
     if (!(await confirmed(context, options.yes, `Promoting ${options.from} to ${options.to}`, question))) {
       return { action: "promote", dryRun: false, changes: plan.changes, declined: true };
     }
-    return { action: "promote", dryRun: false, changes: await applyPromotion(client, plan) };
+    return { action: "promote", dryRun: false, changes: await applyPromotion(client, config, plan) };
   },
   renderHuman: renderLabel,
   exitCodeFor: changesExitCode,

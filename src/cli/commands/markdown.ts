@@ -54,9 +54,7 @@ export function comparisonMarkdown(report: Comparison): string {
 
 export function pushMarkdown(report: PushReport, command: string): string {
   const lines = [`### plx ${command}`, ""];
-  const rows = report.items.filter(
-    (item) => item.outcome !== undefined || item.action !== "unchanged" || item.remoteAhead,
-  );
+  const rows = report.results.filter((result) => result.result !== "unchanged");
   if (report.blocked === "conflict")
     lines.push(
       "**Refused:** templates were edited in PromptLayer since this repository last synced; nothing was sent.",
@@ -73,28 +71,40 @@ export function pushMarkdown(report: PushReport, command: string): string {
     );
   if (rows.length > 0) {
     lines.push("| template | result |", "| --- | --- |");
-    for (const item of rows) {
-      const result =
-        item.outcome === "published"
-          ? `published v${item.version}`
-          : item.remoteAhead
-            ? "behind"
-            : (item.outcome ?? item.action);
-      const move = item.moveTo ? ` into ${folderLabel(item.moveTo)}` : "";
-      lines.push(
-        `| \`${markdownCell(item.path)}\` | ${markdownCell(result + move)}${item.reason ? ` — ${markdownCell(item.reason)}` : ""}${item.error ? ` — ${markdownCell(item.error.message)}` : ""} |`,
-      );
+    for (const result of rows) {
+      const { item } = result;
+      const outcome =
+        result.result === "created" || result.result === "updated"
+          ? `${result.result} v${result.version}${result.raced ? ` — ${result.raced}` : ""}`
+          : result.result === "planned"
+            ? `would ${item.action}`
+            : result.result === "failed"
+              ? `failed — ${result.error.message}`
+              : result.result === "skipped"
+                ? `skipped — ${result.reason}`
+                : result.result;
+      const move = "moveTo" in item && item.moveTo ? ` into ${folderLabel(item.moveTo)}` : "";
+      const why = "reason" in item && item.reason ? ` — ${item.reason}` : "";
+      lines.push(`| \`${markdownCell(item.path)}\` | ${markdownCell(outcome + move + why)} |`);
     }
   } else {
     lines.push("Nothing to publish: every template matches PromptLayer.");
   }
-  const moved = report.labels.filter((change) => change.status !== "unchanged");
-  if (moved.length > 0) {
-    lines.push("", "| label | template | version | status |", "| --- | --- | --- | --- |");
-    for (const change of moved)
+  const labels = report.labels.filter((label) => label.status !== "unchanged" && label.status !== "skipped");
+  if (labels.length > 0) {
+    lines.push("", "| label | template | from | to | status |", "| --- | --- | --- | --- | --- |");
+    for (const label of labels) {
+      const to = label.version ?? label.to;
+      const status =
+        label.status === "pending"
+          ? "pending approval"
+          : label.status === "conflict"
+            ? `left alone — ${label.reason}`
+            : label.status;
       lines.push(
-        `| ${markdownCell(change.label)} | ${markdownCell(change.name)} | v${change.version} | ${change.status === "pending" ? "pending approval" : change.status} |`,
+        `| ${markdownCell(label.label)} | ${markdownCell(label.name)} | ${label.from === undefined ? "—" : `v${label.from}`} | ${to === undefined ? "new version" : `v${to}`} | ${markdownCell(status)} |`,
       );
+    }
   }
   return lines.join("\n");
 }

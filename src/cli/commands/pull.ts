@@ -10,23 +10,41 @@ const command: CommandModule<CommandOptions<"pull">, PullReport> = {
     const config = configTracking(await context.config(), options.label);
     const client = await context.remote();
     const progress = context.progress("reading templates");
+    let report: PullReport;
     try {
-      return await pull(
-        { client, config, onProgress: progress.update },
+      report = await pull(
         {
-          names: options.names,
-          dryRun: options.dryRun === true,
-          force: options.force === true,
-          prune: options.prune === true,
+          client,
+          config,
+          onProgress: progress.update,
+          ...(context.interactive
+            ? {
+                confirmRemovals: (paths) =>
+                  context.prompt.confirm(
+                    `--prune removes ${paths.length} prompt files (${paths.slice(0, 3).join(", ")}…). Go on?`,
+                  ),
+              }
+            : {}),
         },
+        { names: options.names, dryRun: options.dryRun, force: options.force, prune: options.prune, yes: options.yes },
       );
     } finally {
       progress.done();
     }
+    if (report.missingLabel !== undefined) {
+      context.log.warn(
+        `no template in PromptLayer carries the label "${report.missingLabel}"; check its spelling (labels are case-sensitive)`,
+      );
+    }
+    return report;
   },
   renderHuman: renderPull,
-  // Skipped templates hold edits plx would not overwrite: a negative result a script should notice.
-  exitCodeFor: (report) => (report.counts.skip > 0 ? ExitCode.Negative : ExitCode.Ok),
+  // Skipped templates hold edits plx would not overwrite: a negative result a script should notice. A file deleted
+  // here is a change waiting for push, not a problem with the pull.
+  exitCodeFor: (report) =>
+    report.items.some((item) => item.action === "skip" && item.reason !== "local-deleted")
+      ? ExitCode.Negative
+      : ExitCode.Ok,
 };
 
 const VERBS: Record<PullItem["action"], string> = {
@@ -41,7 +59,8 @@ const VERBS: Record<PullItem["action"], string> = {
 const REASONS: Record<NonNullable<PullItem["reason"]>, string> = {
   "local-changed": "edited locally since the last sync; push it, or pull --force to discard the edit",
   conflict: "changed both here and in PromptLayer; see plx diff, then pull --force or push --force",
-  "local-deleted": "deleted locally since the last sync; pull --force restores it",
+  "local-deleted":
+    "deleted locally since the last sync; push --delete removes it from PromptLayer, pull --force restores it",
   "remote-invalid":
     "PromptLayer's stored version would not be a valid file, so it was not written; fix it in PromptLayer",
 };

@@ -1,12 +1,22 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { folderLabel } from "../../core/folders.js";
+import type { PushItem } from "../../core/push-plan.js";
 import { plxError } from "../../errors/index.js";
 import { writeFileAtomic } from "../../files/atomic.js";
-import { gitHead } from "../../files/git.js";
-import { push, pushExitCode, type PushReport, type PushResult, type SavedPlan } from "../../sync/push.js";
+import { gitHead, hasUncommittedChanges } from "../../files/git.js";
+import {
+  type GitState,
+  type LabelResult,
+  type PushPlan,
+  type PushReport,
+  type PushResult,
+  push,
+  pushExitCode,
+  type SavedPlan,
+} from "../../sync/push.js";
 import type { CommandModule } from "../command.js";
-import type { Prompter } from "../context.js";
+import type { Context, Prompter } from "../context.js";
 import type { Styles } from "../io.js";
 import type { CommandOptions } from "../specs.js";
 import { pushMarkdown } from "./markdown.js";
@@ -19,53 +29,43 @@ function pushOrPublish(kind: "push" | "publish"): CommandModule<PushCommandOptio
     async run(options, context) {
       const labels = options.label ?? [];
       if (kind === "publish" && labels.length === 0) throw plxError("PUBLISH.NEEDS_LABEL");
-      const asking = labels.length > 0 && !options.dryRun && !options.yes;
-      if (asking && !context.interactive) {
+      // Moving labels and deleting templates need consent: without a terminal, --yes, before anything is read.
+      const answering = !options.dryRun && !options.yes;
+      if (answering && !context.interactive && (labels.length > 0 || options.delete)) {
+        const what = [
+          labels.length > 0 ? `Moving the release label${labels.length > 1 ? "s" : ""} ${labels.join(", ")}` : "",
+          options.delete ? "deleting templates in PromptLayer" : "",
+        ];
         throw plxError("USAGE.NEEDS_CONFIRMATION", {
-          action: `Moving the release label${labels.length > 1 ? "s" : ""} ${labels.join(", ")}`,
+          action: what.filter(Boolean).join(" and "),
           alternative: "--dry-run to only show the plan",
         });
       }
       const config = await context.config();
+      const git = await gitState(context, config.rootDir, config.promptsDir);
       const report = await push(
         {
           client: await context.remote(),
           config,
-          git: await gitHead(config.rootDir),
-          signal: context.signal,
-          ...(asking ? { confirm: (items) => ask(context.prompt, items, labels) } : {}),
+          git,
+          ...(answering ? { confirm: (plan) => consent(context, plan, labels, options.delete) } : {}),
         },
         {
           names: options.names,
-          dryRun: options.dryRun === true,
-          force: options.force === true,
+          dryRun: options.dryRun,
+          force: options.force,
           message: options.message,
           labels,
+          all: options.all === true,
+          delete: options.delete,
           runUrl: runUrl(context.env),
           ...(options.plan ? { savedPlan: await readPlan(resolve(context.cwd, options.plan)) } : {}),
         },
       );
-      if (options.planOut)
+      if (options.planOut) {
         await writeFileAtomic(resolve(context.cwd, options.planOut), `${JSON.stringify(report.plan, null, 2)}\n`);
-      if (context.ci.provider) {
-        const reporter = await context.reporter();
-        const conflicts = report.items.filter((item) => item.action === "conflict" || item.raced);
-        await reporter.annotate(
-          conflicts.map((item) => ({
-            path: item.path,
-            line: 1,
-            severity: "error" as const,
-            code: "conflict",
-            message: `${item.name}: ${item.reason ?? "edited in PromptLayer since the last sync"}`,
-          })),
-        );
-        await reporter.summary(pushMarkdown(report, kind));
-        const published = report.items.filter((item) => item.outcome === "published");
-        await reporter.outputs({
-          changed: published.length > 0,
-          published: published.map((item) => `${item.name}@${item.version}`).join(","),
-        });
       }
+      if (context.ci.provider) await reportToCi(context, report, kind);
       return report;
     },
     renderHuman: renderPush,
@@ -73,11 +73,62 @@ function pushOrPublish(kind: "push" | "publish"): CommandModule<PushCommandOptio
   };
 }
 
-async function ask(prompt: Prompter, items: readonly PushResult[], labels: readonly string[]): Promise<boolean> {
-  const changing = items.filter((item) => item.action === "create" || item.action === "update").length;
-  return prompt.confirm(
-    `Publish ${changing} changed template(s) and point ${labels.join(", ")} at the local content of ${items.length} template(s)?`,
+/**
+ * HEAD and whether the prompts differ from it. In CI, publishing content no commit holds is refused: the deploy job
+ * must publish what was reviewed.
+ */
+async function gitState(context: Context, rootDir: string, promptsDir: string): Promise<GitState | undefined> {
+  const head = await gitHead(rootDir);
+  if (!head) return undefined;
+  const uncommitted = await hasUncommittedChanges(rootDir, promptsDir);
+  if (uncommitted && context.ci.provider)
+    throw plxError("PUBLISH.UNCOMMITTED_IN_CI", { sha: head.sha.slice(0, 7), dir: promptsDir });
+  return { ...head, uncommitted };
+}
+
+async function consent(
+  context: Context,
+  plan: PushPlan,
+  labels: readonly string[],
+  deleting: boolean,
+): Promise<boolean> {
+  const moving = plan.labels.filter((move) => move.action === "move" || move.action === "add");
+  const deletions = deleting ? plan.items.filter((item) => item.action === "delete") : [];
+  const what = [
+    moving.length > 0 ? `moving ${labels.join(", ")} on ${moving.length} template(s)` : undefined,
+    deletions.length > 0 ? `deleting ${deletions.length} template(s) in PromptLayer` : undefined,
+  ]
+    .filter(Boolean)
+    .join(" and ");
+  return ask(context.prompt, plan, what);
+}
+
+function ask(prompt: Prompter, plan: PushPlan, what: string): Promise<boolean> {
+  const publishing = plan.items.filter((item) => item.action === "create" || item.action === "update").length;
+  return prompt.confirm(`Publish ${publishing} changed template(s), ${what}?`);
+}
+
+/** In CI: conflicts as annotations, the summary, and outputs naming what was published. */
+async function reportToCi(context: Context, report: PushReport, kind: "push" | "publish"): Promise<void> {
+  const reporter = await context.reporter();
+  const conflicts = report.results.filter(
+    (result) =>
+      result.result === "conflict" || ((result.result === "created" || result.result === "updated") && result.raced),
   );
+  await reporter.annotate(
+    conflicts.map((result) => ({
+      path: result.item.path,
+      line: 1,
+      severity: "error" as const,
+      code: "conflict",
+      message: `${result.item.name}: ${"reason" in result.item ? result.item.reason : "edited in PromptLayer since the last sync"}`,
+    })),
+  );
+  await reporter.summary(pushMarkdown(report, kind));
+  const published = report.results.flatMap((result) =>
+    result.result === "created" || result.result === "updated" ? [`${result.item.name}@${result.version}`] : [],
+  );
+  await reporter.outputs({ changed: published.length > 0, published: published.join(",") });
 }
 
 /** The CI run that published, so a version in PromptLayer leads back to its job. */
@@ -95,18 +146,121 @@ async function readPlan(path: string): Promise<SavedPlan> {
     throw plxError("PLAN.UNREADABLE", { file: path, problem: (error as Error).message });
   }
   const plan = parsed as Partial<SavedPlan>;
-  if (plan.plxPlan !== 1 || !Array.isArray(plan.items) || !Array.isArray(plan.labels))
+  if (
+    plan.plxPlan !== 2 ||
+    !Array.isArray(plan.items) ||
+    !Array.isArray(plan.labels) ||
+    !Array.isArray(plan.labelMoves)
+  )
     throw plxError("PLAN.NOT_A_PLAN", { file: path });
   return plan as SavedPlan;
 }
 
-const ACTION_WORDS: Record<string, string> = {
-  create: "create",
-  update: "update",
-  unchanged: "unchanged",
-  conflict: "conflict",
-  invalid: "invalid",
-};
+/** What would happen to an item, in the dry run's words. */
+function plannedWord(item: PushItem): string {
+  switch (item.action) {
+    case "create":
+      return "would create";
+    case "update":
+      return "would update";
+    case "delete":
+      return "would delete";
+    default:
+      return "would move";
+  }
+}
+
+/** One line per result worth a line; an unchanged template that stayed put says nothing. */
+function resultLine(result: PushResult, styles: Styles, deleting: boolean): string | undefined {
+  const { item } = result;
+  let word: string;
+  switch (result.result) {
+    case "created":
+    case "updated":
+      word = styles.green(
+        `${result.result} v${result.version}${result.recovered ? " (confirmed after a lost answer)" : ""}`,
+      );
+      break;
+    case "moved":
+      word = styles.green("moved");
+      break;
+    case "unchanged":
+      return undefined;
+    case "behind":
+      word = styles.yellow("behind");
+      break;
+    case "conflict":
+      word = styles.red("conflict");
+      break;
+    case "invalid":
+      word = styles.red("invalid");
+      break;
+    case "planned":
+      word = styles.cyan(item.action === "delete" && !deleting ? "deleted here" : plannedWord(item));
+      break;
+    case "deleted":
+      word = styles.green("deleted");
+      break;
+    case "kept":
+      word = styles.yellow("deleted here");
+      break;
+    case "skipped":
+      word = styles.yellow("skipped");
+      break;
+    case "failed":
+      word = styles.red("failed");
+      break;
+  }
+  const move =
+    "moveTo" in item && item.moveTo
+      ? styles.dim(` (into ${folderLabel(item.moveTo)} in PromptLayer)`)
+      : "previousPath" in item && item.previousPath && result.result !== "created" && result.result !== "updated"
+        ? styles.dim(` (was ${item.previousPath})`)
+        : "";
+  const why =
+    result.result === "kept" || (result.result === "planned" && item.action === "delete")
+      ? deleting
+        ? ""
+        : " — kept in PromptLayer; push --delete removes it there, plx pull --force restores the file"
+      : result.result === "skipped"
+        ? ` — ${result.reason}`
+        : result.result === "created" || result.result === "updated"
+          ? result.raced
+            ? ` — ${result.raced}`
+            : ""
+          : "reason" in item && item.reason
+            ? ` — ${item.reason}`
+            : "forced" in item && item.forced
+              ? " — forced over a remote edit"
+              : "";
+  const error = result.result === "failed" ? ` — ${result.error.message}` : "";
+  const lines = [`${word} ${item.path}${move}${styles.dim(why)}${error}`];
+  if (result.result === "conflict" && result.patch) lines.push(result.patch);
+  return lines.join("\n");
+}
+
+function labelLine(label: LabelResult, styles: Styles, dryRun: boolean): string | undefined {
+  const to = label.version ?? label.to;
+  const where = `${label.label} -> ${label.name} ${to === undefined ? "(new version)" : `v${to}`}`;
+  const was = label.from === undefined ? "" : styles.dim(` (was v${label.from})`);
+  switch (label.status) {
+    case "unchanged":
+    case "skipped":
+      return undefined;
+    case "planned":
+      return `${styles.cyan(dryRun ? `would ${label.action === "add" ? "add" : "move"} label` : "label")} ${where}${was}${styles.dim(` — ${label.reason}`)}`;
+    case "set":
+      return `${styles.green("label")} ${where}${was}`;
+    case "conflict":
+      return `${styles.red("label left alone")} ${label.label} on ${label.name}: ${label.reason}; plx pull brings it in, --force moves it`;
+    case "superseded":
+      return `${styles.yellow("label moved on")} ${where}: another publish or label change has since moved it elsewhere`;
+    case "pending":
+      return `${styles.yellow("pending approval")} ${where}: the label did not move; it is protected and waits for an approval in PromptLayer`;
+    case "failed":
+      return `${styles.red("label failed")} ${where}: ${label.error}`;
+  }
+}
 
 export function renderPush(report: PushReport, styles: Styles): string {
   const lines: string[] = [];
@@ -118,78 +272,54 @@ export function renderPush(report: PushReport, styles: Styles): string {
     );
     return lines.join("\n");
   }
-  for (const item of report.items) {
-    if (item.action === "unchanged" && item.outcome === undefined && !item.remoteAhead) continue;
-    const word = item.remoteAhead
-      ? styles.yellow("behind")
-      : item.outcome === "moved"
-        ? styles.green("moved")
-        : item.outcome === "planned" && item.action === "unchanged"
-          ? styles.cyan("would move")
-          : item.outcome === "published"
-            ? styles.green(`published v${item.version}${item.recovered ? " (confirmed after a lost answer)" : ""}`)
-            : item.outcome === "failed"
-              ? styles.red("failed")
-              : item.outcome === "skipped"
-                ? styles.yellow("skipped")
-                : item.action === "conflict"
-                  ? styles.red("conflict")
-                  : item.action === "invalid"
-                    ? styles.red("invalid")
-                    : styles.cyan(`would ${ACTION_WORDS[item.action]}`);
-    const move = item.moveTo
-      ? styles.dim(` (into ${folderLabel(item.moveTo)} in PromptLayer)`)
-      : item.previousPath && item.outcome !== "published"
-        ? styles.dim(` (was ${item.previousPath})`)
-        : "";
+  const deleting =
+    report.plan.items.some((item) => item.action === "delete") && report.results.some((r) => r.result === "deleted");
+  for (const result of report.results) {
+    const line = resultLine(result, styles, deleting);
+    if (line) lines.push(line);
+  }
+  for (const label of report.labels) {
+    const line = labelLine(label, styles, report.dryRun || report.blocked !== undefined);
+    if (line) lines.push(line);
+  }
+  const skippedLabels = report.labels.filter((label) => label.status === "skipped");
+  if (skippedLabels.length > 0) {
+    const names = [...new Set(skippedLabels.map((label) => label.label))].join(", ");
     lines.push(
-      `${word} ${item.path}${move}${item.reason ? styles.dim(` — ${item.reason}`) : ""}${item.error ? ` — ${item.error.message}` : ""}`,
+      styles.dim(
+        `${names} not added to ${skippedLabels.length} template(s) that do not carry it (plx.config.yaml labels or --all adds it)`,
+      ),
     );
-    if (item.patch) lines.push(item.patch);
   }
-  for (const change of report.labels) {
-    const where = `${change.label} -> ${change.name} v${change.version}`;
-    if (change.status === "unchanged") continue;
-    if (change.status === "set")
-      lines.push(
-        `${styles.green("label")} ${where}${change.from === undefined ? "" : styles.dim(` (was v${change.from})`)}`,
-      );
-    if (change.status === "superseded")
-      lines.push(
-        `${styles.yellow("label moved on")} ${where}: another publish or label change has since moved it elsewhere`,
-      );
-    if (change.status === "pending")
-      lines.push(
-        `${styles.yellow("pending approval")} ${where}: the label did not move; it is protected and waits for an approval in PromptLayer`,
-      );
-    if (change.status === "failed") lines.push(`${styles.red("label failed")} ${where}: ${change.error}`);
-  }
-  const count = (test: (item: PushResult) => boolean) => report.items.filter(test).length;
+  const count = (test: (result: PushResult) => boolean) => report.results.filter(test).length;
+  const of = (...names: PushResult["result"][]) => count((result) => names.includes(result.result));
   if (report.blocked === "conflict") {
     lines.push(
       styles.red(
-        `Refused: ${count((i) => i.action === "conflict")} template(s) were edited in PromptLayer since this repo last synced; nothing was sent.`,
+        `Refused: ${of("conflict")} template(s) were edited in PromptLayer since this repo last synced; nothing was sent.`,
       ),
+      "Run plx pull to bring those edits in (or plx diff to see them), or --force to overwrite them.",
     );
-    lines.push("Run plx pull to bring those edits in (or plx diff to see them), or --force to overwrite them.");
   } else if (report.blocked === "invalid") {
-    lines.push(
-      styles.red(
-        `Refused: ${count((i) => i.action === "invalid")} template(s) cannot be published as they are; nothing was sent.`,
-      ),
-    );
+    lines.push(styles.red(`Refused: ${of("invalid")} template(s) cannot be published as they are; nothing was sent.`));
   } else if (report.blocked === "declined") {
     lines.push("Nothing was sent.");
   } else if (report.dryRun) {
+    const planned = (action: PushItem["action"]) => count((r) => r.result === "planned" && r.item.action === action);
     lines.push(
-      `dry run: ${count((i) => i.action === "create")} to create, ${count((i) => i.action === "update")} to update, ${count((i) => i.action === "unchanged")} unchanged`,
+      `dry run: ${planned("create")} to create, ${planned("update")} to update, ${of("unchanged")} unchanged` +
+        (planned("delete") > 0 ? `, ${planned("delete")} deleted here` : ""),
     );
   } else {
-    const labelsSet = report.labels.filter((change) => change.status === "set").length;
-    const pending = report.labels.filter((change) => change.status === "pending").length;
+    const moved = report.labels.filter((label) => label.status === "set").length;
+    const pending = report.labels.filter((label) => label.status === "pending").length;
+    const conflicts = report.labels.filter((label) => label.status === "conflict").length;
     lines.push(
-      `${count((i) => i.outcome === "published")} published, ${count((i) => i.action === "unchanged")} unchanged, ${count((i) => i.outcome === "failed")} failed, ${count((i) => i.outcome === "skipped")} skipped` +
-        (report.labels.length > 0 ? `; labels: ${labelsSet} moved, ${pending} pending` : ""),
+      `${of("created", "updated")} published, ${of("unchanged", "moved")} unchanged, ${of("failed")} failed, ${of("skipped")} skipped` +
+        (of("behind") > 0 ? `, ${of("behind")} behind` : "") +
+        (of("deleted") > 0 ? `, ${of("deleted")} deleted` : "") +
+        (of("kept") > 0 ? `, ${of("kept")} deleted here only` : "") +
+        (report.labels.length > 0 ? `; labels: ${moved} moved, ${pending} pending, ${conflicts} left alone` : ""),
     );
   }
   return lines.join("\n");

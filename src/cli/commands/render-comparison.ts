@@ -1,6 +1,21 @@
 import { folderLabel } from "../../core/folders.js";
 import type { Change, Comparison } from "../../sync/compare.js";
+import { ExitCode } from "../../errors/index.js";
 import type { Styles } from "../io.js";
+
+/**
+ * diff and status: an unreadable file means the answer is incomplete (exit 2, after reporting the rest); otherwise,
+ * as `git diff --exit-code`, differences are a negative result only when asked.
+ */
+export function comparisonExitCode(report: Comparison & { exitOnChange: boolean }): ExitCode {
+  if (report.invalid.length > 0) return ExitCode.Usage;
+  return report.exitOnChange && report.changes.length > 0 ? ExitCode.Negative : ExitCode.Ok;
+}
+
+/** With bare paths on stdout, the files that could not be read are told on stderr. */
+export function warnUnreadable(report: Comparison, warn: (message: string) => void): void {
+  for (const problem of report.invalid) warn(`${problem.path}:${problem.line}:${problem.col}: ${problem.message}`);
+}
 
 // Groups in the order a reviewer cares about: what blocks a sync first.
 const GROUPS: Array<{ states: Array<Change["state"]>; title: string }> = [
@@ -13,8 +28,18 @@ const GROUPS: Array<{ states: Array<Change["state"]>; title: string }> = [
   { states: ["remote-deleted"], title: "Deleted in PromptLayer" },
 ];
 
-export function renderComparison(report: Comparison, styles: Styles, view: "patch" | "stat" | "name-only"): string {
-  if (report.changes.length === 0) {
+/**
+ * A comparison for people: grouped by kind of change, with the canonical diff (`patch`), line counts (`stat`) or the
+ * paths alone (`list`); `name-only` is bare paths for scripts.
+ */
+export function renderComparison(
+  report: Comparison,
+  styles: Styles,
+  view: "patch" | "stat" | "list" | "name-only",
+): string {
+  // As git diff --name-only: bare paths, one per line, for scripts (unreadable files are reported on stderr).
+  if (view === "name-only") return report.changes.map((change) => change.path).join("\n");
+  if (report.changes.length === 0 && report.invalid.length === 0) {
     return report.remote
       ? `No differences: ${report.inSync} template(s) match PromptLayer (${report.track}).`
       : `Clean: ${report.inSync} template(s) match plx.lock.`;
@@ -30,6 +55,12 @@ export function renderComparison(report: Comparison, styles: Styles, view: "patc
       out.push(`  ${change.path}${stat}${versions ? styles.dim(` (${versions})`) : ""}`);
       if (change.usedBy) out.push(styles.dim(`    snippet used by: ${change.usedBy.join(", ")}`));
     }
+    out.push("");
+  }
+  if (report.invalid.length > 0) {
+    out.push(styles.bold(styles.red("Could not be read (left out of the comparison):")));
+    for (const problem of report.invalid)
+      out.push(`  ${problem.path}:${problem.line}:${problem.col}: ${problem.message}`);
     out.push("");
   }
   if (view === "patch") {

@@ -1,8 +1,7 @@
 import { compareOffline, compareWithRemote, type Comparison } from "../../sync/compare.js";
-import { ExitCode } from "../../errors/index.js";
 import type { CommandModule } from "../command.js";
 import type { CommandOptions } from "../specs.js";
-import { renderComparison } from "./render-comparison.js";
+import { comparisonExitCode, renderComparison } from "./render-comparison.js";
 import { configTracking } from "./shared.js";
 
 export type StatusReport = Comparison & { exitOnChange: boolean };
@@ -13,10 +12,10 @@ const command: CommandModule<CommandOptions<"status">, StatusReport> = {
     const comparison = options.remote
       ? await compareWithRemote({ client: await context.remote(), config }, options.names)
       : await compareOffline(config, options.names);
-    return { ...comparison, exitOnChange: options.exitCode === true };
+    return { ...comparison, exitOnChange: options.exitCode };
   },
-  renderHuman: (report, styles) => renderComparison(report, styles, "name-only"),
-  exitCodeFor: (report) => (report.exitOnChange && report.changes.length > 0 ? ExitCode.Negative : ExitCode.Ok),
+  renderHuman: (report, styles) => renderComparison(report, styles, "list"),
+  exitCodeFor: comparisonExitCode,
 };
 
 export default command;

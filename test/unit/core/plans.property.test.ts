@@ -158,9 +158,9 @@ describe("the push plan", () => {
           force: false,
         });
         const same = (x: string[], y: string[]) => x.join("/") === y.join("/");
-        expect(item!.moveTo).toEqual(!same(local, remote) && same(remote, base) ? local : undefined);
-        expect(item!.previousPath).toBe(same(local, base) ? undefined : path(base));
-        expect(item!.action).toBe("unchanged");
+        if (item?.action !== "unchanged") throw new Error(`expected unchanged, got ${item?.action}`);
+        expect(item.moveTo).toEqual(!same(local, remote) && same(remote, base) ? local : undefined);
+        expect(item.previousPath).toBe(same(local, base) ? undefined : path(base));
       }),
       RUNS,
     );
@@ -208,7 +208,7 @@ describe("the push plan", () => {
             // Never synced: new. Synced and since deleted in PromptLayer: left alone if untouched here, else refused
             // unless forced, so a deleted template does not quietly come back.
             if (!base || (force && base.hash !== local.hash)) expect(item.action).toBe("create");
-            else if (base.hash === local.hash) expect(item).toMatchObject({ action: "unchanged", remoteAhead: true });
+            else if (base.hash === local.hash) expect(item).toMatchObject({ action: "behind", gone: "deleted" });
             else expect(item.action).toBe("conflict");
             continue;
           }
@@ -216,10 +216,9 @@ describe("the push plan", () => {
           const remoteHash = moved ? remote.hash : base.hash;
           if (remoteHash === local.hash) {
             expect(item).toMatchObject({ action: "unchanged", syncedVersion: remote.version });
-            expect(item.remoteAhead).toBeUndefined();
           } else if (moved && base?.hash === local.hash) {
             // Only PromptLayer moved: nothing to send, even with --force, and labels stay on the repo's content.
-            expect(item).toMatchObject({ action: "unchanged", remoteAhead: true, syncedVersion: base.version });
+            expect(item).toMatchObject({ action: "behind", syncedVersion: base.version });
           } else if (!moved || remote.publishedByPlx || force) expect(item.action).toBe("update");
           else expect(item.action).toBe("conflict");
           expect(item.action).not.toBe("invalid");
@@ -242,14 +241,12 @@ describe("the push plan", () => {
     fc.assert(
       fc.property(graph, ([names, edges, changed]) => {
         const deps = new Map(names.map((name) => [name, edges.filter(([from]) => from === name).map(([, to]) => to)]));
-        const items: PushItem[] = names.map((name) => ({
-          name,
-          path: name,
-          action: changed.includes(name) ? "update" : "unchanged",
-          hash: "h",
-          folder: [],
-          snippets: deps.get(name)!,
-        }));
+        const items: PushItem[] = names.map((name) => {
+          const local = { name, path: name, hash: "h", folder: [], snippets: deps.get(name)! };
+          return changed.includes(name)
+            ? { ...local, action: "update", id: 1, remoteVersion: 1 }
+            : { ...local, action: "unchanged", id: 1, remoteVersion: 1, syncedVersion: 1 };
+        });
         let levels: PushItem[][];
         try {
           levels = publishLevels(items, deps);

@@ -9,6 +9,7 @@ import { readLockfile, writeLockfile } from "../../../src/files/lockfile.js";
 const hash = (c: string) => `sha256:${c.repeat(64)}`;
 const lock: Lockfile = {
   lockfileVersion: 1,
+  labels: [],
   templates: {
     zeta: {
       id: 2,
@@ -31,6 +32,17 @@ const lock: Lockfile = {
 };
 
 describe("lock file", () => {
+  it("records the label names it syncs completely, sorted, and reads them back", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "plx-lock-"));
+    await writeLockfile(dir, { ...lock, labels: ["staging", "prod", "prod"] });
+    const text = await readFile(join(dir, "plx.lock"), "utf8");
+    expect(text.split("\n")[2]).toBe('  "labels": ["prod","staging"],');
+    expect((await readLockfile(dir)).labels).toEqual(["prod", "staging"]);
+    // A lock written before label names were recorded reads as knowing none.
+    await writeFile(join(dir, "plx.lock"), serializeLockfile({ ...lock, labels: [] }));
+    expect((await readLockfile(dir)).labels).toEqual([]);
+  });
+
   it("is deterministic: sorted names, sorted labels and snippets, one line per template", () => {
     const text = serializeLockfile(lock);
     const lines = text.split("\n");
@@ -44,6 +56,7 @@ describe("lock file", () => {
     expect(text.endsWith("}\n")).toBe(true);
     const reordered: Lockfile = {
       lockfileVersion: 1,
+      labels: [],
       templates: Object.fromEntries(Object.entries(lock.templates).reverse()),
     };
     expect(serializeLockfile(reordered)).toBe(text);
@@ -51,7 +64,7 @@ describe("lock file", () => {
 
   it("round-trips through the file and skips writing identical content", async () => {
     const dir = await mkdtemp(join(tmpdir(), "plx-lock-"));
-    expect(await readLockfile(dir)).toEqual({ lockfileVersion: 1, templates: {} });
+    expect(await readLockfile(dir)).toEqual({ lockfileVersion: 1, labels: [], templates: {} });
     expect(await writeLockfile(dir, lock)).toBe(true);
     expect(await writeLockfile(dir, lock)).toBe(false);
     const read = await readLockfile(dir);

@@ -4,7 +4,7 @@
 // expanded. Pure: it reports what it could not fill instead of failing, so `plx run` can refuse a template PromptLayer
 // would send half-filled, and a cache can answer exactly as PromptLayer does.
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/template.js";
-import { fieldsOf, renderFString } from "./fstring.js";
+import { renderFString } from "./fstring.js";
 import { analyzeJinja, renderJinja } from "./jinja.js";
 
 export type TemplateFormat = "f-string" | "jinja2";
@@ -42,6 +42,8 @@ export interface RenderResult {
   missing: MissingVariable[];
   /** Texts that could not be rendered, and variables whose value cannot be used. */
   failures: RenderFailure[];
+  /** What PromptLayer renders without complaint but is probably a mistake (`{ name }` reads a variable " name "). */
+  warnings: RenderFailure[];
 }
 
 type Variables = Readonly<Record<string, unknown>>;
@@ -65,12 +67,16 @@ export function variablesOf(promptTemplate: JsonObject): string[] {
   return renderPromptTemplate(promptTemplate, {}).used;
 }
 
+/** What Python takes as a keyword argument's name, and so what an input variable is called. */
+const IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_]*$/u;
+
 const formatOf = (value: JsonValue | undefined): TemplateFormat => (value === "jinja2" ? "jinja2" : "f-string");
 
 class RenderState {
   private readonly used = new Map<string, boolean>();
   private readonly missing = new Map<string, Location[]>();
   private readonly failures: RenderFailure[] = [];
+  private readonly warnings: RenderFailure[] = [];
 
   constructor(private readonly variables: Variables) {}
 
@@ -81,6 +87,7 @@ class RenderState {
       optional: [...this.used].filter(([, optional]) => optional).map(([name]) => name),
       missing: [...this.missing].map(([name, at]) => ({ name, at })),
       failures: this.failures,
+      warnings: this.warnings,
     };
   }
 
@@ -136,12 +143,22 @@ class RenderState {
       }
       return rendered.text;
     }
-    for (const field of fieldsOf(text).fields) {
-      if (field.variable === "" || /^\d+$/.test(field.variable)) continue;
-      this.use(field.variable, false);
-      this.require(field.variable, { ...at, ...lineAndColumn(text, field.offset) });
-    }
     const rendered = renderFString(text, this.variables);
+    for (const field of rendered.fields) {
+      if (field.variable === "" || /^\d+$/.test(field.variable)) continue;
+      const where = { ...at, ...lineAndColumn(text, field.offset) };
+      // A field like `{ name }` or `{"a": 1}` names no variable anyone means to give: PromptLayer fills it with "".
+      if (!IDENTIFIER.test(field.variable)) {
+        if (!rendered.error && !Object.hasOwn(this.variables, field.variable))
+          this.warnings.push({
+            message: `{${field.fieldName}} is not a variable name; PromptLayer renders it empty`,
+            at: where,
+          });
+        continue;
+      }
+      this.use(field.variable, false);
+      this.require(field.variable, where);
+    }
     if (rendered.error) {
       this.failures.push({
         message: rendered.error.message,

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { ciRunUrl } from "../../ci/detect.js";
 import { folderLabel } from "../../core/folders.js";
 import { plxError } from "../../errors/index.js";
 import { writeFileAtomic } from "../../files/atomic.js";
@@ -41,7 +42,7 @@ function pushOrPublish(kind: "push" | "publish"): CommandModule<PushCommandOptio
           force: options.force === true,
           message: options.message,
           labels,
-          runUrl: runUrl(context.env),
+          runUrl: ciRunUrl(context.env),
           ...(options.plan ? { savedPlan: await readPlan(resolve(context.cwd, options.plan)) } : {}),
         },
       );
@@ -78,13 +79,6 @@ async function ask(prompt: Prompter, items: readonly PushResult[], labels: reado
   return prompt.confirm(
     `Publish ${changing} changed template(s) and point ${labels.join(", ")} at the local content of ${items.length} template(s)?`,
   );
-}
-
-/** The CI run that published, so a version in PromptLayer leads back to its job. */
-function runUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  if (env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY)
-    return `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
-  return env.CI_JOB_URL || undefined;
 }
 
 async function readPlan(path: string): Promise<SavedPlan> {

@@ -52,6 +52,8 @@ export interface RunDeps {
   signal: AbortSignal;
   /** Attempts per model call, the first included. */
   attempts?: number;
+  /** Per attempt, until the answer's first byte (a whole answer, unless streamed). Default 10 minutes. */
+  timeoutMs?: number;
   /** Streamed text as it arrives. */
   onText?: (text: string) => void;
   onRetry?: (retry: { attempt: number; delayMs: number; reason: string }) => void;
@@ -106,7 +108,7 @@ export async function runPrompt(input: RunInput, deps: RunDeps): Promise<RunRepo
     call = await callProvider(request, endpoint, {
       redactor: deps.redactor,
       signal: deps.signal,
-      timeoutMs: DEFAULT_PROVIDER_TIMEOUT_MS,
+      timeoutMs: deps.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS,
       retry: {
         ...PROVIDER_RETRY_POLICY,
         ...deps.retry,

@@ -66,6 +66,7 @@ const command: CommandModule<CommandOptions<"run">, RunReport> = {
         redactor: context.redactor,
         signal: context.signal,
         ...(typeof options.retries === "number" ? { attempts: options.retries + 1 } : {}),
+        ...(typeof options.timeout === "number" ? { timeoutMs: options.timeout } : {}),
         ...(streamed ? { onText: streamed.write } : {}),
         onRetry: ({ attempt, delayMs, reason }) =>
           context.log.warn(

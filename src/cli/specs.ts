@@ -376,7 +376,8 @@ ANTHROPIC_BASE_URL and GEMINI_BASE_URL. The answer goes to stdout; usage, timing
   define({
     name: "sandbox",
     summary: "run a local PromptLayer-compatible server for tests, demos and CI rehearsals",
-    notes: `The first line on stdout is "listening on http://127.0.0.1:<port>"; one line per request follows on stderr.`,
+    notes: `The first line on stdout is "listening on http://127.0.0.1:<port>"; one line per request follows on stderr.
+It also answers as OpenAI, Anthropic and Gemini (point OPENAI_BASE_URL at <url>/v1), so plx run needs no provider key.`,
     examples: [
       "plx sandbox --port 4010 --data .plx-sandbox.json",
       "PROMPTLAYER_BASE_URL=http://127.0.0.1:4010 PROMPTLAYER_API_KEY=dev plx pull",

@@ -85,9 +85,9 @@ const SHARED: Array<Record<ProviderName, string | undefined> & { aliases?: strin
 const snakeToCamel = (key: string) => key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
 /**
- * Parameters for `target`. Written for that same provider they pass unchanged (Gemini's in camelCase, as its API
- * takes them); written for another, the common ones are renamed and the rest left out with a warning, since a
- * provider refuses parameters it does not know.
+ * Parameters for `target`. Written for that same provider they pass unchanged, Gemini's put in its camelCase;
+ * written for another, the common ones are renamed and the rest left out with a warning, since a provider refuses
+ * parameters it does not know. `stream` is plx's to decide, so it is never carried over.
  */
 export function parametersFor(
   parameters: JsonObject,
@@ -95,12 +95,13 @@ export function parametersFor(
   target: ProviderName,
   warnings: string[],
 ): JsonObject {
-  if (from === target) {
-    if (target !== "google") return { ...parameters };
-    return Object.fromEntries(Object.entries(parameters).map(([key, value]) => [snakeToCamel(key), value]));
-  }
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(parameters)) {
+    if (key === "stream" || key === "stream_options") continue;
+    if (from === target && target !== "google") {
+      out[key] = value;
+      continue;
+    }
     const shared = SHARED.find(
       (entry) =>
         [entry.openai, entry.anthropic, entry.google, ...(entry.aliases ?? [])].includes(key) ||
@@ -108,7 +109,10 @@ export function parametersFor(
     );
     const name = shared?.[target];
     if (name) out[name] = target !== "openai" && name.toLowerCase().includes("stop") ? [value].flat() : value;
-    else if (key === "response_format" && target === "google") out.responseMimeType = "application/json";
+    else if (key === "response_format" && target === "google") {
+      // Gemini's JSON mode; a schema in OpenAI's json_schema form is not Gemini's, so only the mode carries over.
+      if (isJsonObject(value) && value.type !== "text") out.responseMimeType = "application/json";
+    } else if (from === target) out[snakeToCamel(key)] = value;
     else warnings.push(`the parameter ${key} is not sent: ${target} has no equivalent`);
   }
   return out;

@@ -56,7 +56,10 @@ function llmKwargs(promptTemplate: JsonObject, metadata: JsonObject | null, opti
   if (!name) return null;
   const provider = providerFor(named, name);
   if (!provider) return null;
-  const from = typeof model?.provider === "string" ? providerFor(model.provider, name) : undefined;
+  const from = providerFor(
+    typeof model?.provider === "string" ? model.provider : undefined,
+    typeof model?.name === "string" ? model.name : "",
+  );
   const parameters = {
     ...parametersFor(isJsonObject(model?.parameters) ? model.parameters : {}, from, provider, []),
     ...options.parameterOverrides,

@@ -2,7 +2,6 @@
 export { promptBlueprint, type Blueprint, type BlueprintOptions, type RawVersion } from "./blueprint.js";
 export {
   renderPromptTemplate,
-  variablesOf,
   type Location,
   type MissingVariable,
   type RenderFailure,

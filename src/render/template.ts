@@ -62,11 +62,6 @@ export function renderPromptTemplate(promptTemplate: JsonObject, variables: Vari
   return state.result(rendered);
 }
 
-/** The variables a template reads, without rendering it: what `plx check` and a variables prompt need. */
-export function variablesOf(promptTemplate: JsonObject): string[] {
-  return renderPromptTemplate(promptTemplate, {}).used;
-}
-
 /** What Python takes as a keyword argument's name, and so what an input variable is called. */
 const IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 

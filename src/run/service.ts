@@ -248,7 +248,7 @@ function chooseModel(source: PromptSource, input: RunInput, warnings: string[]):
       provider: override?.provider ?? templateProvider ?? "(none)",
       model: name,
     });
-  const from = templateProvider === undefined ? undefined : providerFor(templateProvider, templateName ?? "");
+  const from = providerFor(templateProvider, templateName ?? "");
   const templateParameters = isJsonObject(model?.parameters) ? model.parameters : {};
   if (model?.api_type && model.api_type !== "chat-completions" && provider === "openai")
     warnings.push(`the template's api_type is ${String(model.api_type)}; plx run calls chat completions`);

@@ -399,7 +399,7 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
 
 /** A model's answer: JSON, or its server-sent events, spread over `slowBodyMs` when that knob is on. */
 async function sendModel(response: ServerResponse, answer: ModelAnswer, slowBodyMs = 0): Promise<void> {
-  if (!("events" in answer)) return send(response, answer, answer.headers ?? {}, slowBodyMs);
+  if (!("events" in answer)) return send(response, answer, {}, slowBodyMs);
   response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
   const pause = answer.events.length > 1 ? slowBodyMs / (answer.events.length - 1) : 0;
   for (const [index, event] of answer.events.entries()) {

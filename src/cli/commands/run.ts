@@ -76,6 +76,9 @@ const command: CommandModule<CommandOptions<"run">, RunReport> = {
       },
     ).finally(() => streamed?.end());
 
+    context.log.debug(
+      `POST ${report.url} → ${report.response.finishReason ?? "done"} in ${report.timing.latencyMs} ms (${report.attempts} attempt(s))`,
+    );
     for (const warning of report.warnings) context.log.warn(warning);
     context.log.info(context.styles.stderr.dim(summaryLine(report)));
     if (report.log.error) context.log.warn(`the request was not logged: ${report.log.error.message}`);

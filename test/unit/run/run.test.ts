@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSandbox } from "../../../src/sandbox/index.js";
 import { runInProcess } from "../../support/in-process.js";
+import { describeWithOpenApiSpec } from "../../support/openapi.js";
 import { API_KEY, emptyRepo, registry, text } from "../../support/registry.js";
 
 const OPENAI_KEY = "sk-run-test-openai-0123456789abcdef";
@@ -522,5 +523,32 @@ describe("keys never appear in output", () => {
     }
     const stored = JSON.stringify({ logs: await logs(), requests: await requests() });
     for (const key of [OPENAI_KEY, ANTHROPIC_KEY, GEMINI_KEY, API_KEY]) expect(stored).not.toContain(key);
+  });
+});
+
+describeWithOpenApiSpec("requests plx run sends to PromptLayer", (contract) => {
+  it("match PromptLayer's OpenAPI spec, the log of a failed call included", async () => {
+    await seedOrderSummary();
+    await admin("DELETE", "requests");
+    const vars = ["--var", "language=en", "--var", "cart:=[]"];
+    expect(
+      (await plx(["run", "order-summary", "--label", "prod", ...vars, "--tag", "t", "--metadata", "k=v"])).exitCode,
+    ).toBe(0);
+    await admin("PATCH", "models", { queue: [{ status: 500 }] });
+    expect((await plx(["run", "order-summary", ...vars, "--retries", "0"])).exitCode).toBe(3);
+    const toPromptLayer = (await requests()).filter((r) => !r.path.startsWith("/v1"));
+    expect(toPromptLayer.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /prompt-templates/order-summary",
+      "POST /log-request",
+      "GET /prompt-templates/order-summary",
+      "POST /log-request",
+    ]);
+    const problems = toPromptLayer.flatMap((r) => {
+      const template = contract.matchPath(r.method, r.path)!;
+      return r.body === undefined
+        ? []
+        : contract.checkRequest(r.method, template, r.body).map((p) => `${r.path}: ${p}`);
+    });
+    expect(problems).toEqual([]);
   });
 });

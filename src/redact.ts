@@ -11,23 +11,27 @@ const TOKEN_SHAPES: RegExp[] = [
   /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g,
   /\bglpat-[A-Za-z0-9_-]{16,}\b/g,
   /\bnpms?_[A-Za-z0-9]{30,}\b/g,
+  // OpenAI (sk-, sk-proj-, sk-svcacct-) and Anthropic (sk-ant-api03-, sk-ant-admin01-) keys.
   /\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{16,}\b/g,
+  // Google API keys (Gemini).
+  /\bAIza[0-9A-Za-z_-]{35}\b/g,
   /\bpl_[A-Za-z0-9]{16,}\b/g,
   /\bxox[abpr]-[A-Za-z0-9-]{10,}\b/g,
   /\bAKIA[0-9A-Z]{16}\b/g,
   /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
 ];
 
-// `X-API-KEY: v`, `Authorization: Bearer v`, `"api_key": "v"`, `token=v`, and URL userinfo.
+// `X-API-KEY: v`, `Authorization: Bearer v`, `"api_key": "v"`, `token=v`, a URL's `?key=v` (Gemini's), and URL userinfo.
 const LABELLED_SECRETS: Array<[RegExp, string]> = [
   [
-    /\b(x-api-key|authorization|private-token|cookie|set-cookie)(\s*[:=]\s*)(?:(?:bearer|basic|token)\s+)?[^\s,;"']+/gi,
+    /\b(x-api-key|x-goog-api-key|authorization|private-token|cookie|set-cookie)(\s*[:=]\s*)(?:(?:bearer|basic|token)\s+)?[^\s,;"']+/gi,
     `$1$2${MASK}`,
   ],
   [
     /(["']?)\b(api[_-]?key|apikey|access[_-]?token|auth[_-]?token|secret|password|client[_-]?secret|token)\1(\s*[:=]\s*)(["']?)[^\s"',;}]+\4/gi,
     `$1$2$1$3$4${MASK}$4`,
   ],
+  [/([?&]key=)[^&\s"'#]+/gi, `$1${MASK}`],
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, `$1${MASK}@`],
 ];
 
@@ -71,4 +75,4 @@ export class Redactor {
 }
 
 const SECRET_KEY =
-  /^(?:x-api-key|api[_-]?key|apikey|authorization|password|secret|client[_-]?secret|access[_-]?token|auth[_-]?token|private[_-]?token)$/i;
+  /^(?:x-api-key|x-goog-api-key|api[_-]?key|apikey|authorization|password|secret|client[_-]?secret|access[_-]?token|auth[_-]?token|private[_-]?token)$/i;

@@ -31,3 +31,10 @@ export function detectCi(env: Readonly<Record<string, string | undefined>>): CiE
   if (truthy(env.CI) || ciInfo.isCI) return { provider: "other", debug };
   return { provider: undefined, debug };
 }
+
+/** The CI run a command runs in, so what it records (a published version, a request log) leads back to its job. */
+export function ciRunUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY)
+    return `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+  return env.CI_JOB_URL || undefined;
+}

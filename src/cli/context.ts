@@ -29,6 +29,8 @@ export interface Context {
   progress(label: string): Progress;
   /** Writes one result line to stdout right away, for commands whose result is a stream (the sandbox). */
   emit(line: string): void;
+  /** Writes result text to stdout right away, with no line break added: a model's answer as it streams in. */
+  write(text: string): void;
   /** Aborted on Ctrl-C or SIGTERM. */
   signal: AbortSignal;
   ci: CiEnvironment;

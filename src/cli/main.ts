@@ -27,6 +27,17 @@ export async function main(
       return ExitCode.Ok;
     }
   }
+  // Commander reads plx's own --version anywhere on the line; after `run` it means a prompt version, which is name@N.
+  const runAt = argv.indexOf("run");
+  if (runAt >= 0 && argv.slice(runAt + 1).some((word) => word === "--version" || word.startsWith("--version="))) {
+    const { reportArgumentError } = await import("./run-command.js");
+    return reportArgumentError({
+      argv,
+      env,
+      io,
+      message: "--version prints plx's own version; plx run takes a prompt version as name@version (order-summary@3)",
+    });
+  }
   const [{ CommanderError }, { createProgram, commandTree }] = await Promise.all([
     import("commander"),
     import("./program.js"),

@@ -151,6 +151,11 @@ export function requiredArgument(name: string, help: string, check?: (value: str
   return withMeta(schema, { kind: "argument", syntax: `<${name}>`, help });
 }
 
+/** One positional argument that may be left out (`[name]`). */
+export function optionalArgument(name: string, help: string) {
+  return withMeta(z.string().optional(), { kind: "argument", syntax: `[${name}]`, help });
+}
+
 /** Any number of positional arguments (`[names...]`), or at least one (`<files...>`). */
 export function variadicArgument(name: string, help: string, options: { required?: boolean } = {}) {
   return withMeta(z.array(z.string()).default([]), {

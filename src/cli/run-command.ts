@@ -53,6 +53,9 @@ export async function runCommand(request: RunRequest): Promise<number> {
     env,
     log: output.log,
     emit: writeOut,
+    write: (text) => {
+      if (text !== "") io.stdout.write(redactor.redact(text));
+    },
     progress: (label) =>
       createProgress(io.stderr, output.styles.stderr, label, Boolean(io.stderr.isTTY) && !output.inCi),
     signal,

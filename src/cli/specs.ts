@@ -11,6 +11,7 @@ import {
   integerFlag,
   labelNameProblem,
   listFlag,
+  optionalArgument,
   type OptionsShape,
   requiredArgument,
   stringFlag,
@@ -167,6 +168,24 @@ export const commandOptions = {
     maxFailures: integerFlag("--max-failures <n>", "fail (exit 1) when more cases fail", { min: 0 }),
     junit: stringFlag("--junit <file>", "also write the cases as JUnit XML (GitLab artifacts:reports:junit)"),
     comment,
+    json,
+  },
+  run: {
+    target: optionalArgument("name[@version]", "template to run: latest, @version, or --label's version"),
+    label: label("run the version this release label points at"),
+    file: stringFlag("--file <path>", "run this prompt file as it is in the working tree (unpublished)"),
+    local: booleanFlag("--local", "run the prompt file holding <name> instead of PromptLayer's version"),
+    // Values hold commas, which a comma-separated environment twin would split: variables come from --vars-file there.
+    var: listFlag("--var <name=value>", "a variable; name:=<JSON> for a list, number or object (repeatable)", {
+      env: false,
+    }),
+    varsFile: stringFlag("--vars-file <file>", "variables from a JSON object; --var overrides them"),
+    model: stringFlag("--model <model>", "call this model instead of the template's: name or provider:name"),
+    param: listFlag("--param <name=value>", "a model parameter, e.g. temperature=0 (repeatable)", { env: false }),
+    tag: listFlag("--tag <tag>", "tag for the request log (repeatable)"),
+    metadata: listFlag("--metadata <key=value>", "metadata for the request log (repeatable)", { env: false }),
+    log: switchFlag("--no-log", "do not log the request to PromptLayer"),
+    stream: booleanFlag("--stream", "write the model's text as it arrives"),
     json,
   },
   init: {
@@ -335,6 +354,21 @@ label that was moved in PromptLayer since the last sync (exit 5; plx pull brings
     load: async () => (await import("./commands/eval-report.js")).default,
   }),
   define({
+    name: "run",
+    summary: "fill a prompt's variables, call its model, print the answer and log the request to PromptLayer",
+    notes: `The prompt comes from PromptLayer (latest, name@version, or --label), or from the working tree with --file
+or --local. A variable the template needs and was not given is an error (exit 2); provider keys come from
+OPENAI_API_KEY, ANTHROPIC_API_KEY and GEMINI_API_KEY (or GOOGLE_API_KEY), base URLs from OPENAI_BASE_URL,
+ANTHROPIC_BASE_URL and GEMINI_BASE_URL. The answer goes to stdout; usage, timing and the request log id to stderr.`,
+    examples: [
+      "plx run order-summary --label prod --var cart='2 apples'",
+      "plx run --file prompts/order-summary.prompt.yaml --vars-file vars.json --no-log",
+      "plx run order-summary@3 --model anthropic:claude-sonnet-4-5 --param temperature=0 --stream",
+    ],
+    options: commandOptions.run,
+    load: async () => (await import("./commands/run.js")).default,
+  }),
+  define({
     name: "init",
     summary: "set up a repository: plx.config.yaml, the prompts directory, CI workflows and git hooks",
     examples: ["plx init", "plx init --yes --ci github --hooks"],
@@ -344,7 +378,8 @@ label that was moved in PromptLayer since the last sync (exit 5; plx pull brings
   define({
     name: "sandbox",
     summary: "run a local PromptLayer-compatible server for tests, demos and CI rehearsals",
-    notes: `The first line on stdout is "listening on http://127.0.0.1:<port>"; one line per request follows on stderr.`,
+    notes: `The first line on stdout is "listening on http://127.0.0.1:<port>"; one line per request follows on stderr.
+It also answers as OpenAI, Anthropic and Gemini (point OPENAI_BASE_URL at <url>/v1), so plx run needs no provider key.`,
     examples: [
       "plx sandbox --port 4010 --data .plx-sandbox.json",
       "PROMPTLAYER_BASE_URL=http://127.0.0.1:4010 PROMPTLAYER_API_KEY=dev plx pull",

@@ -47,3 +47,36 @@ export function stringsIn(value: unknown): string[] {
 export function snippetNamesIn(content: unknown): string[] {
   return [...new Set(stringsIn(content).flatMap((text) => snippetRefsIn(text).map((ref) => ref.name)))];
 }
+
+/** What a snippet puts where it is referenced: the text of its content blocks, joined. */
+export function snippetText(promptTemplate: unknown): string {
+  const content = (promptTemplate as { content?: unknown } | null)?.content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .map((block) => (typeof (block as { text?: unknown })?.text === "string" ? (block as { text: string }).text : ""))
+    .join("");
+}
+
+/**
+ * Expands every reference inside a JSON value, recursively (a snippet may reference others), as PromptLayer does
+ * when it reads a template with `resolve_snippets`. `textOf` gives a referenced snippet's text, or undefined when it
+ * cannot be resolved, which leaves the reference as written; so does a reference back into a snippet being expanded,
+ * which ends a cycle.
+ */
+export function expandSnippets<T>(value: T, textOf: (ref: SnippetRef) => string | undefined): T {
+  const expand = (item: unknown, seen: ReadonlySet<string>): unknown => {
+    if (typeof item === "string") {
+      return replaceSnippetRefs(item, (ref) => {
+        if (seen.has(ref.name)) return undefined;
+        const text = textOf(ref);
+        return text === undefined ? undefined : (expand(text, new Set([...seen, ref.name])) as string);
+      });
+    }
+    if (Array.isArray(item)) return item.map((child) => expand(child, seen));
+    if (item !== null && typeof item === "object") {
+      return Object.fromEntries(Object.entries(item).map(([key, child]) => [key, expand(child, seen)]));
+    }
+    return item;
+  };
+  return expand(value, new Set()) as T;
+}

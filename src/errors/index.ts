@@ -10,6 +10,7 @@ import { evalErrors } from "./evals.js";
 import { fileErrors } from "./files.js";
 import { generalErrors } from "./general.js";
 import { remoteErrors } from "./remote.js";
+import { runErrors } from "./run.js";
 import { syncErrors } from "./sync.js";
 
 export { ExitCode } from "./define.js";
@@ -24,6 +25,7 @@ export const catalog = {
   ...syncErrors,
   ...evalErrors,
   ...ciErrors,
+  ...runErrors,
 };
 
 export type ErrorCode = keyof typeof catalog;

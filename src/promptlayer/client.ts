@@ -169,6 +169,11 @@ export class PromptLayerClient {
     return this.http.close();
   }
 
+  /** The client's transport, for API groups kept in modules of their own (request-logs.ts). */
+  get transport(): Transport {
+    return this.http;
+  }
+
   // ---- Templates ----
 
   /** Every template matching the filters, newest first, fetched a page at a time. */

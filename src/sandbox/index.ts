@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { writeFileAtomic } from "../files/atomic.js";
 import { FaultInjector, type FaultKnobs } from "./faults.js";
+import { ModelEndpoints, modelError, modelRouteOf, refuseUnauthorized, type ModelAnswer } from "./models.js";
 import { handleApiRequest, type ApiResponse } from "./routes.js";
 import { emptyWorkspace, Workspace, type Json, type WorkspaceData, type WorkspaceEvent } from "./state.js";
 import { BODY_KEY_ROUTES } from "./tracking.js";
@@ -49,6 +50,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const log = options.log ?? (() => {});
   const workspace = new Workspace(loadState(options.dataFile));
   const faults = new FaultInjector(options, options.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const models = new ModelEndpoints();
   const recorded: RecordedRequest[] = [];
   const webhooks =
     options.webhookUrl && options.webhookSecret
@@ -83,10 +85,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       BODY_KEY_ROUTES.has(url.pathname) && isRecord(body) && typeof body.api_key === "string"
         ? body.api_key
         : undefined;
+    // Model endpoints take the provider's own credential, not PromptLayer's X-API-KEY.
+    const modelRoute = modelRouteOf(request.method ?? "GET", url.pathname);
+    const query = maskedQuery(url.searchParams);
     const record: RecordedRequest = {
       method: request.method ?? "GET",
       path: url.pathname,
-      query: queryObject(url.searchParams),
+      query: queryObject(query),
       headers: maskedHeaders(request),
       body: bodyKey === undefined ? body : { ...(body as Record<string, unknown>), api_key: MASKED },
       status: 0,
@@ -94,41 +99,62 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     recorded.push(record);
     const finish = (status: number) => {
       record.status = status;
+      const search = query.toString();
       log(
-        `${record.method} ${url.pathname}${url.search} ${status === 0 ? "dropped" : status} ${Math.round(performance.now() - started)}ms`,
+        `${record.method} ${url.pathname}${search ? `?${search}` : ""} ${status === 0 ? "dropped" : status} ${Math.round(performance.now() - started)}ms`,
       );
     };
 
     if (faults.knobs.latencyMs > 0) await sleep(faults.knobs.latencyMs);
-    const key = headerValue(request, "x-api-key") ?? bodyKey;
-    if (!key || (options.apiKey !== undefined && key !== options.apiKey)) {
-      finish(401);
-      return send(response, {
-        status: 401,
-        body: { success: false, error: "Unauthorized", message: "Invalid or missing API key" },
-      });
+    if (modelRoute) {
+      const refused = refuseUnauthorized(modelRoute, request.headers, url.searchParams);
+      if (refused) {
+        finish(refused.status);
+        return sendModel(response, refused);
+      }
+    } else {
+      const key = headerValue(request, "x-api-key") ?? bodyKey;
+      if (!key || (options.apiKey !== undefined && key !== options.apiKey)) {
+        finish(401);
+        return send(response, {
+          status: 401,
+          body: { success: false, error: "Unauthorized", message: "Invalid or missing API key" },
+        });
+      }
     }
 
-    const isWrite = record.method !== "GET";
-    const fault = faults.decide(isWrite);
+    const isWrite = record.method !== "GET" && !modelRoute;
+    // A failure queued through PATCH /__sandbox/models comes first, so a test can script a 429 exactly.
+    const scripted = modelRoute ? models.nextFailure() : undefined;
+    const fault = scripted ? { kind: "scripted" as const, ...scripted } : faults.decide(isWrite);
     if (fault.kind === "drop") {
       finish(0);
       return void request.socket.destroy();
     }
-    if (fault.kind === "fail") {
-      finish(503);
-      return send(response, {
-        status: 503,
-        body: { success: false, message: "Service temporarily unavailable (sandbox fault)" },
-      });
-    }
-    if (fault.kind === "rate-limited") {
-      finish(429);
+    if (fault.kind === "fail" || fault.kind === "rate-limited" || fault.kind === "scripted") {
+      const status = fault.kind === "fail" ? 503 : fault.kind === "rate-limited" ? 429 : fault.status;
+      const retryAfter =
+        fault.kind === "rate-limited"
+          ? fault.retryAfterSeconds
+          : fault.kind === "scripted"
+            ? fault.retryAfter
+            : undefined;
+      const message =
+        (fault.kind === "scripted" ? fault.message : undefined) ??
+        (status === 429
+          ? "Rate limit exceeded. Please retry later."
+          : "Service temporarily unavailable (sandbox fault)");
+      finish(status);
       return send(
         response,
-        { status: 429, body: { success: false, message: "Rate limit exceeded. Please retry later." } },
-        { "retry-after": String(fault.retryAfterSeconds) },
+        { status, body: modelRoute ? modelError(modelRoute.provider, status, message) : { success: false, message } },
+        retryAfter === undefined ? {} : { "retry-after": String(retryAfter) },
       );
+    }
+    if (modelRoute) {
+      const answer = models.answer(modelRoute, body);
+      finish(answer.status);
+      return sendModel(response, answer, faults.knobs.slowBodyMs);
     }
 
     let answer: ApiResponse;
@@ -172,6 +198,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         return persist().then(() => send(response, { status: 204 }));
       case "POST reset":
         workspace.data = emptyWorkspace();
+        models.settings = { reply: null, queue: [] };
         recorded.length = 0;
         return persist().then(() => send(response, { status: 204 }));
       case "GET requests":
@@ -179,6 +206,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       case "DELETE requests":
         recorded.length = 0;
         return send(response, { status: 204 });
+      case "GET models":
+        return send(response, { status: 200, body: models.settings as unknown as Json });
+      case "PATCH models": {
+        const settings = models.update(body);
+        if (!settings)
+          return send(response, {
+            status: 400,
+            body: { message: 'Expected {"reply"?: string | null, "queue"?: [{"status": 429, "retryAfter"?: 1}]}' },
+          });
+        return send(response, { status: 200, body: settings as unknown as Json });
+      }
       case "PATCH faults": {
         const knobs = faultKnobsFrom(body);
         if (!knobs)
@@ -316,15 +354,24 @@ function headerValue(request: IncomingMessage, name: string): string | undefined
   return (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
 }
 
-/** Headers as recorded for tests: the API key is masked so a recording can be printed or stored safely. */
+const SECRET_HEADERS = new Set(["x-api-key", "authorization", "x-goog-api-key"]);
+
+/** Headers as recorded for tests: API keys (PromptLayer's and the providers') are masked so a recording can be printed or stored safely. */
 function maskedHeaders(request: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined) continue;
-    headers[name] =
-      name === "x-api-key" || name === "authorization" ? MASKED : Array.isArray(value) ? value.join(", ") : value;
+    headers[name] = SECRET_HEADERS.has(name) ? MASKED : Array.isArray(value) ? value.join(", ") : value;
   }
   return headers;
+}
+
+/** Gemini's clients may send the key as `?key=`; it is masked like a header. */
+function maskedQuery(params: URLSearchParams): URLSearchParams {
+  if (!params.has("key")) return params;
+  const masked = new URLSearchParams(params);
+  masked.set("key", MASKED);
+  return masked;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -348,6 +395,19 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** A model's answer: JSON, or its server-sent events, spread over `slowBodyMs` when that knob is on. */
+async function sendModel(response: ServerResponse, answer: ModelAnswer, slowBodyMs = 0): Promise<void> {
+  if (!("events" in answer)) return send(response, answer, {}, slowBodyMs);
+  response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+  const pause = answer.events.length > 1 ? slowBodyMs / (answer.events.length - 1) : 0;
+  for (const [index, event] of answer.events.entries()) {
+    if (response.destroyed) return;
+    if (index > 0 && pause > 0) await sleep(pause);
+    response.write(event);
+  }
+  response.end();
 }
 
 async function send(

@@ -29,6 +29,7 @@ import {
   type PatchBody,
   type PublishBody,
 } from "./validate.js";
+import { promptBlueprint } from "../render/index.js";
 import { TABLE_ROUTES } from "./tables.js";
 import { TRACKING_ROUTES } from "./tracking.js";
 
@@ -254,7 +255,10 @@ function getRaw(workspace: Workspace, { query, staleForMs = 0 }: ApiRequest, { i
   return ok(rawRead(workspace, template, cached, resolve));
 }
 
-/** The SDK's `templates.get`: the rendering view, with snippets expanded and f-string/jinja2 variables filled when given. */
+/**
+ * The SDK's `templates.get` and `run()`: the rendering view, with snippets expanded, variables filled as PromptLayer
+ * fills them, and `llm_kwargs`, the request for the template's provider, which `run()` sends as it is.
+ */
 function getForRun(workspace: Workspace, { body }: ApiRequest, { identifier }: Params): ApiResponse {
   const options = parseBody(getSchema, body ?? null) ?? {};
   const template = workspace.template(identifier!);
@@ -262,34 +266,27 @@ function getForRun(workspace: Workspace, { body }: ApiRequest, { identifier }: P
     version: options.version ?? undefined,
     label: options.label ?? undefined,
   });
-  let content = workspace.resolveSnippets(version.prompt_template) as JsonObject;
-  if (options.input_variables)
-    content = fillVariables(content, options.input_variables as Record<string, Json>) as JsonObject;
-  return ok({
-    id: template.id,
-    prompt_name: template.name,
-    prompt_template: content,
-    metadata: version.metadata,
-    commit_message: version.commit_message,
-    llm_kwargs: null,
-    version: version.number,
-  });
-}
-
-function fillVariables(value: Json, variables: Record<string, Json>, format = "f-string"): Json {
-  if (Array.isArray(value)) return value.map((item) => fillVariables(item, variables, format));
-  if (value === null || typeof value !== "object") return value;
-  const ownFormat = typeof value.template_format === "string" ? value.template_format : format;
-  const filled = Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [key, fillVariables(item, variables, ownFormat)]),
+  const { response } = promptBlueprint(
+    {
+      id: template.id,
+      prompt_name: template.name,
+      version: version.number,
+      prompt_template: workspace.resolveSnippets(version.prompt_template) as JsonObject,
+      metadata: version.metadata,
+      commit_message: version.commit_message,
+    },
+    {
+      ...(options.input_variables && !options.skip_input_variable_rendering
+        ? { inputVariables: options.input_variables }
+        : {}),
+      ...(options.provider ? { provider: options.provider } : {}),
+      ...(options.model ? { model: options.model } : {}),
+      ...(options.model_parameter_overrides
+        ? { parameterOverrides: options.model_parameter_overrides as JsonObject }
+        : {}),
+    },
   );
-  if (filled.type === "text" && typeof filled.text === "string") {
-    const pattern = ownFormat === "jinja2" ? /\{\{\s*(\w+)\s*\}\}/g : /(?<!\{)\{(\w+)\}(?!\})/g;
-    filled.text = filled.text.replace(pattern, (whole, name: string) =>
-      Object.hasOwn(variables, name) ? String(variables[name]) : whole,
-    );
-  }
-  return filled;
+  return ok(response as Json);
 }
 
 /**

@@ -1,6 +1,6 @@
 // The sandbox's workspace: templates with numbered versions, release labels, nested folders and external IDs,
 // with the rules the real registry enforces. Pure data and operations; HTTP lives in routes.ts.
-import { replaceSnippetRefs, snippetRefsIn, stringsIn, type SnippetRef } from "../core/snippets.js";
+import { expandSnippets, snippetRefsIn, snippetText, stringsIn, type SnippetRef } from "../core/snippets.js";
 import { fillServerDefaults } from "./defaults.js";
 import type { TablesData } from "./tables.js";
 import type { TrackingData } from "./tracking.js";
@@ -249,24 +249,12 @@ export class Workspace {
   }
 
   /** Expands `@@@…@@@` references recursively, as reads do unless `resolve_snippets=false`. */
-  resolveSnippets(value: Json, seen: ReadonlySet<string> = new Set()): Json {
-    if (typeof value === "string") {
-      return replaceSnippetRefs(value, (ref) => {
-        if (seen.has(ref.name)) return undefined;
-        const snippet = this.findTemplate(ref.name);
-        const version = snippet && this.pinnedVersion(snippet, ref);
-        if (!version) return undefined;
-        const body = ((version.prompt_template.content as JsonObject[] | undefined) ?? [])
-          .map((block) => (typeof block.text === "string" ? block.text : ""))
-          .join("");
-        return this.resolveSnippets(body, new Set([...seen, ref.name])) as string;
-      });
-    }
-    if (Array.isArray(value)) return value.map((item) => this.resolveSnippets(item, seen));
-    if (value !== null && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.resolveSnippets(item, seen)]));
-    }
-    return value;
+  resolveSnippets(value: Json): Json {
+    return expandSnippets(value, (ref) => {
+      const snippet = this.findTemplate(ref.name);
+      const version = snippet && this.pinnedVersion(snippet, ref);
+      return version ? snippetText(version.prompt_template) : undefined;
+    });
   }
 
   snippetUsage(snippet: StoredTemplate, versionNumber: number | undefined) {

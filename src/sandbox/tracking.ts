@@ -1,7 +1,10 @@
-// Request logs and what the official SDK attaches to them: log-request (X-API-KEY, answered 201), the older
-// library-track-* and group routes that carry the key in the body as api_key, and the REST track-metadata. The
-// sandbox keeps what it was told, so a test can read it back from GET /__sandbox/state.
+// Request logs and what the official SDK attaches to them: log-request (X-API-KEY, answered 201), the legacy
+// track-request that the SDK's run() logs through, the library-track-* and group routes that carry the key in the body
+// as api_key, and the REST track-metadata. The sandbox keeps what it was told, so a test can read it back from
+// GET /__sandbox/state.
 import { z } from "zod";
+import { FORMATS } from "../providers/index.js";
+import { PROVIDERS, type ProviderName } from "../providers/types.js";
 import { ApiError, notFound, type Json, type Workspace } from "./state.js";
 import { parseBody } from "./validate.js";
 import type { ApiRequest, ApiResponse } from "./routes.js";
@@ -11,11 +14,24 @@ export interface RequestLog {
   provider: string;
   model: string;
   prompt_name?: string;
+  prompt_id?: number;
   prompt_version_number?: number;
   prompt_input_variables?: Json;
   metadata: Record<string, string>;
   scores: Record<string, number>;
   group_ids: number[];
+  tags?: string[];
+  /** What was sent and answered: PromptLayer templates for log-request, the provider's own bodies for track-request. */
+  input?: Json;
+  output?: Json;
+  parameters?: Json;
+  input_tokens?: number;
+  output_tokens?: number;
+  status?: string;
+  error_type?: string | null;
+  error_message?: string | null;
+  request_start_time?: string | number;
+  request_end_time?: string | number;
 }
 
 export interface TrackingData {
@@ -25,6 +41,7 @@ export interface TrackingData {
 
 /** The routes whose callers put the API key in the JSON body, as the SDK's tracking calls do. */
 export const BODY_KEY_ROUTES = new Set([
+  "/track-request",
   "/library-track-score",
   "/library-track-metadata",
   "/library-track-prompt",
@@ -44,6 +61,7 @@ function requestLog(workspace: Workspace, id: number): RequestLog {
 }
 
 const nextId = (workspace: Workspace) => workspace.data.next_id++;
+const isProvider = (name: string): name is ProviderName => (PROVIDERS as readonly string[]).includes(name);
 const requestId = z.number().int().positive();
 const tracked = (message: string): ApiResponse => ({ status: 200, body: { success: true, message } });
 
@@ -55,35 +73,68 @@ const logRequestSchema = z.looseObject({
   request_start_time: z.union([z.string(), z.number()]),
   request_end_time: z.union([z.string(), z.number()]),
   prompt_name: z.string().nullish(),
+  prompt_id: z.number().int().nullish(),
   prompt_version_number: z.number().int().positive().nullish(),
   prompt_input_variables: z.unknown().optional(),
   metadata: z.record(z.string(), z.string()).nullish(),
+  tags: z.array(z.string().max(512)).nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+  input_tokens: z.number().int().min(0).nullish(),
+  output_tokens: z.number().int().min(0).nullish(),
+  status: z.enum(["SUCCESS", "WARNING", "ERROR"]).nullish(),
+  error_type: z.string().nullish(),
+  error_message: z.string().max(1024).nullish(),
   score: z.number().int().min(0).max(100).nullish(),
 });
 
+/** The template a log names, by id (which wins) or by name, and the version it ran: the one named, else the latest. */
+function linkedPrompt(
+  workspace: Workspace,
+  id: number | null | undefined,
+  name: string | null | undefined,
+  versionNumber: number | null | undefined,
+) {
+  const template = id ? workspace.findTemplate(id) : name ? workspace.findTemplate(name) : undefined;
+  if (!template) return undefined;
+  return {
+    template,
+    link: {
+      prompt_name: template.name,
+      prompt_id: template.id,
+      prompt_version_number: versionNumber ?? template.versions.at(-1)!.number,
+    },
+  };
+}
+
 function logRequest(workspace: Workspace, { body }: ApiRequest): ApiResponse {
   const input = parseBody(logRequestSchema, body);
-  const template = input.prompt_name ? workspace.findTemplate(input.prompt_name) : undefined;
+  const linked = linkedPrompt(workspace, input.prompt_id, input.prompt_name, input.prompt_version_number);
   const log: RequestLog = {
     id: nextId(workspace),
     provider: input.provider,
     model: input.model,
-    ...(template
-      ? {
-          prompt_name: template.name,
-          prompt_version_number: input.prompt_version_number ?? template.versions.at(-1)!.number,
-        }
-      : {}),
+    ...linked?.link,
     ...(input.prompt_input_variables === undefined
       ? {}
       : { prompt_input_variables: input.prompt_input_variables as Json }),
     metadata: input.metadata ?? {},
     scores: input.score === undefined || input.score === null ? {} : { default: input.score },
     group_ids: [],
+    tags: input.tags ?? [],
+    input: (input.input ?? null) as Json,
+    output: (input.output ?? null) as Json,
+    ...(input.parameters ? { parameters: input.parameters as Json } : {}),
+    input_tokens: input.input_tokens ?? 0,
+    output_tokens: input.output_tokens ?? 0,
+    status: input.status ?? "SUCCESS",
+    error_type: input.error_type ?? null,
+    error_message: input.error_message ?? null,
+    request_start_time: input.request_start_time,
+    request_end_time: input.request_end_time,
   };
   data(workspace).requests.push(log);
   // The spec requires a prompt version: the template's when the log names one, else the logged input as one.
-  const version = template?.versions.find((candidate) => candidate.number === log.prompt_version_number);
+  const version = linked?.template.versions.find((candidate) => candidate.number === log.prompt_version_number);
   const promptVersion = version
     ? {
         prompt_template: version.prompt_template as Json,
@@ -97,7 +148,80 @@ function logRequest(workspace: Workspace, { body }: ApiRequest): ApiResponse {
       };
   return {
     status: 201,
-    body: { id: log.id, prompt_version: promptVersion, status: "SUCCESS", error_type: null, error_message: null },
+    body: {
+      id: log.id,
+      prompt_version: promptVersion,
+      status: log.status!,
+      error_type: log.error_type!,
+      error_message: log.error_message!,
+    },
+  };
+}
+
+const trackRequestSchema = z.looseObject({
+  provider_type: z.string(),
+  function_name: z.string().optional(),
+  kwargs: z.record(z.string(), z.unknown()),
+  request_response: z.unknown(),
+  request_start_time: z.union([z.string(), z.number()]),
+  request_end_time: z.union([z.string(), z.number()]),
+  tags: z.array(z.string()).nullish(),
+  metadata: z.record(z.string(), z.unknown()).nullish(),
+  prompt_id: z.number().int().nullish(),
+  prompt_version: z.number().int().positive().nullish(),
+  prompt_input_variables: z.unknown().optional(),
+  group_id: z.number().int().nullish(),
+  status: z.string().nullish(),
+  error_type: z.string().nullish(),
+  error_message: z.string().nullish(),
+});
+
+/**
+ * The official SDK's `run()` logs through the legacy /track-request, with the provider's own request (`kwargs`) and
+ * answer (`request_response`), and reads back `request_id` and the answer as a prompt blueprint.
+ */
+function trackRequest(workspace: Workspace, { body }: ApiRequest): ApiResponse {
+  const input = parseBody(trackRequestSchema, body);
+  const linked = linkedPrompt(workspace, input.prompt_id, undefined, input.prompt_version);
+  if (input.prompt_id && !linked)
+    throw new ApiError(400, { success: false, message: `Prompt ${input.prompt_id} not found` });
+  if (input.group_id && !data(workspace).groups.includes(input.group_id))
+    throw notFound(`Group ${input.group_id} not found`);
+  const provider = isProvider(input.provider_type) ? input.provider_type : undefined;
+  const reply = provider ? FORMATS[provider].reply(input.request_response) : undefined;
+  const log: RequestLog = {
+    id: nextId(workspace),
+    provider: input.provider_type,
+    model: typeof input.kwargs.model === "string" ? input.kwargs.model : "",
+    ...linked?.link,
+    ...(input.prompt_input_variables === undefined || input.prompt_input_variables === null
+      ? {}
+      : { prompt_input_variables: input.prompt_input_variables as Json }),
+    metadata: Object.fromEntries(Object.entries(input.metadata ?? {}).map(([key, value]) => [key, String(value)])),
+    scores: {},
+    group_ids: input.group_id ? [input.group_id] : [],
+    tags: input.tags ?? [],
+    input: input.kwargs as Json,
+    output: (input.request_response ?? null) as Json,
+    input_tokens: reply?.usage.inputTokens ?? 0,
+    output_tokens: reply?.usage.outputTokens ?? 0,
+    status: input.status ?? "SUCCESS",
+    error_type: input.error_type ?? null,
+    error_message: input.error_message ?? null,
+    request_start_time: input.request_start_time,
+    request_end_time: input.request_end_time,
+  };
+  data(workspace).requests.push(log);
+  return {
+    status: 200,
+    body: {
+      success: true,
+      request_id: log.id,
+      prompt_blueprint: {
+        prompt_template: (reply?.output ?? { type: "chat", messages: [] }) as Json,
+        metadata: { model: { provider: input.provider_type, name: log.model, parameters: {} } },
+      },
+    },
   };
 }
 
@@ -162,6 +286,7 @@ function trackGroup(workspace: Workspace, { body }: ApiRequest): ApiResponse {
 
 export const TRACKING_ROUTES: Array<[string, string, (workspace: Workspace, request: ApiRequest) => ApiResponse]> = [
   ["POST", "log-request", logRequest],
+  ["POST", "track-request", trackRequest],
   ["POST", "library-track-score", trackScore],
   ["POST", "library-track-metadata", trackMetadata],
   ["POST", "rest/track-metadata", trackMetadata],

@@ -103,6 +103,10 @@ export const getSchema = z
     version: z.number().int().positive().nullish(),
     label: z.string().nullish(),
     input_variables: jsonObject.nullish(),
+    provider: z.string().nullish(),
+    model: z.string().nullish(),
+    model_parameter_overrides: jsonObject.nullish(),
+    skip_input_variable_rendering: z.boolean().nullish(),
   })
   .nullable();
 

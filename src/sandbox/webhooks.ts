@@ -1,6 +1,6 @@
 // Sends PromptLayer-style signed webhook events from the sandbox, so receivers can be tested without a real workspace.
 import { setTimeout as sleep } from "node:timers/promises";
-import { pythonJsonDumps, signWebhookPayload, type JsonValue } from "./pyjson.js";
+import { pythonJsonDumps, signWebhookPayload, type JsonValue } from "../core/pyjson.js";
 
 export interface WebhookNotifier {
   /** Queues an event; returns at once. Delivery problems are logged, never thrown. */

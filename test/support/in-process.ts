@@ -14,6 +14,8 @@ export interface Captured {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** stdout as written, write by write: what a terminal showed as it arrived. */
+  writes: string[];
 }
 
 export interface RunOptions {
@@ -25,31 +27,22 @@ export interface RunOptions {
 
 /** Runs plx in this process, as `plx <args>` would run, and returns what it printed and its exit code. */
 export async function plx(args: readonly string[], options: RunOptions): Promise<Captured> {
-  let stdout = "";
+  const writes: string[] = [];
   let stderr = "";
-  const stream = (append: (text: string) => void) => ({
-    write: (chunk: string) => {
-      append(String(chunk));
-      return true;
-    },
-    isTTY: options.tty ?? false,
-    columns: 100,
-  });
+  const tty = options.tty ?? false;
   const exitCode = await main(
     args,
-    { NO_COLOR: "1", ...options.env },
+    // Not in CI unless a test says so, whatever machine runs the suite.
+    { NO_COLOR: "1", CI: "false", ...options.env },
     {
-      stdout: stream((text) => {
-        stdout += text;
-      }),
-      stderr: stream((text) => {
-        stderr += text;
-      }),
-      stdinIsTTY: options.tty ?? false,
+      stdout: { write: (chunk: string) => writes.push(String(chunk)), isTTY: tty, columns: 100 },
+      // Progress is drawn as plain lines, so what a test reads does not depend on redraws.
+      stderr: { write: (chunk: string) => (stderr += String(chunk)), isTTY: false, columns: 100 },
+      stdinIsTTY: tty,
       cwd: options.cwd,
     },
   );
-  return { exitCode, stdout, stderr };
+  return { exitCode, stdout: writes.join(""), stderr, writes };
 }
 
 export interface TestSandbox extends RunningSandbox, Registry {

@@ -8,7 +8,7 @@ import {
   signWebhookPayload,
   verifyWebhookSignature,
   type JsonValue,
-} from "../../src/sandbox/pyjson.js";
+} from "../../src/core/pyjson.js";
 
 // Every expected string below was produced by CPython 3.11's `json.dumps(json.loads(source), sort_keys=True)`, and the
 // signature by `hmac.new(secret.encode(), dumped.encode(), hashlib.sha256).hexdigest()`. They are stored so the tests do

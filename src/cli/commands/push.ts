@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { ciRunUrl } from "../../ci/detect.js";
 import { folderLabel } from "../../core/folders.js";
 import type { PushItem } from "../../core/push-plan.js";
 import { plxError } from "../../errors/index.js";
@@ -58,7 +59,7 @@ function pushOrPublish(kind: "push" | "publish"): CommandModule<PushCommandOptio
           labels,
           all: options.all === true,
           delete: options.delete,
-          runUrl: runUrl(context.env),
+          runUrl: ciRunUrl(context.env),
           ...(options.plan ? { savedPlan: await readPlan(resolve(context.cwd, options.plan)) } : {}),
         },
       );
@@ -129,13 +130,6 @@ async function reportToCi(context: Context, report: PushReport, kind: "push" | "
     result.result === "created" || result.result === "updated" ? [`${result.item.name}@${result.version}`] : [],
   );
   await reporter.outputs({ changed: published.length > 0, published: published.join(",") });
-}
-
-/** The CI run that published, so a version in PromptLayer leads back to its job. */
-function runUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  if (env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY)
-    return `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
-  return env.CI_JOB_URL || undefined;
 }
 
 async function readPlan(path: string): Promise<SavedPlan> {

@@ -74,6 +74,36 @@ describe("argv and environment to typed options", () => {
       { yes: true, ci: "gitlab", force: false },
     ],
     [["init"], { PLX_INIT_FORCE: "1", PLX_INIT_CI: "none" }, "init", { force: true, ci: "none" }],
+    [
+      ["run", "order-summary@3", "--var", "cart=2 apples, 1 pear", "--var", "items:=[1]", "--no-log", "--stream"],
+      {},
+      "run",
+      {
+        target: "order-summary@3",
+        var: ["cart=2 apples, 1 pear", "items:=[1]"],
+        log: false,
+        stream: true,
+        local: false,
+      },
+    ],
+    [
+      ["run", "x", "--param", "temperature=0", "--metadata", "ticket=SUP-1", "--tag", "a", "--tag", "b"],
+      { PLX_VAR: "ignored=1" },
+      "run",
+      { param: ["temperature=0"], metadata: ["ticket=SUP-1"], tag: ["a", "b"], var: [] },
+    ],
+    [
+      ["run", "--file", "prompts/a.prompt.yaml"],
+      { PLX_NO_LOG: "1", PLX_MODEL: "anthropic:claude-haiku-4-5", PLX_VARS_FILE: "vars.json", PLX_TAG: "ci,smoke" },
+      "run",
+      {
+        file: "prompts/a.prompt.yaml",
+        log: false,
+        model: "anthropic:claude-haiku-4-5",
+        varsFile: "vars.json",
+        tag: ["ci", "smoke"],
+      },
+    ],
     [["sandbox", "--port", "4010", "--fail-rate", "0.5"], {}, "sandbox", { port: 4010, failRate: 0.5 }],
     [["sandbox"], { PLX_SANDBOX_PORT: "0", PLX_SANDBOX_SEED: "7" }, "sandbox", { port: 0, seed: 7 }],
     [
@@ -105,6 +135,7 @@ describe("argv and environment to typed options", () => {
     [["eval-report", "r.json", "--format", "csv"], {}, "--format"],
     [["pull", "--base-url", "ftp://x"], {}, "--base-url"],
     [["label", "set", " ", "x"], {}, "<label>"],
+    [["run", "x", "--label", "pro d"], {}, "--label"],
   ] as const)("refuses %j %j as a usage error naming %s", async (argv, env, named) => {
     const error = await failure([...argv], env);
     expect(isPlxError(error)).toBe(true);

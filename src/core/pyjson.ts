@@ -2,7 +2,7 @@
 // byte form, which `JSON.stringify` does not produce (spacing, key order, non-ASCII escaping, float formatting).
 import { createHmac, timingSafeEqual } from "node:crypto";
 // Python sorts `str` keys by code point, as plx's canonical form does.
-import { compareCodePoints } from "../core/canonical.js";
+import { compareCodePoints } from "./canonical.js";
 
 const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
@@ -21,11 +21,16 @@ export class RawNumber {
 export type JsonValue = null | boolean | number | string | RawNumber | JsonValue[] | { [key: string]: JsonValue };
 
 /**
- * Byte-identical to CPython's `json.dumps(value, sort_keys=True)`.
+ * Byte-identical to CPython's `json.dumps(value, sort_keys=True)`, or with `indent` to `json.dumps(value, sort_keys=True,
+ * indent=indent)` (Jinja2's `tojson` filter writes both).
  * A plain JS number that is integral is written as a Python `int` (JSON has already lost any `.0`); pass a {@link RawNumber}
  * from {@link parseJsonPreservingNumbers} to keep a float's form.
  */
-export function pythonJsonDumps(value: JsonValue): string {
+export function pythonJsonDumps(value: JsonValue, indent?: number): string {
+  return dumps(value, indent, "");
+}
+
+function dumps(value: JsonValue, indent: number | undefined, margin: string): string {
   if (value === null) return "null";
   if (value === true) return "true";
   if (value === false) return "false";
@@ -33,12 +38,22 @@ export function pythonJsonDumps(value: JsonValue): string {
   if (typeof value === "number") return Number.isInteger(value) ? pythonInt(value) : pythonFloat(value);
   if (value instanceof RawNumber)
     return value.isInteger ? pythonIntFromSource(value.source) : pythonFloat(Number(value.source));
-  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
+  const inner = indent === undefined ? "" : margin + " ".repeat(indent);
+  const wrap = (open: string, members: string[], close: string) =>
+    indent === undefined || members.length === 0
+      ? `${open}${members.join(", ")}${close}`
+      : `${open}\n${inner}${members.join(`,\n${inner}`)}\n${margin}${close}`;
+  if (Array.isArray(value))
+    return wrap(
+      "[",
+      value.map((item) => dumps(item, indent, inner)),
+      "]",
+    );
   if (isPlainObject(value)) {
     const members = Object.keys(value)
       .sort(compareCodePoints)
-      .map((key) => `${pythonString(key)}: ${pythonJsonDumps(value[key]!)}`);
-    return `{${members.join(", ")}}`;
+      .map((key) => `${pythonString(key)}: ${dumps(value[key]!, indent, inner)}`);
+    return wrap("{", members, "}");
   }
   throw new TypeError(`not a JSON value: ${String(value)}`);
 }
@@ -72,21 +87,16 @@ function pythonString(text: string): string {
 }
 
 /** Exact decimal digits of an integral double: `String()` would switch to exponent form from 1e21, Python's int never does. */
-function pythonInt(value: number): string {
+export function pythonInt(value: number): string {
   return BigInt(value).toString();
-}
-
-/** `-0` is the only non-canonical integer lexeme JSON allows; Python's int has no negative zero. */
-function pythonIntFromSource(source: string): string {
-  return source === "-0" ? "0" : source;
 }
 
 /**
  * Python's float `repr`: the shortest round-trip digits (which JS computes identically), written in scientific form when the
  * decimal exponent is below -4 or at least 16, with a sign and at least two exponent digits; otherwise positional, with `.0`
- * when integral.
+ * when integral. NaN and the infinities are written as json.dumps writes them.
  */
-function pythonFloat(value: number): string {
+export function pythonFloat(value: number): string {
   if (Number.isNaN(value)) return "NaN";
   if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
   const sign = value < 0 || Object.is(value, -0) ? "-" : "";
@@ -102,6 +112,11 @@ function pythonFloat(value: number): string {
   const integerPart = digits.slice(0, exponent + 1).padEnd(exponent + 1, "0");
   const fractionPart = digits.slice(exponent + 1) || "0";
   return `${sign}${integerPart}.${fractionPart}`;
+}
+
+/** `-0` is the only non-canonical integer lexeme JSON allows; Python's int has no negative zero. */
+function pythonIntFromSource(source: string): string {
+  return source === "-0" ? "0" : source;
 }
 
 /**

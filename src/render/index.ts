@@ -1,0 +1,10 @@
+// Rendering PromptLayer templates exactly as PromptLayer does, for `plx run`, the sandbox and caches.
+export { promptBlueprint, type Blueprint, type BlueprintOptions, type RawVersion } from "./blueprint.js";
+export {
+  renderPromptTemplate,
+  type Location,
+  type MissingVariable,
+  type RenderFailure,
+  type RenderResult,
+  type TemplateFormat,
+} from "./template.js";

@@ -68,8 +68,11 @@ export interface RawWorkflowVersion {
   readonly [key: string]: unknown;
 }
 
+/** Whether a version-level field is content (kept in `extras`), rather than the workflow's or the read's identity. */
+export const isContentKey = (key: string) => !NON_CONTENT_KEYS.has(key);
+
 export function agentFromRaw(raw: RawWorkflowVersion, name: string, folder: readonly string[]): AgentDoc {
-  const extras = Object.entries(raw).filter(([key, value]) => value !== undefined && !NON_CONTENT_KEYS.has(key));
+  const extras = Object.entries(raw).filter(([key, value]) => value !== undefined && isContentKey(key));
   const inputs = raw.required_input_variables == null ? {} : jsonOf(raw.required_input_variables, "inputs");
   return normalizeAgent({
     name,
@@ -101,7 +104,8 @@ export function normalizeAgent(doc: AgentDoc): AgentDoc {
         compareCodePoints(String(a.target_node_name), String(b.target_node_name)) ||
         byContent(a, b),
     ),
-    extras: stripSecrets(doc.extras),
+    // An identity field in extras would redirect a push (workflow_id names which workflow gets the version).
+    extras: stripSecrets(Object.fromEntries(Object.entries(doc.extras).filter(([key]) => isContentKey(key)))),
   };
 }
 
@@ -140,8 +144,11 @@ export function agentContentHash(doc: AgentDoc): string {
     .digest("hex")}`;
 }
 
-/** What POST /rest/workflows needs for a version's content: every node complete, as the spec requires. */
-export function workflowContentOf(doc: AgentDoc): {
+/**
+ * What POST /rest/workflows needs for a version's content: every node complete, as the spec requires, and the
+ * version-level fields PromptLayer gave that plx does not know, so a round trip through git keeps them.
+ */
+export function workflowContentOf(doc: AgentDoc): JsonObject & {
   nodes: JsonObject[];
   edges: JsonObject[];
   required_input_variables: JsonObject;
@@ -153,6 +160,7 @@ export function workflowContentOf(doc: AgentDoc): {
     is_output_node: node.is_output_node === true,
   }));
   return {
+    ...structuredClone(normalizeAgent(doc).extras),
     nodes: nodes.map((node) => ordered(node, NODE_KEY_ORDER)),
     edges: structuredClone(doc.edges),
     required_input_variables: structuredClone(doc.inputs),

@@ -29,6 +29,28 @@ export interface AgentGraph {
 /** Node types whose configuration names a registry prompt under `template`. */
 export const PROMPT_NODE_TYPE = "PROMPT_TEMPLATE";
 
+export interface PromptReference {
+  name: string;
+  label?: string;
+  version?: number;
+}
+
+/**
+ * A prompt node's registry reference, from `configuration.template`: `prompt_name` (evaluation columns spell it
+ * `name`), pinned by `label`, `version` or `version_number`. Undefined when there is none.
+ */
+export function templateReference(template: JsonValue | undefined): PromptReference | undefined {
+  if (!isJsonObject(template)) return undefined;
+  const name = template.prompt_name ?? template.name;
+  if (typeof name !== "string" || name === "") return undefined;
+  const version = template.version ?? template.version_number;
+  return {
+    name,
+    ...(typeof template.label === "string" ? { label: template.label } : {}),
+    ...(typeof version === "number" ? { version } : {}),
+  };
+}
+
 export function checkGraph(graph: AgentGraph): GraphIssue[] {
   const issues: GraphIssue[] = [];
   const names = new Set<string>();

@@ -1,7 +1,7 @@
 // The `.agent.yaml` file: an AgentDoc laid out for people reviewing a pull request. Nodes are a mapping keyed by
 // name, each prompt node's registry reference reads as one line (`prompt: refund-reply@label:prod`), long text is a
 // block scalar, and everything plx does not know is kept verbatim. Field names are the API's own.
-import { type AgentDoc, isNodeDefault, normalizeAgent } from "../agents/doc.js";
+import { type AgentDoc, isContentKey, isNodeDefault, normalizeAgent } from "../agents/doc.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/template.js";
 import { locationFromPath, type PlannedPath } from "./paths.js";
 import { type FileProblem, positionFinder } from "./prompt-file.js";
@@ -105,7 +105,8 @@ function templateOfReference(reference: string): JsonObject | undefined {
 
 // ---- Reading ----
 
-export type ParsedAgentFile = { ok: true; doc: AgentDoc } | { ok: false; problems: FileProblem[] };
+/** On success, also the file's own layout (nodes keyed by name, edges in the file's order), for finding positions. */
+export type ParsedAgentFile = { ok: true; doc: AgentDoc; layout: JsonObject } | { ok: false; problems: FileProblem[] };
 
 /** Reads a file's text; `path` is repo-relative and decides the name and folder unless the file says otherwise. */
 export function parseAgentFile(text: string, path: string, promptsDir: string): ParsedAgentFile {
@@ -127,7 +128,7 @@ export function parseAgentFile(text: string, path: string, promptsDir: string): 
       problems: issues.map((issue) => ({ path, ...locate(issue.at), message: issue.message, hint: issue.hint })),
     };
   }
-  return { ok: true, doc: docFromLayout(value as JsonObject, path, promptsDir) };
+  return { ok: true, doc: docFromLayout(value as JsonObject, path, promptsDir), layout: value as JsonObject };
 }
 
 const SYNTAX_HINT = "Fix the YAML syntax; `plx check` lists every problem.";
@@ -197,6 +198,14 @@ function validateLayout(value: JsonValue): LayoutIssue[] {
     issue(["folder"], "folder must be a list of folder names", "Write it as `folder: [support, billing]`.");
   if (value.extras !== undefined && !isJsonObject(value.extras))
     issue(["extras"], "extras must be a mapping", "Nest its fields under `extras:`.");
+  else
+    for (const key of Object.keys(value.extras ?? {}))
+      if (!isContentKey(key))
+        issue(
+          ["extras", key],
+          `extras cannot hold ${key}: it names the workflow or its version, which plx sets itself`,
+          `Remove ${key} from extras; plx takes the name from the file and the folder from its directory.`,
+        );
   const inputs = value.required_input_variables;
   if (inputs !== undefined && !(isJsonObject(inputs) && Object.values(inputs).every((t) => typeof t === "string")))
     issue(

@@ -144,11 +144,3 @@ export function locationFromPath(path: string, promptsDir: string): TemplateLoca
   const suffix = FILE_SUFFIXES.find((candidate) => file.endsWith(candidate)) ?? PROMPT_FILE_SUFFIX;
   return { name: file.slice(0, -suffix.length), folder: segments };
 }
-
-export function isPromptFile(path: string): boolean {
-  return path.endsWith(PROMPT_FILE_SUFFIX) && path.length > PROMPT_FILE_SUFFIX.length;
-}
-
-export function isAgentFile(path: string): boolean {
-  return path.endsWith(AGENT_FILE_SUFFIX) && path.length > AGENT_FILE_SUFFIX.length;
-}

@@ -2,7 +2,7 @@
 // same name, else their configured value; PROMPT_TEMPLATE nodes render their registry template (at the pinned label
 // or version) with the values they depend on and output the rendered text; conditional edges are evaluated with the
 // spec's operators. Node types that need an outside system fail, saying so, unless a test seeded their value.
-import { runningOrder } from "../agents/graph.js";
+import { runningOrder, templateReference } from "../agents/graph.js";
 import { isJsonObject } from "../core/template.js";
 import { stableStringify } from "../core/canonical.js";
 import { renderedText } from "./render.js";
@@ -163,21 +163,6 @@ function renderPromptNode(
     const message = isJsonObject(error.body as Json) ? String((error.body as JsonObject).message) : "not found";
     return done("FAILED", null, `Prompt template "${reference.name}": ${message}`);
   }
-}
-
-/** A prompt node's registry reference: `prompt_name` (or `name`), pinned by `label`, `version` or `version_number`. */
-export function templateReference(
-  template: Json | undefined,
-): { name: string; label?: string; version?: number } | undefined {
-  if (!isJsonObject(template)) return undefined;
-  const name = template.prompt_name ?? template.name;
-  if (typeof name !== "string" || name === "") return undefined;
-  const version = template.version ?? template.version_number;
-  return {
-    name,
-    ...(typeof template.label === "string" ? { label: template.label } : {}),
-    ...(typeof version === "number" ? { version } : {}),
-  };
 }
 
 // ---- Conditional edges ----

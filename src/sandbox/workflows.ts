@@ -4,7 +4,7 @@
 // schema's `version`), the schema wins.
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { checkGraph, PROMPT_NODE_TYPE } from "../agents/graph.js";
+import { checkGraph, PROMPT_NODE_TYPE, templateReference } from "../agents/graph.js";
 import { isJsonObject } from "../core/template.js";
 import {
   type AgentRunSettings,
@@ -13,7 +13,6 @@ import {
   type NodeSeed,
   runGraph,
   type StoredExecution,
-  templateReference,
   visibleResults,
 } from "./agent-runs.js";
 import type { ApiRequest, ApiResponse } from "./routes.js";

@@ -131,6 +131,15 @@ export function checkGraph(graph: AgentGraph): GraphIssue[] {
         ),
       );
     }
+    if (!Array.isArray(edge.conditionals) || edge.conditionals.length === 0)
+      issues.push(
+        issue(
+          site(["conditionals"]),
+          "edge-conditions",
+          "an edge needs at least one condition",
+          "A node that simply runs after another lists it under dependencies; an edge is for conditions.",
+        ),
+      );
     if (Array.isArray(edge.conditionals))
       edge.conditionals.forEach((conditional, at) => {
         if (!isJsonObject(conditional)) return;

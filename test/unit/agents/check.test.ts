@@ -160,6 +160,7 @@ edges:
 
 describe("agent graph rules", () => {
   const node = (name: string, extra: Record<string, unknown> = {}) => ({ name, node_type: "VARIABLE", ...extra });
+  const always = { position: 0, operator: "is_null", left_config: {}, right_config: {} };
 
   it("finds duplicate and unnamed nodes in an API body, which a YAML mapping cannot hold", () => {
     const issues = checkGraph({
@@ -174,8 +175,8 @@ describe("agent graph rules", () => {
     const byEdges = checkGraph({
       nodes: [node("a", { is_output_node: true }), node("b")],
       edges: [
-        { source_node_name: "a", target_node_name: "b" },
-        { source_node_name: "b", target_node_name: "a" },
+        { source_node_name: "a", target_node_name: "b", conditionals: [always] },
+        { source_node_name: "b", target_node_name: "a", conditionals: [always] },
       ],
       inputs: {},
     });
@@ -186,6 +187,17 @@ describe("agent graph rules", () => {
       inputs: {},
     });
     expect(self.map((issue) => issue.message)).toEqual(["nodes form a cycle: a -> a"]);
+  });
+
+  it("wants at least one condition on every edge, as the spec does", () => {
+    const issues = checkGraph({
+      nodes: [node("a", { is_output_node: true }), node("b")],
+      edges: [{ source_node_name: "b", target_node_name: "a", conditionals: [] }],
+      inputs: {},
+    });
+    expect(issues.map((issue) => [issue.code, issue.site])).toEqual([
+      ["edge-conditions", { kind: "edge", index: 0, path: ["conditionals"] }],
+    ]);
   });
 
   it("accepts a dependency on a declared input and a mapping from one", () => {

@@ -104,7 +104,12 @@ export function checkGraph(graph: AgentGraph): GraphIssue[] {
       });
     } else if (node.dependencies !== undefined && node.dependencies !== null) {
       issues.push(
-        issue(site(["dependencies"]), "dependencies", `node "${name}": dependencies must be a list of names`, ""),
+        issue(
+          site(["dependencies"]),
+          "dependencies",
+          `node "${name}": dependencies must be a list of names`,
+          "List the nodes and input variables it needs, e.g. `dependencies: [question]`.",
+        ),
       );
     }
     const mappings = isJsonObject(node.configuration) ? node.configuration.prompt_template_variable_mappings : null;

@@ -74,7 +74,8 @@ export async function runAgent(
   for (;;) {
     const state = await api.results(executionId, { allOutputs: true });
     polls += 1;
-    const nodes = state.state === "output" ? [] : outcomesOf(state.nodes);
+    // Asked with all outputs, PromptLayer answers with the nodes, never with the output value alone.
+    const nodes = "nodes" in state ? outcomesOf(state.nodes) : [];
     hooks.onProgress?.({ executionId, nodes });
     const remaining = deadline - now();
     if (state.state !== "running" || remaining <= 0) {
@@ -88,7 +89,7 @@ export async function runAgent(
         elapsedMs: now() - started,
       };
       if (state.state === "running") return { ...result, status: "timed-out", nodes, failed: failedOf(nodes) };
-      const output = await outputOf(api, executionId, state.state === "output" ? state.value : nodes);
+      const output = await outputOf(api, executionId, nodes);
       polls += output.reads;
       const failed = failedOf(nodes);
       const status: RunStatus = output.found && failed.length === 0 ? "succeeded" : "failed";
@@ -140,10 +141,9 @@ const failedOf = (nodes: readonly NodeOutcome[]) => nodes.filter((node) => node.
 async function outputOf(
   api: WorkflowsApi,
   executionId: number,
-  answer: unknown,
+  nodes: readonly NodeOutcome[],
 ): Promise<{ found: boolean; value: unknown; reads: number }> {
-  if (!Array.isArray(answer)) return { found: true, value: answer, reads: 0 };
-  const succeeded = (answer as NodeOutcome[]).filter((node) => node.isOutputNode && node.status === "SUCCESS");
+  const succeeded = nodes.filter((node) => node.isOutputNode && node.status === "SUCCESS");
   if (succeeded.length === 0) return { found: false, value: undefined, reads: 0 };
   if (succeeded.length === 1) return { found: true, value: succeeded[0]!.value, reads: 0 };
   const main = await api.results(executionId, { allOutputs: false });

@@ -200,8 +200,7 @@ function comparable(value: Json): Json {
   return value;
 }
 
-const same = (left: Json, right: Json) =>
-  stableStringify(comparable(left) as never) === stableStringify(comparable(right) as never);
+const same = (left: Json, right: Json) => stableStringify(comparable(left)) === stableStringify(comparable(right));
 
 function compare(operator: string, left: Json, right: Json): boolean {
   switch (operator) {

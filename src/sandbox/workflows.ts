@@ -19,6 +19,7 @@ import type { ApiRequest, ApiResponse } from "./routes.js";
 import {
   ApiError,
   badRequest,
+  conflict,
   type ExternalIdRef,
   type Json,
   type JsonObject,
@@ -66,7 +67,7 @@ export interface WorkflowsData {
 }
 
 type Params = Record<string, string>;
-const created = (body: Json, status = 201): ApiResponse => ({ status, body });
+const answer = (body: Json, status: number): ApiResponse => ({ status, body });
 
 function data(workspace: Workspace): WorkflowsData {
   workspace.data.workflows ??= {
@@ -310,8 +311,7 @@ function createWorkflow(workspace: Workspace, { body }: ApiRequest): ApiResponse
     throw badRequest(`A workflow named '${input.name}' already exists; pass workflow_name to add a version to it`);
   for (const ref of input.external_ids ?? []) {
     const owner = workspace.externalIdOwner(ref);
-    if (owner && owner !== existing)
-      throw new ApiError(409, { success: false, message: "External ID is already attached to another entity" });
+    if (owner && owner !== existing) throw conflict("External ID is already attached to another entity");
   }
   if (input.folder_id != null) workspace.folder(input.folder_id);
 
@@ -328,7 +328,7 @@ function createWorkflow(workspace: Workspace, { body }: ApiRequest): ApiResponse
   const version = addVersion(workspace, target, content, input.commit_message ?? null, input.release_labels ?? []);
   if (!existing) data(workspace).workflows.push(target);
   for (const ref of input.external_ids ?? []) workspace.attachExternalId(target, ref);
-  return created(versionAnswer(workspace, target, version, null));
+  return answer(versionAnswer(workspace, target, version, null), 201);
 }
 
 function patchWorkflow(workspace: Workspace, { body }: ApiRequest, { identifier }: Params): ApiResponse {
@@ -369,7 +369,7 @@ function patchWorkflow(workspace: Workspace, { body }: ApiRequest, { identifier 
     patch.commit_message ?? null,
     patch.release_labels ?? [],
   );
-  return created(versionAnswer(workspace, target, version, base.number));
+  return answer(versionAnswer(workspace, target, version, base.number), 201);
 }
 
 function withoutServerIds(object: JsonObject): JsonObject {
@@ -536,7 +536,7 @@ function runWorkflow(workspace: Workspace, { body }: ApiRequest, { name }: Param
   };
   store.executions.push(execution);
   settle(workspace, execution);
-  return created(
+  return answer(
     {
       success: true,
       message: "Workflow execution started",

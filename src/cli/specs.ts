@@ -373,7 +373,8 @@ label that was moved in PromptLayer since the last sync (exit 5; plx pull brings
     name: "agent run",
     summary: "run an agent in PromptLayer, wait for it to end and print its output",
     notes: `Exit 0 when the run succeeds; 1 when a node fails (named with its error) or the run is still going when
---wait runs out (the execution id is printed, to look it up later); 3 when PromptLayer cannot be reached.
+--wait runs out (the execution id is printed, to look it up later); 2 when the agent, label or version does
+not exist; 3 when PromptLayer cannot be reached. Without --deadline, requests may take --wait plus a minute.
 Progress goes to stderr; in GitHub Actions the output also goes to the step summary and to the step outputs
 output, status and execution_id.`,
     examples: [

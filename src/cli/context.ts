@@ -3,7 +3,7 @@ import type { CiReporter } from "../ci/report.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import type { Redactor } from "../redact.js";
-import type { Env, Logger, Styles } from "./io.js";
+import type { Activity, Env, Logger, Styles } from "./io.js";
 
 /** Questions for the person at the terminal; only asked when `Context.interactive` is true. */
 export interface Prompter {
@@ -27,6 +27,8 @@ export interface Context {
   log: Logger;
   /** A progress indicator on stderr: a line redrawn in place in a terminal, a few plain lines elsewhere. */
   progress(label: string): Progress;
+  /** What a long wait is doing, on stderr: a spinner in a terminal, a line per change in CI and logs. */
+  activity(label: string): Activity;
   /** Writes one result line to stdout right away, for commands whose result is a stream (the sandbox). */
   emit(line: string): void;
   /** Writes result text to stdout right away, with no line break added: a model's answer as it streams in. */

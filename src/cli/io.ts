@@ -65,6 +65,46 @@ export function createLogger(stderr: OutputStream, styles: Styles, redactor: Red
   };
 }
 
+const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+const SPIN_EVERY_MS = 80;
+
+/**
+ * What a long wait is doing, in words that change as it goes. A terminal gets a spinner and the latest words on one
+ * line redrawn in place; a log (CI, a file) gets a line each time the words change, and nothing in between.
+ */
+export function createActivity(stderr: OutputStream, styles: Styles, label: string, live: boolean): Activity {
+  let text: string | undefined;
+  let frame = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const draw = () => {
+    stderr.write(`\r\x1b[2K${styles.cyan(SPINNER[frame++ % SPINNER.length]!)} ${styles.dim(`${label}: ${text}`)}`);
+  };
+  return {
+    update(next) {
+      if (next === text) return;
+      text = next;
+      if (!live) {
+        stderr.write(`${label}: ${text}\n`);
+        return;
+      }
+      draw();
+      // The spinner turns while nothing else happens; it must never keep the process alive.
+      timer ??= setInterval(draw, SPIN_EVERY_MS).unref();
+    },
+    done() {
+      clearInterval(timer);
+      if (live && text !== undefined) stderr.write("\r\x1b[2K");
+    },
+  };
+}
+
+export interface Activity {
+  /** Shows what is happening now; the same words again change nothing. */
+  update(text: string): void;
+  /** Clears the spinner's line; in a log, prints nothing more. */
+  done(): void;
+}
+
 /**
  * Progress for long network work. A terminal gets one line redrawn at most every 100 ms; a log (CI, a file) gets a
  * line at each quarter, so it shows movement without flooding.

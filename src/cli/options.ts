@@ -127,6 +127,57 @@ export function fractionFlag(flags: string, help: string, extra: Pick<FlagMeta, 
   return withMeta(schema, { kind: "flag", flags, help, ...extra });
 }
 
+/** A length of time, `90s`, `10m`, `1h`, `500ms` or a bare number of seconds, parsed to milliseconds. */
+export function durationFlag(
+  flags: string,
+  help: string,
+  bounds: { minMs: number; maxMs: number; default: string },
+  extra: Pick<FlagMeta, "env"> = {},
+) {
+  const schema = z
+    .string()
+    .default(bounds.default)
+    .transform((value, ctx) => {
+      const ms = durationMs(value);
+      if (ms === undefined || ms < bounds.minMs || ms > bounds.maxMs) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected a duration from ${bounds.minMs} ms to ${bounds.maxMs / 3_600_000} h, such as 90s, 10m or 1h`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    });
+  return withMeta(schema, { kind: "flag", flags, help, ...extra });
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+export function durationMs(value: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(value.trim());
+  return match ? Math.round(Number(match[1]) * DURATION_UNITS[match[2] ?? "s"]!) : undefined;
+}
+
+/** `name@7` names version 7 of `name`; anything else is a bare name (one that holds "@" but no version, too). */
+export function nameAtVersion(spec: string): { name: string; version?: number } {
+  const match = /^(.+)@(\d+)$/s.exec(spec);
+  return match ? { name: match[1]!, version: Number(match[2]) } : { name: spec };
+}
+
+export function nameAtVersionProblem(spec: string): string | undefined {
+  if (spec.trim() === "") return "a name cannot be empty";
+  const { version } = nameAtVersion(spec);
+  return version !== undefined && (version < 1 || !Number.isSafeInteger(version))
+    ? "versions start at 1: write name@<version>, for example triage@3"
+    : undefined;
+}
+
+/** `name=value`, for flags that set one entry of a mapping; the value may be empty and may hold "=". */
+export function keyValueProblem(value: string): string | undefined {
+  const at = value.indexOf("=");
+  return at > 0 && value.slice(0, at).trim() !== "" ? undefined : "expected name=value";
+}
+
 /** An http(s) URL. */
 export function urlFlag(flags: string, help: string, extra: Pick<FlagMeta, "env"> = {}) {
   return stringFlag(flags, help, { ...extra, check: httpUrlProblem });

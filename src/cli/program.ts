@@ -77,8 +77,11 @@ export function createProgram(onInvoke: (raw: RawInvocation) => void): Command {
   return program;
 }
 
-const groupDescription = (word: string) =>
-  word === "label" ? "list, set, remove and promote release labels" : `${word} commands`;
+const GROUP_DESCRIPTIONS: Record<string, string> = {
+  label: "list, set, remove and promote release labels",
+  agent: "run agents (PromptLayer's workflows)",
+};
+const groupDescription = (word: string) => GROUP_DESCRIPTIONS[word] ?? `${word} commands`;
 
 function helpAfter(spec: CommandSpec): string {
   const parts = [];

@@ -4,13 +4,24 @@ import { ExitCode, isPlxError, type PlxError, plxError } from "../errors/index.j
 import { Redactor } from "../redact.js";
 import { PLX_VERSION } from "../version.js";
 import type { Context } from "./context.js";
-import { colorEnabled, createLogger, createProgress, createStyles, type Env, type Io, type Logger } from "./io.js";
+import {
+  colorEnabled,
+  createActivity,
+  createLogger,
+  createProgress,
+  createStyles,
+  type Env,
+  type Io,
+  type Logger,
+} from "./io.js";
 import { envBoolean } from "./options.js";
 import { type Invocation, parseInvocation, type RawInvocation } from "./program.js";
 import { clackPrompter } from "./prompt.js";
 import { commandSpecs } from "./specs.js";
 
 export const JSON_SCHEMA_VERSION = 1;
+/** Beyond a command's --wait, time for the requests that start and finish what it waits for. */
+const WAIT_DEADLINE_MARGIN_S = 60;
 
 interface RunRequest {
   raw: RawInvocation;
@@ -58,6 +69,13 @@ export async function runCommand(request: RunRequest): Promise<number> {
     },
     progress: (label) =>
       createProgress(io.stderr, output.styles.stderr, label, Boolean(io.stderr.isTTY) && !output.inCi),
+    activity: (label) =>
+      createActivity(
+        { write: (text) => io.stderr.write(redactor.redact(text)) },
+        output.styles.stderr,
+        label,
+        Boolean(io.stderr.isTTY) && !output.inCi,
+      ),
     signal,
     ci: output.ci,
     interactive: io.stdinIsTTY && Boolean(io.stdout.isTTY) && !output.inCi && !settings.json && options.input !== false,
@@ -90,7 +108,10 @@ export async function runCommand(request: RunRequest): Promise<number> {
           config: await context.config(),
           env,
           timeoutMs: options.timeout as number | undefined,
-          deadlineSeconds: options.deadline as number | undefined,
+          // A command that waits for something (agent run --wait) needs its requests' deadline to outlast the wait.
+          deadlineSeconds:
+            (options.deadline as number | undefined) ??
+            (typeof options.wait === "number" ? Math.ceil(options.wait / 1000) + WAIT_DEADLINE_MARGIN_S : undefined),
           attempts: typeof options.retries === "number" ? options.retries + 1 : undefined,
           redactor,
           log: output.log,

@@ -7,11 +7,14 @@ import type { CommandModule } from "./command.js";
 import {
   booleanFlag,
   choiceFlag,
+  durationFlag,
   fractionFlag,
   integerFlag,
+  keyValueProblem,
   labelNameProblem,
   listFlag,
   optionalArgument,
+  nameAtVersionProblem,
   type OptionsShape,
   requiredArgument,
   stringFlag,
@@ -114,7 +117,7 @@ export const commandOptions = {
     json,
   },
   check: {
-    files: variadicArgument("files", "prompt files to check (default: all); other files are ignored"),
+    files: variadicArgument("files", "prompt and agent files to check (default: all); other files are ignored"),
     codequality: stringFlag(
       "--codequality <file>",
       "also write findings as a GitLab code quality report (artifacts:reports:codequality)",
@@ -186,6 +189,40 @@ export const commandOptions = {
     metadata: listFlag("--metadata <key=value>", "metadata for the request log (repeatable)", { env: false }),
     log: switchFlag("--no-log", "do not log the request to PromptLayer"),
     stream: booleanFlag("--stream", "write the model's text as it arrives"),
+    json,
+  },
+  "agent run": {
+    target: requiredArgument(
+      "name[@version]",
+      "the agent's name in PromptLayer, optionally @version (default: the latest version)",
+      nameAtVersionProblem,
+    ),
+    // Not PLX_LABEL: exported for a publish, it must not pick which version an agent run runs.
+    label: stringFlag("--label <label>", "run the version this release label points at", {
+      env: "PLX_AGENT_LABEL",
+      check: labelNameProblem,
+    }),
+    // Not --input: the global --no-input owns that name.
+    inputVar: listFlag("--input-var <name=value>", "an input variable (repeatable); wins over --inputs-file", {
+      env: "PLX_AGENT_INPUT_VAR",
+      check: keyValueProblem,
+    }),
+    inputsFile: stringFlag("--inputs-file <file>", "input variables from a JSON object in this file", {
+      env: "PLX_AGENT_INPUTS_FILE",
+    }),
+    metadata: listFlag("--metadata <key=value>", "metadata to record on the run (repeatable)", {
+      env: "PLX_AGENT_METADATA",
+      check: keyValueProblem,
+    }),
+    wait: durationFlag(
+      "--wait <duration>",
+      "how long to wait for the run to end, e.g. 90s or 10m (default 10m); --timeout limits each request instead",
+      { minMs: 0, maxMs: 24 * 3_600_000, default: "10m" },
+      { env: "PLX_AGENT_WAIT" },
+    ),
+    allOutputs: booleanFlag("--all-outputs", "print every node's status and value, not only the output", {
+      env: "PLX_AGENT_ALL_OUTPUTS",
+    }),
     json,
   },
   init: {
@@ -291,7 +328,7 @@ export const commandSpecs = [
   }),
   define({
     name: "check",
-    summary: "validate prompt files offline: syntax, schema, names, snippets and variables",
+    summary: "validate prompt and agent files offline: syntax, schema, names, snippets, variables and agent graphs",
     notes: "Exit 1 when any error is found; warnings alone exit 0.",
     examples: ["plx check", "plx check prompts/support/refund-reply.prompt.yaml"],
     options: commandOptions.check,
@@ -367,6 +404,21 @@ ANTHROPIC_BASE_URL and GEMINI_BASE_URL. The answer goes to stdout; usage, timing
     ],
     options: commandOptions.run,
     load: async () => (await import("./commands/run.js")).default,
+  }),
+  define({
+    name: "agent run",
+    summary: "run an agent in PromptLayer, wait for it to end and print its output",
+    notes: `Exit 0 when the run succeeds; 1 when a node fails (named with its error) or the run is still going when
+--wait runs out (the execution id is printed, to look it up later); 2 when the agent, label or version does
+not exist; 3 when PromptLayer cannot be reached. Without --deadline, requests may take --wait plus a minute.
+Progress goes to stderr; in GitHub Actions the output also goes to the step summary and to the step outputs
+output, status and execution_id.`,
+    examples: [
+      "plx agent run triage --label prod --input-var question='Where is my refund?'",
+      "plx agent run triage@3 --inputs-file case.json --wait 20m --all-outputs --json",
+    ],
+    options: commandOptions["agent run"],
+    load: async () => (await import("./commands/agent.js")).agentRun,
   }),
   define({
     name: "init",

@@ -125,7 +125,7 @@ function jsonObjectOf(value: unknown, where: string): JsonObject {
  * A deep copy of a parsed JSON value, checked on the way. Objects are rebuilt with Object.fromEntries, which defines
  * keys such as `__proto__` as ordinary fields instead of changing the prototype, so such keys survive too.
  */
-function jsonOf(value: unknown, where: string): JsonValue {
+export function jsonOf(value: unknown, where: string): JsonValue {
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number" && Number.isFinite(value)) return value;
   if (Array.isArray(value)) return value.map((item, index) => jsonOf(item, `${where}[${index}]`));

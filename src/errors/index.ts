@@ -3,6 +3,7 @@
  * permanent code, a message that says what happened and why, a hint that says what to do, and an exit code.
  * Anything else reaching the top-level handler is a bug.
  */
+import { agentErrors } from "./agents.js";
 import { ciErrors } from "./ci.js";
 import { configErrors } from "./config.js";
 import type { ErrorEntry, ExitCode } from "./define.js";
@@ -26,6 +27,7 @@ export const catalog = {
   ...evalErrors,
   ...ciErrors,
   ...runErrors,
+  ...agentErrors,
 };
 
 export type ErrorCode = keyof typeof catalog;

@@ -10,7 +10,7 @@ import type { Lockfile } from "../core/lock.js";
 import { snippetNamesIn } from "../core/snippets.js";
 import type { TemplateDoc } from "../core/template.js";
 import { isInside, realPromptsDir } from "./containment.js";
-import { isPromptFile, locationFromPath, PROMPT_FILE_SUFFIX } from "./paths.js";
+import { type FileSuffix, locationFromPath, PROMPT_FILE_SUFFIX } from "./paths.js";
 import { parsePromptFile, type FileProblem } from "./prompt-file.js";
 
 export interface LocalTemplate {
@@ -57,20 +57,7 @@ export async function scanPromptFiles(
   promptsDir: string,
   options: ScanOptions = {},
 ): Promise<LocalScan> {
-  const base = join(rootDir, promptsDir);
-  const paths = options.only
-    ? options.only
-        .map((path) => toPosix(isAbsolute(path) ? relative(rootDir, path) : path))
-        .filter((path) => isPromptFile(path) && isInside(path, promptsDir))
-    : (
-        await fastGlob(`**/*${PROMPT_FILE_SUFFIX}`, {
-          cwd: base,
-          dot: false,
-          followSymbolicLinks: false,
-          onlyFiles: false,
-        })
-      ).map((path) => posix.join(promptsDir, path));
-  paths.sort();
+  const paths = await filesOfKind(rootDir, promptsDir, PROMPT_FILE_SUFFIX, options.only);
   const realBase = realPromptsDir(rootDir, promptsDir);
   const known = knownFiles(options.lock);
 
@@ -83,6 +70,31 @@ export async function scanPromptFiles(
   }
   problems.push(...duplicateNames(templates));
   return { templates, problems };
+}
+
+/**
+ * Repo-relative paths, sorted, of the files with this suffix under the prompts directory; or of those among `only`
+ * (repo-relative or absolute paths, as a pre-commit hook passes them) that have it and lie inside the directory.
+ */
+export async function filesOfKind(
+  rootDir: string,
+  promptsDir: string,
+  suffix: FileSuffix,
+  only?: readonly string[],
+): Promise<string[]> {
+  const paths = only
+    ? only
+        .map((path) => toPosix(isAbsolute(path) ? relative(rootDir, path) : path))
+        .filter((path) => path.endsWith(suffix) && path.length > suffix.length && isInside(path, promptsDir))
+    : (
+        await fastGlob(`**/*${suffix}`, {
+          cwd: join(rootDir, promptsDir),
+          dot: false,
+          followSymbolicLinks: false,
+          onlyFiles: false,
+        })
+      ).map((path) => posix.join(promptsDir, path));
+  return paths.sort();
 }
 
 interface KnownFile {
@@ -109,9 +121,33 @@ function readOne(
   promptsDir: string,
   known: KnownFile | undefined,
 ): ReadResult {
-  const fail = (message: string, hint: string): ReadResult => ({
-    problems: [{ path, line: 1, col: 1, message, hint }],
-  });
+  const read = readFileBytes(rootDir, realBase, path);
+  if ("problems" in read) return read;
+  const { bytes, fileHash } = read;
+  if (known && known.file === fileHash)
+    return { template: trustedTemplate(path, promptsDir, bytes.toString("utf8"), fileHash, known) };
+  const decoded = decodeText(path, bytes);
+  if ("problems" in decoded) return decoded;
+  const parsed = parsePromptFile(decoded.text, path, promptsDir);
+  if (!parsed.ok) return { problems: parsed.problems };
+  return { template: parsedTemplate(path, parsed.doc, fileHash, decoded.text) };
+}
+
+type Problems = { problems: FileProblem[] };
+const problemAt = (path: string, message: string, hint: string): Problems => ({
+  problems: [{ path, line: 1, col: 1, message, hint }],
+});
+
+/**
+ * A file's bytes and their sha256, once it is known to be a regular file (or a link that stays inside the prompts
+ * directory), not empty and within the size limit.
+ */
+export function readFileBytes(
+  rootDir: string,
+  realBase: string,
+  path: string,
+): { bytes: Buffer; fileHash: string } | Problems {
+  const fail = (message: string, hint: string) => problemAt(path, message, hint);
   const absolute = join(rootDir, path);
   let info: ReturnType<typeof lstatSync>;
   try {
@@ -132,7 +168,7 @@ function readOne(
         "Replace the link with the file itself; plx never reads outside the prompts directory.",
       );
   } else if (!info.isFile()) {
-    return fail("not a regular file", "Rename it so it does not end in .prompt.yaml.");
+    return fail("not a regular file", "Rename it so it does not end in .prompt.yaml or .agent.yaml.");
   }
   if (info.size > MAX_PROMPT_FILE_BYTES)
     return fail(
@@ -146,24 +182,22 @@ function readOne(
       "A prompt file holds one template; move large data elsewhere.",
     );
   if (bytes.length === 0) return fail("the file is empty", "Delete it, or run `plx pull` to write the template again.");
-  const fileHash = createHash("sha256").update(bytes).digest("hex");
-  if (known && known.file === fileHash)
-    return { template: trustedTemplate(path, promptsDir, bytes.toString("utf8"), fileHash, known) };
+  return { bytes, fileHash: createHash("sha256").update(bytes).digest("hex") };
+}
+
+/** The bytes as text, when they are UTF-8 and not binary. */
+export function decodeText(path: string, bytes: Buffer): { text: string } | Problems {
   if (bytes.includes(0))
-    return fail(
+    return problemAt(
+      path,
       "the file is binary, not YAML text",
       "Prompt files are UTF-8 YAML; check what was saved under this name.",
     );
-  let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
   } catch {
-    return fail("the file is not valid UTF-8", "Save it as UTF-8.");
+    return problemAt(path, "the file is not valid UTF-8", "Save it as UTF-8.");
   }
-  const parsed = parsePromptFile(text, path, promptsDir);
-  if (!parsed.ok) return { problems: parsed.problems };
-  const { doc } = parsed;
-  return { template: parsedTemplate(path, doc, fileHash, text) };
 }
 
 /** A file that was parsed. Its content hash and snippet names are worked out on first use: `plx check` needs neither. */

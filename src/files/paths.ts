@@ -1,10 +1,15 @@
-// Where a template's file lives: `<promptsDir>/<folder>/<name>.prompt.yaml`. The mapping is reversible: a name or
-// folder that is unsafe as a path segment (traversal, separators, control characters, Windows device names, names
-// that differ only by case) gets a safe segment plus a short hash, and the exact name is then kept inside the file.
+// Where a template's file lives: `<promptsDir>/<folder>/<name>.prompt.yaml`, and an agent's (a PromptLayer
+// workflow) `<promptsDir>/<folder>/<name>.agent.yaml`. The mapping is reversible: a name or folder that is unsafe as
+// a path segment (traversal, separators, control characters, Windows device names, names that differ only by case)
+// gets a safe segment plus a short hash, and the exact name is then kept inside the file.
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
 
 export const PROMPT_FILE_SUFFIX = ".prompt.yaml";
+export const AGENT_FILE_SUFFIX = ".agent.yaml";
+/** Every kind of file plx keeps in the prompts directory. */
+const FILE_SUFFIXES = [PROMPT_FILE_SUFFIX, AGENT_FILE_SUFFIX] as const;
+export type FileSuffix = (typeof FILE_SUFFIXES)[number];
 
 export interface TemplateLocation {
   name: string;
@@ -55,31 +60,45 @@ function safeSegment(segment: string): string {
  * two names that differ only by case would share a file on macOS and Windows, so both get a hashed file name.
  */
 export function planPaths(templates: readonly TemplateLocation[], promptsDir: string): Map<string, PlannedPath> {
-  const clashingDirs = directoryCaseClashes(templates.map((template) => template.folder));
-  const first = templates.map((template) => {
+  const planned = planFilePaths(
+    templates.map((template) => ({ ...template, suffix: PROMPT_FILE_SUFFIX })),
+    promptsDir,
+  );
+  return new Map(templates.map((template, index) => [template.name, planned[index]!]));
+}
+
+/**
+ * Paths for prompts and agents together, in the order given. They share one tree, so a folder spelled two ways
+ * must be caught across both kinds; a prompt and an agent may share a name, since their suffixes differ.
+ */
+export function planFilePaths(
+  files: ReadonlyArray<TemplateLocation & { suffix: FileSuffix }>,
+  promptsDir: string,
+): PlannedPath[] {
+  const clashingDirs = directoryCaseClashes(files.map((file) => file.folder));
+  const first = files.map((entry) => {
     // A folder spelled two ways (Foo and foo) would be one directory on macOS and Windows; one named like a prompt
-    // file would collide with that file. Such folders get hashed segments and are written inside the file.
-    const folderSafe = template.folder.every(isSafeFolderSegment) && !clashingDirs.has(dirKey(template.folder));
-    const directory = folderSafe ? [...template.folder] : template.folder.map(safeSegment);
-    const nameSafe = isSafeSegment(template.name) && isSafeSegment(`${template.name}${PROMPT_FILE_SUFFIX}`);
-    const file = nameSafe ? template.name : safeSegment(template.name);
-    return { template, directory, file, nameInFile: !nameSafe, folderInFile: !folderSafe };
+    // or agent file would collide with that file. Such folders get hashed segments and are written inside the file.
+    const folderSafe = entry.folder.every(isSafeFolderSegment) && !clashingDirs.has(dirKey(entry.folder));
+    const directory = folderSafe ? [...entry.folder] : entry.folder.map(safeSegment);
+    const nameSafe = isSafeSegment(entry.name) && isSafeSegment(`${entry.name}${entry.suffix}`);
+    const file = nameSafe ? entry.name : safeSegment(entry.name);
+    return { entry, directory, file, nameInFile: !nameSafe, folderInFile: !folderSafe };
   });
   const claims = new Map<string, number>();
-  const key = (entry: (typeof first)[number]) => fold([...entry.directory, entry.file].join("/"));
-  for (const entry of first) claims.set(key(entry), (claims.get(key(entry)) ?? 0) + 1);
+  const key = (planned: (typeof first)[number]) =>
+    fold([...planned.directory, `${planned.file}${planned.entry.suffix}`].join("/"));
+  for (const planned of first) claims.set(key(planned), (claims.get(key(planned)) ?? 0) + 1);
 
-  const planned = new Map<string, PlannedPath>();
-  for (const entry of first) {
-    const clashes = claims.get(key(entry))! > 1 && !entry.nameInFile;
-    const file = clashes ? safeSegment(entry.template.name) : entry.file;
-    planned.set(entry.template.name, {
-      path: posix.join(promptsDir, ...entry.directory, `${file}${PROMPT_FILE_SUFFIX}`),
-      nameInFile: entry.nameInFile || clashes,
-      folderInFile: entry.folderInFile,
-    });
-  }
-  return planned;
+  return first.map((planned) => {
+    const clashes = claims.get(key(planned))! > 1 && !planned.nameInFile;
+    const file = clashes ? safeSegment(planned.entry.name) : planned.file;
+    return {
+      path: posix.join(promptsDir, ...planned.directory, `${file}${planned.entry.suffix}`),
+      nameInFile: planned.nameInFile || clashes,
+      folderInFile: planned.folderInFile,
+    };
+  });
 }
 
 /** Case-insensitive the way case-insensitive file systems are, including ſ/s and ı/i. */
@@ -87,7 +106,7 @@ const fold = (text: string) => text.normalize("NFC").toUpperCase().toLowerCase()
 const dirKey = (folder: readonly string[]) => folder.join("/");
 
 function isSafeFolderSegment(segment: string): boolean {
-  return isSafeSegment(segment) && !fold(segment).endsWith(PROMPT_FILE_SUFFIX);
+  return isSafeSegment(segment) && !FILE_SUFFIXES.some((suffix) => fold(segment).endsWith(suffix));
 }
 
 /** Folder paths any of whose prefixes is spelled differently elsewhere, ignoring case. */
@@ -122,9 +141,6 @@ export function locationFromPath(path: string, promptsDir: string): TemplateLoca
   const relative = posix.relative(promptsDir, path);
   const segments = relative.split("/");
   const file = segments.pop()!;
-  return { name: file.slice(0, -PROMPT_FILE_SUFFIX.length), folder: segments };
-}
-
-export function isPromptFile(path: string): boolean {
-  return path.endsWith(PROMPT_FILE_SUFFIX) && path.length > PROMPT_FILE_SUFFIX.length;
+  const suffix = FILE_SUFFIXES.find((candidate) => file.endsWith(candidate)) ?? PROMPT_FILE_SUFFIX;
+  return { name: file.slice(0, -suffix.length), folder: segments };
 }

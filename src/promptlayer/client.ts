@@ -6,7 +6,6 @@ import type { z } from "zod";
 import { unusableFolderName } from "../core/folders.js";
 import { isPlxError, plxError } from "../errors/index.js";
 import { Redactor } from "../redact.js";
-import { describeIssues } from "./errors.js";
 import {
   apiPath,
   normalizeBaseUrl,
@@ -16,7 +15,9 @@ import {
   type RequestSpec,
   type TransportStats,
 } from "./http.js";
+import { pagedItems, ReplyReader } from "./replies.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
+import { WorkflowsApi } from "./workflows.js";
 import {
   calculationSchema,
   columnPageSchema,
@@ -121,13 +122,13 @@ export interface PublishResult {
 }
 
 const PAGE_SIZE = 100;
-/** Pages asked for together after the first; a larger count (or a wrong one) is paged one by one after these. */
-const MAX_PAGES_AT_ONCE = 100;
 // After a lost publish answer, how many new versions plx reads back looking for its own before giving up.
 const MAX_READ_BACK = 10;
 
 export class PromptLayerClient {
   private readonly http: Transport;
+  private readonly replies: ReplyReader;
+  private workflowsApi: WorkflowsApi | undefined;
   private readonly redactor: Redactor;
   private knownWorkspaceId: number | undefined;
   private workspaceDiscovery: Promise<number | undefined> | undefined;
@@ -157,6 +158,12 @@ export class PromptLayerClient {
       signal: options.signal,
       onRequest: options.onRequest,
     });
+    this.replies = new ReplyReader(this.http, this.redactor);
+  }
+
+  /** PromptLayer's agents (workflows), over this client's transport. */
+  get workflows(): WorkflowsApi {
+    return (this.workflowsApi ??= new WorkflowsApi(this.http, this.replies, () => this.workspaceId()));
   }
 
   /** Requests sent, retries, 429s, and the concurrency limit's state. */
@@ -177,22 +184,8 @@ export class PromptLayerClient {
   // ---- Templates ----
 
   /** Every template matching the filters, newest first, fetched a page at a time. */
-  async *listTemplates(filters: TemplateFilters = {}): AsyncGenerator<ListedTemplate, void, undefined> {
-    const first = await this.listPage(filters, 1, PAGE_SIZE);
-    yield* first.items;
-    if (!first.has_next || first.items.length === 0) return;
-    // The first page tells how many there are: ask for the rest at once (the limiter bounds them) rather than one
-    // round trip after another. Past that count, or without one, page on while the server says there is more.
-    const counted = Math.min(Math.max(first.pages ?? 1, 1), MAX_PAGES_AT_ONCE);
-    const pages = await Promise.all(
-      Array.from({ length: counted - 1 }, (_, index) => this.listPage(filters, index + 2, PAGE_SIZE)),
-    );
-    for (const page of pages) yield* page.items;
-    let last = pages.at(-1) ?? first;
-    for (let page = counted + 1; last.has_next && last.items.length > 0; page++) {
-      last = await this.listPage(filters, page, PAGE_SIZE);
-      yield* last.items;
-    }
+  listTemplates(filters: TemplateFilters = {}): AsyncGenerator<ListedTemplate, void, undefined> {
+    return pagedItems((page) => this.listPage(filters, page, PAGE_SIZE));
   }
 
   async allTemplates(filters: TemplateFilters = {}): Promise<ListedTemplate[]> {
@@ -672,36 +665,19 @@ export class PromptLayerClient {
   }
 
   private unlessConflict(reply: Reply, spec: RequestSpec): Reply {
-    if (reply.status === 409) {
-      throw plxError("REMOTE.EXTERNAL_ID_CONFLICT", {
-        method: spec.method,
-        path: this.redactor.redact(spec.path),
-        serverMessage: reply.message,
-      });
-    }
-    return reply;
+    return this.replies.unlessConflict(reply, spec);
   }
 
-  private async read<S extends z.ZodType>(schema: S, spec: RequestSpec): Promise<z.infer<S>> {
-    return this.parse(schema, await this.http.request(spec), spec);
+  private read<S extends z.ZodType>(schema: S, spec: RequestSpec): Promise<z.infer<S>> {
+    return this.replies.read(schema, spec);
   }
 
-  private async readUnlessMissing<S extends z.ZodType>(schema: S, spec: RequestSpec): Promise<z.infer<S> | undefined> {
-    const reply = await this.http.request({ ...spec, expect: [404] });
-    return reply.status === 404 ? undefined : this.parse(schema, reply, spec);
+  private readUnlessMissing<S extends z.ZodType>(schema: S, spec: RequestSpec): Promise<z.infer<S> | undefined> {
+    return this.replies.readUnlessMissing(schema, spec);
   }
 
   private parse<S extends z.ZodType>(schema: S, reply: Reply, spec: RequestSpec): z.infer<S> {
-    const parsed = schema.safeParse(reply.body);
-    if (!parsed.success) {
-      throw plxError("REMOTE.INVALID_RESPONSE", {
-        method: spec.method,
-        baseUrl: this.http.baseUrl,
-        path: this.redactor.redact(spec.path),
-        problem: this.redactor.redact(describeIssues(parsed.error)),
-      });
-    }
-    return parsed.data;
+    return this.replies.parse(schema, reply, spec);
   }
 }
 

@@ -9,7 +9,7 @@ import { isInterruption, plxError } from "../errors/index.js";
 import { scanPromptFiles, type LocalTemplate } from "../files/local.js";
 import type { Lockfile } from "../core/lock.js";
 import { readLockfile } from "../files/lockfile.js";
-import { isPromptFile } from "../files/paths.js";
+import { PROMPT_FILE_SUFFIX } from "../files/paths.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 
 export interface PromptSource {
@@ -129,7 +129,7 @@ async function findLocal(request: SourceRequest, { config, cwd }: SourceDeps): P
     const repoRelative = relative(config.rootDir, absolute).split(sep).join("/");
     const promptsDir = resolve(config.rootDir, config.promptsDir);
     if (
-      !isPromptFile(absolute) ||
+      !absolute.endsWith(PROMPT_FILE_SUFFIX) ||
       relative(promptsDir, absolute).startsWith("..") ||
       isAbsolute(relative(promptsDir, absolute))
     )

@@ -12,6 +12,7 @@ import { handleApiRequest, type ApiResponse } from "./routes.js";
 import { emptyWorkspace, Workspace, type Json, type WorkspaceData, type WorkspaceEvent } from "./state.js";
 import { BODY_KEY_ROUTES } from "./tracking.js";
 import { createWebhookNotifier } from "./webhooks.js";
+import { handleAgentAdmin } from "./workflows.js";
 
 export interface SandboxOptions extends Partial<FaultKnobs> {
   port?: number;
@@ -171,7 +172,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       });
     }
     const events = workspace.events.splice(0);
-    if (isWrite && answer.status < 300) await persist();
+    // A read can change state too: the one that sees an agent run through finishes it.
+    if ((isWrite || events.length > 0) && answer.status < 300) await persist();
     for (const event of events) webhooks?.notify(...webhookOf(event));
 
     if (fault.kind === "drop-after-commit") {
@@ -182,7 +184,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     await send(response, answer, {}, faults.knobs.slowBodyMs);
   }
 
-  function serveAdmin(request: IncomingMessage, response: ServerResponse, url: URL, rawBody: string): Promise<void> {
+  async function serveAdmin(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    rawBody: string,
+  ): Promise<void> {
     const action = `${request.method} ${url.pathname.slice(ADMIN_PREFIX.length)}`;
     const body = parseJsonOrText(rawBody);
     switch (action) {
@@ -227,8 +234,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         faults.update(knobs);
         return send(response, { status: 200, body: faults.knobs as unknown as Json });
       }
-      default:
-        return send(response, { status: 404, body: { detail: "Not Found" } });
+      default: {
+        const agents = handleAgentAdmin(workspace, action, body);
+        if (agents && agents.status < 300) await persist();
+        return send(response, agents ?? { status: 404, body: { detail: "Not Found" } });
+      }
     }
   }
 
@@ -309,6 +319,7 @@ function faultKnobsFrom(body: unknown): Partial<FaultKnobs> | undefined {
 }
 
 function webhookOf(event: WorkspaceEvent): [string, Record<string, unknown>] {
+  if (event.type === "webhook") return [event.event_type, event.details];
   const base = {
     prompt_template_id: event.template.id,
     prompt_template_name: event.template.name,

@@ -32,6 +32,7 @@ import {
 import { promptBlueprint } from "../render/index.js";
 import { TABLE_ROUTES } from "./tables.js";
 import { TRACKING_ROUTES } from "./tracking.js";
+import { WORKFLOW_ROUTES, workflowById, workflowEntities, type StoredWorkflow } from "./workflows.js";
 
 export interface ApiRequest {
   method: string;
@@ -310,9 +311,10 @@ function publish(workspace: Workspace, { body }: ApiRequest): ApiResponse {
 function upsertByExternalId(workspace: Workspace, { body }: ApiRequest, { source, external_id }: Params): ApiResponse {
   const parsed = parseBody(publishSchema, unwrapSdkBody(body));
   const ref = { source: source!, external_id: external_id! };
-  const owner = workspace.externalIdOwner(ref);
-  if (owner && !("versions" in owner))
-    throw new ApiError(409, { success: false, message: "External ID is attached to a folder" });
+  const held = workspace.externalIdOwner(ref);
+  const owner = workspace.data.templates.find((template) => template === held);
+  if (held && !owner)
+    throw new ApiError(409, { success: false, message: "External ID is attached to another kind of entity" });
   const input = publishInput(parsed);
   const { template, version, labels } = workspace.publish(
     { ...input, external_ids: [...input.external_ids, ref] },
@@ -458,7 +460,9 @@ function templateById(workspace: Workspace, id: string): StoredTemplate {
   return template;
 }
 
-const externalIdRoutes = (lookup: (workspace: Workspace, id: string) => StoredTemplate | StoredFolder) => ({
+const externalIdRoutes = (
+  lookup: (workspace: Workspace, id: string) => StoredTemplate | StoredFolder | StoredWorkflow,
+) => ({
   attach(workspace: Workspace, { body }: ApiRequest, { id }: Params): ApiResponse {
     const ref = parseBody(externalIdSchema, body);
     workspace.attachExternalId(lookup(workspace, id!), ref);
@@ -478,6 +482,7 @@ const externalIdRoutes = (lookup: (workspace: Workspace, id: string) => StoredTe
 
 const templateExternalIds = externalIdRoutes(templateById);
 const folderExternalIds = externalIdRoutes((workspace, id) => workspace.folder(Number(id)));
+const workflowExternalIds = externalIdRoutes(workflowById);
 
 // ---- Folders ----
 
@@ -559,7 +564,8 @@ function listEntities(workspace: Workspace, { query }: ApiRequest): ApiResponse 
       },
     ];
   });
-  return ok({ entities: [...folders, ...prompts] });
+  const workflows = wanted("WORKFLOW") ? workflowEntities(workspace, within, pathOf, withMetadata) : [];
+  return ok({ entities: [...folders, ...prompts, ...workflows] });
 }
 
 function moveEntities(workspace: Workspace, { body }: ApiRequest): ApiResponse {
@@ -599,6 +605,10 @@ const ROUTES: Route[] = [
   ["POST", `${FOLDERS}/:id/external-ids`, folderExternalIds.attach],
   ["GET", `${FOLDERS}/:id/external-ids`, folderExternalIds.list],
   ["DELETE", `${FOLDERS}/:id/external-ids/:source/*external_id`, folderExternalIds.detach],
+  ["POST", "workflows/:id/external-ids", workflowExternalIds.attach],
+  ["GET", "workflows/:id/external-ids", workflowExternalIds.list],
+  ["DELETE", "workflows/:id/external-ids/:source/*external_id", workflowExternalIds.detach],
+  ...WORKFLOW_ROUTES,
   ...TABLE_ROUTES,
   ...TRACKING_ROUTES,
 ].map(([method, pattern, handler]) => ({

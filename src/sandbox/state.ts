@@ -4,6 +4,7 @@ import { expandSnippets, snippetRefsIn, snippetText, stringsIn, type SnippetRef 
 import { fillServerDefaults } from "./defaults.js";
 import type { TablesData } from "./tables.js";
 import type { TrackingData } from "./tracking.js";
+import type { StoredWorkflow, WorkflowsData } from "./workflows.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -64,6 +65,8 @@ export interface WorkspaceData {
   tables?: TablesData;
   /** Request logs and groups (the SDK's logging and tracking), created on first use. */
   tracking?: TrackingData;
+  /** Agents (PromptLayer's workflows), their labels and runs, created on first use. */
+  workflows?: WorkflowsData;
 }
 
 export function emptyWorkspace(): WorkspaceData {
@@ -81,8 +84,8 @@ export class ApiError extends Error {
 }
 
 export const notFound = (message = "Not Found") => new ApiError(404, { success: false, message });
-const badRequest = (message: string) => new ApiError(400, { success: false, message });
-const conflict = (message: string) => new ApiError(409, { success: false, message });
+export const badRequest = (message: string) => new ApiError(400, { success: false, message });
+export const conflict = (message: string) => new ApiError(409, { success: false, message });
 export const unprocessable = (loc: Array<string | number>, msg: string) =>
   new ApiError(422, { detail: [{ loc, msg, type: "value_error" }] });
 
@@ -101,6 +104,7 @@ export interface PublishInput {
 /** What happened, so the server can send the matching webhooks. */
 export type WorkspaceEvent =
   | { type: "version_created"; template: StoredTemplate; version: number }
+  | { type: "webhook"; event_type: string; details: Record<string, Json> }
   | { type: "label_created" | "label_deleted"; template: StoredTemplate; label: string; version: number }
   | { type: "label_moved"; template: StoredTemplate; label: string; version: number; from: number };
 
@@ -338,23 +342,25 @@ export class Workspace {
 
   // ---- External IDs ----
 
-  externalIdOwner(ref: ExternalIdRef): StoredTemplate | StoredFolder | undefined {
+  /** A mapping is unique in the workspace, whatever kind of entity holds it. */
+  externalIdOwner(ref: ExternalIdRef): StoredTemplate | StoredFolder | StoredWorkflow | undefined {
     const same = (other: ExternalIdRef) => other.source === ref.source && other.external_id === ref.external_id;
     return (
       this.data.templates.find((t) => t.external_ids.some(same)) ??
-      this.data.folders.find((f) => f.external_ids.some(same))
+      this.data.folders.find((f) => f.external_ids.some(same)) ??
+      this.data.workflows?.workflows.find((w) => w.external_ids.some(same))
     );
   }
 
   /** Idempotent for the same entity; 409 when another entity holds the mapping. */
-  attachExternalId(entity: StoredTemplate | StoredFolder, ref: ExternalIdRef): void {
+  attachExternalId(entity: StoredTemplate | StoredFolder | StoredWorkflow, ref: ExternalIdRef): void {
     const owner = this.externalIdOwner(ref);
     if (owner === entity) return;
     if (owner) throw conflict("External ID is already attached to another entity");
     entity.external_ids.push({ source: ref.source, external_id: ref.external_id });
   }
 
-  detachExternalId(entity: StoredTemplate | StoredFolder, ref: ExternalIdRef): void {
+  detachExternalId(entity: StoredTemplate | StoredFolder | StoredWorkflow, ref: ExternalIdRef): void {
     const before = entity.external_ids.length;
     entity.external_ids = entity.external_ids.filter(
       (other) => !(other.source === ref.source && other.external_id === ref.external_id),
@@ -432,6 +438,8 @@ export class Workspace {
         if (folderId !== null && this.folderPath(folderId).includes(folder))
           throw badRequest("A folder cannot move into itself");
         folder.parent_id = folderId;
+      } else if (type === "WORKFLOW") {
+        this.workflow(id).folder_id = folderId;
       } else {
         this.template(id).folder_id = folderId;
       }
@@ -443,6 +451,11 @@ export class Workspace {
   deleteEntities(entities: Array<{ id: number; type: string }>, cascade: boolean): number {
     let deleted = 0;
     for (const { id, type } of entities) {
+      if (type === "WORKFLOW") {
+        this.removeWorkflow(this.workflow(id));
+        deleted += 1;
+        continue;
+      }
       if (type !== "FOLDER") {
         this.removeTemplate(this.template(id));
         deleted += 1;
@@ -452,9 +465,11 @@ export class Workspace {
       const inside = (candidate: number | null) => candidate !== null && this.folderPath(candidate).includes(folder);
       const templates = this.data.templates.filter((t) => inside(t.folder_id));
       const folders = this.data.folders.filter((f) => f !== folder && inside(f.id));
-      if (!cascade && (templates.length > 0 || folders.length > 0))
+      const workflows = (this.data.workflows?.workflows ?? []).filter((w) => inside(w.folder_id));
+      if (!cascade && (templates.length > 0 || folders.length > 0 || workflows.length > 0))
         throw badRequest("Folder is not empty; pass cascade=true to delete its contents");
       for (const template of templates) this.removeTemplate(template);
+      for (const workflow of workflows) this.removeWorkflow(workflow);
       this.data.folders = this.data.folders.filter((f) => f !== folder && !folders.includes(f));
       deleted += 1;
     }
@@ -464,6 +479,18 @@ export class Workspace {
   private removeTemplate(template: StoredTemplate): void {
     this.data.templates = this.data.templates.filter((t) => t !== template);
     this.data.labels = this.data.labels.filter((l) => l.template_id !== template.id);
+  }
+
+  private workflow(id: number): StoredWorkflow {
+    const found = this.data.workflows?.workflows.find((w) => w.id === id);
+    if (!found) throw notFound("Workflow not found");
+    return found;
+  }
+
+  private removeWorkflow(workflow: StoredWorkflow): void {
+    const data = this.data.workflows!;
+    data.workflows = data.workflows.filter((w) => w !== workflow);
+    data.labels = data.labels.filter((l) => l.workflow_id !== workflow.id);
   }
 
   private nextId(): number {

@@ -1,6 +1,7 @@
 // `plx check`: offline validation fast enough for a pre-commit hook. Reports every finding at once, each with
 // file:line:col and what to do.
 import fastGlob from "fast-glob";
+import { checkAgentFiles } from "../agents/check.js";
 import { snippetRefsIn } from "../core/snippets.js";
 import { isJsonObject, type JsonValue } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
@@ -50,11 +51,13 @@ export async function check(config: ResolvedConfig, files: readonly string[]): P
   for (const template of scan.templates) kinds.set(template.name, String(template.doc.promptTemplate.type));
   const resolvable = new Set([...knownNames, ...Object.keys(lock.templates), ...kinds.keys()]);
   for (const template of scan.templates) findings.push(...checkTemplate(template, resolvable, kinds));
+  const agents = await checkAgentFiles(config, only, resolvable);
+  findings.push(...agents.findings);
 
   findings.sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.col - b.col);
   const errors = findings.filter((finding) => finding.severity === "error").length;
   return {
-    checked: scan.templates.length + new Set(scan.problems.map((p) => p.path)).size,
+    checked: scan.templates.length + new Set(scan.problems.map((p) => p.path)).size + agents.checked,
     findings,
     errors,
     warnings: findings.length - errors,

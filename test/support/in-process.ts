@@ -36,8 +36,7 @@ export async function plx(args: readonly string[], options: RunOptions): Promise
     { NO_COLOR: "1", CI: "false", ...options.env },
     {
       stdout: { write: (chunk: string) => writes.push(String(chunk)), isTTY: tty, columns: 100 },
-      // Progress is drawn as plain lines, so what a test reads does not depend on redraws.
-      stderr: { write: (chunk: string) => (stderr += String(chunk)), isTTY: false, columns: 100 },
+      stderr: { write: (chunk: string) => (stderr += String(chunk)), isTTY: tty, columns: 100 },
       stdinIsTTY: tty,
       cwd: options.cwd,
     },

@@ -417,6 +417,179 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
     expect.soft((await call("GET", "/api/public/v2/tables/00000000-0000-4000-8000-000000000000")).status).toBe(404);
   });
 
+  it("creates, versions, reads, labels, files and runs agents (workflows)", async () => {
+    const { workspaceId } = await publishWorkspace();
+    const nodes = [
+      {
+        name: "tone_hint",
+        node_type: "VARIABLE",
+        configuration: { value: { type: "string", value: "warm" } },
+        dependencies: [],
+        is_output_node: false,
+      },
+      {
+        name: "reply",
+        node_type: "PROMPT_TEMPLATE",
+        configuration: {
+          template: { prompt_name: "support-reply", label: "staging" },
+          prompt_template_variable_mappings: { question: "question" },
+        },
+        dependencies: ["question", "tone_hint"],
+        is_output_node: true,
+      },
+    ];
+    const edges = [
+      {
+        source_node_name: "tone_hint",
+        target_node_name: "reply",
+        is_and: true,
+        conditionals: [
+          {
+            position: 0,
+            operator: "is_not_null",
+            left_config: { source: "tone_hint" },
+            right_config: { static_value: null },
+          },
+        ],
+      },
+    ];
+    const folder = await call("POST", "/api/public/v2/folders", { body: { name: "agents" } });
+    const created = await call("POST", "/rest/workflows", {
+      body: {
+        name: "support-triage",
+        folder_id: folder.body.folder.id,
+        commit_message: "First cut",
+        nodes,
+        edges,
+        required_input_variables: { question: "string" },
+        release_labels: ["prod"],
+        external_ids: [{ source: "plx", external_id: "prompts/agents/support-triage.agent.yaml" }],
+      },
+    });
+    expect.soft(created.status).toBe(201);
+    const id = created.body.workflow_id as number;
+    const second = await call("POST", "/rest/workflows", {
+      body: { workflow_name: "support-triage", nodes, edges, required_input_variables: { question: "string" } },
+    });
+    expect.soft(second.body).toMatchObject({ workflow_id: id, version_number: 2 });
+    const patched = await call("PATCH", `/rest/workflows/${id}`, {
+      body: {
+        base_version: 1,
+        commit_message: "Colder",
+        nodes: { tone_hint: { configuration: { value: { value: "cool" } } } },
+        release_labels: ["staging"],
+      },
+    });
+    expect.soft(patched.body).toMatchObject({ version_number: 3, base_version: 1 });
+
+    expect
+      .soft((await call("GET", "/workflows?page=1&per_page=10&sort_by=updated_at&sort_order=asc")).status)
+      .toBe(200);
+    expect.soft((await call("GET", "/workflows?updated_after=2020-01-01T00:00:00Z")).body.items).toHaveLength(1);
+    expect.soft((await call("GET", "/workflows/support-triage")).body.version).toBe(3);
+    expect.soft((await call("GET", `/workflows/${id}?version=1`)).body.nodes).toHaveLength(2);
+    expect.soft((await call("GET", "/workflows/support-triage?label=prod")).body.version).toBe(1);
+    expect.soft((await call("GET", `/workflows/${id}/labels`)).body.release_labels).toHaveLength(2);
+
+    const entities = await call(
+      "GET",
+      `/api/public/v2/folders/entities?workspace_id=${workspaceId}&flatten=true&filter_type=WORKFLOW&include_metadata=true`,
+    );
+    expect.soft(entities.body.entities).toEqual([expect.objectContaining({ id, type: "WORKFLOW", path: ["agents"] })]);
+
+    const ref = { source: "ci", external_id: "triage" };
+    expect.soft((await call("POST", `/workflows/${id}/external-ids`, { body: ref })).status).toBe(201);
+    expect.soft((await call("GET", `/workflows/${id}/external-ids`)).body.external_ids).toHaveLength(2);
+    expect.soft((await call("DELETE", `/workflows/${id}/external-ids/ci/triage`)).status).toBe(200);
+
+    const run = await call("POST", "/workflows/support-triage/run", {
+      body: {
+        workflow_label_name: "prod",
+        input_variables: { question: "Where is my refund?" },
+        metadata: { ci: "contract" },
+        return_all_outputs: true,
+      },
+    });
+    expect.soft(run.status).toBe(201);
+    const results = `/workflow-version-execution-results?workflow_version_execution_id=${run.body.workflow_version_execution_id}`;
+    expect.soft((await call("GET", `${results}&return_all_outputs=true`)).status).toBe(202);
+    const done = await call("GET", `${results}&return_all_outputs=true`);
+    expect.soft(done.status).toBe(200);
+    expect.soft(done.body.reply.status).toBe("SUCCESS");
+    expect.soft((await call("GET", results)).body).toEqual(done.body.reply.value);
+    const callback = await call("POST", "/workflows/support-triage/run", {
+      body: { workflow_version_number: 2, callback_url: "https://example.com/promptlayer/callback" },
+    });
+    expect.soft(callback.status).toBe(202);
+  });
+
+  it("answers agent errors with the declared status and shape", async () => {
+    const output = { name: "a", node_type: "VARIABLE", configuration: {}, is_output_node: true };
+    const created = await call("POST", "/rest/workflows", {
+      body: { name: "agent", nodes: [output], external_ids: [{ source: "plx", external_id: "agent" }] },
+    });
+    const id = created.body.workflow_id as number;
+    expect.soft((await call("GET", "/workflows/nope")).status).toBe(404);
+    expect.soft((await call("GET", "/workflows/agent?version=5")).status).toBe(404);
+    expect.soft((await call("GET", "/workflows/agent?version=0")).status).toBe(422);
+    expect.soft((await call("GET", "/workflows/nope/labels")).status).toBe(404);
+    expect.soft((await call("GET", "/workflows?per_page=0")).status).toBe(422);
+    expect
+      .soft(
+        (await call("POST", "/rest/workflows", { body: { name: "x", nodes: [{ ...output, is_output_node: false }] } }))
+          .status,
+      )
+      .toBe(400);
+    expect
+      .soft((await call("POST", "/rest/workflows", { body: { workflow_name: "nope", nodes: [output] } })).status)
+      .toBe(404);
+    expect
+      .soft(
+        (
+          await call("POST", "/rest/workflows", {
+            body: { name: "y", nodes: [output], external_ids: [{ source: "plx", external_id: "agent" }] },
+          })
+        ).status,
+      )
+      .toBe(409);
+    expect.soft((await call("POST", "/rest/workflows", { body: { name: "z" }, malformed: true })).status).toBe(422);
+    expect.soft((await call("PATCH", "/rest/workflows/nope", { body: {} })).status).toBe(404);
+    expect
+      .soft(
+        (await call("PATCH", `/rest/workflows/${id}`, { body: { nodes: { b: { node_type: "VARIABLE" } } } })).status,
+      )
+      .toBe(400);
+    expect.soft((await call("POST", "/workflows/nope/run", { body: {} })).status).toBe(404);
+    expect
+      .soft(
+        (
+          await call("POST", "/workflows/agent/run", {
+            body: { workflow_label_name: "prod", workflow_version_number: 1 },
+          })
+        ).status,
+      )
+      .toBe(400);
+    expect
+      .soft((await call("GET", "/workflow-version-execution-results?workflow_version_execution_id=424242")).status)
+      .toBe(404);
+    expect.soft((await call("GET", "/workflow-version-execution-results")).status).toBe(422);
+    expect.soft((await call("GET", "/workflows/424242/external-ids")).status).toBe(404);
+    expect
+      .soft((await call("POST", "/workflows/424242/external-ids", { body: { source: "a", external_id: "b" } })).status)
+      .toBe(404);
+    expect.soft((await call("DELETE", `/workflows/${id}/external-ids/a/b`)).status).toBe(404);
+    expect
+      .soft(
+        (
+          await call("POST", `/workflows/${id}/external-ids`, {
+            body: { source: "", external_id: "b" },
+            malformed: true,
+          })
+        ).status,
+      )
+      .toBe(422);
+  });
+
   it("answers errors with the declared status and shape: 401, 404, 409, 422", async () => {
     const { reply, summarise, workspaceId } = await publishWorkspace();
 

@@ -18,7 +18,7 @@ const STATE_TITLES: Record<string, string> = {
 };
 
 // A fence longer than any backtick run inside, so a prompt holding ``` cannot end the block early.
-function fenced(text: string, language: string): string {
+export function fenced(text: string, language: string): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
   const fence = "`".repeat(longest + 1);
   return `${fence}${language}\n${text}\n${fence}`;

@@ -119,6 +119,31 @@ describe("argv and environment to typed options", () => {
       { input: false, debug: true, deadline: 30 },
     ],
     [["pull", "--no-color"], {}, "pull", { color: false }],
+    [
+      ["agent", "run", "triage"],
+      {},
+      "agent run",
+      { target: "triage", inputVar: [], metadata: [], wait: 600_000, allOutputs: false, json: false },
+    ],
+    [
+      ["agent", "run", "triage@3", "--input-var", "q=a=b", "--input-var", "t=", "--wait", "90s", "--all-outputs"],
+      {},
+      "agent run",
+      { target: "triage@3", inputVar: ["q=a=b", "t="], wait: 90_000, allOutputs: true },
+    ],
+    [
+      ["agent", "run", "triage", "--metadata", "sha=abc", "--inputs-file", "case.json", "--no-input"],
+      {},
+      "agent run",
+      { metadata: ["sha=abc"], inputsFile: "case.json", input: false },
+    ],
+    [
+      ["agent", "run", "triage"],
+      { PLX_AGENT_LABEL: "prod", PLX_LABEL: "staging", PLX_AGENT_WAIT: "1h", PLX_AGENT_INPUT_VAR: "a=1,b=2" },
+      "agent run",
+      { label: "prod", wait: 3_600_000, inputVar: ["a=1", "b=2"] },
+    ],
+    [["agent", "run", "triage"], { PLX_AGENT_WAIT: "500ms" }, "agent run", { wait: 500 }],
   ] as const)("%j with %j → %s", async (argv, env, command, expected) => {
     const parsed = await parse([...argv], env);
     expect(parsed.command).toBe(command);
@@ -136,6 +161,12 @@ describe("argv and environment to typed options", () => {
     [["pull", "--base-url", "ftp://x"], {}, "--base-url"],
     [["label", "set", " ", "x"], {}, "<label>"],
     [["run", "x", "--label", "pro d"], {}, "--label"],
+    [["agent", "run", "triage@0"], {}, "<name[@version]>"],
+    [["agent", "run", "triage", "--wait", "2d"], {}, "--wait"],
+    [["agent", "run", "triage"], { PLX_AGENT_WAIT: "25h" }, "PLX_AGENT_WAIT"],
+    [["agent", "run", "triage", "--metadata", "sha"], {}, "--metadata"],
+    [["agent", "run", "triage", "--input-var", "=x"], {}, "--input-var"],
+    [["agent", "run", "triage", "--label", "pro d"], {}, "--label"],
   ] as const)("refuses %j %j as a usage error naming %s", async (argv, env, named) => {
     const error = await failure([...argv], env);
     expect(isPlxError(error)).toBe(true);
@@ -165,13 +196,17 @@ describe("environment twins", () => {
       meta.choices?.[0] ??
       (/url/.test(flags)
         ? "http://127.0.0.1:9"
-        : /<ms>/.test(flags)
-          ? "1000"
-          : /<(n|s)>/.test(flags)
-            ? "1"
-            : /<r>/.test(flags)
-              ? "0.5"
-              : "alpha");
+        : /=value>/.test(flags)
+          ? "a=1"
+          : /<duration>/.test(flags)
+            ? "90s"
+            : /<ms>/.test(flags)
+              ? "1000"
+              : /<(n|s)>/.test(flags)
+                ? "1"
+                : /<r>/.test(flags)
+                  ? "0.5"
+                  : "alpha");
     return { argv: [long, value], env: value };
   }
 
@@ -198,7 +233,9 @@ describe("environment twins", () => {
           ? ["a", "b"]
           : command === "eval-report"
             ? ["r.json"]
-            : [];
+            : command === "agent run"
+              ? ["triage"]
+              : [];
     const sample = sampleFor(key, flags);
     const byFlag = await parse([...words, ...required, ...sample.argv]);
     const byEnv = await parse([...words, ...required], { [twin]: sample.env });

@@ -15,8 +15,9 @@ export async function main(
   io: Io = defaultIo(),
 ): Promise<number> {
   if (io.stdout === process.stdout) quietOnClosedPipe();
-  // The most common probes answer before commander is even loaded: start-up is most of their cost.
-  if (argv.length === 1 && ["--version", "-v", "-V"].includes(argv[0]!)) {
+  // The most common probes answer before commander is even loaded: start-up is most of their cost. plx's version is
+  // asked for first on the line; after a command, --version is that command's (plx run name --version 3).
+  if (["--version", "-v", "-V"].includes(argv[0]!)) {
     io.stdout.write(`${PLX_VERSION}\n`);
     return ExitCode.Ok;
   }
@@ -26,17 +27,6 @@ export async function main(
       io.stdout.write(help);
       return ExitCode.Ok;
     }
-  }
-  // Commander reads plx's own --version anywhere on the line; after `run` it means a prompt version, which is name@N.
-  const runAt = argv.indexOf("run");
-  if (runAt >= 0 && argv.slice(runAt + 1).some((word) => word === "--version" || word.startsWith("--version="))) {
-    const { reportArgumentError } = await import("./run-command.js");
-    return reportArgumentError({
-      argv,
-      env,
-      io,
-      message: "--version prints plx's own version; plx run takes a prompt version as name@version (order-summary@3)",
-    });
   }
   const [{ CommanderError }, { createProgram, commandTree }] = await Promise.all([
     import("commander"),

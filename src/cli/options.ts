@@ -164,6 +164,21 @@ export function nameAtVersion(spec: string): { name: string; version?: number } 
   return match ? { name: match[1]!, version: Number(match[2]) } : { name: spec };
 }
 
+/**
+ * The name and version a command acts on, from `name@3` or `--version 3`; both at once must agree. The caller makes
+ * sure the spec passed nameAtVersionProblem.
+ */
+export function targetOf(
+  spec: string,
+  versionFlag: number | undefined,
+): { name: string; version?: number; conflict?: string } {
+  const { name, version } = nameAtVersion(spec);
+  if (versionFlag === undefined || version === versionFlag)
+    return { name, ...(version === undefined ? {} : { version }) };
+  if (version === undefined) return { name, version: versionFlag };
+  return { name, version, conflict: `${spec} names version ${version} and --version ${versionFlag} another` };
+}
+
 export function nameAtVersionProblem(spec: string): string | undefined {
   if (spec.trim() === "") return "a name cannot be empty";
   const { version } = nameAtVersion(spec);
@@ -203,8 +218,15 @@ export function requiredArgument(name: string, help: string, check?: (value: str
 }
 
 /** One positional argument that may be left out (`[name]`). */
-export function optionalArgument(name: string, help: string) {
-  return withMeta(z.string().optional(), { kind: "argument", syntax: `[${name}]`, help });
+export function optionalArgument(name: string, help: string, check?: (value: string) => string | undefined) {
+  const schema = z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = check?.(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional();
+  return withMeta(schema, { kind: "argument", syntax: `[${name}]`, help });
 }
 
 /** Any number of positional arguments (`[names...]`), or at least one (`<files...>`). */

@@ -4,7 +4,6 @@
 import { Command, Option } from "commander";
 import { z } from "zod";
 import { plxError } from "../errors/index.js";
-import { PLX_VERSION } from "../version.js";
 import type { Env } from "./io.js";
 import { envBoolean, envTwinOf, type FlagMeta, metaOf, type OptionsShape } from "./options.js";
 import { type CommandSpec, commandSpecs, globalOptions } from "./specs.js";
@@ -25,6 +24,8 @@ export interface Invocation {
 }
 
 const ROOT_HELP_AFTER = `
+plx -v (or --version) prints plx's version.
+
 Environment:
   PROMPTLAYER_API_KEY   API key (also PLX_API_KEY); never pass it as a flag
   PROMPTLAYER_BASE_URL  API base URL (also PLX_BASE_URL, or --base-url)
@@ -40,7 +41,6 @@ Exit codes: 0 ok, 1 negative result, 2 usage or invalid input, 3 remote failure,
 export function createProgram(onInvoke: (raw: RawInvocation) => void): Command {
   const program = new Command("plx")
     .description("Prompts as code: sync a prompts/ directory with PromptLayer's prompt registry.")
-    .version(PLX_VERSION, "-v, --version", "print plx's version")
     .helpOption("-h, --help", "show help")
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true })

@@ -134,7 +134,7 @@ export const commandOptions = {
   "label ls": { names: variadicArgument("names", "template names or globs"), json },
   "label set": {
     label: requiredArgument("label", "release label, e.g. prod", labelNameProblem),
-    target: requiredArgument("name[@version]", "template name, optionally @version"),
+    target: requiredArgument("name[@version]", "template name, optionally @version", nameAtVersionProblem),
     json,
   },
   "label rm": {
@@ -174,8 +174,18 @@ export const commandOptions = {
     json,
   },
   run: {
-    target: optionalArgument("name[@version]", "template to run: latest, @version, or --label's version"),
-    label: label("run the version this release label points at"),
+    target: optionalArgument(
+      "name[@version]",
+      "template to run: latest, @version, or --label's version",
+      nameAtVersionProblem,
+    ),
+    // Not PLX_LABEL: exported for a publish, it must not choose which version a run runs.
+    label: stringFlag("--label <label>", "run the version this release label points at", {
+      env: "PLX_RUN_LABEL",
+      check: labelNameProblem,
+    }),
+    // No environment twin: an exported PLX_VERSION must not choose which version runs.
+    version: integerFlag("--version <n>", "run this version (the same as name@n)", { min: 1 }, { env: false }),
     file: stringFlag("--file <path>", "run this prompt file as it is in the working tree (unpublished)"),
     local: booleanFlag("--local", "run the prompt file holding <name> instead of PromptLayer's version"),
     // Values hold commas, which a comma-separated environment twin would split: variables come from --vars-file there.
@@ -202,6 +212,7 @@ export const commandOptions = {
       env: "PLX_AGENT_LABEL",
       check: labelNameProblem,
     }),
+    version: integerFlag("--version <n>", "run this version (the same as name@n)", { min: 1 }, { env: false }),
     // Not --input: the global --no-input owns that name.
     inputVar: listFlag("--input-var <name=value>", "an input variable (repeatable); wins over --inputs-file", {
       env: "PLX_AGENT_INPUT_VAR",

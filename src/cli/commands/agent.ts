@@ -6,7 +6,7 @@ import { ExitCode, plxError } from "../../errors/index.js";
 import type { CommandModule } from "../command.js";
 import type { Context } from "../context.js";
 import type { Styles } from "../io.js";
-import { nameAtVersion } from "../options.js";
+import { targetOf } from "../options.js";
 import type { CommandOptions } from "../specs.js";
 import { markdownCell } from "../../ci/findings.js";
 import { fenced } from "./markdown.js";
@@ -21,7 +21,13 @@ const guards = new WeakMap<AgentRunReport, (text: string) => string>();
 
 export const agentRun: CommandModule<CommandOptions<"agent run">, AgentRunReport> = {
   async run(options, context) {
-    const { name, version } = nameAtVersion(options.target);
+    const target = targetOf(options.target, options.version);
+    if (target.conflict)
+      throw plxError("USAGE.CONFLICTING_OPTIONS", {
+        problem: `${target.conflict}; give one.`,
+        hint: "Run name@3, or name --version 3.",
+      });
+    const { name, version } = target;
     if (version !== undefined && options.label !== undefined)
       throw plxError("USAGE.CONFLICTING_OPTIONS", {
         problem: `${options.target} names a version and --label names another; a run takes one.`,

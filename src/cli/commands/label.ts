@@ -12,6 +12,7 @@ import {
 import type { CommandModule } from "../command.js";
 import type { Context } from "../context.js";
 import type { Styles } from "../io.js";
+import { nameAtVersion } from "../options.js";
 import type { CommandOptions } from "../specs.js";
 
 export type LabelReport =
@@ -38,7 +39,7 @@ export const labelList: CommandModule<CommandOptions<"label ls">, LabelReport> =
 
 export const labelSet: CommandModule<CommandOptions<"label set">, LabelReport> = {
   async run(options, context) {
-    const { name, version } = nameAndVersion(options.target);
+    const { name, version } = nameAtVersion(options.target);
     return {
       action: "set",
       dryRun: false,
@@ -91,15 +92,6 @@ function changesExitCode(report: LabelReport): ExitCode {
   if (report.changes.some((change) => change.status === "failed")) return ExitCode.Remote;
   // A protected label waiting for approval: the change was asked for and did not happen yet.
   return report.changes.some((change) => change.status === "pending") ? ExitCode.Negative : ExitCode.Ok;
-}
-
-/** `name@7` names version 7; a bare name means the version matching the local file. */
-function nameAndVersion(spec: string): { name: string; version?: number } {
-  const match = /^(.*)@(\d+)$/.exec(spec);
-  if (!match) return { name: spec };
-  const version = Number(match[2]);
-  if (version < 1) throw plxError("LABEL.VERSION_INVALID", { spec, version });
-  return { name: match[1]!, version };
 }
 
 function renderLabel(report: LabelReport, styles: Styles): string {

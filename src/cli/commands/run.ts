@@ -8,11 +8,24 @@ import { runPrompt, type RunReport } from "../../run/service.js";
 import type { CommandModule } from "../command.js";
 import type { Context } from "../context.js";
 import type { Styles } from "../io.js";
+import { targetOf } from "../options.js";
 import type { CommandOptions } from "../specs.js";
 
 const command: CommandModule<CommandOptions<"run">, RunReport> = {
   async run(options, context) {
-    const { name, version } = readTarget(options.target);
+    const target = options.target === undefined ? undefined : targetOf(options.target, options.version);
+    if (target?.conflict)
+      throw plxError("USAGE.CONFLICTING_OPTIONS", {
+        problem: `${target.conflict}; give one.`,
+        hint: "Run name@3, or name --version 3.",
+      });
+    const { name, version } = target ?? {};
+    if (options.version !== undefined && name === undefined) {
+      throw plxError("USAGE.CONFLICTING_OPTIONS", {
+        problem: "--version picks a version of a published template, and no template was named.",
+        hint: "Name the template (plx run name --version 3), or leave out --version to run --file.",
+      });
+    }
     if (name === undefined && options.file === undefined) {
       throw plxError("USAGE.ARGUMENTS", {
         problem: "Name the template to run, or give a prompt file with --file",
@@ -91,20 +104,6 @@ const command: CommandModule<CommandOptions<"run">, RunReport> = {
   // The answer was printed, but the request log that scores attach to is missing: a remote failure.
   exitCodeFor: (report) => (report.log.error ? ExitCode.Remote : ExitCode.Ok),
 };
-
-/** `name`, or `name@3` for a version (the form `plx label set` takes too). */
-function readTarget(target: string | undefined): { name?: string; version?: number } {
-  if (target === undefined) return {};
-  const match = /^(.+)@(\d+)$/.exec(target);
-  if (!match) return { name: target };
-  const version = Number(match[2]);
-  if (!Number.isSafeInteger(version) || version < 1)
-    throw plxError("USAGE.ARGUMENTS", {
-      problem: `"${target}" names no version: versions start at 1`,
-      command: "plx run",
-    });
-  return { name: match[1]!, version };
-}
 
 async function readVarsFile(path: string, cwd: string): Promise<{ path: string; text: string }> {
   try {

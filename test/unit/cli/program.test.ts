@@ -22,6 +22,9 @@ const failure = async (argv: string[], env: Record<string, string> = {}) => {
 describe("argv and environment to typed options", () => {
   it.each([
     [["pull"], {}, "pull", { names: [], dryRun: false, force: false, prune: false, json: false }],
+    [["run", "order-summary", "--version", "3"], { PLX_VERSION: "9" }, "run", { target: "order-summary", version: 3 }],
+    [["agent", "run", "triage", "--version", "2"], {}, "agent run", { target: "triage", version: 2 }],
+    [["run", "x"], { PLX_LABEL: "prod", PLX_RUN_LABEL: "staging" }, "run", { label: "staging" }],
     [
       ["pull", "a", "support/*", "--dry-run", "--label", "prod"],
       {},

@@ -324,13 +324,16 @@ describe("refusing what cannot be run well", () => {
     expect(result.stderr).toContain(`PromptLayer (${sandbox.url}) has no template "nope" with label "prod".`);
   });
 
-  it("treats --version after run as the usage error it is: versions are name@version", async () => {
-    const result = await plx(["run", "order-summary", "--version", "3"]);
-    expect(result.exitCode).toBe(2);
-    expect(result.stdout).toBe("");
-    expect(result.stderr).toContain(
-      "error --version prints plx's own version; plx run takes a prompt version as name@version (order-summary@3)",
-    );
+  it("takes a version as --version N or name@N, and refuses two choices of what runs", async () => {
+    await seedOrderSummary();
+    const vars = ["--var", "language=en", "--var", "cart:=[]"];
+    const byFlag = await plx(["run", "order-summary", "--version", "1", ...vars]);
+    expect(byFlag.exitCode, byFlag.stderr).toBe(0);
+    expect(byFlag.stderr).toContain("order-summary v1");
+    expect((await plx(["run", "order-summary@1", ...vars])).stderr).toContain("order-summary v1");
+    const both = await plx(["run", "order-summary@2", "--version", "1", ...vars]);
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr).toContain("order-summary@2 names version 2 and --version 1 another");
     expect((await plx(["run", "order-summary@2", "--label", "prod"])).stderr).toContain(
       "--label and @version each choose",
     );

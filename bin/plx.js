@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Plain syntax on purpose: an older Node (18, 20) must reach the version check and print one clear line.
-var major = Number(process.versions.node.split(".")[0]);
-if (major < 22) {
-  process.stderr.write("plx needs Node.js 22 or newer; this is Node " + process.versions.node + ".\n");
+var version = process.versions.node.split(".").map(Number);
+if (version[0] < 22 || (version[0] === 22 && version[1] < 12)) {
+  process.stderr.write("plx needs Node.js 22.12 or newer; this is Node " + process.versions.node + ".\n");
   process.exitCode = 2;
 } else {
   var nodeModule = await import("node:module");

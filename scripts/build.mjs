@@ -20,7 +20,7 @@ await build({
   platform: "node",
   target: "node22",
   external: Object.keys(dependencies).filter((name) => !INLINED.has(name)),
-  sourcemap: "linked",
+  sourcemap: false,
   chunkNames: "chunks/[name]-[hash]",
   define: { __PLX_VERSION__: JSON.stringify(version) },
   // Bundled CommonJS dependencies require Node's built-ins; an ES module has no `require` of its own.

@@ -2,7 +2,7 @@
 // Formats: docs.gitlab.com/ci/jobs/job_logs/ (sections), docs.gitlab.com/ci/testing/code_quality/ (report),
 // docs.gitlab.com/ci/yaml/artifacts_reports/ (dotenv).
 import { createHash } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { writeFileAtomic } from "../files/atomic.js";
 import type { CiFinding, FindingSeverity } from "./findings.js";
 
 const ESC = "\x1b";
@@ -81,7 +81,7 @@ export const codeQualityJson = (findings: readonly CiFinding[]): string =>
   `${JSON.stringify(codeQualityIssues(findings), null, 2)}\n`;
 
 export async function writeCodeQualityReport(path: string, findings: readonly CiFinding[]): Promise<void> {
-  await writeFile(path, codeQualityJson(findings), "utf8");
+  await writeFileAtomic(path, codeQualityJson(findings));
 }
 
 // ---- dotenv ----

@@ -17,6 +17,15 @@ export const fileErrors = defineErrors({
     hint: "Replace the link with a real directory holding the prompt files; nothing was written.",
     details: (p) => ({ file: p.directory }),
   }),
+  "FILES.CANNOT_WRITE": entry<{ file: string; reason: string }>({
+    exit: ExitCode.Usage,
+    message: (p) => `Could not write ${p.file} (${p.reason}).`,
+    hint: (p) =>
+      p.reason === "ENOSPC" || p.reason === "EDQUOT"
+        ? "Free some disk space, then run the command again."
+        : "Check that the path is a file you may write, in a directory that exists and is writable.",
+    details: (p) => ({ file: p.file, reason: p.reason }),
+  }),
   "LOCAL.INVALID_FILE": entry<{ problems: readonly FileProblemParams[] }>({
     exit: ExitCode.Usage,
     message: (p) =>

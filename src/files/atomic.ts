@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { plxError } from "../errors/index.js";
 
 /**
  * Writes a file so that a crash at any moment leaves either the old or the new content, never a
@@ -9,6 +10,30 @@ import { basename, dirname, join } from "node:path";
  * their timestamps. Returns whether it wrote.
  */
 export async function writeFileAtomic(path: string, content: string): Promise<boolean> {
+  try {
+    return await replaceFile(path, content);
+  } catch (error) {
+    // Permissions, a full or read-only disk, a directory in the way: the user's machine, not a bug in plx.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined && CANNOT_WRITE.has(code))
+      throw plxError("FILES.CANNOT_WRITE", { file: path, reason: code });
+    throw error;
+  }
+}
+
+const CANNOT_WRITE = new Set([
+  "EACCES",
+  "EPERM",
+  "EROFS",
+  "ENOSPC",
+  "EDQUOT",
+  "EISDIR",
+  "ENOTDIR",
+  "ENAMETOOLONG",
+  "EEXIST",
+]);
+
+async function replaceFile(path: string, content: string): Promise<boolean> {
   const existing = await readFile(path, "utf8").catch(() => undefined);
   if (existing === content) return false;
   const dir = dirname(path);

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { plxError } from "../errors/index.js";
 import { writeFileAtomic } from "../files/atomic.js";
 import { FaultInjector, type FaultKnobs } from "./faults.js";
 import { ModelEndpoints, modelError, modelRouteOf, refuseUnauthorized, type ModelAnswer } from "./models.js";
@@ -263,7 +264,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     socket.on("close", () => sockets.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      const where = { host: options.host ?? "127.0.0.1", port: options.port ?? 0 };
+      if (error.code === "EADDRINUSE") reject(plxError("SANDBOX.PORT_IN_USE", where));
+      else if (error.code === "EADDRNOTAVAIL" || error.code === "EACCES" || error.code === "ENOTFOUND")
+        reject(plxError("SANDBOX.LISTEN_FAILED", { ...where, reason: error.code }));
+      else reject(error);
+    });
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve);
   });
   const { port } = server.address() as AddressInfo;
@@ -283,10 +290,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   };
 }
 
+/** The state saved in --data, or an empty workspace when there is no file yet. A file that is there must be one. */
 function loadState(dataFile: string | undefined): WorkspaceData {
   if (!dataFile || !existsSync(dataFile)) return emptyWorkspace();
-  const parsed: unknown = JSON.parse(readFileSync(dataFile, "utf8"));
-  if (!isWorkspaceData(parsed)) throw new Error(`${dataFile} is not a plx sandbox state file`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(dataFile, "utf8"));
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw plxError("SANDBOX.DATA_INVALID", {
+      file: dataFile,
+      problem: code ? `it cannot be read (${code})` : `it is not JSON (${message})`,
+    });
+  }
+  if (!isWorkspaceData(parsed)) {
+    throw plxError("SANDBOX.DATA_INVALID", { file: dataFile, problem: "it is not a state file the sandbox wrote" });
+  }
   return parsed;
 }
 

@@ -66,8 +66,13 @@ export interface SheetUpload {
 export interface EvalReport {
   cases: number;
   prompts: PromptSummary[];
-  /** Prompt names in the results that match no local file and no template in plx.lock. */
+  /** Prompt names in the results that match no local file and no template in plx.lock; never uploaded to a table. */
   unknownPrompts: string[];
+  /**
+   * The run's score as the gate measured it: the lowest of the prompts' scores (each prompt is held to the
+   * thresholds on its own), from the results themselves, uploaded or not.
+   */
+  score?: number;
   gate: { passed: boolean; misses: GateMiss[] };
   uploaded: boolean;
   uploads: SheetUpload[];
@@ -107,6 +112,7 @@ export async function evalReport(deps: EvalReportDeps, options: EvalReportOption
     cases: redacted.length,
     prompts,
     unknownPrompts,
+    ...(prompts.length > 0 ? { score: Math.min(...prompts.map((summary) => summary.score)) } : {}),
     gate: { passed: misses.length === 0, misses },
     uploaded: false,
     uploads: [],
@@ -116,7 +122,11 @@ export async function evalReport(deps: EvalReportDeps, options: EvalReportOption
 
   const client = await deps.client();
   const groups = new Map<string, EvalCase[]>();
-  for (const item of redacted)
+  // A prompt plx does not know gets no table of its own: it may be a typo, and PromptLayer would keep the table.
+  const uploadable = options.table
+    ? redacted
+    : redacted.filter((item) => item.prompt === undefined || !unknownPrompts.includes(item.prompt));
+  for (const item of uploadable)
     groups.set(promptKey(item.prompt ?? UNKNOWN_PROMPT, item.version), [
       ...(groups.get(promptKey(item.prompt ?? UNKNOWN_PROMPT, item.version)) ?? []),
       item,

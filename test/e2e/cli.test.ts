@@ -59,6 +59,6 @@ describe("plx basics", () => {
     }
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toBe("");
-    expect(result.stderr.trim().split("\n")).toEqual([`plx needs Node.js 22 or newer; this is Node ${oldVersion}.`]);
+    expect(result.stderr.trim().split("\n")).toEqual([`plx needs Node.js 22.12 or newer; this is Node ${oldVersion}.`]);
   });
 });

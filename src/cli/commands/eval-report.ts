@@ -36,14 +36,20 @@ const command: CommandModule<CommandOptions<"eval-report">, Omit<EvalReport, "ca
       },
     );
     if (options.junit) await writeFileAtomic(resolve(context.cwd, options.junit), junitReport(caseList));
-    for (const name of report.unknownPrompts)
-      context.log.warn(`results name the prompt "${name}", which matches no prompt file and no template in plx.lock`);
+    if (report.unknownPrompts.length > 0) {
+      const names = report.unknownPrompts.map((name) => `"${name}"`).join(", ");
+      context.log.warn(
+        `the results name ${names}, which match${report.unknownPrompts.length === 1 ? "es" : ""} no prompt file and no template in plx.lock; ${options.table ? "their cases go into --table" : "their cases are not uploaded"}`,
+      );
+    }
     if (context.ci.provider || options.comment) {
       const reporter = await context.reporter();
       const markdown = evalMarkdown(report);
       await reporter.summary(markdown);
-      const first = report.uploads[0]?.score ?? report.prompts[0]?.score;
-      await reporter.outputs({ score: first === undefined ? "" : first.toFixed(3), passed: report.gate.passed });
+      await reporter.outputs({
+        score: report.score === undefined ? "" : report.score.toFixed(3),
+        passed: report.gate.passed,
+      });
       if (options.comment) await reporter.comment("eval-report", markdown);
     }
     return report;

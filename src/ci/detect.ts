@@ -1,5 +1,3 @@
-import ciInfo from "ci-info";
-
 export type CiProvider = "github" | "gitlab" | "other";
 
 export interface CiEnvironment {
@@ -27,10 +25,40 @@ export function detectCi(env: Readonly<Record<string, string | undefined>>): CiE
   if (env.CI === "false") return { provider: undefined, debug };
   if (env.GITHUB_ACTIONS === "true") return { provider: "github", debug };
   if (env.GITLAB_CI === "true") return { provider: "gitlab", debug };
-  // ci-info knows dozens of vendors; it reads the real process environment, which is this one.
-  if (truthy(env.CI) || ciInfo.isCI) return { provider: "other", debug };
+  if (truthy(env.CI) || CI_MARKERS.some((name) => env[name] !== undefined && env[name] !== "")) {
+    return { provider: "other", debug };
+  }
   return { provider: undefined, debug };
 }
+
+/**
+ * Variables CI systems that do not set CI=true are known by (Jenkins, Azure Pipelines, TeamCity, CodeBuild,
+ * Bamboo, Buildkite, Google Cloud Build, Harness…), read from the environment plx is given, not the process's.
+ */
+const CI_MARKERS = [
+  "BUILD_ID",
+  "BUILD_NUMBER",
+  "JENKINS_URL",
+  "TF_BUILD",
+  "TEAMCITY_VERSION",
+  "CODEBUILD_BUILD_ID",
+  "bamboo_planKey",
+  "BUILDKITE",
+  "CIRCLECI",
+  "TRAVIS",
+  "APPVEYOR",
+  "DRONE",
+  "SEMAPHORE",
+  "BITBUCKET_BUILD_NUMBER",
+  "HARNESS_BUILD_ID",
+  "CF_BUILD_ID",
+  "NETLIFY",
+  "VERCEL",
+  "RUN_ID",
+  "CONTINUOUS_INTEGRATION",
+  "CI_NAME",
+  "CI_BUILD_ID",
+];
 
 /** The CI run a command runs in, so what it records (a published version, a request log) leads back to its job. */
 export function ciRunUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {

@@ -7,7 +7,7 @@ import { realPromptsDir } from "../files/containment.js";
 import { decodeText, filesOfKind, readFileBytes } from "../files/local.js";
 import { AGENT_FILE_SUFFIX, PROMPT_FILE_SUFFIX } from "../files/paths.js";
 import { positionFinder } from "../files/prompt-file.js";
-import type { Finding } from "../sync/check.js";
+import type { Finding } from "../core/findings.js";
 import { type AgentDoc, nodeName } from "./doc.js";
 import { checkGraph, type GraphSite, PROMPT_NODE_TYPE, templateReference } from "./graph.js";
 

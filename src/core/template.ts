@@ -2,8 +2,6 @@
  * The in-memory model of one template version: what plx keeps in git and publishes. It is built from PromptLayer's raw
  * read and keeps every field it does not know, at every depth, so a pull followed by a push loses nothing.
  */
-import type { RawTemplate } from "../promptlayer/schemas.js";
-
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
@@ -21,10 +19,17 @@ export interface TemplateDoc {
   extras: JsonObject;
 }
 
-/** The answer of GET /prompt-templates/{identifier}; only the fields read by name are typed, the rest become extras. */
-export type RawLike = Pick<RawTemplate, "prompt_name" | "prompt_template" | "metadata" | "tags"> & {
+/**
+ * The answer of GET /prompt-templates/{identifier}, as the core needs it: the fields read by name are typed, every
+ * other one becomes an extra. The client's schema-checked RawTemplate is one.
+ */
+export interface RawLike {
+  readonly prompt_name: string;
+  readonly prompt_template: unknown;
+  readonly metadata?: unknown;
+  readonly tags?: readonly string[] | null;
   readonly [key: string]: unknown;
-};
+}
 
 /** The body of `prompt_version` without commit_message and metadata.plx, which the caller adds. */
 export type PublishVersion = JsonObject & { prompt_template: JsonObject; metadata: JsonObject };

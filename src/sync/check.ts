@@ -11,17 +11,9 @@ import { assertProject } from "./repository.js";
 import { locationFromPath, PROMPT_FILE_SUFFIX } from "../files/paths.js";
 import { positionFinder } from "../files/prompt-file.js";
 
-export type Severity = "error" | "warning";
+import type { Finding, Severity } from "../core/findings.js";
 
-export interface Finding {
-  path: string;
-  line: number;
-  col: number;
-  severity: Severity;
-  code: string;
-  message: string;
-  hint: string;
-}
+export type { Finding, Severity };
 
 export interface CheckReport {
   checked: number;

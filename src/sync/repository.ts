@@ -32,7 +32,7 @@ export async function readRepositoryTolerantly(
   const ignored = config.ignore.length > 0 ? nameMatcher(config.ignore) : undefined;
   const ignoredPath = (path: string) => {
     const { name, folder } = locationFromPath(path, config.promptsDir);
-    return ignored !== undefined && ignored(name, folder);
+    return ignored?.(name, folder) === true;
   };
   const problems = scan.problems.filter((problem) => !ignoredPath(problem.path));
   const templates = ignored ? scan.templates.filter((t) => !ignored(t.name, t.folder)) : scan.templates;

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { writeCodeQualityReport } from "../../ci/gitlab.js";
 import { ExitCode } from "../../errors/index.js";
 import type { CommandModule } from "../command.js";
-import type { CommandOptions } from "../specs.js";
+import type { CommandOptions } from "../command-options.js";
 
 const command: CommandModule<CommandOptions<"check">, CheckReport> = {
   async run(options, context) {

@@ -1,6 +1,6 @@
 import { compareWithRemote, type Comparison } from "../../sync/compare.js";
 import type { CommandModule } from "../command.js";
-import type { CommandOptions } from "../specs.js";
+import type { CommandOptions } from "../command-options.js";
 import { comparisonExitCode, renderComparison, warnUnreadable } from "./render-comparison.js";
 import { comparisonMarkdown } from "./markdown.js";
 import { configTracking } from "./shared.js";

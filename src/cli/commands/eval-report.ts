@@ -6,7 +6,7 @@ import { writeFileAtomic } from "../../files/atomic.js";
 import { gitHead } from "../../files/git.js";
 import { evalReport, type EvalReport } from "../../sync/eval-report.js";
 import type { CommandModule } from "../command.js";
-import type { CommandOptions } from "../specs.js";
+import type { CommandOptions } from "../command-options.js";
 import type { Context } from "../context.js";
 import type { Styles } from "../io.js";
 import { evalMarkdown } from "./markdown.js";

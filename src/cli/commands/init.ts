@@ -6,7 +6,7 @@ import { writeFileAtomic } from "../../files/atomic.js";
 import { initFiles, type InitChoices } from "../../init/templates.js";
 import type { CommandModule } from "../command.js";
 import type { Context } from "../context.js";
-import type { CommandOptions } from "../specs.js";
+import type { CommandOptions } from "../command-options.js";
 
 export interface InitReport {
   written: string[];

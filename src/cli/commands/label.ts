@@ -13,7 +13,7 @@ import type { CommandModule } from "../command.js";
 import type { Context } from "../context.js";
 import type { Styles } from "../io.js";
 import { nameAtVersion } from "../options.js";
-import type { CommandOptions } from "../specs.js";
+import type { CommandOptions } from "../command-options.js";
 
 export type LabelReport =
   | { action: "ls"; labels: LabelRow[] }

@@ -1,7 +1,7 @@
 import { pull, type PullItem, type PullReport } from "../../sync/pull.js";
 import { ExitCode } from "../../errors/index.js";
 import type { CommandModule } from "../command.js";
-import type { CommandOptions } from "../specs.js";
+import type { CommandOptions } from "../command-options.js";
 import type { Styles } from "../io.js";
 import { configTracking } from "./shared.js";
 

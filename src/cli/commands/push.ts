@@ -19,7 +19,7 @@ import {
 import type { CommandModule } from "../command.js";
 import type { Context, Prompter } from "../context.js";
 import type { Styles } from "../io.js";
-import type { CommandOptions } from "../specs.js";
+import type { CommandOptions } from "../command-options.js";
 import { pushMarkdown } from "./markdown.js";
 
 type PushCommandOptions = CommandOptions<"push"> & Partial<Pick<CommandOptions<"publish">, "label" | "yes" | "all">>;

@@ -9,7 +9,7 @@ import type { CommandModule } from "../command.js";
 import type { Context } from "../context.js";
 import type { Styles } from "../io.js";
 import { targetOf } from "../options.js";
-import type { CommandOptions } from "../specs.js";
+import type { CommandOptions } from "../command-options.js";
 
 const command: CommandModule<CommandOptions<"run">, RunReport> = {
   async run(options, context) {

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { plxError } from "../../errors/index.js";
 import { startSandbox } from "../../sandbox/index.js";
 import type { CommandModule } from "../command.js";
-import type { CommandOptions } from "../specs.js";
+import type { CommandOptions } from "../command-options.js";
 
 export interface SandboxReport {
   url: string;

@@ -1,6 +1,6 @@
 import { compareOffline, compareWithRemote, type Comparison } from "../../sync/compare.js";
 import type { CommandModule } from "../command.js";
-import type { CommandOptions } from "../specs.js";
+import type { CommandOptions } from "../command-options.js";
 import { comparisonExitCode, renderComparison } from "./render-comparison.js";
 import { configTracking } from "./shared.js";
 

@@ -2,12 +2,13 @@
 // hidden marker and edited in place, so every run updates the same comment instead of adding another.
 // GitHub: docs.github.com/en/rest/issues/comments. GitLab: docs.gitlab.com/api/notes/.
 // Tokens go only into request headers: never into a returned value, an error message or an error's details.
+import type { Env } from "../core/env.js";
 import { readFile as fsReadFile } from "node:fs/promises";
 import { type PlxError, plxError } from "../errors/index.js";
 import { githubRunUrl } from "./github.js";
 import { gitlabJobUrl } from "./gitlab.js";
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env };
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export const GITHUB_API_VERSION = "2022-11-28";

@@ -1,6 +1,7 @@
 // The one object commands use to talk to the CI they run in. It picks GitHub or GitLab behaviour from the
 // provider, takes env, paths, streams and fetch from the caller (never from `process`), redacts everything it
 // sends anywhere, and never fails a command because a CI nicety (summary, output, comment) could not be written.
+import type { Env } from "../core/env.js";
 import { appendFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { isPlxError } from "../errors/index.js";
@@ -21,7 +22,7 @@ import {
 } from "./github.js";
 import { formatDotenv, sectionEnd, sectionStart, writeCodeQualityReport } from "./gitlab.js";
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env };
 
 export interface CiReporterOptions {
   provider: CiProvider | undefined;

@@ -1,7 +1,8 @@
+import type { Env } from "../core/env.js";
 import picocolors from "picocolors";
 import type { Redactor } from "../redact.js";
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env };
 
 export interface OutputStream {
   write(chunk: string): unknown;

@@ -1,3 +1,4 @@
+import type { Env } from "../core/env.js";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
@@ -11,8 +12,6 @@ import {
   type ConfigFile,
   type ResolvedConfig,
 } from "./schema.js";
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 /** Settings given on the command line; they beat the environment, which beats the file. */
 export interface ConfigFlags {

@@ -1,3 +1,4 @@
+import { DEFAULT_BASE_URL, DEFAULT_CONCURRENCY } from "../core/defaults.js";
 import { z } from "zod";
 
 export const CONFIG_FILE_NAME = "plx.config.yaml";
@@ -42,9 +43,9 @@ export interface ResolvedConfig {
 
 export const CONFIG_DEFAULTS = {
   promptsDir: "prompts",
-  baseUrl: "https://api.promptlayer.com",
+  baseUrl: DEFAULT_BASE_URL,
   externalIdSource: "plx",
-  concurrency: 16,
+  concurrency: DEFAULT_CONCURRENCY,
   track: "latest",
 } as const;
 

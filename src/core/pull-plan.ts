@@ -1,4 +1,5 @@
 import type { LockEntry } from "./lock.js";
+import type { RemoteHead as FullHead } from "./remote-head.js";
 import { classify, type SyncState } from "./sync-state.js";
 
 /**
@@ -13,12 +14,8 @@ export interface LocalFile {
   hash: string;
 }
 
-export interface RemoteHead {
-  id: number;
-  name: string;
-  /** The version pull targets: the latest, or the one the tracked label points at. */
-  version: number;
-}
+/** What pull needs of a listed template: which it is, and the version it targets (latest, or the tracked label's). */
+export type RemoteHead = Pick<FullHead, "id" | "name" | "version">;
 
 export interface RemoteContent<Doc> {
   head: RemoteHead;

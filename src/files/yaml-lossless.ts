@@ -27,7 +27,9 @@ import {
   type YAMLError,
 } from "yaml";
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+import type { JsonValue } from "../core/template.js";
+
+export type { JsonValue };
 
 /** A YAML text plx cannot accept; `line` and `col` are 1-based. */
 export class YamlSyntaxError extends Error {

@@ -3,6 +3,7 @@
  * schema, expected statuses turned into values (404 → undefined) and publishing made safe to retry.
  */
 import type { z } from "zod";
+import { DEFAULT_BASE_URL, DEFAULT_CONCURRENCY } from "../core/defaults.js";
 import { unusableFolderName } from "../core/folders.js";
 import { isPlxError, plxError } from "../errors/index.js";
 import { Redactor } from "../redact.js";
@@ -54,7 +55,7 @@ import {
   type SnippetUsage,
 } from "./schemas.js";
 
-export const DEFAULT_BASE_URL = "https://api.promptlayer.com";
+export { DEFAULT_BASE_URL };
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_DEADLINE_MS = 600_000;
 
@@ -145,7 +146,7 @@ export class PromptLayerClient {
       baseUrl: normalizeBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL),
       apiKey,
       redactor: this.redactor,
-      concurrency: options.concurrency ?? 16,
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
       // Field by field, so `{ maxAttempts: undefined }` from an absent flag keeps the default.

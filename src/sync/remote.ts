@@ -8,17 +8,9 @@ import { templateFromRaw, type TemplateDoc } from "../core/template.js";
 import type { TrackedState } from "../config/schema.js";
 import { plxError } from "../errors/index.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
+import type { RemoteHead } from "../core/remote-head.js";
 
-export interface RemoteHead {
-  id: number;
-  name: string;
-  folder: string[];
-  /** The folder-entities type (PROMPT or SNIPPET), which a move must name. */
-  type: string;
-  /** The version the repo tracks: the latest, or the one the tracked label points at. */
-  version: number;
-  latestVersion: number;
-}
+export type { RemoteHead };
 
 export interface RemoteTemplate {
   head: RemoteHead;

@@ -18,21 +18,9 @@ import {
 } from "./http.js";
 import { pagedItems, ReplyReader } from "./replies.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry.js";
+import { TablesApi } from "./tables.js";
 import { WorkflowsApi } from "./workflows.js";
 import {
-  calculationSchema,
-  columnPageSchema,
-  operationReadSchema,
-  recalculateSchema,
-  scorecardConfigureSchema,
-  sheetImportSchema,
-  tableCreateSchema,
-  tablePageSchema,
-  type Calculation,
-  type Column,
-  type ImportOperation,
-  type SheetImport,
-  type Table,
   contentHashOf,
   externalIdAttachSchema,
   externalIdListSchema,
@@ -130,6 +118,7 @@ export class PromptLayerClient {
   private readonly http: Transport;
   private readonly replies: ReplyReader;
   private workflowsApi: WorkflowsApi | undefined;
+  private tablesApi: TablesApi | undefined;
   private readonly redactor: Redactor;
   private knownWorkspaceId: number | undefined;
   private workspaceDiscovery: Promise<number | undefined> | undefined;
@@ -160,6 +149,11 @@ export class PromptLayerClient {
       onRequest: options.onRequest,
     });
     this.replies = new ReplyReader(this.http, this.redactor);
+  }
+
+  /** PromptLayer's Tables and scores (plx eval-report), over this client's transport. */
+  get tables(): TablesApi {
+    return (this.tablesApi ??= new TablesApi(this.http, this.replies));
   }
 
   /** PromptLayer's agents (workflows), over this client's transport. */
@@ -441,121 +435,6 @@ export class PromptLayerClient {
       parent = await pending;
     }
     return parent?.id ?? null;
-  }
-
-  // ---- Tables (eval-report) ----
-
-  /** The table whose title is exactly `title` (the list filter is a substring match), if any. */
-  async findTable(title: string, folderId?: number): Promise<Table | undefined> {
-    for (let cursor: string | undefined; ; ) {
-      const page = await this.read(tablePageSchema, {
-        method: "GET",
-        path: "/api/public/v2/tables",
-        query: { name: title, folder_id: folderId, limit: PAGE_SIZE, cursor },
-      });
-      const found = page.data.find((table) => table.title === title);
-      if (found) return found;
-      if (!page.has_more || !page.next_cursor) return undefined;
-      cursor = page.next_cursor;
-    }
-  }
-
-  /** Creates a table; a lost answer is settled by looking the title up, never by creating a second one. */
-  async createTable(title: string, folderId?: number): Promise<Table> {
-    const spec: RequestSpec = {
-      method: "POST",
-      path: "/api/public/v2/tables",
-      body: { title, folder_id: folderId ?? null, create_default_sheet: false },
-    };
-    const result = await this.http.requestAtMostOnce(spec, {
-      action: `creating the table "${title}"`,
-      confirm: () => this.findTable(title, folderId),
-    });
-    return "confirmed" in result ? result.confirmed : this.parse(tableCreateSchema, result, spec).table;
-  }
-
-  /**
-   * A new sheet imported from a CSV file. The operation id makes it idempotent on the server: sending it again,
-   * after a lost answer or from a retried CI job, returns the same sheet instead of adding one.
-   */
-  async importSheet(
-    tableId: string,
-    sheet: { title: string; operationId: string; fileName: string; csv: string },
-  ): Promise<SheetImport> {
-    return this.read(sheetImportSchema, {
-      method: "POST",
-      path: apiPath`/api/public/v2/tables/${tableId}/sheets`,
-      body: {
-        title: sheet.title,
-        operation_id: sheet.operationId,
-        source: {
-          type: "file",
-          file_name: sheet.fileName,
-          file_content_base64: Buffer.from(sheet.csv, "utf8").toString("base64"),
-        },
-      },
-      idempotent: true,
-    });
-  }
-
-  async importOperation(tableId: string, operationId: string): Promise<ImportOperation> {
-    return (
-      await this.read(operationReadSchema, {
-        method: "GET",
-        path: apiPath`/api/public/v2/tables/${tableId}/sheets/operations/${operationId}`,
-      })
-    ).operation;
-  }
-
-  async listColumns(tableId: string, sheetId: string): Promise<Column[]> {
-    const columns: Column[] = [];
-    for (let cursor: string | undefined; ; ) {
-      const page = await this.read(columnPageSchema, {
-        method: "GET",
-        path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/columns`,
-        query: { limit: PAGE_SIZE, cursor },
-      });
-      columns.push(...page.data);
-      if (!page.has_more || !page.next_cursor) return columns;
-      cursor = page.next_cursor;
-    }
-  }
-
-  /** Replaces the sheet's scorecard configuration, so sending it twice is the same as once. */
-  async configureScorecard(tableId: string, sheetId: string, config: Record<string, unknown>): Promise<void> {
-    await this.read(scorecardConfigureSchema, {
-      method: "PATCH",
-      path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard`,
-      body: config,
-    });
-  }
-
-  /** Queues a calculation; a repeated request only queues another run over the same data. */
-  async recalculateScorecard(tableId: string, sheetId: string): Promise<string> {
-    const queued = await this.read(recalculateSchema, {
-      method: "POST",
-      path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard/recalculate`,
-      body: {},
-      idempotent: true,
-    });
-    return queued.calculation_id;
-  }
-
-  async scorecardCalculation(tableId: string, sheetId: string, calculationId: string): Promise<Calculation> {
-    return this.read(calculationSchema, {
-      method: "GET",
-      path: apiPath`/api/public/v2/tables/${tableId}/sheets/${sheetId}/scorecard/calculations/${calculationId}`,
-    });
-  }
-
-  /** Records a score (0..100) on a logged request. The same score twice is harmless, so it is retried freely. */
-  async trackScore(requestId: number, score: number, name: string): Promise<void> {
-    await this.http.request({
-      method: "POST",
-      path: "/rest/track-score",
-      body: { request_id: requestId, score, name },
-      idempotent: true,
-    });
   }
 
   // ---- Internals ----

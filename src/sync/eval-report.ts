@@ -255,15 +255,15 @@ async function uploadGroup(
   const operationId = createHash("sha256").update(identity.join("\u0000")).digest("hex").slice(0, 32);
 
   const tableTitle = options.table ?? `plx: ${prompt}`;
-  const table = (await client.findTable(tableTitle)) ?? (await client.createTable(tableTitle));
-  const imported = await client.importSheet(table.id, {
+  const table = (await client.tables.findTable(tableTitle)) ?? (await client.tables.createTable(tableTitle));
+  const imported = await client.tables.importSheet(table.id, {
     title: sheetTitle,
     operationId,
     fileName: "plx-eval-results.csv",
     csv: body,
   });
   const operation = await poll(deps, async () => {
-    const current = await client.importOperation(table.id, imported.operation_id);
+    const current = await client.tables.importOperation(table.id, imported.operation_id);
     return current.status === "completed" || current.status === "failed" ? current : undefined;
   });
   if (operation.status === "failed")
@@ -271,7 +271,7 @@ async function uploadGroup(
   onRowsStored(sheetTitle);
 
   const columns = new Map(
-    (await client.listColumns(table.id, imported.sheet.id)).map((column) => [column.title, column.id]),
+    (await client.tables.listColumns(table.id, imported.sheet.id)).map((column) => [column.title, column.id]),
   );
   const passThreshold =
     options.thresholds.find((t) => t.metric === "score" && (t.prompt === undefined || t.prompt === prompt))?.min ?? 0.8;
@@ -288,7 +288,7 @@ async function uploadGroup(
       score_max: 1,
     },
   });
-  await client.configureScorecard(table.id, imported.sheet.id, {
+  await client.tables.configureScorecard(table.id, imported.sheet.id, {
     name: `plx: ${sheetTitle}`,
     evaluated_column_ids: [],
     aggregation: {
@@ -299,9 +299,9 @@ async function uploadGroup(
     },
     steps: [...metrics.filter((m) => columns.has(m)).map((m) => step(`${m} (mean)`, m)), step("pass rate", "passed")],
   });
-  const calculationId = await client.recalculateScorecard(table.id, imported.sheet.id);
+  const calculationId = await client.tables.recalculateScorecard(table.id, imported.sheet.id);
   const calculation = await poll(deps, async () => {
-    const current = await client.scorecardCalculation(table.id, imported.sheet.id, calculationId);
+    const current = await client.tables.scorecardCalculation(table.id, imported.sheet.id, calculationId);
     return ["completed", "failed", "cancelled"].includes(current.calculation.status) ? current.calculation : undefined;
   });
 
@@ -309,7 +309,7 @@ async function uploadGroup(
   for (const item of cases) {
     if (item.requestId === undefined) continue;
     const score = caseScore(item);
-    await client.trackScore(item.requestId, Math.round(Math.min(1, Math.max(0, score)) * 100), "plx-eval");
+    await client.tables.trackScore(item.requestId, Math.round(Math.min(1, Math.max(0, score)) * 100), "plx-eval");
     trackedScores += 1;
   }
   return {

@@ -27,15 +27,14 @@ export interface LabelTarget {
 /** `superseded`: the label moved on to a newer version, published meanwhile by someone else. */
 export type LabelStatus = "unchanged" | "set" | "pending" | "superseded" | "failed" | "planned";
 
-export interface LabelChange {
+/** What became of one label change: its status, and for a failure, why. */
+export type LabelChange = {
   name: string;
   label: string;
   version: number;
   /** Where the label pointed before, when it existed. */
   from?: number;
-  status: LabelStatus;
-  error?: string;
-}
+} & ({ status: Exclude<LabelStatus, "failed"> } | { status: "failed"; error: string });
 
 /**
  * Points each target's label at its version, creating or moving it as needed, then reads the labels back: a protected

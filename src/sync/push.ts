@@ -92,11 +92,9 @@ export type PushResult = { item: PushItem } & (
 
 /** A label move of the plan, and what became of it. */
 export type LabelResult = LabelMove & {
-  status: LabelStatus | "skipped" | "conflict";
   /** The version the label was sent to (for a new version, its number once published). */
   version?: number;
-  error?: string;
-};
+} & ({ status: Exclude<LabelStatus, "failed"> | "skipped" | "conflict" } | { status: "failed"; error: string });
 
 export interface SavedPlan {
   plxPlan: 2;
@@ -559,13 +557,8 @@ async function applyLabelMoves(
   const changeOf = new Map(changes.map((change) => [`${change.name}\u0000${change.label}`, change]));
   return moves.map((move): LabelResult => {
     const change = changeOf.get(`${move.name}\u0000${move.label}`);
-    if (change)
-      return {
-        ...move,
-        status: change.status,
-        version: change.version,
-        ...(change.error ? { error: change.error } : {}),
-      };
+    if (change?.status === "failed") return { ...move, status: "failed", version: change.version, error: change.error };
+    if (change) return { ...move, status: change.status, version: change.version };
     // A move with no change is one whose template was not published (it failed, or a snippet it needs did).
     return unsent(move, false);
   });

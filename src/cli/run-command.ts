@@ -19,7 +19,7 @@ import { type Invocation, parseInvocation, type RawInvocation } from "./program.
 import { clackPrompter } from "./prompt.js";
 import { commandSpecs } from "./specs.js";
 
-export const JSON_SCHEMA_VERSION = 1;
+export const JSON_SCHEMA_VERSION = 2;
 /** Beyond a command's --wait, time for the requests that start and finish what it waits for. */
 const WAIT_DEADLINE_MARGIN_S = 60;
 

@@ -115,7 +115,7 @@ describe("plx pull", () => {
     const dry = await plx(repo, "pull", "--dry-run", "--json");
     expect(dry.exitCode).toBe(0);
     const report = JSON.parse(dry.stdout);
-    expect(report).toMatchObject({ schemaVersion: 1, command: "pull", ok: true, dryRun: true, counts: { create: 3 } });
+    expect(report).toMatchObject({ schemaVersion: 2, command: "pull", ok: true, dryRun: true, counts: { create: 3 } });
     expect(await files(repo)).toEqual(["plx.config.yaml"]);
   });
 

@@ -166,7 +166,7 @@ describe("plx agent run", () => {
     });
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       command: "agent run",
       ok: true,
       exitCode: 0,

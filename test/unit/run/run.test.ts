@@ -162,7 +162,7 @@ describe("plx run against PromptLayer", () => {
     expect(result.exitCode).toBe(0);
     const document = JSON.parse(result.stdout);
     expect(document).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       command: "run",
       ok: true,
       exitCode: 0,

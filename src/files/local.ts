@@ -4,11 +4,11 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readFileSync, realpathSync } from "node:fs";
 import { isAbsolute, join, posix, relative, sep } from "node:path";
-import fastGlob from "fast-glob";
 import { contentHash } from "../core/canonical.js";
 import type { Lockfile } from "../core/lock.js";
 import { snippetNamesIn } from "../core/snippets.js";
 import type { TemplateDoc } from "../core/template.js";
+import { findBySuffix } from "./walk.js";
 import { isInside, realPromptsDir } from "./containment.js";
 import { type FileSuffix, locationFromPath, PROMPT_FILE_SUFFIX } from "./paths.js";
 import { parsePromptFile, type FileProblem } from "./prompt-file.js";
@@ -86,14 +86,7 @@ export async function filesOfKind(
     ? only
         .map((path) => toPosix(isAbsolute(path) ? relative(rootDir, path) : path))
         .filter((path) => path.endsWith(suffix) && path.length > suffix.length && isInside(path, promptsDir))
-    : (
-        await fastGlob(`**/*${suffix}`, {
-          cwd: join(rootDir, promptsDir),
-          dot: false,
-          followSymbolicLinks: false,
-          onlyFiles: false,
-        })
-      ).map((path) => posix.join(promptsDir, path));
+    : findBySuffix(join(rootDir, promptsDir), suffix).map((path) => posix.join(promptsDir, path));
   return paths.sort();
 }
 

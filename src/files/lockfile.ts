@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { z } from "zod";
 import {
   emptyLockfile,
   LOCKFILE_NAME,
@@ -13,27 +12,31 @@ import { nameKeyed } from "../core/records.js";
 import { plxError } from "../errors/index.js";
 import { writeFileAtomic } from "./atomic.js";
 
-const lockEntrySchema = z.object({
-  id: z.number().int().positive(),
-  path: z.string().min(1),
-  version: z.number().int().positive(),
-  hash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
-  labels: z.record(z.string(), z.unknown()),
-  snippets: z.array(z.string()),
-  file: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
-});
-
-const lockfileSchema = z.object({
-  lockfileVersion: z.literal(LOCKFILE_VERSION),
-  labels: z.array(z.string()).optional(),
-  templates: z.record(z.string(), z.unknown()),
-});
+const HASH = /^sha256:[0-9a-f]{64}$/;
+const FILE_HASH = /^[0-9a-f]{64}$/;
 
 const isVersionNumber = (value: unknown): value is number =>
   typeof value === "number" && Number.isInteger(value) && value > 0;
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * What is wrong with one entry, as [where inside it, problem], or undefined when it is one. Checked by hand: plx.lock
+ * is read by every command, and schema parsing a thousand entries cost more than the rest of `plx status`.
+ */
+function entryProblem(value: unknown): [string[], string] | undefined {
+  if (!isRecord(value)) return [[], "expected an object"];
+  if (!isVersionNumber(value.id)) return [["id"], "expected a positive whole number"];
+  if (typeof value.path !== "string" || value.path === "") return [["path"], "expected a non-empty string"];
+  if (!isVersionNumber(value.version)) return [["version"], "expected a positive whole version number"];
+  if (typeof value.hash !== "string" || !HASH.test(value.hash)) return [["hash"], "expected sha256: and 64 hex digits"];
+  if (!isRecord(value.labels)) return [["labels"], "expected an object"];
+  if (!Array.isArray(value.snippets) || !value.snippets.every((name) => typeof name === "string"))
+    return [["snippets"], "expected a list of names"];
+  if (value.file !== undefined && (typeof value.file !== "string" || !FILE_HASH.test(value.file)))
+    return [["file"], "expected 64 hex digits"];
+  return undefined;
+}
 
 /** Reads plx.lock from the repo root; a missing file is an empty lock (nothing synced yet). */
 export async function readLockfile(rootDir: string): Promise<Lockfile> {
@@ -53,25 +56,40 @@ export async function readLockfile(rootDir: string): Promise<Lockfile> {
   }
   const invalid = (where: Array<string | number>, message: string) =>
     plxError("LOCK.UNSUPPORTED", { where: where.join("."), problem: message, file: path });
-  const parsed = lockfileSchema.safeParse(json);
-  if (!parsed.success) throw invalid(parsed.error.issues[0]!.path as string[], parsed.error.issues[0]!.message);
-  // Entries and labels are walked from the JSON itself: zod's records skip a key named `__proto__`, and a template
-  // or label may well be called that.
+  if (!isRecord(json)) throw invalid([], "expected an object");
+  if (json.lockfileVersion !== LOCKFILE_VERSION) throw invalid(["lockfileVersion"], `expected ${LOCKFILE_VERSION}`);
+  if (json.labels !== undefined && (!Array.isArray(json.labels) || !json.labels.every((l) => typeof l === "string")))
+    throw invalid(["labels"], "expected a list of label names");
+  if (!isRecord(json.templates)) throw invalid(["templates"], "expected an object");
+  // Entries and labels are walked from the JSON itself, into records without a prototype: a template or label may
+  // well be called `__proto__`.
   const templates = nameKeyed<LockEntry>();
-  for (const [name, value] of Object.entries((json as { templates: Record<string, unknown> }).templates)) {
-    const entry = lockEntrySchema.safeParse(value);
-    if (!entry.success)
-      throw invalid(["templates", name, ...(entry.error.issues[0]!.path as string[])], entry.error.issues[0]!.message);
+  for (const [name, value] of Object.entries(json.templates)) {
+    const problem = entryProblem(value);
+    if (problem) throw invalid(["templates", name, ...problem[0]], problem[1]);
+    const entry = value as unknown as LockEntry;
     const labels = nameKeyed<number>();
-    for (const [label, version] of Object.entries((value as { labels: Record<string, unknown> }).labels)) {
+    for (const [label, version] of Object.entries(entry.labels)) {
       if (!isVersionNumber(version))
         throw invalid(["templates", name, "labels", label], "expected a positive whole version number");
       labels[label] = version;
     }
     // Written as `./x.prompt.yaml` by a plx whose prompts directory was the repository root: the same file as `x.prompt.yaml`.
-    templates[name] = { ...entry.data, path: posix.normalize(entry.data.path), labels };
+    templates[name] = {
+      id: entry.id,
+      path: posix.normalize(entry.path),
+      version: entry.version,
+      hash: entry.hash,
+      labels,
+      snippets: entry.snippets,
+      ...(entry.file === undefined ? {} : { file: entry.file }),
+    };
   }
-  return { lockfileVersion: LOCKFILE_VERSION, labels: [...new Set(parsed.data.labels ?? [])], templates };
+  return {
+    lockfileVersion: LOCKFILE_VERSION,
+    labels: [...new Set((json.labels as string[] | undefined) ?? [])],
+    templates,
+  };
 }
 
 export async function writeLockfile(rootDir: string, lock: Lockfile): Promise<boolean> {

@@ -1,12 +1,13 @@
 // `plx check`: offline validation fast enough for a pre-commit hook. Reports every finding at once, each with
 // file:line:col and what to do.
-import fastGlob from "fast-glob";
+import { join } from "node:path";
 import { checkAgentFiles } from "../agents/check.js";
 import { snippetRefsIn } from "../core/snippets.js";
 import { isJsonObject, type JsonValue } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import { scanPromptFiles, type LocalTemplate } from "../files/local.js";
 import { readLockfile } from "../files/lockfile.js";
+import { findBySuffix } from "../files/walk.js";
 import { assertProject } from "./repository.js";
 import { locationFromPath, PROMPT_FILE_SUFFIX } from "../files/paths.js";
 import { positionFinder } from "../files/prompt-file.js";
@@ -34,8 +35,8 @@ export async function check(config: ResolvedConfig, files: readonly string[]): P
     scanPromptFiles(config.rootDir, config.promptsDir, { only }),
     readLockfile(config.rootDir),
     // Names of every prompt file, from paths alone: cheap, and enough to resolve snippet references.
-    fastGlob(`**/*${PROMPT_FILE_SUFFIX}`, { cwd: `${config.rootDir}/${config.promptsDir}` }).then((paths) =>
-      paths.map((path) => locationFromPath(`${config.promptsDir}/${path}`, config.promptsDir).name),
+    findBySuffix(join(config.rootDir, config.promptsDir), PROMPT_FILE_SUFFIX).map(
+      (path) => locationFromPath(`${config.promptsDir}/${path}`, config.promptsDir).name,
     ),
   ]);
   const findings: Finding[] = scan.problems.map((problem) => ({ ...problem, severity: "error", code: "invalid-file" }));

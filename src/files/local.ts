@@ -2,12 +2,13 @@
 // problems that must stop a sync before anything is sent or written (bad YAML, binary or huge files, symlinks
 // leading out, two files claiming one template).
 import { createHash } from "node:crypto";
-import { lstatSync, readFileSync, realpathSync } from "node:fs";
+import { lstatSync, readFileSync, realpathSync, type Stats } from "node:fs";
 import { isAbsolute, join, posix, relative, sep } from "node:path";
 import { contentHash } from "../core/canonical.js";
 import type { Lockfile } from "../core/lock.js";
 import { snippetNamesIn } from "../core/snippets.js";
 import type { TemplateDoc } from "../core/template.js";
+import type { FileStamp, StatCache } from "./stat-cache.js";
 import { findBySuffix } from "./walk.js";
 import { isInside, realPromptsDir } from "./containment.js";
 import { type FileSuffix, locationFromPath, PROMPT_FILE_SUFFIX } from "./paths.js";
@@ -23,7 +24,8 @@ export interface LocalTemplate {
   /** sha256 of the file's bytes. */
   fileHash: string;
   readonly snippets: string[];
-  text: string;
+  /** The file's text; a file known unchanged from the cache is read only when this is first asked for. */
+  readonly text: string;
   /** The parsed template; a file byte-identical to the last sync is parsed only when this is first read. */
   readonly doc: TemplateDoc;
 }
@@ -38,6 +40,8 @@ export interface ScanOptions {
   only?: readonly string[];
   /** The lock: files it records byte for byte are known without parsing. */
   lock?: Lockfile;
+  /** What earlier runs learnt: files it vouches for are known without even being read. Updated by the scan. */
+  cache?: StatCache;
 }
 
 /**
@@ -64,7 +68,7 @@ export async function scanPromptFiles(
   const templates: LocalTemplate[] = [];
   const problems: FileProblem[] = [];
   for (const path of paths) {
-    const result = readOne(rootDir, realBase, path, promptsDir, known.get(path));
+    const result = readOne(rootDir, realBase, path, promptsDir, known.get(path), options.cache);
     if ("problems" in result) problems.push(...result.problems);
     else templates.push(result.template);
   }
@@ -113,12 +117,24 @@ function readOne(
   path: string,
   promptsDir: string,
   known: KnownFile | undefined,
+  cache: StatCache | undefined,
 ): ReadResult {
+  const absolute = join(rootDir, path);
+  if (known && cache) {
+    // The cache vouches for the bytes, and they are the ones the last sync left: nothing to read.
+    const stamp = regularFileStamp(absolute);
+    if (stamp && cache.fileHash(path, stamp) === known.file) {
+      return { template: trustedTemplate(path, promptsDir, () => readFileSync(absolute, "utf8"), known.file, known) };
+    }
+  }
   const read = readFileBytes(rootDir, realBase, path);
   if ("problems" in read) return read;
   const { bytes, fileHash } = read;
-  if (known && known.file === fileHash)
-    return { template: trustedTemplate(path, promptsDir, bytes.toString("utf8"), fileHash, known) };
+  if (read.stamp) cache?.remember(path, read.stamp, fileHash);
+  if (known && known.file === fileHash) {
+    const text = bytes.toString("utf8");
+    return { template: trustedTemplate(path, promptsDir, () => text, fileHash, known) };
+  }
   const decoded = decodeText(path, bytes);
   if ("problems" in decoded) return decoded;
   const parsed = parsePromptFile(decoded.text, path, promptsDir);
@@ -139,7 +155,7 @@ export function readFileBytes(
   rootDir: string,
   realBase: string,
   path: string,
-): { bytes: Buffer; fileHash: string } | Problems {
+): { bytes: Buffer; fileHash: string; stamp?: FileStamp } | Problems {
   const fail = (message: string, hint: string) => problemAt(path, message, hint);
   const absolute = join(rootDir, path);
   let info: ReturnType<typeof lstatSync>;
@@ -175,7 +191,26 @@ export function readFileBytes(
       "A prompt file holds one template; move large data elsewhere.",
     );
   if (bytes.length === 0) return fail("the file is empty", "Delete it, or run `plx pull` to write the template again.");
-  return { bytes, fileHash: createHash("sha256").update(bytes).digest("hex") };
+  // A link's own times say nothing about its target's: only regular files are vouched for by their stamp.
+  const stamp = info.isFile() ? stampOf(info) : undefined;
+  return { bytes, fileHash: createHash("sha256").update(bytes).digest("hex"), ...(stamp ? { stamp } : {}) };
+}
+
+const stampOf = (info: Stats): FileStamp => ({
+  size: info.size,
+  mtimeMs: info.mtimeMs,
+  ctimeMs: info.ctimeMs,
+  ino: info.ino,
+});
+
+/** The stamp of a regular file (not a link, not missing). */
+function regularFileStamp(absolute: string): FileStamp | undefined {
+  try {
+    const info = lstatSync(absolute);
+    return info.isFile() ? stampOf(info) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The bytes as text, when they are UTF-8 and not binary. */
@@ -217,11 +252,12 @@ function parsedTemplate(path: string, doc: TemplateDoc, fileHash: string, text: 
 function trustedTemplate(
   path: string,
   promptsDir: string,
-  text: string,
+  readText: () => string,
   fileHash: string,
   known: KnownFile,
 ): LocalTemplate {
   let doc: TemplateDoc | undefined;
+  let text: string | undefined;
   return {
     path,
     name: known.name,
@@ -229,10 +265,12 @@ function trustedTemplate(
     hash: known.hash,
     fileHash,
     snippets: known.snippets,
-    text,
+    get text() {
+      return (text ??= readText());
+    },
     get doc() {
       if (doc) return doc;
-      const parsed = parsePromptFile(text, path, promptsDir);
+      const parsed = parsePromptFile(this.text, path, promptsDir);
       // The lock recorded these very bytes after reading or writing them, so they parsed then and parse now.
       if (!parsed.ok) throw new Error(`${path} no longer parses although it is unchanged since the last sync`);
       doc = parsed.doc;

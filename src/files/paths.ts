@@ -136,9 +136,15 @@ export function placementAt(path: string, name: string, promptsDir: string): Pla
   return { path, nameInFile: locationFromPath(path, promptsDir).name !== name, folderInFile: false };
 }
 
+const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
+
 /** The name and folder a file's path implies, before any `name:` or `folder:` inside it overrides them. */
 export function locationFromPath(path: string, promptsDir: string): TemplateLocation {
-  const relative = posix.relative(promptsDir, path);
+  // Paths under the prompts directory are stripped of it directly: posix.relative resolves both against the working
+  // directory, which adds up over thousands of files.
+  const prefix = promptsDir === "." ? "" : `${promptsDir}/`;
+  const relative =
+    path.startsWith(prefix) && !DOT_SEGMENT.test(path) ? path.slice(prefix.length) : posix.relative(promptsDir, path);
   const segments = relative.split("/");
   const file = segments.pop()!;
   const suffix = FILE_SUFFIXES.find((candidate) => file.endsWith(candidate)) ?? PROMPT_FILE_SUFFIX;

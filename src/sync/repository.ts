@@ -8,6 +8,7 @@ import { plxError } from "../errors/index.js";
 import { type LocalTemplate, scanPromptFiles } from "../files/local.js";
 import { readLockfile } from "../files/lockfile.js";
 import { locationFromPath } from "../files/paths.js";
+import { StatCache } from "../files/stat-cache.js";
 import type { FileProblem } from "../files/prompt-file.js";
 import { nameMatcher } from "./select.js";
 
@@ -18,25 +19,37 @@ export interface Repository {
 
 /** The repository, refusing to go on while any prompt file is invalid (what every command that writes needs). */
 export async function readRepository(config: ResolvedConfig): Promise<Repository> {
-  const { problems, ...repository } = await readRepositoryTolerantly(config);
+  const { lock, templates, problems, cache } = await scan(config);
   if (problems.length > 0) throw plxError("LOCAL.INVALID_FILE", { problems });
-  return repository;
+  await cache.save();
+  return { lock, templates };
 }
 
 /** The repository and the files that could not be read, for commands that report and go on (status, diff). */
 export async function readRepositoryTolerantly(
   config: ResolvedConfig,
 ): Promise<Repository & { problems: FileProblem[] }> {
+  const { cache, ...repository } = await scan(config);
+  await cache.save();
+  return repository;
+}
+
+/** The lock and every prompt file but the ignored ones; the stat cache learns what was read (saved by the caller). */
+async function scan(config: ResolvedConfig) {
   const lock = await readLockfile(config.rootDir);
-  const scan = await scanPromptFiles(config.rootDir, config.promptsDir, { lock });
+  const cache = StatCache.load(config.rootDir);
+  const scanned = await scanPromptFiles(config.rootDir, config.promptsDir, { lock, cache });
+  cache.keepOnly(
+    new Set([...scanned.templates.map((t) => t.path), ...scanned.problems.map((problem) => problem.path)]),
+  );
   const ignored = config.ignore.length > 0 ? nameMatcher(config.ignore) : undefined;
   const ignoredPath = (path: string) => {
     const { name, folder } = locationFromPath(path, config.promptsDir);
     return ignored?.(name, folder) === true;
   };
-  const problems = scan.problems.filter((problem) => !ignoredPath(problem.path));
-  const templates = ignored ? scan.templates.filter((t) => !ignored(t.name, t.folder)) : scan.templates;
-  return { lock, templates, problems };
+  const problems = scanned.problems.filter((problem) => !ignoredPath(problem.path));
+  const templates = ignored ? scanned.templates.filter((t) => !ignored(t.name, t.folder)) : scanned.templates;
+  return { lock, templates, problems, cache };
 }
 
 /**

@@ -29,7 +29,8 @@ beforeEach(async () => {
 });
 
 const plx = (repo: string, ...args: string[]) => runPlx(args, { cwd: repo, env: plxEnv(sandbox.url) });
-const files = (repo: string) => fastGlob("**/*", { cwd: repo, dot: true });
+// Everything but plx's own cache (.plx/, which ignores itself in git).
+const files = (repo: string) => fastGlob("**/*", { cwd: repo, dot: true, ignore: [".plx/**"] });
 const REFUND = "prompts/support/billing/refund-reply.prompt.yaml";
 
 describe("plx pull", () => {

@@ -1,0 +1,96 @@
+// The stat cache lets a scan trust a file it does not read, only while the file's stamp is exactly what was recorded
+// and was recorded safely after the file last changed.
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { scanPromptFiles } from "../../../src/files/local.js";
+import { readLockfile } from "../../../src/files/lockfile.js";
+import { StatCache } from "../../../src/files/stat-cache.js";
+
+const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+
+async function repoWith(text: string) {
+  const root = await mkdtemp(join(tmpdir(), "plx-stat-"));
+  await mkdir(join(root, "prompts"));
+  await writeFile(join(root, "prompts/a.prompt.yaml"), text);
+  return root;
+}
+
+/** A cache file as plx writes it, saying that the file at its current stamp holds `fileHash`. */
+async function cacheSaying(root: string, fileHash: string, writtenAt: number) {
+  const info = await stat(join(root, "prompts/a.prompt.yaml"));
+  const entry = [info.size, info.mtimeMs, info.ctimeMs, info.ino, fileHash];
+  await mkdir(join(root, ".plx/cache"), { recursive: true });
+  await writeFile(
+    join(root, ".plx/cache/files.json"),
+    JSON.stringify({ format: 1, writtenAt, entries: { "prompts/a.prompt.yaml": entry } }),
+  );
+}
+
+const lockFor = (fileHash: string) => ({
+  lockfileVersion: 1 as const,
+  labels: [],
+  templates: {
+    a: {
+      id: 1,
+      path: "prompts/a.prompt.yaml",
+      version: 1,
+      hash: `sha256:${"0".repeat(64)}`,
+      labels: {},
+      snippets: [],
+      file: fileHash,
+    },
+  },
+});
+
+describe("the stat cache", () => {
+  it("vouches for a file at its recorded stamp without the file being read", async () => {
+    const root = await repoWith("type: completion\ncontent: edited\n");
+    // The cache claims the file still holds the bytes the lock recorded, which it does not: trusting the cache is
+    // the only way the scan can take it for unchanged.
+    const recorded = sha("type: completion\ncontent: synced\n");
+    await cacheSaying(root, recorded, Date.now() + 60_000);
+    const scan = await scanPromptFiles(root, "prompts", { lock: lockFor(recorded), cache: StatCache.load(root) });
+    expect(scan.templates[0]).toMatchObject({ name: "a", fileHash: recorded });
+  });
+
+  it("is not trusted once the stamp differs, or when the file changed just before the cache was written", async () => {
+    const text = "type: completion\ncontent: edited\n";
+    const recorded = sha("type: completion\ncontent: synced\n");
+    const root = await repoWith(text);
+    await cacheSaying(root, recorded, Date.now() + 60_000);
+    const info = await stat(join(root, "prompts/a.prompt.yaml"));
+    await utimes(join(root, "prompts/a.prompt.yaml"), info.atime, new Date(info.mtimeMs - 10_000));
+    let scan = await scanPromptFiles(root, "prompts", { lock: lockFor(recorded), cache: StatCache.load(root) });
+    expect(scan.templates[0]!.fileHash).toBe(sha(text));
+
+    const racy = await repoWith(text);
+    await cacheSaying(racy, recorded, Date.now());
+    scan = await scanPromptFiles(racy, "prompts", { lock: lockFor(recorded), cache: StatCache.load(racy) });
+    expect(scan.templates[0]!.fileHash).toBe(sha(text));
+  });
+
+  it("saves what a scan learnt under .plx/, which git ignores, and forgets files that are gone", async () => {
+    const root = await repoWith("type: completion\ncontent: x\n");
+    const cache = StatCache.load(root);
+    await scanPromptFiles(root, "prompts", { lock: await readLockfile(root), cache });
+    await cache.save();
+    expect(await readFile(join(root, ".plx/.gitignore"), "utf8")).toContain("*");
+    const saved = JSON.parse(await readFile(join(root, ".plx/cache/files.json"), "utf8"));
+    expect(Object.keys(saved.entries)).toEqual(["prompts/a.prompt.yaml"]);
+    cache.keepOnly(new Set());
+    await cache.save();
+    expect(JSON.parse(await readFile(join(root, ".plx/cache/files.json"), "utf8")).entries).toEqual({});
+  });
+
+  it("starts empty from a damaged cache file", async () => {
+    const root = await repoWith("type: completion\ncontent: x\n");
+    await mkdir(join(root, ".plx/cache"), { recursive: true });
+    await writeFile(join(root, ".plx/cache/files.json"), "{not json");
+    const scan = await scanPromptFiles(root, "prompts", { cache: StatCache.load(root) });
+    expect(scan.problems).toEqual([]);
+    expect(scan.templates).toHaveLength(1);
+  });
+});

@@ -8,9 +8,32 @@ const { version } = JSON.parse(readFileSync(new URL("../../package.json", import
 };
 
 describe("plx basics", () => {
-  it("prints its version and nothing else", async () => {
-    const result = await runPlx(["--version"]);
+  it.each(["--version", "-v", "-V"])("prints its version and nothing else for %s", async (flag) => {
+    const result = await runPlx([flag]);
     expect(result).toMatchObject({ exitCode: 0, stdout: version, stderr: "" });
+  });
+
+  it("shows the global flags and examples in every command's help", async () => {
+    const publish = await runPlx(["publish", "--help"]);
+    expect(publish.stdout).toContain("Global Options:");
+    expect(publish.stdout).toContain("--base-url <url>");
+    expect(publish.stdout).toContain("A label moves on a template that already carries it");
+    expect(publish.stdout).toMatch(/Examples?:\n {2}plx publish --label prod --yes/);
+  });
+
+  it("packs as a package that says what it needs: Node 22.12, a LICENSE, no source maps, nothing to build", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+    expect(pkg.engines.node).toBe(">=22.12");
+    const { stdout } = await execa("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+      cwd: new URL("../..", import.meta.url),
+    });
+    const files: string[] = JSON.parse(stdout)[0].files.map((file: { path: string }) => file.path);
+    expect(files).toContain("LICENSE");
+    expect(files).toContain("bin/plx.js");
+    expect(files.filter((file) => file.endsWith(".map"))).toEqual([]);
+    expect(files.filter((file) => file.startsWith("scripts/") || file.startsWith("src/"))).toEqual([]);
+    // The prepare script builds a git checkout and does nothing where the build script is not shipped.
+    expect(pkg.scripts.prepare).toContain("existsSync('scripts/build.mjs')");
   });
 
   it("lists its commands and exit codes in --help", async () => {

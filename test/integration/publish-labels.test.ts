@@ -3,7 +3,16 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { completion } from "../support/registry.js";
-import { commitAll, edit, newRepo, readJson, sandboxPerTest, type TestSandbox } from "../support/in-process.js";
+import {
+  commitAll,
+  edit,
+  git,
+  newRepo,
+  plx,
+  readJson,
+  sandboxPerTest,
+  type TestSandbox,
+} from "../support/in-process.js";
 
 const sandbox = sandboxPerTest();
 
@@ -226,5 +235,37 @@ describe("what could not be deployed", () => {
     }
     expect(await readFile(join(repo, "plx.lock"), "utf8")).toBe(before);
     expect((await server.state()).templates.map((t: any) => t.name)).toEqual(["someone-else"]);
+  });
+});
+
+describe("label promote", () => {
+  it("warns when it moves a label back to an older version", async () => {
+    const server = await sandbox();
+    const repo = await deployedRepo(server);
+    // staging back on a's v1, prod on v2: promoting staging to prod moves prod backwards.
+    expect((await server.plx(repo, "label", "set", "staging", "a@1")).exitCode).toBe(0);
+    const promoted = await server.plx(repo, "label", "promote", "staging", "prod", "a", "--yes");
+    expect(promoted.exitCode, promoted.stderr).toBe(0);
+    expect(promoted.stderr).toContain("prod on a moves back from v2 to v1, an older version");
+    expect(labelsOf(await server.state(), "a").prod).toBe(1);
+  });
+});
+
+describe("uncommitted edits", () => {
+  it("are published as uncommitted changes on HEAD, stamped with no commit, and refused in CI", async () => {
+    const server = await sandbox();
+    const repo = await deployedRepo(server);
+    const head = await git(repo, "rev-parse", "HEAD");
+    await edit(join(repo, "prompts/b.prompt.yaml"), "b v1", "b v2");
+
+    const inCi = await plx(["push"], { cwd: repo, env: { ...server.env, CI: "true", GITHUB_ACTIONS: "true" } });
+    expect(inCi.exitCode).toBe(2);
+    expect(inCi.stderr).toContain(`holds changes that commit ${head.slice(0, 7)} does not`);
+
+    expect((await server.plx(repo, "push")).exitCode).toBe(0);
+    const version = (await server.state()).templates.find((t: any) => t.name === "b").versions[1];
+    expect(version.commit_message).toBe(`uncommitted changes on ${head.slice(0, 7)}`);
+    expect(version.metadata.plx).toMatchObject({ uncommitted_on: head });
+    expect(version.metadata.plx.git_sha).toBeUndefined();
   });
 });

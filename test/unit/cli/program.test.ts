@@ -247,3 +247,13 @@ describe("environment twins", () => {
     expect(byEnv.options![key]).not.toEqual(unset.options![key]);
   });
 });
+
+describe("the command list", () => {
+  it("gives every command a summary and at least one example that starts with plx or a variable", () => {
+    for (const spec of commandSpecs) {
+      expect(spec.summary.length, spec.name).toBeGreaterThan(10);
+      expect(spec.examples.length, spec.name).toBeGreaterThan(0);
+      for (const example of spec.examples) expect(example, spec.name).toMatch(/(^|\s)plx /);
+    }
+  });
+});

@@ -1,6 +1,7 @@
 // Sends PromptLayer-style signed webhook events from the sandbox, so receivers can be tested without a real workspace.
 import { setTimeout as sleep } from "node:timers/promises";
-import { pythonJsonDumps, signWebhookPayload, type JsonValue } from "../core/pyjson.js";
+import { type JsonValue, pythonJsonDumps } from "../core/pyjson.js";
+import { SIGNATURE_HEADER, signWebhookPayload } from "../webhook/signature.js";
 
 export interface WebhookNotifier {
   /** Queues an event; returns at once. Delivery problems are logged, never thrown. */
@@ -52,7 +53,7 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
     try {
       const response = await fetch(options.url, {
         method: "POST",
-        headers: { "content-type": "application/json", "X-PromptLayer-Signature": signature },
+        headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signature },
         body,
         signal: AbortSignal.timeout(timeoutMs),
       });

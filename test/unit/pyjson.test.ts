@@ -5,10 +5,9 @@ import {
   parseJsonPreservingNumbers,
   pythonJsonDumps,
   RawNumber,
-  signWebhookPayload,
-  verifyWebhookSignature,
   type JsonValue,
 } from "../../src/core/pyjson.js";
+import { signWebhookPayload, verifyWebhookSignature } from "../../src/webhook/signature.js";
 
 // Every expected string below was produced by CPython 3.11's `json.dumps(json.loads(source), sort_keys=True)`, and the
 // signature by `hmac.new(secret.encode(), dumped.encode(), hashlib.sha256).hexdigest()`. They are stored so the tests do

@@ -2,7 +2,6 @@ import { defineErrors, entry, ExitCode } from "./define.js";
 
 type Forge = "github" | "gitlab";
 const forgeName = (forge: Forge) => (forge === "github" ? "GitHub" : "GitLab");
-const noun = (forge: Forge) => (forge === "github" ? "pull request" : "merge request");
 
 /** Git, GitHub and GitLab, for `plx pull --pr` and the webhook receiver's dispatch. */
 export const forgeErrors = defineErrors({
@@ -53,6 +52,13 @@ export const forgeErrors = defineErrors({
       `Could not push ${p.branch} to ${p.remote} after ${p.attempts} attempt${p.attempts === 1 ? "" : "s"}: ${p.message}`,
     hint: "Check that the job may push (GitHub: permissions contents: write and a checkout token that can push; GitLab: PLX_GITLAB_TOKEN with write_repository), then run again.",
     details: (p) => ({ branch: p.branch, remote: p.remote }),
+  }),
+  "GIT.REMOTE_UNREACHABLE": entry<{ remote: string; message: string; attempts: number }>({
+    exit: ExitCode.Remote,
+    message: (p) =>
+      `Could not read ${p.remote} after ${p.attempts} attempt${p.attempts === 1 ? "" : "s"}: ${p.message}`,
+    hint: "Check the network and that the job may read the repository, then run again. Nothing was pushed or opened.",
+    details: (p) => ({ remote: p.remote }),
   }),
   "GIT.PUSH_STALE": entry<{ branch: string; remote: string }>({
     exit: ExitCode.Conflict,
@@ -105,11 +111,5 @@ export const forgeErrors = defineErrors({
       `${forgeName(p.forge)} did not answer ${p.method} ${p.path} after ${p.attempts} attempt${p.attempts === 1 ? "" : "s"}: ${p.reason}.`,
     hint: (p) => `${forgeName(p.forge)} is failing or throttling; run again in a while.`,
     details: (p) => ({ forge: p.forge, method: p.method, path: p.path, attempts: p.attempts }),
-  }),
-  "PR.NOT_DONE": entry<{ forge: Forge; done: string; notDone: string; cause: string }>({
-    exit: ExitCode.Remote,
-    message: (p) => `${p.cause.replace(/\.$/, "")}. Done: ${p.done}. Not done: ${p.notDone}.`,
-    hint: (p) =>
-      `Run plx pull --pr again: it rebuilds the branch and finds the open ${noun(p.forge)}, so nothing is duplicated.`,
   }),
 });

@@ -39,15 +39,18 @@ export class Git {
   private constructor(
     /** The repository's top directory. */
     readonly root: string,
+    /** Its git directory, absolute. */
+    readonly gitDir: string,
     private readonly env: Env,
   ) {}
 
   /** The repository holding `cwd`; GIT.NOT_A_REPOSITORY outside one. */
   static async at(cwd: string, env: Env): Promise<Git> {
-    const probe = new Git(cwd, env);
-    const result = await probe.run(["rev-parse", "--show-toplevel"], { allowFailure: true });
-    if (result.exitCode !== 0) throw plxError("GIT.NOT_A_REPOSITORY", { cwd });
-    return new Git(result.stdout.trim(), env);
+    const probe = new Git(cwd, "", env);
+    const result = await probe.run(["rev-parse", "--show-toplevel", "--absolute-git-dir"], { allowFailure: true });
+    const [root, gitDir] = result.stdout.split("\n");
+    if (result.exitCode !== 0 || !root || !gitDir) throw plxError("GIT.NOT_A_REPOSITORY", { cwd });
+    return new Git(root, gitDir, env);
   }
 
   async run(args: readonly string[], options: RunOptions = {}): Promise<GitResult> {
@@ -95,29 +98,28 @@ export class Git {
     return (await this.run(["check-ref-format", "--branch", name], { allowFailure: true })).exitCode === 0;
   }
 
-  /** Paths with uncommitted changes to tracked files, and untracked files within `untrackedIn`. */
+  /** Paths with uncommitted changes to tracked files, and untracked files under `untrackedIn` (directories). */
   async uncommitted(untrackedIn: readonly string[]): Promise<string[]> {
-    const tracked = await this.run(["status", "--porcelain=v1", "-z", "--untracked-files=no"]);
-    const untracked =
-      untrackedIn.length === 0
-        ? { stdout: "" }
-        : await this.run(["ls-files", "-z", "--others", "--exclude-standard", "--", ...untrackedIn]);
-    const paths = tracked.stdout
-      .split("\0")
-      .filter((entry) => entry.length > 3)
-      .map((entry) => entry.slice(3));
-    return [...paths, ...untracked.stdout.split("\0").filter(Boolean)];
+    const status = await this.run(["status", "--porcelain=v1", "-z", "--untracked-files=all"]);
+    const within = (path: string) =>
+      untrackedIn.some((dir) => dir === "." || path === dir || path.startsWith(`${dir.replace(/\/$/, "")}/`));
+    const paths: string[] = [];
+    const entries = status.stdout.split("\0");
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (entry.length < 4) continue;
+      const [code, path] = [entry.slice(0, 2), entry.slice(3)];
+      // A rename's entry is followed by its old path.
+      if (code.startsWith("R") || code.startsWith("C")) i += 1;
+      if (code !== "??" || within(path)) paths.push(path);
+    }
+    return paths;
   }
 
   /** Which of `paths` exist in `commit`. */
   async existingPaths(commit: string, paths: readonly string[]): Promise<string[]> {
     const result = await this.run(["ls-tree", "--name-only", "-z", commit, "--", ...paths]);
     return result.stdout.split("\0").filter(Boolean);
-  }
-
-  /** The repository's git directory, absolute. */
-  async gitDir(): Promise<string> {
-    return (await this.run(["rev-parse", "--absolute-git-dir"])).stdout.trim();
   }
 
   /** The committer date of a commit, ISO 8601. */

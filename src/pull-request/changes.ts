@@ -163,11 +163,13 @@ export function splitDiff(diff: string): Map<string, string> {
   const files = new Map<string, string>();
   const sections = diff.split(/^(?=diff --git )/m).filter((section) => section.startsWith("diff --git "));
   for (const section of sections) {
-    const plus = /^\+\+\+ b\/(.+)$/m.exec(section)?.[1];
-    const minus = /^--- a\/(.+)$/m.exec(section)?.[1];
-    const renamed = /^rename to (.+)$/m.exec(section)?.[1];
-    const path = plus ?? renamed ?? minus ?? /^diff --git a\/.+ b\/(.+)$/m.exec(section)?.[1];
-    if (path !== undefined) files.set(unquote(path), section.trimEnd());
+    const side = (marker: string, prefix: string) => {
+      const token = new RegExp(`^${marker} (.+)$`, "m").exec(section)?.[1];
+      const path = token === undefined ? undefined : unquote(token);
+      return path?.startsWith(prefix) ? path.slice(prefix.length) : undefined;
+    };
+    const path = side("\\+\\+\\+", "b/") ?? side("rename to", "") ?? side("---", "a/");
+    if (path !== undefined) files.set(path, section.trimEnd());
   }
   return files;
 }

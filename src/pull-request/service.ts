@@ -116,7 +116,7 @@ export async function proposeChanges(deps: ProposalDeps, options: ProposalOption
   try {
     const tree = join(scratchRoot, "tree");
     await mkdir(tree);
-    const scratch = new Scratch(git, await git.gitDir(), tree, join(scratchRoot, "index"), baseCommit);
+    const scratch = new Scratch(git, git.gitDir, tree, join(scratchRoot, "index"), baseCommit);
     await scratch.checkout([promptsPath, lockPath, ".gitignore", posix.join(rootInRepo || ".", ".gitignore")]);
     const scratchConfig: ResolvedConfig = { ...config, rootDir: join(tree, rootInRepo) };
     const before = await readLockfile(scratchConfig.rootDir);
@@ -221,7 +221,7 @@ async function resolveBase(
       : env.CI_COMMIT_BRANCH?.trim() || undefined;
   const base = flag?.trim() || current || fromCi;
   if (!base) throw plxError("GIT.BASE_UNKNOWN", {});
-  if (!(await git.isValidBranchName(base))) throw plxError("GIT.BRANCH_INVALID", { branch: base });
+  if (base !== current && !(await git.isValidBranchName(base))) throw plxError("GIT.BRANCH_INVALID", { branch: base });
   // The checkout is the base (CI checks the branch out, sometimes detached): its commit is the one to build on.
   if (base === current || (current === undefined && base === fromCi))
     return { base, baseCommit: (await git.commitOf("HEAD"))! };

@@ -1,7 +1,6 @@
 // What PromptLayer posts: `{event_type, details, user_id, user_name, user_email, workspace_id, timestamp}`. Older docs
 // lack the user's name and email, so everything but the event type, details and timestamp is optional. Payloads carry
 // names, ids and version numbers, never content.
-import { z } from "zod";
 import { RawNumber } from "../core/pyjson.js";
 
 /** Events that change what a repository of prompt files holds; every other event is acknowledged and left alone. */
@@ -22,19 +21,6 @@ const REPOSITORY_EVENT_SET: ReadonlySet<string> = new Set(REPOSITORY_EVENTS);
 /** Whether an event changes what a repository holds (so a sync should run). */
 export const changesRepository = (event: Pick<WebhookEvent, "eventType">): boolean =>
   REPOSITORY_EVENT_SET.has(event.eventType);
-
-const optionalNumber = z.number().nullish();
-const optionalString = z.string().nullish();
-
-const envelopeSchema = z.looseObject({
-  event_type: z.string().min(1),
-  details: z.record(z.string(), z.unknown()),
-  timestamp: z.string().min(1),
-  user_id: optionalNumber,
-  user_name: optionalString,
-  user_email: optionalString,
-  workspace_id: optionalNumber,
-});
 
 /** One delivery, read: the envelope's fields in plx's names, and the template facts most events carry. */
 export interface WebhookEvent {
@@ -58,21 +44,32 @@ export type EnvelopeResult = { ok: true; event: WebhookEvent } | { ok: false; pr
 
 /** Reads a parsed body as a webhook envelope; a body of another shape is a problem to report, never an exception. */
 export function parseEnvelope(payload: unknown): EnvelopeResult {
-  const parsed = envelopeSchema.safeParse(plainJson(payload));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, problem: `${issue.path.join(".") || "body"}: ${issue.message}` };
-  }
-  const envelope = parsed.data;
-  const details = envelope.details;
+  // Checked by hand rather than with zod: this runs in the serverless bundle, which stays small without it.
+  const envelope = plainJson(payload) as Record<string, unknown>;
+  if (envelope === null || typeof envelope !== "object" || Array.isArray(envelope))
+    return { ok: false, problem: "body: expected an object" };
+  const problem =
+    typeof envelope.event_type !== "string" || envelope.event_type === ""
+      ? "event_type: expected a non-empty string"
+      : !isRecord(envelope.details)
+        ? "details: expected an object"
+        : typeof envelope.timestamp !== "string" || envelope.timestamp === ""
+          ? "timestamp: expected a non-empty string"
+          : undefined;
+  if (problem) return { ok: false, problem };
+  const details = envelope.details as Record<string, unknown>;
   const number = (key: string) => (typeof details[key] === "number" ? (details[key] as number) : undefined);
   const text = (key: string) => (typeof details[key] === "string" ? (details[key] as string) : undefined);
-  const event: WebhookEvent = { eventType: envelope.event_type, details, timestamp: envelope.timestamp };
+  const event: WebhookEvent = {
+    eventType: envelope.event_type as string,
+    details,
+    timestamp: envelope.timestamp as string,
+  };
   if (typeof envelope.workspace_id === "number") event.workspaceId = envelope.workspace_id;
   const user = compact({
-    id: envelope.user_id ?? undefined,
-    name: envelope.user_name ?? undefined,
-    email: envelope.user_email ?? undefined,
+    id: typeof envelope.user_id === "number" ? envelope.user_id : undefined,
+    name: typeof envelope.user_name === "string" ? envelope.user_name : undefined,
+    email: typeof envelope.user_email === "string" ? envelope.user_email : undefined,
   });
   if (Object.keys(user).length > 0) event.user = user;
   const template = compact({
@@ -99,6 +96,9 @@ export function describeEvent(event: WebhookEvent): string {
   const label = event.label === undefined ? "" : ` [${event.label}]`;
   return `${event.eventType}${name ? ` ${name}` : ""}${version}${label}`;
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
 
 function compact<T extends Record<string, unknown>>(record: T): Partial<T> {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;

@@ -3,9 +3,8 @@
 // from git, and proposing it back to git would only echo what was just merged. Reads use the web-standard fetch, so the
 // serverless handler can run the guard where Node's HTTP client does not exist.
 import { contentHash } from "../core/canonical.js";
-import { templateFromRaw } from "../core/template.js";
-// The schemas alone, not the client: the client's HTTP stack is Node's, and this runs on serverless hosts too.
-import { contentHashOf, type RawTemplate, rawTemplateSchema, releaseLabelsSchema } from "../promptlayer/schemas.js";
+import { type RawLike, templateFromRaw } from "../core/template.js";
+
 import type { WebhookEvent } from "./envelope.js";
 
 export interface LoopGuardOptions {
@@ -33,10 +32,39 @@ const LABEL_EVENTS = new Set([
   "prompt_template_label_change_approved",
 ]);
 
+/** One version as GET /prompt-templates/{id} answers it: the fields the guard reads. */
+export interface RawVersion {
+  prompt_name: string;
+  version: number;
+  prompt_template: Record<string, unknown>;
+  metadata?: Record<string, unknown> | null;
+  tags?: string[];
+  snippets?: Array<{ prompt_name: string; version?: number | null }>;
+  [key: string]: unknown;
+}
+
+/**
+ * Checked by hand, as the envelope is: the serverless bundle carries neither plx's HTTP client nor zod. A read that
+ * is not this shape throws, and the event then counts as a real change.
+ */
+function rawVersionOf(body: unknown): RawVersion {
+  const raw = body as RawVersion | null;
+  const ok =
+    raw !== null &&
+    typeof raw === "object" &&
+    typeof raw.prompt_name === "string" &&
+    typeof raw.version === "number" &&
+    raw.prompt_template !== null &&
+    typeof raw.prompt_template === "object";
+  if (!ok) throw new Error("the answer is not a prompt template version");
+  return raw;
+}
+
 /** Whether plx published this version from a prompt file: its content is what the stamp plx wrote says it is. */
-export function isPublishedByPlx(raw: RawTemplate): boolean {
-  const stamped = contentHashOf(raw.metadata);
-  return stamped !== undefined && stamped === contentHash(templateFromRaw(raw, []));
+export function isPublishedByPlx(raw: RawVersion): boolean {
+  // metadata.plx.content_hash, as push writes it (promptlayer/schemas.ts reads it the same way, with zod).
+  const stamped = (raw.metadata as { plx?: { content_hash?: unknown } } | null | undefined)?.plx?.content_hash;
+  return typeof stamped === "string" && stamped === contentHash(templateFromRaw(raw as unknown as RawLike, []));
 }
 
 export function createLoopGuard(options: LoopGuardOptions): LoopGuard {
@@ -59,20 +87,23 @@ export function createLoopGuard(options: LoopGuardOptions): LoopGuard {
   return {
     async echoes(events) {
       // One batch reads each template version once, however many events name it.
-      const reads = new Map<string, Promise<RawTemplate>>();
+      const reads = new Map<string, Promise<RawVersion>>();
       const read = (id: number, version?: number) => {
         const key = `${id}@${version ?? "latest"}`;
         let pending = reads.get(key);
         if (!pending) {
           const query = `resolve_snippets=false${version === undefined ? "" : `&version=${version}`}`;
-          pending = getJson(`/prompt-templates/${id}?${query}`).then((body) => rawTemplateSchema.parse(body));
+          pending = getJson(`/prompt-templates/${id}?${query}`).then(rawVersionOf);
           reads.set(key, pending);
         }
         return pending;
       };
       const labelled = async (id: number, label: string) => {
-        const body = releaseLabelsSchema.parse(await getJson(`/prompt-templates/${id}/labels`));
-        return body.release_labels.find((entry) => entry.release_label === label)?.prompt_version_number;
+        const body = (await getJson(`/prompt-templates/${id}/labels`)) as {
+          release_labels?: Array<{ release_label?: unknown; prompt_version_number?: unknown }>;
+        };
+        const found = body.release_labels?.find((entry) => entry.release_label === label)?.prompt_version_number;
+        return typeof found === "number" ? found : undefined;
       };
 
       const isEcho = async (event: WebhookEvent): Promise<boolean> => {
@@ -97,7 +128,7 @@ export function createLoopGuard(options: LoopGuardOptions): LoopGuard {
           if (imports.length === 0) return false;
           const checks = await Promise.all(
             imports.map(async (ref) => {
-              const snippet = rawTemplateSchema.parse(
+              const snippet = rawVersionOf(
                 await getJson(
                   `/prompt-templates/${encodeURIComponent(ref.prompt_name)}?resolve_snippets=false${
                     typeof ref.version === "number" ? `&version=${ref.version}` : ""

@@ -56,6 +56,7 @@ export async function testRepo(
         env,
         extendEnv: false,
         reject: false,
+        stripFinalNewline: false,
       });
       return result.exitCode === 0 ? String(result.stdout) : undefined;
     },

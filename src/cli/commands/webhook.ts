@@ -36,9 +36,9 @@ const command: CommandModule<Options, WebhookServeReport> = {
       .filter((secret): secret is string => Boolean(secret));
     if (!options.secret?.trim()) throw plxError("WEBHOOK.SECRET_MISSING");
     for (const secret of secrets) context.redactor.add(secret);
-    const action = actionFor(options, context);
-    const loopGuard = options.loopGuard === false ? undefined : await loopGuardFor(context);
     const log = logger(context, options.json);
+    const action = actionFor(options, context, log.output);
+    const loopGuard = options.loopGuard === false ? undefined : await loopGuardFor(context, log.warn);
 
     const deliveries: Record<DeliveryOutcome, number> = { accepted: 0, duplicate: 0, ignored: 0, rejected: 0 };
     const pipeline = createSyncPipeline({
@@ -62,14 +62,13 @@ const command: CommandModule<Options, WebhookServeReport> = {
     const server = await serveHandler(handler, {
       host,
       port,
-      onError: (error) => context.log.warn(`webhook handler failed: ${error.message}`),
+      onError: (error) => log.warn(`webhook handler failed: ${error.message}`),
     }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "EADDRINUSE") throw plxError("WEBHOOK.PORT_IN_USE", { host, port });
       throw plxError("WEBHOOK.LISTEN_FAILED", { host, port, reason: error.message });
     });
     context.emit(`listening on ${server.url}`);
-    if (!loopGuard)
-      context.log.warn("loop guard off: every event starts a sync, the ones plx's own publishes cause too");
+    if (!loopGuard) log.warn("loop guard off: every event starts a sync, the ones plx's own publishes cause too");
     if (!context.signal.aborted) await once(context.signal, "abort");
     // No new deliveries; what was acknowledged is acted on before the process ends.
     await server.close();
@@ -79,7 +78,7 @@ const command: CommandModule<Options, WebhookServeReport> = {
   renderHuman: () => "",
 };
 
-function actionFor(options: Options, context: Context): SyncAction {
+function actionFor(options: Options, context: Context, output: (line: string) => void): SyncAction {
   if (options.dispatch && options.exec) {
     throw plxError("USAGE.CONFLICTING_OPTIONS", {
       problem: "--dispatch and --exec cannot be used together.",
@@ -91,7 +90,7 @@ function actionFor(options: Options, context: Context): SyncAction {
       command: options.exec,
       cwd: context.cwd,
       env: context.env,
-      onOutput: (line) => context.log.info(`exec: ${line}`),
+      onOutput: output,
     });
   }
   if (options.dispatch === "github") {
@@ -112,7 +111,7 @@ function actionFor(options: Options, context: Context): SyncAction {
   throw plxError("WEBHOOK.NO_ACTION");
 }
 
-async function loopGuardFor(context: Context) {
+async function loopGuardFor(context: Context, warn: (message: string) => void) {
   const apiKey = [context.env.PLX_API_KEY, context.env.PROMPTLAYER_API_KEY]
     .map((value) => value?.trim())
     .find((value) => value);
@@ -122,7 +121,7 @@ async function loopGuardFor(context: Context) {
     baseUrl: config.baseUrl,
     apiKey,
     onUnreadable: (event, reason) =>
-      context.log.warn(`loop guard could not read ${describeEvent(event)} (${reason}); acting on it`),
+      warn(`loop guard could not read ${describeEvent(event)} (${reason}); acting on it`),
   });
 }
 
@@ -131,6 +130,14 @@ function logger(context: Context, json: boolean) {
   const write = (entry: Record<string, unknown>, text: string) =>
     context.log.info(json ? JSON.stringify({ time: new Date().toISOString(), ...entry }) : text);
   return {
+    warn(message: string) {
+      if (json) write({ type: "warning", message }, message);
+      else context.log.warn(message);
+    },
+    /** What the --exec command prints. */
+    output(line: string) {
+      write({ type: "exec", line }, `exec: ${line}`);
+    },
     delivery(record: DeliveryRecord) {
       const event = record.event;
       const what = event ? describeEvent(event) : record.method;

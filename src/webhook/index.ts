@@ -9,6 +9,7 @@
 //     promptLayer: { apiKey: env.PROMPTLAYER_API_KEY },
 //   });
 //   export default { fetch: (request, env, ctx) => handle(request, { waitUntil: (p) => ctx.waitUntil(p) }) };
+export { parseJsonPreservingNumbers, type JsonValue, pythonJsonDumps, RawNumber } from "../core/pyjson.js";
 export {
   ActionError,
   DISPATCH_EVENT_TYPE,

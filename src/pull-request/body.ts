@@ -69,14 +69,20 @@ export function commitMessage(changes: readonly TemplateChange[], context: Pick<
 /**
  * The body: conflicts first, then a section per template (what changed, versions from → to, their commit messages, a
  * link, what else a snippet change reaches, the diff folded away). When it is over `limit`, diffs are dropped from
- * the largest down, and only then is the text cut, with a note either way.
+ * the largest down, and only then is the text cut, with a note either way. `redact` runs before the cut, so the cut
+ * is measured on what is sent.
  */
-export function proposalBody(changes: readonly TemplateChange[], context: ProposalContext, limit: number): string {
+export function proposalBody(
+  changes: readonly TemplateChange[],
+  context: ProposalContext,
+  limit: number,
+  redact: (text: string) => string = (text) => text,
+): string {
   const withDiffs = new Set(changes.filter((change) => change.diff).map((change) => change.name));
   const bySize = [...changes].filter((change) => change.diff).sort((a, b) => b.diff!.length - a.diff!.length);
   let dropped = 0;
   for (;;) {
-    const markdown = render(changes, context, withDiffs, dropped);
+    const markdown = redact(render(changes, context, withDiffs, dropped));
     const { body, truncated } = composeBody(markdown, PR_MARKER, limit, context.runUrl);
     if (!truncated || bySize.length === 0) return body;
     withDiffs.delete(bySize.shift()!.name);

@@ -54,6 +54,8 @@ export interface ProposalDeps {
   pushRetryDelaysMs?: readonly number[];
   /** The CI run, linked from a truncated body. */
   runUrl?: string;
+  /** Applied to everything sent to the forge or written in the commit: no known secret leaves in a prompt's text. */
+  redact?: (text: string) => string;
 }
 
 export type ProposalAction = "opened" | "updated" | "unchanged" | "closed" | "none";
@@ -167,15 +169,17 @@ export async function proposeChanges(deps: ProposalDeps, options: ProposalOption
     }
 
     await describeVersions(deps.client, config.baseUrl, changes);
+    const redact = deps.redact ?? ((text: string) => text);
     const date = latestVersionDate(changes) ?? (await git.commitDate(baseCommit));
-    const commit = await scratch.commit(commitMessage(changes, hints), author, date);
+    const commit = await scratch.commit(redact(commitMessage(changes, hints)), author, date);
     const diffs = splitDiff(await git.diff(baseCommit, commit, [promptsPath]));
     for (const change of changes) change.diff = diffs.get(posix.join(rootInRepo, change.path).replace(/^\//, ""));
-    const title = proposalTitle(changes);
+    const title = redact(proposalTitle(changes));
     const body = proposalBody(
       changes,
       { base, branch, noun: forge.noun, users: hints.users, unwritable, runUrl: deps.runUrl },
       forge.bodyLimit,
+      redact,
     );
     const target = pushTarget(env, settings.kind, settings.token);
     const remoteTip = await readRemoteTip(deps, git, target, branch);

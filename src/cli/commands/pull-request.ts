@@ -38,6 +38,7 @@ export async function runProposal(options: Options, context: Context): Promise<P
       forgeHttp: { signal: context.signal, ...(delays ? { retryDelaysMs: delays } : {}) },
       ...(delays ? { pushRetryDelaysMs: delays } : {}),
       runUrl: githubRunUrl(context.env) ?? context.env.CI_JOB_URL,
+      redact: (text) => context.redactor.redact(text),
     },
     {
       forge: forgeKindOf(options.forge, context.env, context.ci.provider),

@@ -233,6 +233,16 @@ describe("plx pull --pr on GitHub", () => {
     expect(body).toContain("### refund-reply: v1 → v2");
   });
 
+  it("keeps known secrets out of what it sends the forge", async () => {
+    const { reg, forge, plx } = await world();
+    await uiEdit(reg, `Never print ${API_KEY} or ${TOKEN}.`);
+    expect((await plx("pull", "--pr")).exitCode).toBe(0);
+    const sent = forge.requests.map((request) => request.body).join("\n");
+    expect(sent).toContain("Never print *** or ***.");
+    expect(sent).not.toContain(API_KEY);
+    expect(sent).not.toContain(TOKEN);
+  });
+
   it("shows the proposal with --dry-run and pushes nothing", async () => {
     const { reg, repo, forge, plx } = await world();
     await uiEdit(reg, "You handle refunds politely.");

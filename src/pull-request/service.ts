@@ -5,7 +5,7 @@
 // conflicts); the result is committed on top of the base and pushed to the branch plx owns with --force-with-lease;
 // then the one open request for that branch is opened, updated, or closed once there is nothing left to propose.
 // The user's working tree, index, HEAD and local branches are never touched.
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, posix, relative, sep } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -98,7 +98,10 @@ export async function proposeChanges(deps: ProposalDeps, options: ProposalOption
   if (!author) throw plxError("GIT.AUTHOR_INVALID", { author: options.author! });
 
   const git = await Git.at(deps.cwd, env);
-  const rootInRepo = relative(git.root, config.rootDir).split(sep).join("/");
+  // Both resolved, so a symlinked temporary directory (macOS) does not send the path outside the repository.
+  const rootInRepo = relative(await realpath(git.root), await realpath(config.rootDir))
+    .split(sep)
+    .join("/");
   const promptsPath = posix.join(rootInRepo || ".", config.promptsDir);
   const lockPath = posix.join(rootInRepo || ".", LOCKFILE_NAME);
   const uncommitted = await git.uncommitted([promptsPath]);

@@ -4,11 +4,11 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { startSandbox } from "../../../src/sandbox/index.js";
-import { fakeForgeHost, type FakeForgeHost } from "../../support/fake-forge.js";
-import { isolatedGitEnv, type TestRepo, testRepo } from "../../support/git-repo.js";
-import { plxInProcess } from "../../support/plx-in-process.js";
-import { API_KEY, chat, completion, plxEnv, type Registry, registry } from "../../support/registry.js";
+import { startSandbox } from "../../src/sandbox/index.js";
+import { fakeForgeHost, type FakeForgeHost } from "../support/fake-forge.js";
+import { isolatedGitEnv, type TestRepo, testRepo } from "../support/git-repo.js";
+import { plx as plxInProcess } from "../support/in-process.js";
+import { API_KEY, chat, completion, plxEnv, type Registry, registry } from "../support/registry.js";
 
 const TOKEN = "ghs_pull_request_test_token_0123456789";
 const REFUND = "prompts/support/refund-reply.prompt.yaml";

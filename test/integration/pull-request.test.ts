@@ -208,13 +208,15 @@ describe("plx pull --pr on GitHub", () => {
     const summary = `${outputs}-summary`;
     await writeFile(outputs, "");
     const { reg, plx } = await world("github", {
+      CI: "true",
       GITHUB_ACTIONS: "true",
       GITHUB_OUTPUT: outputs,
       GITHUB_STEP_SUMMARY: summary,
     });
     await uiEdit(reg, "You handle refunds politely.");
-    expect((await plx("pull", "--pr")).exitCode).toBe(0);
-    expect(await readFile(outputs, "utf8")).toBe(
+    const run = await plx("pull", "--pr");
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(await readFile(outputs, "utf8"), run.stdout + run.stderr).toBe(
       "pr-url=https://github.example/acme/prompts/pull/1\npr-number=1\nchanged=true\n",
     );
     expect(await readFile(summary, "utf8")).toContain(

@@ -1,12 +1,7 @@
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  parseJsonPreservingNumbers,
-  pythonJsonDumps,
-  RawNumber,
-  type JsonValue,
-} from "../../src/core/pyjson.js";
+import { parseJsonPreservingNumbers, pythonJsonDumps, RawNumber, type JsonValue } from "../../src/core/pyjson.js";
 import { signWebhookPayload, verifyWebhookSignature } from "../../src/webhook/signature.js";
 
 // Every expected string below was produced by CPython 3.11's `json.dumps(json.loads(source), sort_keys=True)`, and the

@@ -5,7 +5,7 @@ import { forgeKindOf } from "../../forge/settings.js";
 import type { ProposalReport } from "../../pull-request/service.js";
 import type { Context } from "../context.js";
 import type { Styles } from "../io.js";
-import type { CommandOptions } from "../specs.js";
+import type { CommandOptions } from "../command-options.js";
 import { configTracking } from "./shared.js";
 
 type Options = CommandOptions<"pull">;

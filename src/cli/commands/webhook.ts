@@ -18,7 +18,7 @@ import {
 } from "../../webhook/pipeline.js";
 import type { CommandModule } from "../command.js";
 import type { Context } from "../context.js";
-import type { CommandOptions } from "../specs.js";
+import type { CommandOptions } from "../command-options.js";
 
 type Options = CommandOptions<"webhook serve">;
 

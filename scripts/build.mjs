@@ -31,7 +31,7 @@ await build({
 });
 
 // `plx/webhook`: the receiver as a library for serverless hosts. Its own bundle, without the CLI's Node-only
-// banner, so it loads wherever web-standard Request/Response, fetch and node:crypto exist; zod is bundled in.
+// banner, so it loads wherever web-standard Request/Response, fetch and node:crypto exist. No source maps, as above.
 await build({
   entryPoints: { webhook: "src/webhook/index.ts" },
   outdir: "dist",
@@ -39,7 +39,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node22",
-  sourcemap: "linked",
+  sourcemap: false,
   logLevel: "warning",
 });
 // Its type declarations, from the same sources.

@@ -51,6 +51,7 @@ export const globalOptions = {
 };
 
 const json = booleanFlag("--json", "print one JSON document on stdout");
+const FORGES = ["github", "gitlab"] as const;
 const names = variadicArgument("names", "template names or globs (default: all)");
 const dryRun = booleanFlag("--dry-run", "show what would change and change nothing");
 const yes = booleanFlag("-y, --yes", "confirm without asking (required without a terminal)");
@@ -82,6 +83,21 @@ export const commandOptions = {
     force: booleanFlag("--force", "overwrite local edits and conflicts with the remote version"),
     prune: booleanFlag("--prune", "delete files whose template is gone from PromptLayer"),
     yes: booleanFlag("-y, --yes", "allow --prune to remove many files at once"),
+    pr: booleanFlag("--pr", "propose PromptLayer's state as one pull request (GitHub) or merge request (GitLab)"),
+    branch: stringFlag(
+      "--branch <name>",
+      "with --pr: the branch plx owns and rebuilds each run (default plx/promptlayer)",
+    ),
+    base: stringFlag("--base <branch>", "with --pr: the branch to propose to (default: the one checked out)"),
+    forge: choiceFlag("--forge <forge>", "with --pr: where the repository is hosted (default: from the CI)", FORGES),
+    repo: stringFlag(
+      "--repo <repo>",
+      "with --pr: GitHub owner/name or GitLab project (default GITHUB_REPOSITORY / CI_PROJECT_ID)",
+    ),
+    prLabel: listFlag("--pr-label <label>", "with --pr: a label for the pull request (repeatable)"),
+    reviewer: listFlag("--reviewer <login>", "with --pr: ask this user (or org/team on GitHub) to review (repeatable)"),
+    draft: booleanFlag("--draft", "with --pr: open the pull request as a draft"),
+    author: stringFlag("--author <author>", 'with --pr: commit author, "Name <email>" (default: plx)'),
     json,
   },
   diff: {
@@ -295,6 +311,55 @@ export const commandOptions = {
     webhookSecret: stringFlag("--webhook-secret <secret>", "secret that signs webhook events", {
       env: "PLX_SANDBOX_WEBHOOK_SECRET",
     }),
+    protectedLabels: listFlag(
+      "--protected-labels <labels>",
+      "labels whose changes wait for an approval (POST /__sandbox/label-changes/<id>/approve)",
+      { env: "PLX_SANDBOX_PROTECTED_LABELS" },
+    ),
+  },
+  "webhook serve": {
+    port: integerFlag(
+      "--port <n>",
+      "port to listen on; 0 picks a free one (default 8080)",
+      { min: 0, max: 65535 },
+      { env: "PLX_WEBHOOK_PORT" },
+    ),
+    host: stringFlag("--host <host>", "interface to listen on (default 127.0.0.1; 0.0.0.0 for all)", {
+      env: "PLX_WEBHOOK_HOST",
+    }),
+    secret: stringFlag(
+      "--secret <secret>",
+      "the webhook secret from PromptLayer (prefer the variable: a flag shows in the process list)",
+      { env: "PLX_WEBHOOK_SECRET" },
+    ),
+    debounce: integerFlag(
+      "--debounce <ms>",
+      "events this close together make one action (default 10000)",
+      { min: 0, max: 3_600_000 },
+      { env: "PLX_WEBHOOK_DEBOUNCE" },
+    ),
+    tolerance: integerFlag(
+      "--tolerance <s>",
+      "refuse deliveries whose signed timestamp is further off than this (default 900)",
+      { min: 1, max: 86_400 },
+      { env: "PLX_WEBHOOK_TOLERANCE" },
+    ),
+    dispatch: choiceFlag(
+      "--dispatch <forge>",
+      "start the sync: a GitHub repository_dispatch or a GitLab pipeline trigger",
+      FORGES,
+      { env: "PLX_WEBHOOK_DISPATCH" },
+    ),
+    exec: stringFlag("--exec <command>", "run this command, the events as one JSON document on its stdin", {
+      env: "PLX_WEBHOOK_EXEC",
+    }),
+    repo: stringFlag(
+      "--repo <repo>",
+      "GitHub owner/name or GitLab project (default GITHUB_REPOSITORY / CI_PROJECT_ID)",
+    ),
+    ref: stringFlag("--ref <branch>", "with --dispatch gitlab: the branch the pipeline runs on (default main)"),
+    loopGuard: switchFlag("--no-loop-guard", "act on every event; do not read PromptLayer to skip plx's own publishes"),
+    json,
   },
 } satisfies Record<string, OptionsShape>;
 

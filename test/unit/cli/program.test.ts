@@ -147,6 +147,37 @@ describe("argv and environment to typed options", () => {
       { label: "prod", wait: 3_600_000, inputVar: ["a=1", "b=2"] },
     ],
     [["agent", "run", "triage"], { PLX_AGENT_WAIT: "500ms" }, "agent run", { wait: 500 }],
+    [
+      ["pull", "--pr", "--branch", "sync/pl", "--pr-label", "a", "--pr-label", "b", "--reviewer", "octocat", "--draft"],
+      {},
+      "pull",
+      { pr: true, branch: "sync/pl", prLabel: ["a", "b"], reviewer: ["octocat"], draft: true },
+    ],
+    [
+      ["pull"],
+      { PLX_PR: "1", PLX_FORGE: "gitlab", PLX_BASE: "trunk", PLX_AUTHOR: "Bot <bot@example.com>" },
+      "pull",
+      { pr: true, forge: "gitlab", base: "trunk", author: "Bot <bot@example.com>" },
+    ],
+    [
+      ["webhook", "serve", "--port", "0", "--debounce", "500", "--dispatch", "github", "--repo", "acme/prompts"],
+      {},
+      "webhook serve",
+      { port: 0, debounce: 500, dispatch: "github", repo: "acme/prompts" },
+    ],
+    [
+      ["webhook", "serve", "--no-loop-guard", "--exec", "./sync.sh"],
+      { PLX_WEBHOOK_SECRET: "s3cret", PLX_WEBHOOK_TOLERANCE: "60" },
+      "webhook serve",
+      { loopGuard: false, exec: "./sync.sh", secret: "s3cret", tolerance: 60 },
+    ],
+    [["sandbox", "--protected-labels", "prod,staging"], {}, "sandbox", { protectedLabels: ["prod,staging"] }],
+    [
+      ["sandbox"],
+      { PLX_SANDBOX_PROTECTED_LABELS: "prod,staging" },
+      "sandbox",
+      { protectedLabels: ["prod", "staging"] },
+    ],
   ] as const)("%j with %j → %s", async (argv, env, command, expected) => {
     const parsed = await parse([...argv], env);
     expect(parsed.command).toBe(command);
@@ -170,6 +201,9 @@ describe("argv and environment to typed options", () => {
     [["agent", "run", "triage", "--metadata", "sha"], {}, "--metadata"],
     [["agent", "run", "triage", "--input-var", "=x"], {}, "--input-var"],
     [["agent", "run", "triage", "--label", "pro d"], {}, "--label"],
+    [["webhook", "serve", "--dispatch", "bitbucket"], {}, "--dispatch"],
+    [["webhook", "serve", "--port", "70000"], {}, "--port"],
+    [["pull", "--forge", "gitea"], {}, "--forge"],
   ] as const)("refuses %j %j as a usage error naming %s", async (argv, env, named) => {
     const error = await failure([...argv], env);
     expect(isPlxError(error)).toBe(true);

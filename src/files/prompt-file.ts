@@ -25,7 +25,20 @@ export const FILE_KEYS = ["name", "folder", "model", "tags", "metadata", "extras
 export const TEMPLATE_OVERFLOW = "template_fields";
 const RESERVED = new Set<string>([...FILE_KEYS, TEMPLATE_OVERFLOW]);
 const LEADING_TEMPLATE_KEYS = ["type", "template_format"];
-const TOP_LEVEL_TEMPLATE_KEYS = new Set([...TEMPLATE_FIELDS.chat, ...TEMPLATE_FIELDS.completion]);
+
+/** The template's own fields the spec lists for its type: the ones a file writes at its top level. */
+function topLevelTemplateKeys(template: JsonObject): ReadonlySet<string> {
+  const type = Object.hasOwn(template, "type")
+    ? template.type
+    : Object.hasOwn(template, "messages")
+      ? "chat"
+      : "completion";
+  return new Set(
+    type === "chat" || type === "completion"
+      ? TEMPLATE_FIELDS[type]
+      : [...TEMPLATE_FIELDS.chat, ...TEMPLATE_FIELDS.completion],
+  );
+}
 
 /** The file's content, as text. */
 export function serializePromptFile(
@@ -58,9 +71,10 @@ function fileLayout(doc: TemplateDoc, placement: Pick<PlannedPath, "nameInFile" 
   if (Object.hasOwn(doc.metadata, "model")) entries.push(["model", doc.metadata.model!]);
   if (doc.tags.length > 0) entries.push(["tags", doc.tags]);
   const overflow: Array<[string, JsonValue]> = [];
+  const ownKeys = topLevelTemplateKeys(template);
   for (const [key, value] of Object.entries(template)) {
     if (LEADING_TEMPLATE_KEYS.includes(key)) continue;
-    if (RESERVED.has(key) || !TOP_LEVEL_TEMPLATE_KEYS.has(key)) overflow.push([key, value]);
+    if (RESERVED.has(key) || !ownKeys.has(key)) overflow.push([key, value]);
     else
       entries.push([
         key,

@@ -22,8 +22,7 @@ import { findBySuffix } from "../files/walk.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import { analyzePromptTemplate, type Location } from "../render/index.js";
 import { compareWithRemote, type Change } from "./compare.js";
-import { assertProject } from "./repository.js";
-import { nameMatcher } from "./select.js";
+import { assertProject, withoutIgnored } from "./repository.js";
 
 export type { Finding, Severity };
 
@@ -61,14 +60,8 @@ export async function check(
     ),
   ]);
   const { lock } = lockRead;
-  // plx.config.yaml's `ignore:` list: files plx never touches are not checked either.
-  const ignored = config.ignore.length > 0 ? nameMatcher(config.ignore) : () => false;
-  const ignoredPath = (path: string) => {
-    const { name, folder } = locationFromPath(path, config.promptsDir);
-    return ignored(name, folder);
-  };
-  const templates = scan.templates.filter((template) => !ignored(template.name, template.folder));
-  const problems = scan.problems.filter((problem) => !ignoredPath(problem.path));
+  // Files plx.config.yaml tells plx never to touch are not checked either.
+  const { templates, problems } = withoutIgnored(config, scan);
 
   const findings: Finding[] = [
     ...lockRead.findings,

@@ -2,6 +2,13 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // `npm run coverage`: what the in-process tiers execute of src/ (the e2e tier's child processes run the bundle in
+    // dist/, which V8 coverage of the test workers does not see).
+    coverage: {
+      provider: "v8",
+      include: ["src/**/*.ts"],
+      reporter: ["text-summary", "json-summary"],
+    },
     projects: [
       {
         test: {

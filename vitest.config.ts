@@ -9,6 +9,9 @@ export default defineConfig({
       include: ["src/**/*.ts"],
       reporter: ["text-summary", "json-summary"],
     },
+    // Two test files at a time, whatever the machine: the e2e tier mostly waits on child processes and the
+    // in-process tier on its sandbox, so a second worker overlaps waits on a 2-core machine without overloading it.
+    maxWorkers: 2,
     projects: [
       {
         test: {

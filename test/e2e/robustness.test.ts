@@ -58,7 +58,9 @@ async function manyTemplates(server: SandboxProcess, count: number) {
 const KILL_AFTER_READS = [0, 1, 20, 39];
 
 describe("crashes and interruptions", () => {
-  it("leaves every file whole when pull is killed at random moments, and the next pull converges", async () => {
+  it("leaves every file whole when pull is killed at chosen moments, and the next pull converges", {
+    timeout: 180_000,
+  }, async () => {
     const server = await sandbox(["--latency", "15"]);
     await manyTemplates(server, 40);
     const repo = await newRepo();

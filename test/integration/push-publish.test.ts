@@ -523,7 +523,8 @@ describe("publishing through faults and races", () => {
     return { exitCode: published.exitCode, stdout: published.stdout, summary };
   }
 
-  it("ends in the same remote state as a clean run, with no duplicate versions", async () => {
+  // Retries wait out real backoff delays: generous time on a busy machine.
+  it("ends in the same remote state as a clean run, with no duplicate versions", { timeout: 120_000 }, async () => {
     const clean = await finalState({});
     expect(clean.exitCode).toBe(0);
     // The seeded runs mostly wait out retry delays: side by side, each with its own sandbox.

@@ -79,7 +79,8 @@ export function sandboxPerTest(defaults: SandboxOptions = {}): (options?: Sandbo
       state: async () => (await admin("state")).json(),
       setState: async (state) => {
         const response = await admin("state", { method: "PUT", body: JSON.stringify(state) });
-        if (response.status !== 204) throw new Error(`PUT /__sandbox/state: ${response.status} ${await response.text()}`);
+        if (response.status !== 204)
+          throw new Error(`PUT /__sandbox/state: ${response.status} ${await response.text()}`);
       },
       plx: (cwd, ...args) => plx(args, { cwd, env }),
     };

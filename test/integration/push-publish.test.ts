@@ -1,20 +1,44 @@
 // push, publish and label as CI runs them, in-process against the sandbox: versions, conflicts, moves, plans, labels.
 import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox } from "../../src/sandbox/index.js";
 import { commitAll, edit, git, newRepo, plx, sandboxPerTest, type TestSandbox } from "../support/in-process.js";
 import { hostileProxy } from "../support/proxy.js";
-import { seedTeamWorkspace } from "../support/registry.js";
+import { API_KEY, registry, seedTeamWorkspace } from "../support/registry.js";
 import { completion } from "../support/templates.js";
 
 const sandbox = sandboxPerTest();
 
-/** A git repository with the team workspace pulled and committed, as a repo looks after adopting plx. */
+/** The team workspace, and a git repository where it was pulled and committed, made once for the file. */
+let adopted: { state: unknown; repo: string };
+beforeAll(async () => {
+  const server = await startSandbox();
+  try {
+    await seedTeamWorkspace(registry(server.url));
+    const repo = await newRepo({ git: true });
+    const pulled = await plx(["pull"], {
+      cwd: repo,
+      env: { PROMPTLAYER_BASE_URL: server.url, PROMPTLAYER_API_KEY: API_KEY },
+    });
+    expect(pulled.exitCode, pulled.stderr).toBe(0);
+    await commitAll(repo, "Adopt plx");
+    adopted = { state: await (await fetch(`${server.url}/__sandbox/state`)).json(), repo };
+  } finally {
+    await server.close();
+  }
+});
+afterAll(async () => {
+  await rm(adopted.repo, { recursive: true, force: true });
+});
+
+/** The team workspace in `server`, and a copy of the repository that adopted it, as a repo looks after adopting plx. */
 async function adoptedRepo(server: TestSandbox) {
-  await seedTeamWorkspace(server);
-  const repo = await newRepo({ git: true });
-  expect((await server.plx(repo, "pull")).exitCode).toBe(0);
-  await commitAll(repo, "Adopt plx");
+  await server.setState(adopted.state);
+  const repo = join(await mkdtemp(join(tmpdir(), "plx-it-")), "repo");
+  await cp(adopted.repo, repo, { recursive: true });
   return repo;
 }
 

@@ -1,8 +1,7 @@
 // push, publish and label as CI runs them, in-process against the sandbox: versions, conflicts, moves, plans, labels.
-import { cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { mkdtemp } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox } from "../../src/sandbox/index.js";
 import { commitAll, edit, git, newRepo, plx, sandboxPerTest, type TestSandbox } from "../support/in-process.js";

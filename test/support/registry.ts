@@ -1,5 +1,6 @@
 // Seeds a running sandbox over its public API, as PromptLayer's UI or another team would.
 import { cleanEnv } from "./cli.js";
+import { newRepo } from "./repo.js";
 import { completion, type PublishExtra, publishBody, text } from "./templates.js";
 
 export { chat, completion, text } from "./templates.js";
@@ -77,6 +78,9 @@ export async function seedTeamWorkspace(reg: Registry): Promise<void> {
     metadata: { model: { provider: "anthropic", name: "claude-sonnet-4", parameters: {} } },
   });
 }
+
+/** @deprecated Use `newRepo` from ./repo.js; kept while branches that call it are merged. */
+export const emptyRepo = (): Promise<string> => newRepo();
 
 export const plxEnv = (url: string, extra: Record<string, string> = {}) =>
   cleanEnv({ PROMPTLAYER_BASE_URL: url, PROMPTLAYER_API_KEY: API_KEY, ...extra });

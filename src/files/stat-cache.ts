@@ -1,9 +1,7 @@
 // What plx learnt about each prompt file, kept between runs the way git's index is: a file whose size, times and inode
 // are those recorded is known to hold the bytes recorded, so it need not be read to tell it is unchanged. Nothing is
 // trusted when any of them differs, nor for a file changed too close to when the cache was written to be sure.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { writeFileAtomic } from "./atomic.js";
+import { readCacheFile, writeCacheFile } from "./cache-dir.js";
 
 export interface FileStamp {
   size: number;
@@ -12,9 +10,7 @@ export interface FileStamp {
   ino: number;
 }
 
-/** The cache's directory under the repository root; it ignores itself, so it is never committed. */
-export const CACHE_DIR = ".plx";
-const CACHE_FILE = join(CACHE_DIR, "cache", "files.json");
+const CACHE_FILE = "files.json";
 const FORMAT = 1;
 /**
  * A file modified less than this long before the cache was written may be modified again within the same timestamp
@@ -35,17 +31,9 @@ export class StatCache {
 
   /** The cache under `rootDir`, or an empty one when there is none or it cannot be read. */
   static load(rootDir: string): StatCache {
-    try {
-      const data = JSON.parse(readFileSync(join(rootDir, CACHE_FILE), "utf8")) as {
-        format?: unknown;
-        writtenAt?: unknown;
-        entries?: unknown;
-      };
-      if (data.format === FORMAT && typeof data.writtenAt === "number" && isEntries(data.entries)) {
-        return new StatCache(rootDir, new Map(Object.entries(data.entries)), data.writtenAt);
-      }
-    } catch {
-      // Missing or damaged: start afresh; it is only ever a shortcut.
+    const data = readCacheFile(rootDir, CACHE_FILE) as { format?: unknown; writtenAt?: unknown; entries?: unknown };
+    if (data?.format === FORMAT && typeof data.writtenAt === "number" && isEntries(data.entries)) {
+      return new StatCache(rootDir, new Map(Object.entries(data.entries)), data.writtenAt);
     }
     return new StatCache(rootDir, new Map(), 0);
   }
@@ -56,7 +44,12 @@ export class StatCache {
     if (!entry) return undefined;
     const [size, mtimeMs, ctimeMs, ino, fileHash] = entry;
     const same = size === stamp.size && mtimeMs === stamp.mtimeMs && ctimeMs === stamp.ctimeMs && ino === stamp.ino;
-    return same && mtimeMs < this.writtenAt - RACY_MS && ctimeMs < this.writtenAt - RACY_MS ? fileHash : undefined;
+    if (!same) return undefined;
+    if (mtimeMs < this.writtenAt - RACY_MS && ctimeMs < this.writtenAt - RACY_MS) return fileHash;
+    // Too recent to trust: the caller reads and hashes the file again, and saving the cache afterwards dates the entry
+    // after that read, so the next run can trust it (else a file written just before a save would never be).
+    this.changed = true;
+    return undefined;
   }
 
   remember(path: string, stamp: FileStamp, fileHash: string): void {
@@ -76,17 +69,14 @@ export class StatCache {
     }
   }
 
-  /** Writes the cache when it changed. A cache that cannot be written is no error: the next run reads the files. */
+  /** Writes the cache when it changed. */
   async save(): Promise<void> {
     if (!this.changed) return;
-    try {
-      mkdirSync(join(this.rootDir, CACHE_DIR, "cache"), { recursive: true });
-      writeFileSync(join(this.rootDir, CACHE_DIR, ".gitignore"), "# plx's cache: never committed\n*\n", { flag: "wx" });
-    } catch {
-      // Already there, or not writable: the write below says which.
-    }
-    const data = { format: FORMAT, writtenAt: Date.now(), entries: Object.fromEntries(this.entries) };
-    await writeFileAtomic(join(this.rootDir, CACHE_FILE), JSON.stringify(data)).catch(() => undefined);
+    await writeCacheFile(this.rootDir, CACHE_FILE, {
+      format: FORMAT,
+      writtenAt: Date.now(),
+      entries: Object.fromEntries(this.entries),
+    });
     this.changed = false;
   }
 }

@@ -2,7 +2,7 @@
 // file:line:col and what to do: what PromptLayer would refuse (422), what it would render other than meant, and
 // what is probably a slip. With `remote`, also the templates changed both here and in PromptLayer since the last
 // sync, which is what a pre-push hook should stop.
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { checkAgentFiles } from "../agents/check.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import { labelNameProblem } from "../core/label-names.js";
@@ -14,13 +14,16 @@ import type { Finding, Severity } from "../core/findings.js";
 import { lintTemplate, type VersionPath } from "../core/template-lint.js";
 import { TEMPLATE_FIELDS, WELL_KNOWN_PARAMETERS } from "../core/template-schema.js";
 import { isPlxError } from "../errors/index.js";
+import { CheckCache } from "../files/check-cache.js";
 import { type LocalTemplate, scanPromptFiles } from "../files/local.js";
 import { readLockfile } from "../files/lockfile.js";
 import { locationFromPath, PROMPT_FILE_SUFFIX } from "../files/paths.js";
 import { FILE_KEYS, fileLocator, TEMPLATE_OVERFLOW, type FileLocator } from "../files/prompt-file.js";
+import { StatCache } from "../files/stat-cache.js";
 import { findBySuffix } from "../files/walk.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import { analyzePromptTemplate, type Location } from "../render/index.js";
+import { PLX_VERSION } from "../version.js";
 import { compareWithRemote, type Change } from "./compare.js";
 import { assertProject, withoutIgnored } from "./repository.js";
 
@@ -51,15 +54,27 @@ export async function check(
 ): Promise<CheckReport> {
   const only = files.length > 0 ? files : undefined;
   if (!only || options.remote) assertProject(config);
-  const [scan, lockRead, knownNames] = await Promise.all([
-    scanPromptFiles(config.rootDir, config.promptsDir, { only }),
-    readLockForCheck(config.rootDir),
+  const lockRead = await readLockForCheck(config.rootDir);
+  const { lock } = lockRead;
+  const statCache = StatCache.load(config.rootDir);
+  // This module's URL names the build: bundled chunks are named by a hash of their code and what they import, so a
+  // plx with other rules never reads findings this one cached.
+  const checkCache = CheckCache.load(
+    config.rootDir,
+    `${PLX_VERSION} ${basename(import.meta.url)} ${config.promptsDir}`,
+  );
+  const [scan, knownNames] = await Promise.all([
+    // Files the lock and the stat cache vouch for are not read, and are parsed only if their findings are not cached.
+    scanPromptFiles(config.rootDir, config.promptsDir, {
+      only,
+      cache: statCache,
+      ...(lockRead.unreadable ? {} : { lock }),
+    }),
     // Names of every prompt file, from paths alone: cheap, and enough to resolve snippet references.
     findBySuffix(join(config.rootDir, config.promptsDir), PROMPT_FILE_SUFFIX).map(
       (path) => locationFromPath(`${config.promptsDir}/${path}`, config.promptsDir).name,
     ),
   ]);
-  const { lock } = lockRead;
   // Files plx.config.yaml tells plx never to touch are not checked either.
   const { templates, problems } = withoutIgnored(config, scan);
 
@@ -71,10 +86,31 @@ export async function check(
       code: code ?? "invalid-file",
     })),
   ];
+  const cached = new Map(
+    templates.map((template) => [template.path, checkCache.get(template.path, template.fileHash)]),
+  );
+  const kindOf = (template: LocalTemplate) =>
+    cached.get(template.path)?.kind ?? String(template.doc.promptTemplate.type);
   const kinds = new Map<string, string>();
-  for (const template of templates) kinds.set(template.name, String(template.doc.promptTemplate.type));
+  for (const template of templates) kinds.set(template.name, kindOf(template));
   const resolvable = new Set([...knownNames, ...Object.keys(lock.templates), ...kinds.keys()]);
-  for (const template of templates) findings.push(...checkTemplate(template, resolvable, kinds));
+  for (const template of templates) {
+    const context = referenceContext(template, resolvable, kinds);
+    const hit = cached.get(template.path);
+    if (hit?.context === context) {
+      findings.push(...hit.findings);
+      continue;
+    }
+    const found = checkTemplate(template, resolvable, kinds);
+    checkCache.set(template.path, { file: template.fileHash, kind: kindOf(template), context, findings: found });
+    findings.push(...found);
+  }
+  if (!only) {
+    const scanned = new Set([...scan.templates.map((t) => t.path), ...scan.problems.map((p) => p.path)]);
+    checkCache.keepOnly(scanned);
+    statCache.keepOnly(scanned);
+  }
+  await Promise.all([checkCache.save(), statCache.save()]);
   const agents = await checkAgentFiles(config, only, resolvable);
   findings.push(...agents.findings);
 
@@ -99,6 +135,21 @@ export async function check(
     warnings: findings.length - errors,
     ...(remote ? { remote } : {}),
   };
+}
+
+/**
+ * What a file's findings depend on outside it: what each snippet it refers to resolves to. The same file in the same
+ * surroundings has the same findings.
+ */
+function referenceContext(
+  template: LocalTemplate,
+  resolvable: ReadonlySet<string>,
+  kinds: ReadonlyMap<string, string>,
+): string {
+  const resolved = template.snippets.map((name) =>
+    name === template.name ? "self" : (kinds.get(name) ?? (resolvable.has(name) ? "known" : "missing")),
+  );
+  return JSON.stringify([template.name, template.snippets, resolved]);
 }
 
 /** plx.lock, or the finding that says why it cannot be read (a merge's conflict markers, most often). */

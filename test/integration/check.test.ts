@@ -1,6 +1,6 @@
 // `plx check` catches offline what PromptLayer would refuse, and what it would render other than meant: one table of
 // bad files, each with every finding it must produce (code, severity, file:line:col, message), and nothing else.
-import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { commitAll, edit, newRepo, plx, sandboxPerTest } from "../support/in-process.js";
@@ -424,6 +424,66 @@ describe("plx check: other files", () => {
     const checked = await plx(["check"], { cwd: repo });
     expect(checked.exitCode, checked.stdout).toBe(0);
     expect(checked.stdout).toContain("1 file(s) checked: 0 error(s), 0 warning(s)");
+  });
+});
+
+describe("plx check's cache (.plx/cache/check.json)", () => {
+  const checkJson = async (repo: string) => {
+    const result = await plx(["check", "--json"], { cwd: repo });
+    return { exitCode: result.exitCode, findings: JSON.parse(result.stdout).findings as Finding[] };
+  };
+  const codes = (findings: Finding[]) => findings.map((f) => `${f.path} ${f.code}`);
+
+  it("finds what changed around an unchanged file: its snippet created, turned into a chat template, removed", async () => {
+    const repo = await newRepo();
+    await mkdir(join(repo, "prompts"));
+    await writeFile(join(repo, "prompts/reply.prompt.yaml"), "type: completion\ncontent: 'Hi @@@tone@@@'\n");
+    expect(codes((await checkJson(repo)).findings)).toEqual(["prompts/reply.prompt.yaml snippet-missing"]);
+
+    await writeFile(join(repo, "prompts/tone.prompt.yaml"), "type: completion\ncontent: Be brief.\n");
+    expect(await checkJson(repo)).toEqual({ exitCode: 0, findings: [] });
+
+    await writeFile(
+      join(repo, "prompts/tone.prompt.yaml"),
+      "type: chat\nmessages:\n  - role: system\n    content: Hi\n",
+    );
+    expect(codes((await checkJson(repo)).findings)).toEqual(["prompts/reply.prompt.yaml snippet-not-completion"]);
+
+    await rm(join(repo, "prompts/tone.prompt.yaml"));
+    expect(codes((await checkJson(repo)).findings)).toEqual(["prompts/reply.prompt.yaml snippet-missing"]);
+  });
+
+  it("answers an unchanged file from the cache, and a changed one from the file", async () => {
+    const repo = await newRepo();
+    await mkdir(join(repo, "prompts"));
+    await writeFile(join(repo, "prompts/a.prompt.yaml"), "type: chat\nmessages:\n  - role: usr\n    content: Hi\n");
+    const first = await checkJson(repo);
+    expect(codes(first.findings)).toEqual(["prompts/a.prompt.yaml role-unknown"]);
+    // Doctor the cached finding: only a check that reuses it can report the doctored message.
+    const cacheFile = join(repo, ".plx/cache/check.json");
+    const cache = JSON.parse(await readFile(cacheFile, "utf8"));
+    cache.entries["prompts/a.prompt.yaml"].findings[0].message = "from the cache";
+    await writeFile(cacheFile, JSON.stringify(cache));
+    expect((await checkJson(repo)).findings.map((f) => f.message)).toEqual(["from the cache"]);
+
+    await writeFile(join(repo, "prompts/a.prompt.yaml"), "type: chat\nmessages:\n  - role: user\n    content: Hi\n");
+    expect(await checkJson(repo)).toEqual({ exitCode: 0, findings: [] });
+  });
+
+  it("starts afresh from a damaged cache, or one another build of plx wrote", async () => {
+    const repo = await newRepo();
+    await mkdir(join(repo, "prompts"));
+    await writeFile(join(repo, "prompts/a.prompt.yaml"), "type: chat\nmessages:\n  - role: usr\n    content: Hi\n");
+    const expected = await checkJson(repo);
+    const cacheFile = join(repo, ".plx/cache/check.json");
+    const cache = JSON.parse(await readFile(cacheFile, "utf8"));
+    cache.rules = "another build";
+    cache.entries["prompts/a.prompt.yaml"].findings = [];
+    await writeFile(cacheFile, JSON.stringify(cache));
+    expect(await checkJson(repo)).toEqual(expected);
+    await writeFile(cacheFile, "{not json");
+    expect(await checkJson(repo)).toEqual(expected);
+    expect(await readFile(join(repo, ".plx/.gitignore"), "utf8")).toContain("*");
   });
 });
 

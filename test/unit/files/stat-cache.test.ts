@@ -85,6 +85,19 @@ describe("the stat cache", () => {
     expect(JSON.parse(await readFile(join(root, ".plx/cache/files.json"), "utf8")).entries).toEqual({});
   });
 
+  it("saves itself again after meeting a file too recent to trust, dated after it read the file", async () => {
+    const text = "type: completion\ncontent: x\n";
+    const root = await repoWith(text);
+    const { mtimeMs } = await stat(join(root, "prompts/a.prompt.yaml"));
+    const racyAt = Math.floor(mtimeMs) - 1_000;
+    await cacheSaying(root, sha(text), racyAt);
+    const cache = StatCache.load(root);
+    await scanPromptFiles(root, "prompts", { lock: lockFor(sha(text)), cache });
+    await cache.save();
+    const saved = JSON.parse(await readFile(join(root, ".plx/cache/files.json"), "utf8"));
+    expect(saved.writtenAt).toBeGreaterThan(racyAt);
+  });
+
   it("starts empty from a damaged cache file", async () => {
     const root = await repoWith("type: completion\ncontent: x\n");
     await mkdir(join(root, ".plx/cache"), { recursive: true });

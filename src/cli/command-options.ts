@@ -2,6 +2,7 @@
 // environment twin and its help line. Kept apart from the command list, so a command's module can import the type
 // of its options without importing every other command.
 import type { z } from "zod";
+import { redisUrlProblem } from "../cache/store.js";
 import { EVAL_FORMATS } from "../evals/cases.js";
 import {
   booleanFlag,
@@ -58,6 +59,19 @@ const yes = booleanFlag("-y, --yes", "confirm without asking (required without a
 const exitCode = booleanFlag("--exit-code", "exit 1 when anything differs, as git diff --exit-code");
 const comment = booleanFlag("--comment", "post or update one sticky pull/merge-request comment with the report");
 const label = (help: string) => stringFlag("--label <label>", help, { check: labelNameProblem });
+
+/** `--labels prod,staging` (or repeated): release labels, each checked as one. */
+const labelList = (help: string, env: string) =>
+  listFlag("--labels <labels>", help, {
+    env,
+    check: (value) =>
+      value
+        .split(",")
+        .map((part) => part.trim())
+        .filter((part) => part !== "")
+        .map(labelNameProblem)
+        .find((problem) => problem !== undefined),
+  });
 
 const pushOptions = {
   names,
@@ -359,6 +373,43 @@ export const commandOptions = {
     ),
     ref: stringFlag("--ref <branch>", "with --dispatch gitlab: the branch the pipeline runs on (default main)"),
     loopGuard: switchFlag("--no-loop-guard", "act on every event; do not read PromptLayer to skip plx's own publishes"),
+    json,
+  },
+  "cache serve": {
+    port: integerFlag(
+      "--port <n>",
+      "port to listen on; 0 picks a free one (default 0)",
+      { min: 0, max: 65535 },
+      { env: "PLX_CACHE_PORT" },
+    ),
+    host: stringFlag("--host <host>", "interface to listen on (default 127.0.0.1; 0.0.0.0 in a container)", {
+      env: "PLX_CACHE_HOST",
+    }),
+    labels: labelList("release labels to keep warm besides latest, comma-separated", "PLX_CACHE_LABELS"),
+    snapshot: stringFlag("--snapshot <file>", "start from this snapshot and keep it up to date (written atomically)", {
+      env: "PLX_CACHE_SNAPSHOT",
+    }),
+    store: stringFlag("--store <redis-url>", "share entries with other instances through Redis (redis://…)", {
+      env: "PLX_CACHE_STORE",
+      check: redisUrlProblem,
+    }),
+    resync: durationFlag(
+      "--resync <duration>",
+      "full resync interval, e.g. 5m; 0 turns it off (default 5m)",
+      { minMs: 0, maxMs: 7 * 24 * 3_600_000, default: "5m" },
+      { env: "PLX_CACHE_RESYNC" },
+    ),
+    clientKeys: listFlag(
+      "--client-keys <keys>",
+      "keys clients must send as X-API-KEY, comma-separated (default: the workspace's own key); prefer the env",
+      { env: "PLX_CACHE_CLIENT_KEYS" },
+    ),
+  },
+  "cache export": {
+    labels: labelList("release labels to export besides latest, comma-separated", "PLX_CACHE_LABELS"),
+    output: stringFlag("-o, --output <file>", "where to write the snapshot (default prompts.snapshot.json)", {
+      env: "PLX_CACHE_OUTPUT",
+    }),
     json,
   },
 } satisfies Record<string, OptionsShape>;

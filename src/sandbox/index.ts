@@ -7,11 +7,11 @@ import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { plxError } from "../errors/index.js";
 import { writeFileAtomic } from "../files/atomic.js";
+import { BODY_KEY_ROUTES } from "../promptlayer/api-paths.js";
 import { FaultInjector, type FaultKnobs } from "./faults.js";
 import { ModelEndpoints, modelError, modelRouteOf, refuseUnauthorized, type ModelAnswer } from "./models.js";
 import { handleApiRequest, type ApiResponse } from "./routes.js";
 import { ApiError, emptyWorkspace, Workspace, type Json, type WorkspaceData, type WorkspaceEvent } from "./state.js";
-import { BODY_KEY_ROUTES } from "./tracking.js";
 import { createWebhookNotifier } from "./webhooks.js";
 import { handleAgentAdmin } from "./workflows.js";
 

@@ -39,16 +39,6 @@ export interface TrackingData {
   groups: number[];
 }
 
-/** The routes whose callers put the API key in the JSON body, as the SDK's tracking calls do. */
-export const BODY_KEY_ROUTES = new Set([
-  "/track-request",
-  "/library-track-score",
-  "/library-track-metadata",
-  "/library-track-prompt",
-  "/track-group",
-  "/create-group",
-]);
-
 function data(workspace: Workspace): TrackingData {
   workspace.data.tracking ??= { requests: [], groups: [] };
   return workspace.data.tracking;

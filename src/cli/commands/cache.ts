@@ -15,7 +15,7 @@ const MIN_CLIENT_KEY_LENGTH = 16;
 
 // The renderer PromptLayer's `input_variables` are filled with. Until the one `plx run` shares lands (src/render),
 // the sandbox's own variable filling stands in, so the cache and the sandbox answer alike.
-const renderer: TemplateRenderer = {
+export const cacheRenderer: TemplateRenderer = {
   renderTemplate: (template, variables) => fillVariables(template as never, variables as never) as never,
   renderText: (text, format, variables) =>
     (fillVariables({ type: "text", text, template_format: format }, variables as never) as { text: string }).text,
@@ -101,7 +101,7 @@ async function connectionFor(
     timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,
     attempts: options.retries === undefined ? undefined : options.retries + 1,
     labels: splitList(options.labels),
-    renderer,
+    renderer: cacheRenderer,
     log: (line) => context.log.info(line),
   };
 }

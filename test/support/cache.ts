@@ -1,0 +1,127 @@
+// An in-process sandbox with `plx cache serve`'s server in front of it, for the cache's integration tests.
+import { afterEach } from "vitest";
+import { type RunningCache, serveCache } from "../../src/cache/index.js";
+import { cacheRenderer } from "../../src/cli/commands/cache.js";
+import { Redactor } from "../../src/redact.js";
+import { type RunningSandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
+import { API_KEY, registry, type Registry } from "./registry.js";
+
+export { API_KEY };
+
+export interface CacheOptions {
+  labels?: string[];
+  clientKeys?: string[];
+  snapshotFile?: string;
+  storeUrl?: string;
+  resyncMs?: number;
+  now?: () => number;
+}
+
+export interface StartedCache extends RunningCache {
+  log: string[];
+  /** A request to the cache, with the workspace key unless the headers say otherwise. */
+  call(path: string, init?: RequestInit): Promise<Response>;
+  /** The cache's first sync, or a fresh one when it is done. */
+  synced(): Promise<void>;
+}
+
+const running: Array<{ close(): Promise<void> }> = [];
+
+/** Everything started in a test is stopped after it, whatever state it was left in. */
+export function stopAfterEachTest(): void {
+  afterEach(async () => {
+    for (const server of running.splice(0).reverse()) await server.close().catch(() => undefined);
+  });
+}
+
+export async function sandbox(options: SandboxOptions = {}): Promise<RunningSandbox & Registry & { admin: Admin }> {
+  const started = await startSandbox({ port: 0, apiKey: API_KEY, seed: 1, ...options });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await started.close();
+  };
+  running.push({ close });
+  return { ...started, ...registry(started.url), close, admin: admin(started.url) };
+}
+
+export async function startCache(upstreamUrl: string, options: CacheOptions = {}): Promise<StartedCache> {
+  const log: string[] = [];
+  const cache = await serveCache({
+    baseUrl: upstreamUrl,
+    apiKey: API_KEY,
+    redactor: new Redactor(),
+    concurrency: 8,
+    timeoutMs: 5_000,
+    attempts: 1,
+    labels: options.labels ?? ["prod"],
+    renderer: cacheRenderer,
+    log: (line) => log.push(line),
+    port: 0,
+    host: "127.0.0.1",
+    snapshotFile: options.snapshotFile,
+    storeUrl: options.storeUrl,
+    resyncMs: options.resyncMs ?? 0,
+    clientKeys: options.clientKeys ?? [],
+    now: options.now,
+  });
+  let closed = false;
+  const close = async (graceMs?: number) => {
+    if (closed) return;
+    closed = true;
+    await cache.close(graceMs);
+  };
+  running.push({ close });
+  return {
+    ...cache,
+    close,
+    log,
+    call: (path, init = {}) =>
+      fetch(`${cache.url}${path}`, { ...init, headers: { "x-api-key": API_KEY, ...(init.headers as object) } }),
+    synced: async () => {
+      await cache.cache.resync();
+    },
+  };
+}
+
+export interface Admin {
+  requests(): Promise<
+    Array<{
+      method: string;
+      path: string;
+      query: Record<string, unknown>;
+      headers: Record<string, string>;
+      body: any;
+      status: number;
+    }>
+  >;
+  clearRequests(): Promise<void>;
+  state(): Promise<any>;
+  setState(state: unknown): Promise<void>;
+}
+
+function admin(url: string): Admin {
+  return {
+    requests: async () => (await fetch(`${url}/__sandbox/requests`)).json() as Promise<any>,
+    clearRequests: async () => {
+      await fetch(`${url}/__sandbox/requests`, { method: "DELETE" });
+    },
+    state: async () => (await fetch(`${url}/__sandbox/state`)).json(),
+    setState: async (state) => {
+      const response = await fetch(`${url}/__sandbox/state`, { method: "PUT", body: JSON.stringify(state) });
+      if (response.status !== 204) throw new Error(`PUT state: ${response.status}`);
+    },
+  };
+}
+
+/** Polls `probe` until it returns something other than undefined; fails after `attempts` tries, never on time alone. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, attempts = 200): Promise<T> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}

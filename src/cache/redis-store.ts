@@ -102,8 +102,15 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Sha
 
 /** A connected client, or CACHE.STORE_UNREACHABLE once the first connection fails or takes too long. */
 async function connect(options: RedisStoreOptions, role: string): Promise<Client> {
-  const client = createClient({ url: options.url, socket: { connectTimeout: CONNECT_TIMEOUT_MS } });
   let connected = false;
+  const client = createClient({
+    url: options.url,
+    socket: {
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      // A first connection that fails is reported at once; a lost one is retried, backing off to 5 s.
+      reconnectStrategy: (retries, cause) => (connected ? Math.min(100 * 2 ** retries, 5_000) : cause),
+    },
+  });
   // node-redis reconnects by itself; until then commands wait or fail, and the cache answers from memory.
   client.on("error", (error: Error) => {
     if (connected) options.log(`${options.description} (${role}): ${error.message}`);

@@ -110,6 +110,7 @@ export class PromptCache {
   private lastSyncAt: number | undefined;
   private syncFailing = false;
   private syncing: Promise<SyncSummary> | undefined;
+  private syncQueued: Promise<SyncSummary> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private batching = 0;
@@ -268,16 +269,25 @@ export class PromptCache {
 
   /**
    * One resync: a registry listing (every template's latest version, and each label's versions), then reads of
-   * what moved. Concurrent calls share one run.
+   * what moved. Asked for while one runs, another runs after it (that one may have listed before the change that
+   * prompted the request); calls made meanwhile share it.
    */
   resync(): Promise<SyncSummary> {
-    this.syncing ??= this.runResync().finally(() => {
+    if (this.syncing) {
+      this.syncQueued ??= this.syncing.then(() => {
+        this.syncQueued = undefined;
+        return this.resync();
+      });
+      return this.syncQueued;
+    }
+    this.syncing = this.runResync().finally(() => {
       this.syncing = undefined;
     });
     return this.syncing;
   }
 
   private async runResync(): Promise<SyncSummary> {
+    if (this.closed) return { ok: false, refreshed: 0, evicted: 0, warmed: 0, failed: [] };
     const started = this.now();
     let listing: RegistryListing;
     try {
@@ -593,6 +603,7 @@ export class PromptCache {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    await this.syncQueued?.catch(() => undefined);
     await this.syncing?.catch(() => undefined);
     await Promise.all([...this.reading.values()].map((job) => job.done.catch(() => false)));
     this.scheduleSnapshot();

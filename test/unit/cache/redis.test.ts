@@ -79,7 +79,10 @@ describe("caches sharing Redis", () => {
     // A dropped label reaches B too.
     const labels = await fetch(`${sb.url}/prompt-templates/greet/labels`, { headers: { "x-api-key": API_KEY } });
     const [prod] = ((await labels.json()) as { release_labels: Array<{ release_label_id: number }> }).release_labels;
-    await fetch(`${sb.url}/prompt-labels/${prod!.release_label_id}`, { method: "DELETE", headers: { "x-api-key": API_KEY } });
+    await fetch(`${sb.url}/prompt-labels/${prod!.release_label_id}`, {
+      method: "DELETE",
+      headers: { "x-api-key": API_KEY },
+    });
     await a.cache.applyEvents([
       event("prompt_template_label_deleted", {
         prompt_template_id: greetId,
@@ -128,4 +131,3 @@ describe("caches sharing Redis", () => {
     expect((refused as Error).message).not.toContain("s3cret");
   });
 });
-

@@ -2,9 +2,9 @@
 // listing with what the cache holds (the resync). Pure: facts in, a change to apply out.
 import { type EntryFacts, LATEST, type Selector, sameSelector, selectorKey, type TemplateAddress } from "./entries.js";
 
-/** A webhook event whose signature, age and novelty were already checked. */
+/** A webhook event whose signature, age and novelty were already checked: its type and PromptLayer's `details`. */
 export interface WebhookEvent {
-  event_type: string;
+  eventType: string;
   details: Record<string, unknown>;
 }
 
@@ -61,7 +61,7 @@ export function changeForEvent(
     return { refresh: [], warm: warm ? [{ templateId, selector, view: "resolved" }] : [] };
   };
 
-  switch (event.event_type) {
+  switch (event.eventType) {
     case "prompt_template_version_created": {
       const latest = refreshOrWarm(LATEST, true);
       return change({ ...latest, refresh: [...latest.refresh, ...keys(importers(name, null))], lists: true });

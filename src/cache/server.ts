@@ -2,17 +2,18 @@
 // API paths passed through to the configured upstream, plus /healthz, /metrics and the webhook receiver.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { Readable } from "node:stream";
 import { BODY_KEY_ROUTES, isPromptLayerApiPath } from "../promptlayer/api-paths.js";
 import type { ClientAuthenticator } from "./auth.js";
 import type { Selector } from "./entries.js";
 import type { CacheRead, PromptCache } from "./service.js";
 import { sendJson, type Upstream } from "./upstream.js";
 
-/** What the webhook receiver answers; it verifies the delivery and hands the events to the cache. */
-export type WebhookHandler = (delivery: {
-  headers: IncomingMessage["headers"];
-  body: Buffer;
-}) => Promise<{ status: number; body?: unknown }>;
+/**
+ * The webhook receiver at /webhook, as a web-standard handler: it verifies each delivery (signature, replay window,
+ * duplicates) and hands the events to the cache.
+ */
+export type WebhookHandler = (request: Request) => Promise<Response>;
 
 export interface CacheServerOptions {
   cache: PromptCache;
@@ -65,13 +66,7 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Run
       response.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
       return void response.end(text);
     }
-    if (url.pathname === "/webhook" && options.webhook) {
-      if (method !== "POST") return sendJson(response, 405, { detail: "Method Not Allowed" }, { allow: "POST" });
-      const body = await readBody(request, MAX_READ_BODY_BYTES);
-      if (body === undefined) return sendJson(response, 413, { success: false, message: "Request body too large" });
-      const answer = await options.webhook({ headers: request.headers, body });
-      return sendJson(response, answer.status, answer.body ?? { success: answer.status < 300 });
-    }
+    if (url.pathname === "/webhook" && options.webhook) return receiveWebhook(options.webhook, request, response, url);
     // Not an open proxy: nothing outside PromptLayer's API is passed on.
     if (!isPromptLayerApiPath(url.pathname)) return sendJson(response, 404, { detail: "Not Found" });
 
@@ -89,14 +84,13 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Run
     if (read) {
       const answer = await cache.read(read);
       if (!("forward" in answer)) {
-        const bytes = Buffer.from(answer.body);
         response.setHeader("x-plx-cache", answer.cache);
         response.writeHead(answer.status, {
           "content-type": "application/json",
-          "content-length": bytes.length,
+          "content-length": answer.body.length,
           age: String(answer.ageSeconds),
         });
-        return void response.end(bytes);
+        return void response.end(answer.body);
       }
     }
     cache.metrics.forwarded += 1;
@@ -158,6 +152,26 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Run
       await closed;
     },
   };
+}
+
+/** Hands a delivery to the web-standard receiver and writes its answer back. */
+async function receiveWebhook(handler: WebhookHandler, incoming: IncomingMessage, outgoing: ServerResponse, url: URL) {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming.headers))
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  const method = incoming.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  const answer = await handler(
+    new Request(url, {
+      method,
+      headers,
+      body: hasBody ? (Readable.toWeb(incoming) as ReadableStream<Uint8Array>) : undefined,
+      duplex: "half",
+    } as RequestInit),
+  );
+  const body = Buffer.from(await answer.arrayBuffer());
+  outgoing.writeHead(answer.status, { ...Object.fromEntries(answer.headers), "content-length": body.length });
+  outgoing.end(body);
 }
 
 function isTemplateRead(pathname: string, method: string): boolean {

@@ -47,7 +47,7 @@ export type CacheRead =
   | { kind: "list"; query: string; revalidate: boolean };
 
 /** The answer to a read, or `forward` when only PromptLayer can answer it (the server passes the request through). */
-export type CacheAnswer = { status: number; body: string; cache: ServeResult; ageSeconds: number } | { forward: true };
+export type CacheAnswer = { status: number; body: Buffer; cache: ServeResult; ageSeconds: number } | { forward: true };
 
 export interface PromptCacheOptions {
   /** PromptLayer's API root: recorded in snapshots, so one for another registry is refused. */
@@ -74,7 +74,7 @@ interface Held {
   /** When PromptLayer last confirmed it: read, or found unchanged by a resync. */
   confirmedAt: number;
   /** Serialised answers, built on first use. */
-  answers: Map<string, string>;
+  answers: Map<string, Buffer>;
 }
 
 export interface SyncSummary {
@@ -187,7 +187,7 @@ export class PromptCache {
       // PromptLayer could not be reached: a cached read is better than none, and says it is stale.
       const fallback = key === undefined ? undefined : this.held.get(key);
       if (fallback && fetched.status >= 500) return this.answer(request, fallback, "stale");
-      return { status: fetched.status, body: JSON.stringify(fetched.body ?? null), cache: "miss", ageSeconds: 0 };
+      return { status: fetched.status, body: jsonBytes(fetched.body ?? null), cache: "miss", ageSeconds: 0 };
     }
     const stored = this.store(fetched.entry);
     this.scheduleSnapshot();
@@ -209,7 +209,7 @@ export class PromptCache {
     }
     const fallback = this.held.get(key);
     if (fallback && answer.status >= 500) return this.answer(request, fallback, "stale");
-    return { status: answer.status, body: JSON.stringify(answer.body ?? null), cache: "miss", ageSeconds: 0 };
+    return { status: answer.status, body: jsonBytes(answer.body ?? null), cache: "miss", ageSeconds: 0 };
   }
 
   private answer(request: CacheRead, held: Held, cache: ServeResult): CacheAnswer {
@@ -220,8 +220,8 @@ export class PromptCache {
     return { status: 200, body, cache, ageSeconds };
   }
 
-  /** The answer's JSON text, or undefined when only PromptLayer can fill this template's variables. */
-  private answerBody(request: CacheRead, held: Held): string | undefined {
+  /** The answer's JSON, or undefined when only PromptLayer can fill this template's variables. */
+  private answerBody(request: CacheRead, held: Held): Buffer | undefined {
     const body = held.entry.body;
     if (request.kind === "list") return serialized(held, "list", () => body);
     if (request.kind === "get") {
@@ -231,7 +231,7 @@ export class PromptCache {
     }
     if (request.variables === undefined) return serialized(held, "run", () => runViewOf(body));
     const rendered = renderRunView(runViewOf(body), request.variables, this.options.renderer);
-    return rendered && JSON.stringify(rendered);
+    return rendered && jsonBytes(rendered);
   }
 
   /** A read PromptLayer answers on a client's behalf, sent once; with include_llm_kwargs when it can be given. */
@@ -628,11 +628,13 @@ function viewQuery(selector: Selector, view: View, llmKwargs: boolean): Record<s
   };
 }
 
-function serialized(held: Held, form: string, build: () => unknown): string {
-  let text = held.answers.get(form);
-  if (text === undefined) held.answers.set(form, (text = JSON.stringify(build())));
-  return text;
+function serialized(held: Held, form: string, build: () => unknown): Buffer {
+  let bytes = held.answers.get(form);
+  if (bytes === undefined) held.answers.set(form, (bytes = jsonBytes(build())));
+  return bytes;
 }
+
+const jsonBytes = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 function mergeChanges(a: CacheChange, b: CacheChange): CacheChange {
   const evict = [...new Set([...a.evict, ...b.evict])];

@@ -132,7 +132,12 @@ export const BODY_KEY_ROUTES: ReadonlySet<string> = new Set([
   "/track-request",
 ]);
 
-const PATTERNS = [...SPEC_PATHS, ...SDK_PATHS].map((path) => path.split("/").slice(1));
+/** The patterns by their first segment, so a path is compared only with the few that can match it. */
+const PATTERNS = new Map<string, string[][]>();
+for (const path of [...SPEC_PATHS, ...SDK_PATHS]) {
+  const pattern = path.split("/").slice(1);
+  PATTERNS.set(pattern[0]!, [...(PATTERNS.get(pattern[0]!) ?? []), pattern]);
+}
 
 /**
  * Whether a request path (as sent, percent-encoded) is one of PromptLayer's API paths. Empty and dot segments are
@@ -144,7 +149,7 @@ export function isPromptLayerApiPath(pathname: string): boolean {
   const segments = pathname.slice(1).split("/").map(decodeSegment);
   if (segments.some((segment) => segment === undefined || segment === "" || segment === "." || segment === ".."))
     return false;
-  return PATTERNS.some((pattern) => matches(pattern, segments as string[]));
+  return (PATTERNS.get(segments[0]!) ?? []).some((pattern) => matches(pattern, segments as string[]));
 }
 
 function decodeSegment(segment: string): string | undefined {

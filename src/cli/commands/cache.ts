@@ -42,7 +42,8 @@ export const cacheServe: CommandModule<CommandOptions<"cache serve">, CacheServe
       storeUrl: options.store,
       resyncMs: options.resync ?? DEFAULT_RESYNC_MS,
       clientKeys,
-      debug: (line) => context.log.debug(line),
+      // Built per request only when it will be shown: this is the hot path.
+      debug: options.debug || context.ci.debug ? (line) => context.log.debug(line) : undefined,
     });
     context.emit(`listening on ${running.url}`);
     const resyncNow = () => {

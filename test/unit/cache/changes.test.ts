@@ -32,7 +32,7 @@ const toneProd = fact(2, "tone", prod, 1);
 const otherLatest = fact(3, "other", latest, 5);
 const FACTS = [refundLatest, refundProd, refundV1, toneLatest, toneProd, otherLatest];
 
-const event = (event_type: string, details: Record<string, unknown>) => ({ event_type, details });
+const event = (eventType: string, details: Record<string, unknown>) => ({ eventType, details });
 
 describe("changeForEvent", () => {
   it.each([
@@ -161,7 +161,7 @@ describe("changeForEvent", () => {
     event("prompt_template_label_change_denied", { prompt_template_id: 1, prompt_template_label: "prod" }),
     event("agent_run_finished", { agent_name: "a", agent_id: 1, agent_execution_id: 2 }),
     event("prompt_template_version_created", { prompt_template_name: "unknown" }),
-  ])("$event_type that moves nothing changes nothing", (input) => {
+  ])("$eventType that moves nothing changes nothing", (input) => {
     expect(changeForEvent(input, FACTS, ["prod"])).toEqual({
       refresh: [],
       evict: [],

@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 const text = (body: any) => body.prompt_template.messages?.[0]?.content[0].text ?? body.prompt_template.content[0].text;
-const event = (event_type: string, details: Record<string, unknown>): WebhookEvent => ({ event_type, details });
+const event = (eventType: string, details: Record<string, unknown>): WebhookEvent => ({ eventType, details });
 
 async function seeded() {
   const sb = await sandbox();

@@ -29,7 +29,7 @@ async function seed(reg: Registry) {
 const text = (body: any, message = 0) =>
   body.prompt_template.messages?.[message]?.content[0].text ?? body.prompt_template.content[0].text;
 
-const event = (event_type: string, details: Record<string, unknown>): WebhookEvent => ({ event_type, details });
+const event = (eventType: string, details: Record<string, unknown>): WebhookEvent => ({ eventType, details });
 
 async function templateId(reg: Registry, name: string): Promise<number> {
   const response = await fetch(`${reg.url}/prompt-templates/${name}`, { headers: { "x-api-key": API_KEY } });

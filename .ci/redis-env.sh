@@ -1,6 +1,11 @@
-# Sourced by .ci/run: a throwaway redis-server for the cache's tests, which run against a real Redis (never a mock).
-# Installs Debian's redis-server package when it is missing, starts it on a free port without persistence, stops it
-# when the script exits, and exports PLX_TEST_REDIS_URL for the tests (which fail, not skip, without it).
+# Sourced by .ci/run and scripts/test.sh: a throwaway redis-server for the cache's tests, which run against a real
+# Redis (never a mock). Installs Debian's redis-server package when it is missing, starts it on a free port without
+# persistence, stops it when the script exits, and exports PLX_TEST_REDIS_URL for the tests (which fail, not skip,
+# without it). A PLX_TEST_REDIS_URL already set is used as it is.
+if [ -n "${PLX_TEST_REDIS_URL:-}" ]; then
+  echo "using the Redis at $PLX_TEST_REDIS_URL" >&2
+  return 0
+fi
 if ! command -v redis-server >/dev/null 2>&1; then
   echo "redis-server is missing: installing Debian's redis-server package" >&2
   if [ "$(id -u)" = 0 ]; then plx_sudo=""; else plx_sudo="sudo"; fi

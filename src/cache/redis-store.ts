@@ -1,5 +1,5 @@
 // The shared store over Redis (the official node-redis client, loaded only when --store is given): reads in one
-// hash, changes announced on a channel, the periodic resync claimed with a short-lived lock.
+// hash, changes announced on a channel.
 import { randomUUID } from "node:crypto";
 import { createClient } from "@redis/client";
 import { plxError } from "../errors/index.js";
@@ -27,7 +27,6 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Sha
   const instance = randomUUID();
   const entriesKey = `${options.namespace}:entries`;
   const registryKey = `${options.namespace}:registry`;
-  const lockKey = `${options.namespace}:resync`;
   const channel = `${options.namespace}:changes`;
   const client = await connect(options, "commands");
   let subscriber: Client | undefined;
@@ -87,11 +86,6 @@ export async function connectRedisStore(options: RedisStoreOptions): Promise<Sha
           (error: Error) => options.log(`could not read ${key} from ${options.description}: ${error.message}`),
         );
       });
-    },
-
-    async claimResync(forMs) {
-      const claimed = await client.set(lockKey, instance, { NX: true, PX: Math.max(1, Math.round(forMs)) });
-      return claimed === "OK";
     },
 
     async close() {

@@ -102,6 +102,7 @@ export class PromptCache {
   /** Reads whose last refresh failed: answered as stale, tried again by the next resync. */
   private readonly pending = new Set<string>();
   private readonly reading = new Map<string, { again: boolean; done: Promise<boolean> }>();
+  private readonly fetching = new Map<string, ReturnType<PromptCache["fetchTemplate"]>>();
   private readonly now: () => number;
   private registry: RegistryListing | undefined;
   private snapshotWorkspace: number | undefined;
@@ -182,16 +183,14 @@ export class PromptCache {
     const held = key === undefined || request.revalidate ? undefined : this.held.get(key);
     if (held) return this.answer(request, held, this.isStale(key!) ? "stale" : "hit");
 
-    const fetched = await this.fetchTemplate(request.identifier, request.selector, view);
-    if (!fetched.entry) {
+    const fetched = await this.fetchOnce(request.identifier, request.selector, view);
+    if (!fetched.held) {
       // PromptLayer could not be reached: a cached read is better than none, and says it is stale.
       const fallback = key === undefined ? undefined : this.held.get(key);
       if (fallback && fetched.status >= 500) return this.answer(request, fallback, "stale");
       return { status: fetched.status, body: jsonBytes(fetched.body ?? null), cache: "miss", ageSeconds: 0 };
     }
-    const stored = this.store(fetched.entry);
-    this.scheduleSnapshot();
-    return this.answer(request, stored, "miss");
+    return this.answer(request, fetched.held, "miss");
   }
 
   private async readList(request: Extract<CacheRead, { kind: "list" }>): Promise<CacheAnswer> {
@@ -234,6 +233,17 @@ export class PromptCache {
     return rendered && jsonBytes(rendered);
   }
 
+  /** Misses for the same read arriving together share one request to PromptLayer. */
+  private fetchOnce(identifier: string, selector: Selector, view: View) {
+    const key = `${identifier}\n${JSON.stringify(selector)}\n${view}`;
+    let fetching = this.fetching.get(key);
+    if (!fetching) {
+      fetching = this.fetchTemplate(identifier, selector, view).finally(() => this.fetching.delete(key));
+      this.fetching.set(key, fetching);
+    }
+    return fetching;
+  }
+
   /** A read PromptLayer answers on a client's behalf, sent once; with include_llm_kwargs when it can be given. */
   private async fetchTemplate(identifier: string, selector: Selector, view: View) {
     const path = apiPath`/prompt-templates/${identifier}`;
@@ -242,9 +252,10 @@ export class PromptCache {
     let answer = await read(view === "resolved");
     if (view === "resolved" && (answer.status === 400 || answer.status === 422)) answer = await read(false);
     const body = answer.body;
-    if (answer.status !== 200 || !isObject(body) || typeof body.id !== "number") return { ...answer, entry: undefined };
-    const entry: TemplateEntry = { kind: "template", templateId: body.id, selector, view, body, fetchedAt: this.now() };
-    return { ...answer, entry };
+    if (answer.status !== 200 || !isObject(body) || typeof body.id !== "number") return { ...answer, held: undefined };
+    const held = this.store({ kind: "template", templateId: body.id, selector, view, body, fetchedAt: this.now() });
+    this.scheduleSnapshot();
+    return { ...answer, held };
   }
 
   private templateIdOf(identifier: string): number | undefined {
@@ -571,17 +582,15 @@ export class PromptCache {
 
   // ---- Lifecycle ----
 
+  /**
+   * Every instance syncs on its own clock. With a shared store that costs each one its listings only: what one
+   * instance reads again reaches the others through the store, so they find nothing left to read.
+   */
   private scheduleResync(): void {
-    const { resyncMs, store } = this.options;
+    const { resyncMs } = this.options;
     if (this.closed || resyncMs <= 0) return;
     const delay = this.syncFailing ? Math.min(resyncMs, RETRY_SYNC_MS) : resyncMs;
-    this.timer = setTimeout(() => {
-      void (async () => {
-        // With a shared store, one instance per period lists the registry; the others hear its changes.
-        const mine = !store || this.syncFailing || (await store.claimResync(resyncMs * 0.9).catch(() => true));
-        if (mine) await this.resync();
-      })().finally(() => this.scheduleResync());
-    }, delay);
+    this.timer = setTimeout(() => void this.resync().finally(() => this.scheduleResync()), delay);
     this.timer.unref();
   }
 

@@ -18,8 +18,6 @@ export interface SharedStore {
    * `reloaded` with every read after a lost connection came back, since announcements made meanwhile were missed.
    */
   subscribe(listener: StoreListener): Promise<void>;
-  /** Whether this instance runs the periodic resync due now: one instance per period does, the others hear the result. */
-  claimResync(forMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 // An in-process sandbox with `plx cache serve`'s server in front of it, for the cache's integration tests.
 import { afterEach } from "vitest";
-import { type RunningCache, serveCache } from "../../src/cache/index.js";
+import { createServer } from "node:net";
+import { type RunningCache, serveCache, type WebhookHandler } from "../../src/cache/index.js";
 import { cacheRenderer } from "../../src/cli/commands/cache.js";
 import { Redactor } from "../../src/redact.js";
 import { type RunningSandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
@@ -9,6 +10,8 @@ import { API_KEY, registry, type Registry } from "./registry.js";
 export { API_KEY };
 
 export interface CacheOptions {
+  port?: number;
+  webhook?: WebhookHandler;
   labels?: string[];
   clientKeys?: string[];
   snapshotFile?: string;
@@ -58,8 +61,9 @@ export async function startCache(upstreamUrl: string, options: CacheOptions = {}
     labels: options.labels ?? ["prod"],
     renderer: cacheRenderer,
     log: (line) => log.push(line),
-    port: 0,
+    port: options.port ?? 0,
     host: "127.0.0.1",
+    webhook: options.webhook,
     snapshotFile: options.snapshotFile,
     storeUrl: options.storeUrl,
     resyncMs: options.resyncMs ?? 0,
@@ -124,4 +128,15 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`gave up waiting for ${what}`);
+}
+
+/** A port nothing listens on now, for a server whose URL another must know before it starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
 }

@@ -8,7 +8,15 @@ import { join } from "node:path";
 import { PromptLayer } from "promptlayer";
 import { describe, expect, it } from "vitest";
 import type { WebhookEvent } from "../../../src/cache/index.js";
-import { API_KEY, eventually, sandbox, startCache, stopAfterEachTest } from "../../support/cache.js";
+import {
+  API_KEY,
+  eventually,
+  freePort,
+  type StartedCache,
+  sandbox,
+  startCache,
+  stopAfterEachTest,
+} from "../../support/cache.js";
 import { chat, completion, type Registry } from "../../support/registry.js";
 
 stopAfterEachTest();
@@ -471,5 +479,50 @@ describe("health and metrics", () => {
       async () => (cache.log.some((line) => /sync with PromptLayer failed/.test(line)) ? true : undefined),
       "the failure log",
     );
+  });
+});
+
+describe("the webhook route", () => {
+  it("hands each delivery to the receiver as a web Request, and the events passed on reach the cache", async () => {
+    const port = await freePort();
+    const sb = await sandbox({ webhookUrl: `http://127.0.0.1:${port}/webhook`, webhookSecret: "whsec_cache_test" });
+    const received: Array<{ method: string; url: string; signature: string | null; body: string }> = [];
+    let cache: StartedCache | undefined;
+    // Stands in for src/webhook's receiver, whose verification is tested with it: it passes every event on.
+    const webhook = async (request: Request) => {
+      const body = await request.text();
+      received.push({
+        method: request.method,
+        url: request.url,
+        signature: request.headers.get("x-promptlayer-signature"),
+        body,
+      });
+      if (request.method === "POST") {
+        const envelope = JSON.parse(body) as { event_type: string; details: Record<string, unknown> };
+        void cache!.cache.applyEvents([event(envelope.event_type, envelope.details)]);
+      }
+      return new Response(JSON.stringify({ status: "accepted" }), {
+        status: request.method === "POST" ? 202 : 405,
+        headers: { "content-type": "application/json" },
+      });
+    };
+    cache = await startCache(sb.url, { port, webhook });
+    await seed(sb);
+    await cache.synced();
+
+    await sb.publish("greet", chat(["system", "Howdy {name}. @@@tone@@@"]), { labels: ["prod"], metadata: MODEL });
+    const served = await eventually(async () => {
+      const response = await cache!.call("/prompt-templates/greet?label=prod");
+      return text(await response.json()) === "Howdy {name}. Be warm." ? response : undefined;
+    }, "the edit to reach the cache through the webhook");
+    expect(served.headers.get("x-plx-cache")).toBe("hit");
+    expect(received.at(-1)).toMatchObject({ method: "POST", url: expect.stringMatching(/\/webhook$/) });
+    expect(received.at(-1)!.signature).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(received.at(-1)!.body)).toMatchObject({ details: { prompt_template_name: "greet" } });
+
+    const wrongMethod = await fetch(`${cache.url}/webhook`);
+    expect(wrongMethod.status).toBe(405);
+    // The receiver answers for itself: no API key is asked of PromptLayer's deliveries.
+    expect(received.at(-1)!.method).toBe("GET");
   });
 });

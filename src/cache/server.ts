@@ -76,7 +76,8 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Run
     if (readsBody && body === undefined)
       return sendJson(response, 413, { success: false, message: "Request body too large" });
     const json = body === undefined ? undefined : parseJson(body);
-    const bodyKey = keyInBody && isRecord(json) ? json.api_key : undefined;
+    // The SDKs' tracking calls carry the key in the body, and the Python SDK's template read sends it there too.
+    const bodyKey = isRecord(json) ? json.api_key : undefined;
     const presented = header(request, "x-api-key") ?? (typeof bodyKey === "string" ? bodyKey : undefined);
     if (!authenticate(presented)) return sendJson(response, 401, UNAUTHORIZED);
 
@@ -94,7 +95,7 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Run
       }
     }
     cache.metrics.forwarded += 1;
-    // A tracking call carries the key in its body: PromptLayer gets the cache's key, never a client key.
+    // A key in the body is replaced too: PromptLayer gets the cache's key, never a client's.
     const forwardedBody = typeof bodyKey === "string" ? upstream.withOwnKey(json as Record<string, unknown>) : body;
     await upstream.forward(request, response, `${url.pathname}${url.search}`, forwardedBody);
   }
@@ -212,8 +213,12 @@ function rawReadOf(identifier: string, params: URLSearchParams, revalidate: bool
   return { kind: "get", identifier, selector, view: resolve ? "resolved" : "unresolved", llmKwargs, revalidate };
 }
 
-/** Fields of the POST read the cache answers; provider, model, metadata filters and overrides go to PromptLayer. */
+/**
+ * Fields of the POST read the cache answers (`api_key` is the Python SDK's credential); provider, model, metadata
+ * filters and overrides go to PromptLayer.
+ */
 const RUN_READ_FIELDS = new Set([
+  "api_key",
   "version",
   "label",
   "input_variables",

@@ -398,6 +398,23 @@ describe("who and what gets through", () => {
     expect(scored.status).toBe(200);
     const state = await sb.admin.state();
     expect(state.tracking.requests[0].scores).toEqual({ default: 90 });
+    // The Python SDK's read: the key in the header and in the body, the name percent-encoded.
+    const python = await keyed.call("/prompt-templates/greet", {
+      method: "POST",
+      headers: { "x-api-key": clientKey, "content-type": "application/json" },
+      body: JSON.stringify({ api_key: clientKey, label: "prod", input_variables: { name: "Ada" } }),
+    });
+    expect(python.headers.get("x-plx-cache")).toBe("hit");
+    expect(text(await python.json())).toBe("Hi Ada. Be warm.");
+    await sb.admin.clearRequests();
+    const passedOn = await keyed.call("/prompt-templates/greet", {
+      method: "POST",
+      headers: { "x-api-key": clientKey, "content-type": "application/json" },
+      body: JSON.stringify({ api_key: clientKey, label: "prod", model: "gpt-4o-mini" }),
+    });
+    expect(passedOn.status).toBe(200);
+    const [sent] = await sb.admin.requests();
+    expect(sent!.body).toEqual({ api_key: API_KEY, label: "prod", model: "gpt-4o-mini" });
     // Health and metrics carry nothing secret and need no key.
     expect((await fetch(`${keyed.url}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${keyed.url}/metrics`)).text()).toMatch(/^plx_cache_hits_total \d+$/m);

@@ -1,13 +1,16 @@
-// An in-process sandbox with `plx cache serve`'s server in front of it, for the cache's integration tests.
+// `plx cache serve`'s server in-process, in front of an in-process sandbox, for the cache's integration tests.
 import { afterEach } from "vitest";
 import { createServer } from "node:net";
 import { type RunningCache, serveCache, type WebhookHandler } from "../../src/cache/index.js";
 import { cacheRenderer } from "../../src/cli/commands/cache.js";
 import { Redactor } from "../../src/redact.js";
-import { type RunningSandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
-import { API_KEY, registry, type Registry } from "./registry.js";
+import { sandboxPerTest } from "./in-process.js";
+import { API_KEY } from "./registry.js";
 
 export { API_KEY };
+
+/** Sandboxes that insist on the test key (so a test can tell the cache passed on its own), closed after each test. */
+export const sandboxesPerTest = () => sandboxPerTest({ apiKey: API_KEY, seed: 1 });
 
 export interface CacheOptions {
   port?: number;
@@ -35,18 +38,6 @@ export function stopAfterEachTest(): void {
   afterEach(async () => {
     for (const server of running.splice(0).reverse()) await server.close().catch(() => undefined);
   });
-}
-
-export async function sandbox(options: SandboxOptions = {}): Promise<RunningSandbox & Registry & { admin: Admin }> {
-  const started = await startSandbox({ port: 0, apiKey: API_KEY, seed: 1, ...options });
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await started.close();
-  };
-  running.push({ close });
-  return { ...started, ...registry(started.url), close, admin: admin(started.url) };
 }
 
 export async function startCache(upstreamUrl: string, options: CacheOptions = {}): Promise<StartedCache> {
@@ -85,36 +76,6 @@ export async function startCache(upstreamUrl: string, options: CacheOptions = {}
       fetch(`${cache.url}${path}`, { ...init, headers: { "x-api-key": API_KEY, ...(init.headers as object) } }),
     synced: async () => {
       await cache.cache.resync();
-    },
-  };
-}
-
-export interface Admin {
-  requests(): Promise<
-    Array<{
-      method: string;
-      path: string;
-      query: Record<string, unknown>;
-      headers: Record<string, string>;
-      body: any;
-      status: number;
-    }>
-  >;
-  clearRequests(): Promise<void>;
-  state(): Promise<any>;
-  setState(state: unknown): Promise<void>;
-}
-
-function admin(url: string): Admin {
-  return {
-    requests: async () => (await fetch(`${url}/__sandbox/requests`)).json() as Promise<any>,
-    clearRequests: async () => {
-      await fetch(`${url}/__sandbox/requests`, { method: "DELETE" });
-    },
-    state: async () => (await fetch(`${url}/__sandbox/state`)).json(),
-    setState: async (state) => {
-      const response = await fetch(`${url}/__sandbox/state`, { method: "PUT", body: JSON.stringify(state) });
-      if (response.status !== 204) throw new Error(`PUT state: ${response.status}`);
     },
   };
 }

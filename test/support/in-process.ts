@@ -48,7 +48,14 @@ export interface TestSandbox extends RunningSandbox, Registry {
   /** The environment a user points at this sandbox. */
   env: Record<string, string>;
   requests(): Promise<
-    Array<{ method: string; path: string; query: Record<string, unknown>; body: any; status: number }>
+    Array<{
+      method: string;
+      path: string;
+      query: Record<string, unknown>;
+      headers: Record<string, string>;
+      body: any;
+      status: number;
+    }>
   >;
   clearRequests(): Promise<void>;
   state(): Promise<any>;

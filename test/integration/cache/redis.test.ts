@@ -3,7 +3,7 @@
 import { createClient } from "@redis/client";
 import { afterAll, describe, expect, it } from "vitest";
 import type { WebhookEvent } from "../../../src/cache/index.js";
-import { API_KEY, eventually, sandbox, startCache, stopAfterEachTest } from "../../support/cache.js";
+import { API_KEY, eventually, startCache, stopAfterEachTest, sandboxesPerTest } from "../../support/cache.js";
 import { chat, completion } from "../../support/registry.js";
 
 const REDIS_URL = process.env.PLX_TEST_REDIS_URL;
@@ -15,6 +15,7 @@ if (!REDIS_URL) {
 }
 
 stopAfterEachTest();
+const sandbox = sandboxesPerTest();
 afterAll(async () => {
   // The namespaces these tests made (one per sandbox URL) are dropped, so the server can be reused.
   const client = createClient({ url: REDIS_URL });
@@ -47,7 +48,7 @@ describe("caches sharing Redis", () => {
 
     await sb.publish("greet", chat(["system", "Hello {name}. @@@tone@@@"]), { labels: ["prod"] });
     expect(text(await (await b.call("/prompt-templates/greet?label=prod")).json())).toBe("Hi {name}. Be warm.");
-    await sb.admin.clearRequests();
+    await sb.clearRequests();
     await a.cache.applyEvents([
       event("prompt_template_version_created", {
         prompt_template_id: greetId,
@@ -71,10 +72,7 @@ describe("caches sharing Redis", () => {
       expect(served.headers.get("x-plx-cache")).toBe("hit");
     }
     // PromptLayer was read once per change, by the instance that heard it.
-    expect((await sb.admin.requests()).map((request) => request.query.label ?? "latest").sort()).toEqual([
-      "latest",
-      "prod",
-    ]);
+    expect((await sb.requests()).map((request) => request.query.label ?? "latest").sort()).toEqual(["latest", "prod"]);
 
     // A dropped label reaches B too.
     const labels = await fetch(`${sb.url}/prompt-templates/greet/labels`, { headers: { "x-api-key": API_KEY } });

@@ -3,11 +3,12 @@
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import { isPromptLayerApiPath } from "../../../src/promptlayer/api-paths.js";
-import { sandbox, startCache, stopAfterEachTest } from "../../support/cache.js";
+import { startCache, stopAfterEachTest, sandboxesPerTest } from "../../support/cache.js";
 import { describeWithOpenApiSpec } from "../../support/openapi.js";
 import { chat, completion } from "../../support/registry.js";
 
 stopAfterEachTest();
+const sandbox = sandboxesPerTest();
 
 it.each([
   "/prompt-templates",

@@ -13,13 +13,14 @@ import {
   eventually,
   freePort,
   type StartedCache,
-  sandbox,
   startCache,
   stopAfterEachTest,
+  sandboxesPerTest,
 } from "../../support/cache.js";
 import { chat, completion, type Registry } from "../../support/registry.js";
 
 stopAfterEachTest();
+const sandbox = sandboxesPerTest();
 
 const MODEL = { model: { provider: "openai", name: "gpt-4o", parameters: { temperature: 0.2 } } };
 
@@ -60,7 +61,7 @@ async function moveLabel(reg: Registry, name: string, label: string, version: nu
 
 /** Requests the cache itself sent the sandbox (the SDK and the tests' direct calls left out). */
 const cacheRequests = async (sb: Awaited<ReturnType<typeof sandbox>>) =>
-  (await sb.admin.requests()).filter((request) => /^plx/.test(request.headers["user-agent"] ?? ""));
+  (await sb.requests()).filter((request) => /^plx/.test(request.headers["user-agent"] ?? ""));
 
 describe("reads through the cache", () => {
   it("answer the official SDK exactly as PromptLayer does, from memory", async () => {
@@ -68,7 +69,7 @@ describe("reads through the cache", () => {
     await seed(sb);
     const cache = await startCache(sb.url);
     await cache.synced();
-    await sb.admin.clearRequests();
+    await sb.clearRequests();
 
     const viaCache = new PromptLayer({ apiKey: API_KEY, baseURL: cache.url });
     const direct = new PromptLayer({ apiKey: API_KEY, baseURL: sb.url });
@@ -122,7 +123,7 @@ describe("reads through the cache", () => {
     const cache = await startCache(sb.url);
     await cache.synced();
     await sb.publish("late", completion("Arrived after the sync"));
-    await sb.admin.clearRequests();
+    await sb.clearRequests();
 
     // Ten clients asking at once for a read the cache has never seen: PromptLayer is asked once.
     const together = await Promise.all(
@@ -159,7 +160,7 @@ describe("reads through the cache", () => {
     await seed(sb);
     const cache = await startCache(sb.url);
     await cache.synced();
-    await sb.admin.clearRequests();
+    await sb.clearRequests();
     const filtered = await cache.call("/prompt-templates/greet", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -167,7 +168,7 @@ describe("reads through the cache", () => {
     });
     expect(filtered.status).toBe(200);
     expect(filtered.headers.get("x-plx-cache")).toBeNull();
-    const [forwarded] = await sb.admin.requests();
+    const [forwarded] = await sb.requests();
     expect(forwarded).toMatchObject({ method: "POST", path: "/prompt-templates/greet", status: 200 });
     expect(forwarded!.body).toEqual({ label: "prod", metadata_filters: { region: "eu" } });
   });
@@ -186,7 +187,7 @@ describe("changes reaching the cache", () => {
     // A UI edit: the latest read moves, prod stays where it was and is not read again.
     await sb.publish("greet", chat(["system", "Howdy {name}. @@@tone@@@"]), { metadata: MODEL });
     expect(text(await read("/prompt-templates/greet"))).toBe("Hello {name}. Be warm.");
-    await sb.admin.clearRequests();
+    await sb.clearRequests();
     await cache.cache.applyEvents([
       event("prompt_template_version_created", {
         prompt_template_id: greet,
@@ -225,9 +226,9 @@ describe("changes reaching the cache", () => {
     expect(text(await read("/prompt-templates/tone"))).toBe("Be brief.");
 
     // A rename: the new name is served, the old one is PromptLayer's 404.
-    const state = await sb.admin.state();
+    const state = await sb.state();
     state.templates.find((t: { id: number }) => t.id === greet).name = "salute";
-    await sb.admin.setState(state);
+    await sb.setState(state);
     await cache.cache.applyEvents([
       event("prompt_template_name_changed", {
         prompt_template_id: greet,
@@ -260,7 +261,7 @@ describe("changes reaching the cache", () => {
     await seed(sb);
     const cache = await startCache(sb.url);
     await cache.synced();
-    await sb.admin.clearRequests();
+    await sb.clearRequests();
     await cache.synced();
     // Nothing moved: one listing of the registry and one of the prod label.
     expect((await cacheRequests(sb)).map((request) => request.path).sort()).toEqual([
@@ -396,7 +397,7 @@ describe("who and what gets through", () => {
       body: JSON.stringify({ request_id: id, score: 90, api_key: clientKey }),
     });
     expect(scored.status).toBe(200);
-    const state = await sb.admin.state();
+    const state = await sb.state();
     expect(state.tracking.requests[0].scores).toEqual({ default: 90 });
     // The Python SDK's read: the key in the header and in the body, the name percent-encoded.
     const python = await keyed.call("/prompt-templates/greet", {
@@ -406,14 +407,14 @@ describe("who and what gets through", () => {
     });
     expect(python.headers.get("x-plx-cache")).toBe("hit");
     expect(text(await python.json())).toBe("Hi Ada. Be warm.");
-    await sb.admin.clearRequests();
+    await sb.clearRequests();
     const passedOn = await keyed.call("/prompt-templates/greet", {
       method: "POST",
       headers: { "x-api-key": clientKey, "content-type": "application/json" },
       body: JSON.stringify({ api_key: clientKey, label: "prod", model: "gpt-4o-mini" }),
     });
     expect(passedOn.status).toBe(200);
-    const [sent] = await sb.admin.requests();
+    const [sent] = await sb.requests();
     expect(sent!.body).toEqual({ api_key: API_KEY, label: "prod", model: "gpt-4o-mini" });
     // Health and metrics carry nothing secret and need no key.
     expect((await fetch(`${keyed.url}/healthz`)).status).toBe(200);
@@ -425,7 +426,7 @@ describe("who and what gets through", () => {
     await seed(sb);
     const cache = await startCache(sb.url);
     await cache.synced();
-    await sb.admin.clearRequests();
+    await sb.clearRequests();
     const raw = (path: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
         const port = new URL(cache.url).port;
@@ -448,14 +449,14 @@ describe("who and what gets through", () => {
     expect((await raw("/etc/passwd")).status).toBe(404);
     expect((await raw(`${sb.url}/prompt-templates/greet`)).status).toBe(400);
     expect((await raw("http://example.com/prompt-templates/greet")).status).toBe(400);
-    expect(await sb.admin.requests()).toEqual([]);
+    expect(await sb.requests()).toEqual([]);
 
     const forwarded = await raw("/prompt-templates/nowhere/snippet-usage");
     expect(forwarded.status).toBe(404);
     const tone = await raw("/prompt-templates/tone/snippet-usage");
     expect(tone.status).toBe(200);
     expect(JSON.parse(tone.body)).toMatchObject({ snippet_name: "tone", total_prompts_using_snippet: 1 });
-    expect((await sb.admin.requests()).map((request) => request.path)).toEqual([
+    expect((await sb.requests()).map((request) => request.path)).toEqual([
       "/prompt-templates/nowhere/snippet-usage",
       "/prompt-templates/tone/snippet-usage",
     ]);

@@ -7,7 +7,6 @@ import { PromptLayerClient } from "../promptlayer/index.js";
 import { DEFAULT_RETRY_POLICY } from "../promptlayer/retry.js";
 import type { Redactor } from "../redact.js";
 import { clientAuthenticator } from "./auth.js";
-import type { TemplateRenderer } from "./render.js";
 import { type CacheServerOptions, type RunningCacheServer, startCacheServer } from "./server.js";
 import { PromptCache } from "./service.js";
 import { writeSnapshot } from "./snapshot.js";
@@ -15,7 +14,6 @@ import type { SharedStore } from "./store.js";
 import { Upstream } from "./upstream.js";
 
 export type { WebhookEvent } from "./changes.js";
-export type { TemplateRenderer } from "./render.js";
 export type { WebhookHandler } from "./server.js";
 export { PromptCache } from "./service.js";
 
@@ -35,7 +33,6 @@ export interface CacheConnection {
   deadlineMs?: number;
   /** Release labels kept warm beside latest. */
   labels: readonly string[];
-  renderer: TemplateRenderer;
   log: (line: string) => void;
   now?: () => number;
 }
@@ -65,7 +62,6 @@ export async function serveCache(options: CacheServeOptions): Promise<RunningCac
     ...parts,
     upstreamUrl: parts.baseUrl,
     labels: options.labels,
-    renderer: options.renderer,
     snapshotFile: options.snapshotFile,
     store,
     resyncMs: options.resyncMs,
@@ -115,7 +111,6 @@ export async function exportSnapshot(options: CacheConnection & { file: string }
     ...parts,
     upstreamUrl: parts.baseUrl,
     labels: options.labels,
-    renderer: options.renderer,
     resyncMs: 0,
     now: options.now,
     log: options.log,

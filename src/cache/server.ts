@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { Readable } from "node:stream";
 import { BODY_KEY_ROUTES, isPromptLayerApiPath } from "../promptlayer/api-paths.js";
+import { blueprintOptionsFrom, type BlueprintRequest } from "../render/index.js";
 import type { ClientAuthenticator } from "./auth.js";
 import type { Selector } from "./entries.js";
 import type { CacheRead, PromptCache } from "./service.js";
@@ -202,20 +203,21 @@ function cacheReadOf(
   return undefined;
 }
 
+/** Query parameters of the raw read the cache answers; `include_llm_kwargs=true` goes to PromptLayer. */
 const RAW_READ_PARAMS = new Set(["version", "label", "resolve_snippets", "include_llm_kwargs"]);
 
 function rawReadOf(identifier: string, params: URLSearchParams, revalidate: boolean): CacheRead | undefined {
   for (const key of params.keys()) if (!RAW_READ_PARAMS.has(key) || params.getAll(key).length > 1) return undefined;
   const selector = selectorOf(params.get("version"), params.get("label"));
   const resolve = booleanParam(params.get("resolve_snippets"), true);
-  const llmKwargs = booleanParam(params.get("include_llm_kwargs"), false);
-  if (!selector || resolve === undefined || llmKwargs === undefined || (!resolve && llmKwargs)) return undefined;
-  return { kind: "get", identifier, selector, view: resolve ? "resolved" : "unresolved", llmKwargs, revalidate };
+  if (!selector || resolve === undefined || booleanParam(params.get("include_llm_kwargs"), false) !== false)
+    return undefined;
+  return { kind: "get", identifier, selector, view: resolve ? "resolved" : "unresolved", revalidate };
 }
 
 /**
- * Fields of the POST read the cache answers (`api_key` is the Python SDK's credential); provider, model, metadata
- * filters and overrides go to PromptLayer.
+ * Fields of the POST read the cache answers (`api_key` is the Python SDK's credential); `metadata_filters` (A/B
+ * release labels, which only PromptLayer can resolve) and fields it does not know go to PromptLayer.
  */
 const RUN_READ_FIELDS = new Set([
   "api_key",
@@ -223,30 +225,33 @@ const RUN_READ_FIELDS = new Set([
   "label",
   "input_variables",
   "skip_input_variable_rendering",
+  "provider",
+  "model",
+  "model_parameter_overrides",
   "workspace_id",
 ]);
 
 function runReadOf(identifier: string, json: unknown, revalidate: boolean): CacheRead | undefined {
-  const options = json === null ? {} : json;
-  if (!isRecord(options)) return undefined;
-  for (const [key, value] of Object.entries(options))
+  const body = json === null ? {} : json;
+  if (!isRecord(body)) return undefined;
+  for (const [key, value] of Object.entries(body))
     if (!RUN_READ_FIELDS.has(key) && value !== null && value !== undefined) return undefined;
-  const { version, label, input_variables: variables, skip_input_variable_rendering: skip, workspace_id } = options;
+  const { version, label, workspace_id } = body;
   if (workspace_id !== null && workspace_id !== undefined) return undefined;
   if (version !== null && version !== undefined && !(Number.isInteger(version) && (version as number) > 0))
     return undefined;
   if (label !== null && label !== undefined && (typeof label !== "string" || label === "")) return undefined;
-  if (variables !== null && variables !== undefined && !isRecord(variables)) return undefined;
-  if (skip !== null && skip !== undefined && typeof skip !== "boolean") return undefined;
+  const shapes: Array<[string, (value: unknown) => boolean]> = [
+    ["input_variables", isRecord],
+    ["model_parameter_overrides", isRecord],
+    ["skip_input_variable_rendering", (value) => typeof value === "boolean"],
+    ["provider", (value) => typeof value === "string"],
+    ["model", (value) => typeof value === "string"],
+  ];
+  if (shapes.some(([key, fits]) => body[key] !== null && body[key] !== undefined && !fits(body[key]))) return undefined;
   const selector = selectorOf(version == null ? null : String(version), (label as string | null | undefined) ?? null);
   if (!selector) return undefined;
-  return {
-    kind: "run",
-    identifier,
-    selector,
-    variables: skip === true || variables == null ? undefined : (variables as Record<string, unknown>),
-    revalidate,
-  };
+  return { kind: "run", identifier, selector, options: blueprintOptionsFrom(body as BlueprintRequest), revalidate };
 }
 
 function selectorOf(version: string | null, label: string | null): Selector | undefined {

@@ -2,7 +2,6 @@
 // webhook events and a periodic resync, answered in PromptLayer's own shapes. HTTP lives in server.ts; this module
 // decides what is cached, what a read is answered with, and what a change in PromptLayer refreshes.
 import type { JsonObject } from "../core/template.js";
-import { runViewOf } from "../core/template-views.js";
 import { isInterruption, isPlxError, plxError } from "../errors/index.js";
 import { apiPath, type Transport } from "../promptlayer/http.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
@@ -28,20 +27,20 @@ import {
   type View,
 } from "./entries.js";
 import { CacheMetrics, type ServeResult } from "./metrics.js";
-import { renderRunView, type TemplateRenderer, type Variables } from "./render.js";
+import { type BlueprintOptions, promptBlueprint } from "../render/index.js";
 import { readSnapshot, writeSnapshot } from "./snapshot.js";
 import type { SharedStore } from "./store.js";
 import type { Upstream } from "./upstream.js";
 
 /** A read the cache can answer, parsed from an HTTP request by the server. */
 export type CacheRead =
-  | { kind: "get"; identifier: string; selector: Selector; view: View; llmKwargs: boolean; revalidate: boolean }
+  | { kind: "get"; identifier: string; selector: Selector; view: View; revalidate: boolean }
   | {
       kind: "run";
       identifier: string;
       selector: Selector;
-      /** Undefined: none given, the template is answered as stored. */
-      variables: Variables | undefined;
+      /** Variables to fill, another provider or model: empty, the template is answered as stored. */
+      options: BlueprintOptions;
       revalidate: boolean;
     }
   | { kind: "list"; query: string; revalidate: boolean };
@@ -60,7 +59,6 @@ export interface PromptCacheOptions {
   client: PromptLayerClient;
   /** Release labels kept warm for every template, beside latest. */
   labels: readonly string[];
-  renderer: TemplateRenderer;
   snapshotFile?: string;
   store?: SharedStore;
   /** Between periodic resyncs; 0 turns them off (one still runs at start). */
@@ -213,24 +211,17 @@ export class PromptCache {
 
   private answer(request: CacheRead, held: Held, cache: ServeResult): CacheAnswer {
     const body = this.answerBody(request, held);
-    if (body === undefined) return { forward: true };
     this.metrics.served[cache] += 1;
     const ageSeconds = Math.max(0, Math.floor((this.now() - held.confirmedAt) / 1000));
     return { status: 200, body, cache, ageSeconds };
   }
 
-  /** The answer's JSON, or undefined when only PromptLayer can fill this template's variables. */
-  private answerBody(request: CacheRead, held: Held): Buffer | undefined {
+  /** The answer's JSON: the read as held, or for the POST form, what PromptLayer makes of it. */
+  private answerBody(request: CacheRead, held: Held): Buffer {
     const body = held.entry.body;
-    if (request.kind === "list") return serialized(held, "list", () => body);
-    if (request.kind === "get") {
-      // The entry was read with the provider arguments; a plain read gets them as PromptLayer leaves them out.
-      if (request.llmKwargs || !("llm_kwargs" in body)) return serialized(held, "get", () => body);
-      return serialized(held, "get:plain", () => ({ ...body, llm_kwargs: null }));
-    }
-    if (request.variables === undefined) return serialized(held, "run", () => runViewOf(body));
-    const rendered = renderRunView(runViewOf(body), request.variables, this.options.renderer);
-    return rendered && jsonBytes(rendered);
+    if (request.kind !== "run") return serialized(held, request.kind, () => body);
+    if (Object.keys(request.options).length === 0) return serialized(held, "run", () => runView(body, {}));
+    return jsonBytes(runView(body, request.options));
   }
 
   /** Misses for the same read arriving together share one request to PromptLayer. */
@@ -244,13 +235,10 @@ export class PromptCache {
     return fetching;
   }
 
-  /** A read PromptLayer answers on a client's behalf, sent once; with include_llm_kwargs when it can be given. */
+  /** A read PromptLayer answers on a client's behalf, sent once. */
   private async fetchTemplate(identifier: string, selector: Selector, view: View) {
-    const path = apiPath`/prompt-templates/${identifier}`;
-    const read = (llmKwargs: boolean) =>
-      this.options.upstream.readJson("GET", `${path}?${new URLSearchParams(viewQuery(selector, view, llmKwargs))}`);
-    let answer = await read(view === "resolved");
-    if (view === "resolved" && (answer.status === 400 || answer.status === 422)) answer = await read(false);
+    const query = new URLSearchParams(viewQuery(selector, view));
+    const answer = await this.options.upstream.readJson("GET", `${apiPath`/prompt-templates/${identifier}`}?${query}`);
     const body = answer.body;
     if (answer.status !== 200 || !isObject(body) || typeof body.id !== "number") return { ...answer, held: undefined };
     const held = this.store({ kind: "template", templateId: body.id, selector, view, body, fetchedAt: this.now() });
@@ -434,16 +422,13 @@ export class PromptCache {
 
   private async refreshOnce(address: TemplateAddress): Promise<boolean> {
     const key = templateKey(address);
-    const read = (llmKwargs: boolean) =>
-      this.options.transport.request({
+    try {
+      const reply = await this.options.transport.request({
         method: "GET",
         path: apiPath`/prompt-templates/${address.templateId}`,
-        query: viewQuery(address.selector, address.view, llmKwargs),
-        expect: [400, 404, 422],
+        query: viewQuery(address.selector, address.view),
+        expect: [404],
       });
-    try {
-      let reply = await read(address.view === "resolved");
-      if (address.view === "resolved" && (reply.status === 400 || reply.status === 422)) reply = await read(false);
       if (reply.status === 404) {
         this.discard(key);
         return true;
@@ -628,13 +613,34 @@ const addressOf = (entry: TemplateEntry): TemplateAddress => ({
 });
 
 /** The query of a template read: the version it selects and the form of the read. */
-function viewQuery(selector: Selector, view: View, llmKwargs: boolean): Record<string, string> {
+function viewQuery(selector: Selector, view: View): Record<string, string> {
   return {
     ...(selector.kind === "version" ? { version: String(selector.version) } : {}),
     ...(selector.kind === "label" ? { label: selector.label } : {}),
     resolve_snippets: String(view === "resolved"),
-    ...(llmKwargs ? { include_llm_kwargs: "true" } : {}),
   };
+}
+
+/**
+ * The POST form's answer from a raw read (snippets expanded), made as the sandbox makes it. A custom provider and
+ * provider base URL the read carries stay: the SDK's `run()` sends the model call where they say.
+ */
+function runView(raw: JsonObject, options: BlueprintOptions): JsonObject {
+  const { response } = promptBlueprint(
+    {
+      id: raw.id as number,
+      prompt_name: raw.prompt_name as string,
+      version: raw.version as number,
+      prompt_template: raw.prompt_template as JsonObject,
+      metadata: (raw.metadata as JsonObject | null | undefined) ?? null,
+      commit_message: (raw.commit_message as string | null | undefined) ?? null,
+    },
+    options,
+  );
+  const carried = Object.fromEntries(
+    ["custom_provider", "provider_base_url"].flatMap((key) => (raw[key] === undefined ? [] : [[key, raw[key]]])),
+  );
+  return { ...response, ...carried };
 }
 
 function serialized(held: Held, form: string, build: () => unknown): Buffer {

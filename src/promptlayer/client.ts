@@ -87,8 +87,6 @@ export interface GetTemplateOptions {
   label?: string;
   /** Expand @@@snippet@@@ references. Default false: plx stores the references, not their expansion. */
   resolveSnippets?: boolean;
-  /** Add the provider arguments for the template's model (`llm_kwargs`), as the SDK's `run()` needs them. */
-  includeLlmKwargs?: boolean;
 }
 
 export interface PublishOptions {
@@ -196,12 +194,7 @@ export class PromptLayerClient {
     const template = await this.readUnlessMissing(rawTemplateSchema, {
       method: "GET",
       path: apiPath`/prompt-templates/${identifier}`,
-      query: {
-        version: options.version,
-        label: options.label,
-        resolve_snippets: options.resolveSnippets ?? false,
-        include_llm_kwargs: options.includeLlmKwargs || undefined,
-      },
+      query: { version: options.version, label: options.label, resolve_snippets: options.resolveSnippets ?? false },
     });
     if (template) this.knownWorkspaceId ??= template.workspace_id;
     return template;

@@ -29,7 +29,7 @@ import {
   type PatchBody,
   type PublishBody,
 } from "./validate.js";
-import { promptBlueprint } from "../render/index.js";
+import { blueprintOptionsFrom, type BlueprintRequest, promptBlueprint } from "../render/index.js";
 import { TABLE_ROUTES } from "./tables.js";
 import { TRACKING_ROUTES } from "./tracking.js";
 import { WORKFLOW_ROUTES, workflowById, workflowEntities, type StoredWorkflow } from "./workflows.js";
@@ -276,16 +276,7 @@ function getForRun(workspace: Workspace, { body }: ApiRequest, { identifier }: P
       metadata: version.metadata,
       commit_message: version.commit_message,
     },
-    {
-      ...(options.input_variables && !options.skip_input_variable_rendering
-        ? { inputVariables: options.input_variables }
-        : {}),
-      ...(options.provider ? { provider: options.provider } : {}),
-      ...(options.model ? { model: options.model } : {}),
-      ...(options.model_parameter_overrides
-        ? { parameterOverrides: options.model_parameter_overrides as JsonObject }
-        : {}),
-    },
+    blueprintOptionsFrom(options as BlueprintRequest),
   );
   return ok(response as Json);
 }

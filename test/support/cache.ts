@@ -2,7 +2,6 @@
 import { afterEach } from "vitest";
 import { createServer } from "node:net";
 import { type RunningCache, serveCache, type WebhookHandler } from "../../src/cache/index.js";
-import { cacheRenderer } from "../../src/cli/commands/cache.js";
 import { Redactor } from "../../src/redact.js";
 import { sandboxPerTest } from "./in-process.js";
 import { API_KEY } from "./registry.js";
@@ -50,7 +49,6 @@ export async function startCache(upstreamUrl: string, options: CacheOptions = {}
     timeoutMs: 5_000,
     attempts: 1,
     labels: options.labels ?? ["prod"],
-    renderer: cacheRenderer,
     log: (line) => log.push(line),
     port: options.port ?? 0,
     host: "127.0.0.1",

@@ -1,8 +1,7 @@
 import { once } from "node:events";
 import { relative, resolve } from "node:path";
-import { type CacheConnection, exportSnapshot, serveCache, type TemplateRenderer } from "../../cache/index.js";
+import { type CacheConnection, exportSnapshot, serveCache } from "../../cache/index.js";
 import { plxError } from "../../errors/index.js";
-import { fillVariables } from "../../sandbox/routes.js";
 import type { CommandModule } from "../command.js";
 import type { Context } from "../context.js";
 import { apiKeyFrom } from "../remote.js";
@@ -12,14 +11,6 @@ const DEFAULT_RESYNC_MS = 5 * 60_000;
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_EXPORT_DEADLINE_S = 600;
 const MIN_CLIENT_KEY_LENGTH = 16;
-
-// The renderer PromptLayer's `input_variables` are filled with. Until the one `plx run` shares lands (src/render),
-// the sandbox's own variable filling stands in, so the cache and the sandbox answer alike.
-export const cacheRenderer: TemplateRenderer = {
-  renderTemplate: (template, variables) => fillVariables(template as never, variables as never) as never,
-  renderText: (text, format, variables) =>
-    (fillVariables({ type: "text", text, template_format: format }, variables as never) as { text: string }).text,
-};
 
 export interface CacheServeReport {
   url: string;
@@ -102,7 +93,6 @@ async function connectionFor(
     timeoutMs: options.timeout ?? DEFAULT_TIMEOUT_MS,
     attempts: options.retries === undefined ? undefined : options.retries + 1,
     labels: splitList(options.labels),
-    renderer: cacheRenderer,
     log: (line) => context.log.info(line),
   };
 }

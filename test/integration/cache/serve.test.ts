@@ -79,6 +79,8 @@ describe("reads through the cache", () => {
       { version: 1 },
       { label: "prod", input_variables: { name: "Ada", question: "Why {not}?" } },
       { input_variables: { name: "Grace" }, skip_input_variable_rendering: true },
+      { label: "prod", provider: "anthropic", model: "claude-sonnet-4", input_variables: { name: "Ada" } },
+      { model_parameter_overrides: { temperature: 0.9, max_tokens: 50 } },
     ]) {
       expect(await viaCache.templates.get("greet", params)).toEqual(await direct.templates.get("greet", params));
     }
@@ -109,7 +111,7 @@ describe("reads through the cache", () => {
       [
         "/prompt-templates?per_page=10",
         `/prompt-templates/greet?resolve_snippets=false`,
-        "/prompt-templates/greet?version=1&resolve_snippets=true&include_llm_kwargs=true",
+        "/prompt-templates/greet?version=1&resolve_snippets=true",
         "/prompt-templates/greet?label=prod&resolve_snippets=false",
       ].sort(),
     );
@@ -411,11 +413,11 @@ describe("who and what gets through", () => {
     const passedOn = await keyed.call("/prompt-templates/greet", {
       method: "POST",
       headers: { "x-api-key": clientKey, "content-type": "application/json" },
-      body: JSON.stringify({ api_key: clientKey, label: "prod", model: "gpt-4o-mini" }),
+      body: JSON.stringify({ api_key: clientKey, label: "prod", metadata_filters: { region: "eu" } }),
     });
     expect(passedOn.status).toBe(200);
     const [sent] = await sb.requests();
-    expect(sent!.body).toEqual({ api_key: API_KEY, label: "prod", model: "gpt-4o-mini" });
+    expect(sent!.body).toEqual({ api_key: API_KEY, label: "prod", metadata_filters: { region: "eu" } });
     // Health and metrics carry nothing secret and need no key.
     expect((await fetch(`${keyed.url}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${keyed.url}/metrics`)).text()).toMatch(/^plx_cache_hits_total \d+$/m);

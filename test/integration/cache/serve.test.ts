@@ -6,7 +6,7 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PromptLayer } from "promptlayer";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { WebhookEvent } from "../../../src/cache/index.js";
 import {
   API_KEY,
@@ -173,6 +173,57 @@ describe("reads through the cache", () => {
     const [forwarded] = await sb.requests();
     expect(forwarded).toMatchObject({ method: "POST", path: "/prompt-templates/greet", status: 200 });
     expect(forwarded!.body).toEqual({ label: "prod", metadata_filters: { region: "eu" } });
+  });
+});
+
+describe("all of an application's PromptLayer traffic through the cache", () => {
+  const saved = { base: process.env.OPENAI_BASE_URL, key: process.env.OPENAI_API_KEY };
+  afterEach(() => {
+    for (const [name, value] of [
+      ["OPENAI_BASE_URL", saved.base],
+      ["OPENAI_API_KEY", saved.key],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it("the SDK's run(): the template from the cache, the request log passed on with the workspace key", async () => {
+    const sb = await sandbox();
+    await sb.publish("order-summary", chat(["system", "Be brief."], ["user", "Summarise this cart: {cart}"]), {
+      labels: ["prod"],
+      metadata: { model: { provider: "openai", name: "gpt-4o-mini", api_type: "chat-completions", parameters: {} } },
+    });
+    const clientKey = "app-key-0123456789abcdef";
+    const cache = await startCache(sb.url, { clientKeys: [clientKey] });
+    await cache.synced();
+    await sb.clearRequests();
+    // The model call goes to the provider (here the sandbox's OpenAI-compatible endpoint), as in an application.
+    process.env.OPENAI_BASE_URL = `${sb.url}/v1`;
+    process.env.OPENAI_API_KEY = "sk-cache-run-openai-0123456789abcdef";
+    const app = new PromptLayer({ apiKey: clientKey, baseURL: cache.url });
+    const result = (await app.run({
+      promptName: "order-summary",
+      promptReleaseLabel: "prod",
+      inputVariables: { cart: "3 pears" },
+      tags: ["through-cache"],
+    })) as { request_id: number; raw_response: { choices: Array<{ message: { content: string } }> } };
+
+    expect(result.raw_response.choices[0]!.message.content).toBe("[gpt-4o-mini] Summarise this cart: 3 pears");
+    // PromptLayer saw the model call and the request log, not the template read: that came from the cache.
+    expect((await sb.requests()).map((request) => `${request.method} ${request.path} ${request.status}`)).toEqual([
+      "POST /v1/chat/completions 200",
+      "POST /track-request 200",
+    ]);
+    const { tracking } = await sb.state();
+    expect(tracking.requests).toEqual([
+      expect.objectContaining({
+        id: result.request_id,
+        prompt_name: "order-summary",
+        prompt_input_variables: { cart: "3 pears" },
+        tags: ["through-cache"],
+      }),
+    ]);
   });
 });
 

@@ -279,13 +279,13 @@ describe("environment twins", () => {
             ? "a=1"
             : /<duration>/.test(flags)
               ? "90s"
-            : /<ms>/.test(flags)
-              ? "1000"
-              : /<(n|s)>/.test(flags)
-                ? "1"
-                : /<r>/.test(flags)
-                  ? "0.5"
-                  : "alpha");
+              : /<ms>/.test(flags)
+                ? "1000"
+                : /<(n|s)>/.test(flags)
+                  ? "1"
+                  : /<r>/.test(flags)
+                    ? "0.5"
+                    : "alpha");
     return { argv: [long, value], env: value };
   }
 

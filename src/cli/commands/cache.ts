@@ -5,7 +5,7 @@ import { plxError } from "../../errors/index.js";
 import type { CommandModule } from "../command.js";
 import type { Context } from "../context.js";
 import { apiKeyFrom } from "../remote.js";
-import type { CommandOptions } from "../specs.js";
+import type { CommandOptions } from "../command-options.js";
 
 const DEFAULT_RESYNC_MS = 5 * 60_000;
 const DEFAULT_TIMEOUT_MS = 15_000;

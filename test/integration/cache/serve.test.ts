@@ -495,6 +495,12 @@ describe("who and what gets through", () => {
         request.end();
       });
 
+    const huge = await cache.call("/prompt-templates/greet", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ input_variables: { name: "x".repeat(2 * 1024 * 1024) } }),
+    });
+    expect(huge.status).toBe(413);
     expect((await raw("/__sandbox/state")).status).toBe(404);
     expect((await raw("/prompt-templates/greet/../../__sandbox/state")).status).toBe(404);
     expect((await raw("/prompt-templates/%2e%2e/__sandbox/state")).status).toBe(404);

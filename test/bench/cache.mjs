@@ -155,7 +155,12 @@ export async function cacheScenarios({ PLX, KEY, LATENCY_MS, record, startSandbo
       requests: OPEN_LOOP_REQUESTS,
       goal: "p99 < 5 ms",
       met: latency.cache.p99 < 5 && latency.cache.errors === 0,
-      note: `p50 ${ms(latency.cache.p50)}; sandbox (${LATENCY_MS} ms added) p99 ${ms(latency.sandbox.p99)}; bare server p99 ${ms(latency.bare.p99)}; errors ${latency.cache.errors}`,
+      note: `p50 ${ms(latency.cache.p50)}; sandbox (${LATENCY_MS} ms added) p99 ${ms(latency.sandbox.p99)}; bare server p99 ${ms(latency.bare.p99)}; errors ${latency.cache.errors}${
+        // When even the bare server misses the goal, the caller (one process of SDK calls) is what saturated.
+        latency.bare.p99 >= 5
+          ? `; not a measure of the cache: the SDK caller here manages ${Math.round(throughput.bare.perSecond)} req/s at most against the bare server`
+          : ""
+      }`,
     });
     const ratio = throughput.cache.perSecond / throughput.bare.perSecond;
     record("cache: throughput vs a bare Node server", {

@@ -7,6 +7,7 @@ import { PromptLayerClient } from "../promptlayer/index.js";
 import { DEFAULT_RETRY_POLICY } from "../promptlayer/retry.js";
 import type { Redactor } from "../redact.js";
 import { clientAuthenticator } from "./auth.js";
+import { type CacheReceiverOptions, cacheWebhookReceiver } from "./receiver.js";
 import { type CacheServerOptions, type RunningCacheServer, startCacheServer } from "./server.js";
 import { PromptCache } from "./service.js";
 import { writeSnapshot } from "./snapshot.js";
@@ -14,7 +15,7 @@ import type { SharedStore } from "./store.js";
 import { Upstream } from "./upstream.js";
 
 export type { WebhookEvent } from "./changes.js";
-export type { WebhookHandler } from "./server.js";
+export type { CacheReceiverOptions } from "./receiver.js";
 export { PromptCache } from "./service.js";
 
 export interface CacheConnection {
@@ -47,7 +48,8 @@ export interface CacheServeOptions extends CacheConnection {
   resyncMs: number;
   /** Keys clients must present; none: the workspace key itself. */
   clientKeys: readonly string[];
-  webhook?: CacheServerOptions["webhook"];
+  /** Receive PromptLayer's webhooks at POST /webhook; absent, the cache stays fresh by its syncs alone. */
+  webhook?: CacheReceiverOptions;
   debug?: (line: string) => void;
 }
 
@@ -68,6 +70,7 @@ export async function serveCache(options: CacheServeOptions): Promise<RunningCac
     now: options.now,
     log: options.log,
   });
+  const receiver = options.webhook ? cacheWebhookReceiver(cache, options.webhook) : undefined;
   let server: RunningCacheServer | undefined;
   try {
     await cache.start();
@@ -77,7 +80,7 @@ export async function serveCache(options: CacheServeOptions): Promise<RunningCac
       authenticate: clientAuthenticator(options.clientKeys.length > 0 ? options.clientKeys : [options.apiKey]),
       port: options.port,
       host: options.host,
-      webhook: options.webhook,
+      webhook: receiver?.handler,
       debug: options.debug,
       log: options.log,
     });
@@ -92,6 +95,8 @@ export async function serveCache(options: CacheServeOptions): Promise<RunningCac
     cache,
     async close(graceMs) {
       await running.close(graceMs);
+      // Deliveries acknowledged before the server closed still reach the cache, and their actions still run.
+      await receiver?.drain();
       await cache.close();
       await parts.close();
     },

@@ -5,16 +5,11 @@ import type { AddressInfo, Socket } from "node:net";
 import { Readable } from "node:stream";
 import { BODY_KEY_ROUTES, isPromptLayerApiPath } from "../promptlayer/api-paths.js";
 import { blueprintOptionsFrom, type BlueprintRequest } from "../render/index.js";
+import type { WebhookHandler } from "../webhook/handler.js";
 import type { ClientAuthenticator } from "./auth.js";
 import type { Selector } from "./entries.js";
 import type { CacheRead, PromptCache } from "./service.js";
 import { sendJson, type Upstream } from "./upstream.js";
-
-/**
- * The webhook receiver at /webhook, as a web-standard handler: it verifies each delivery (signature, replay window,
- * duplicates) and hands the events to the cache.
- */
-export type WebhookHandler = (request: Request) => Promise<Response>;
 
 export interface CacheServerOptions {
   cache: PromptCache;
@@ -22,7 +17,7 @@ export interface CacheServerOptions {
   authenticate: ClientAuthenticator;
   port: number;
   host: string;
-  /** POST /webhook; absent, the route does not exist. */
+  /** POST /webhook, `webhook serve`'s receiver feeding the cache (receiver.ts); absent, the route does not exist. */
   webhook?: WebhookHandler;
   /** One line per request, for --debug. */
   debug?: (line: string) => void;

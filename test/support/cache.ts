@@ -1,7 +1,7 @@
 // `plx cache serve`'s server in-process, in front of an in-process sandbox, for the cache's integration tests.
 import { afterEach } from "vitest";
 import { createServer } from "node:net";
-import { type RunningCache, serveCache, type WebhookHandler } from "../../src/cache/index.js";
+import { type CacheReceiverOptions, type RunningCache, serveCache } from "../../src/cache/index.js";
 import { Redactor } from "../../src/redact.js";
 import { sandboxPerTest } from "./in-process.js";
 import { API_KEY } from "./registry.js";
@@ -13,7 +13,7 @@ export const sandboxesPerTest = () => sandboxPerTest({ apiKey: API_KEY, seed: 1 
 
 export interface CacheOptions {
   port?: number;
-  webhook?: WebhookHandler;
+  webhook?: CacheReceiverOptions;
   labels?: string[];
   clientKeys?: string[];
   snapshotFile?: string;

@@ -8,15 +8,10 @@ import { join } from "node:path";
 import { PromptLayer } from "promptlayer";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WebhookEvent } from "../../../src/cache/index.js";
-import {
-  API_KEY,
-  eventually,
-  freePort,
-  type StartedCache,
-  startCache,
-  stopAfterEachTest,
-  sandboxesPerTest,
-} from "../../support/cache.js";
+import type { SyncBatch } from "../../../src/webhook/actions.js";
+import { createSyncPipeline, type SyncPipeline } from "../../../src/webhook/pipeline.js";
+import { signWebhookPayload } from "../../../src/webhook/signature.js";
+import { API_KEY, eventually, freePort, startCache, stopAfterEachTest, sandboxesPerTest } from "../../support/cache.js";
 import { chat, completion, type Registry } from "../../support/registry.js";
 
 stopAfterEachTest();
@@ -559,47 +554,126 @@ describe("health and metrics", () => {
   });
 });
 
-describe("the webhook route", () => {
-  it("hands each delivery to the receiver as a web Request, and the events passed on reach the cache", async () => {
+describe("PromptLayer's signed webhooks at POST /webhook", () => {
+  const SECRET = "whsec_cache_integration_secret";
+
+  /** A sandbox whose webhooks go to a cache in front of it, the two knowing each other's address. */
+  async function wired(options: { protectedLabels?: string[]; actions?: SyncPipeline } = {}) {
     const port = await freePort();
-    const sb = await sandbox({ webhookUrl: `http://127.0.0.1:${port}/webhook`, webhookSecret: "whsec_cache_test" });
-    const received: Array<{ method: string; url: string; signature: string | null; body: string }> = [];
-    let cache: StartedCache | undefined;
-    // Stands in for src/webhook's receiver, whose verification is tested with it: it passes every event on.
-    const webhook = async (request: Request) => {
-      const body = await request.text();
-      received.push({
-        method: request.method,
-        url: request.url,
-        signature: request.headers.get("x-promptlayer-signature"),
-        body,
-      });
-      if (request.method === "POST") {
-        const envelope = JSON.parse(body) as { event_type: string; details: Record<string, unknown> };
-        void cache!.cache.applyEvents([event(envelope.event_type, envelope.details)]);
-      }
-      return new Response(JSON.stringify({ status: "accepted" }), {
-        status: request.method === "POST" ? 202 : 405,
-        headers: { "content-type": "application/json" },
-      });
-    };
-    cache = await startCache(sb.url, { port, webhook });
+    const sb = await sandbox({
+      webhookUrl: `http://127.0.0.1:${port}/webhook`,
+      webhookSecret: SECRET,
+      ...(options.protectedLabels ? { protectedLabels: options.protectedLabels } : {}),
+    });
+    const cache = await startCache(sb.url, { port, webhook: { secrets: [SECRET], actions: options.actions } });
     await seed(sb);
     await cache.synced();
+    const served = (path: string, expected: (body: any) => boolean, what: string) =>
+      eventually(async () => {
+        const response = await cache.call(path);
+        return response.status === 200 && expected(await response.json()) ? response : undefined;
+      }, what);
+    return { sb, cache, served };
+  }
 
-    await sb.publish("greet", chat(["system", "Howdy {name}. @@@tone@@@"]), { labels: ["prod"], metadata: MODEL });
-    const served = await eventually(async () => {
-      const response = await cache!.call("/prompt-templates/greet?label=prod");
-      return text(await response.json()) === "Howdy {name}. Be warm." ? response : undefined;
-    }, "the edit to reach the cache through the webhook");
-    expect(served.headers.get("x-plx-cache")).toBe("hit");
-    expect(received.at(-1)).toMatchObject({ method: "POST", url: expect.stringMatching(/\/webhook$/) });
-    expect(received.at(-1)!.signature).toMatch(/^[0-9a-f]{64}$/);
-    expect(JSON.parse(received.at(-1)!.body)).toMatchObject({ details: { prompt_template_name: "greet" } });
+  it("brings each change to the cache: an edit, a label move, a snippet (and its importers), a rename, a delete", async () => {
+    const { sb, cache, served } = await wired();
+    await sb.publish("greet", chat(["system", "Howdy {name}. @@@tone@@@"]), { metadata: MODEL });
+    await served("/prompt-templates/greet", (body) => text(body) === "Howdy {name}. Be warm.", "the UI edit");
 
-    const wrongMethod = await fetch(`${cache.url}/webhook`);
-    expect(wrongMethod.status).toBe(405);
-    // The receiver answers for itself: no API key is asked of PromptLayer's deliveries.
-    expect(received.at(-1)!.method).toBe("GET");
+    await moveLabel(sb, "greet", "prod", 3);
+    await served("/prompt-templates/greet?label=prod", (body) => body.version === 3, "the label move");
+
+    await sb.publish("tone", completion("Be brief."));
+    for (const path of ["/prompt-templates/greet", "/prompt-templates/greet?label=prod", "/prompt-templates/tone"])
+      await served(path, (body) => text(body).includes("Be brief."), `the snippet's change in ${path}`);
+
+    const renamed = await fetch(`${sb.url}/__sandbox/templates/greet/rename`, {
+      method: "POST",
+      body: JSON.stringify({ name: "salute" }),
+    });
+    expect(renamed.status).toBe(200);
+    await served("/prompt-templates/salute?label=prod", (body) => body.prompt_name === "salute", "the rename");
+    expect((await cache.call("/prompt-templates/greet")).status).toBe(404);
+
+    const plain = await templateId(sb, "plain");
+    await fetch(`${sb.url}/api/public/v2/folders/entities`, {
+      method: "DELETE",
+      headers: { "x-api-key": API_KEY, "content-type": "application/json" },
+      body: JSON.stringify({ entities: [{ id: plain, type: "SNIPPET" }] }),
+    });
+    await eventually(
+      async () =>
+        !cache.cache.snapshot().entries.some((e) => e.kind === "template" && e.templateId === plain) ? true : undefined,
+      "the delete",
+    );
+    expect((await cache.call("/prompt-templates/plain")).status).toBe(404);
+    const metrics = await (await fetch(`${cache.url}/metrics`)).text();
+    expect(
+      Number(/^plx_cache_webhook_deliveries_total\{outcome="accepted"\} (\d+)$/m.exec(metrics)?.[1]),
+    ).toBeGreaterThan(5);
+  });
+
+  it("moves a protected label once its change is approved", async () => {
+    const { sb, served } = await wired({ protectedLabels: ["prod"] });
+    await moveLabel(sb, "greet", "prod", 2);
+    const [change] = (await (await fetch(`${sb.url}/__sandbox/label-changes`)).json()) as Array<{ id: number }>;
+    await fetch(`${sb.url}/__sandbox/label-changes/${change!.id}/approve`, { method: "POST" });
+    await served("/prompt-templates/greet?label=prod", (body) => body.version === 2, "the approved move");
+  });
+
+  it("hands the same events to webhook serve's action, which runs by the debounce and at the latest on close", async () => {
+    const batches: SyncBatch[] = [];
+    // Timers that never fire: the batch waits for the drain that closing the cache starts.
+    const timers = { now: () => 0, setTimeout: () => undefined, clearTimeout: () => undefined };
+    const actions = createSyncPipeline({
+      action: { describe: "a recording action", run: async (batch) => void batches.push(batch) },
+      timers,
+      log: () => undefined,
+    });
+    const { sb, cache, served } = await wired({ actions });
+    await sb.publish("greet", chat(["system", "Howdy {name}."]), { metadata: MODEL });
+    await served("/prompt-templates/greet", (body) => text(body) === "Howdy {name}.", "the UI edit");
+    expect(batches).toEqual([]);
+
+    await cache.close();
+    const events = batches.flatMap((batch) => batch.events);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        eventType: "prompt_template_version_created",
+        template: expect.objectContaining({ name: "greet" }),
+        version: 3,
+      }),
+    );
+    expect(actions.stats()).toMatchObject({ actionsSucceeded: batches.length, actionsFailed: 0 });
+  });
+
+  it("refuses bad signatures and replays, and acts once on a duplicate", async () => {
+    const { cache } = await wired();
+    const envelope = {
+      event_type: "prompt_template_version_created",
+      details: { prompt_template_id: 1, prompt_template_name: "tone", prompt_template_version_number: 1 },
+      user_id: 1,
+      workspace_id: 1,
+      timestamp: new Date().toISOString(),
+    };
+    const deliver = (body: object, signature: string) =>
+      fetch(`${cache.url}/webhook`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-promptlayer-signature": signature },
+        body: JSON.stringify(body),
+      });
+    expect((await deliver(envelope, "0".repeat(64))).status).toBe(401);
+    const stale = { ...envelope, timestamp: "2020-01-01T00:00:00" };
+    expect((await deliver(stale, signWebhookPayload(stale, SECRET))).status).toBe(401);
+    const signature = signWebhookPayload(envelope, SECRET);
+    expect((await deliver(envelope, signature)).status).toBe(202);
+    const again = await deliver(envelope, signature);
+    expect(again.status).toBe(202);
+    expect(await again.json()).toEqual({ status: "duplicate" });
+    expect((await fetch(`${cache.url}/webhook`)).status).toBe(405);
+    const metrics = await (await fetch(`${cache.url}/metrics`)).text();
+    expect(metrics).toMatch(/^plx_cache_webhook_deliveries_total\{outcome="rejected"\} 3$/m);
+    expect(metrics).toMatch(/^plx_cache_webhook_deliveries_total\{outcome="duplicate"\} 1$/m);
   });
 });

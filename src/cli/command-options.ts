@@ -88,6 +88,28 @@ const pushOptions = {
   json,
 };
 
+/** What a webhook receiver does with the events that change prompts; `webhook serve` and `cache serve` both take them. */
+const webhookActionOptions = {
+  debounce: integerFlag(
+    "--debounce <ms>",
+    "events this close together make one action (default 10000)",
+    { min: 0, max: 3_600_000 },
+    { env: "PLX_WEBHOOK_DEBOUNCE" },
+  ),
+  dispatch: choiceFlag(
+    "--dispatch <forge>",
+    "start the sync: a GitHub repository_dispatch or a GitLab pipeline trigger",
+    FORGES,
+    { env: "PLX_WEBHOOK_DISPATCH" },
+  ),
+  exec: stringFlag("--exec <command>", "run this command, the events as one JSON document on its stdin", {
+    env: "PLX_WEBHOOK_EXEC",
+  }),
+  repo: stringFlag("--repo <repo>", "GitHub owner/name or GitLab project (default GITHUB_REPOSITORY / CI_PROJECT_ID)"),
+  ref: stringFlag("--ref <branch>", "with --dispatch gitlab: the branch the pipeline runs on (default main)"),
+  loopGuard: switchFlag("--no-loop-guard", "act on every event; do not read PromptLayer to skip plx's own publishes"),
+};
+
 /** Each command's own options, by command name. */
 export const commandOptions = {
   pull: {
@@ -346,33 +368,13 @@ export const commandOptions = {
       "the webhook secret from PromptLayer (prefer the variable: a flag shows in the process list)",
       { env: "PLX_WEBHOOK_SECRET" },
     ),
-    debounce: integerFlag(
-      "--debounce <ms>",
-      "events this close together make one action (default 10000)",
-      { min: 0, max: 3_600_000 },
-      { env: "PLX_WEBHOOK_DEBOUNCE" },
-    ),
     tolerance: integerFlag(
       "--tolerance <s>",
       "refuse deliveries whose signed timestamp is further off than this (default 900)",
       { min: 1, max: 86_400 },
       { env: "PLX_WEBHOOK_TOLERANCE" },
     ),
-    dispatch: choiceFlag(
-      "--dispatch <forge>",
-      "start the sync: a GitHub repository_dispatch or a GitLab pipeline trigger",
-      FORGES,
-      { env: "PLX_WEBHOOK_DISPATCH" },
-    ),
-    exec: stringFlag("--exec <command>", "run this command, the events as one JSON document on its stdin", {
-      env: "PLX_WEBHOOK_EXEC",
-    }),
-    repo: stringFlag(
-      "--repo <repo>",
-      "GitHub owner/name or GitLab project (default GITHUB_REPOSITORY / CI_PROJECT_ID)",
-    ),
-    ref: stringFlag("--ref <branch>", "with --dispatch gitlab: the branch the pipeline runs on (default main)"),
-    loopGuard: switchFlag("--no-loop-guard", "act on every event; do not read PromptLayer to skip plx's own publishes"),
+    ...webhookActionOptions,
     json,
   },
   "cache serve": {
@@ -404,6 +406,18 @@ export const commandOptions = {
       "keys clients must send as X-API-KEY, comma-separated (default: the workspace's own key); prefer the env",
       { env: "PLX_CACHE_CLIENT_KEYS" },
     ),
+    webhookSecret: stringFlag(
+      "--webhook-secret <secret>",
+      "receive PromptLayer's webhooks at POST /webhook, verified with this secret (prefer the variable)",
+      { env: "PLX_WEBHOOK_SECRET" },
+    ),
+    webhookTolerance: integerFlag(
+      "--webhook-tolerance <s>",
+      "refuse deliveries whose signed timestamp is further off than this (default 900)",
+      { min: 1, max: 86_400 },
+      { env: "PLX_WEBHOOK_TOLERANCE" },
+    ),
+    ...webhookActionOptions,
   },
   "cache export": {
     labels: labelList("release labels to export besides latest, comma-separated", "PLX_CACHE_LABELS"),

@@ -8,6 +8,7 @@ import { PromptLayer } from "promptlayer";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanEnv, runPlx, type ServerProcess, startServerProcess } from "../support/cli.js";
 import { API_KEY, chat, completion, plxEnv, registry } from "../support/registry.js";
+import { freePort } from "../support/webhook-process.js";
 
 const servers: ServerProcess[] = [];
 afterEach(async () => {
@@ -35,6 +36,15 @@ async function servedEventually(sdk: PromptLayer, name: string, expected: string
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`the cache never served "${expected}"`);
+}
+
+/** Waits for the cache's first sync, so a later change can only reach it through a webhook. */
+async function readyEventually(cache: ServerProcess) {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if ((await fetch(`${cache.url}/healthz`)).status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("the cache never became ready");
 }
 
 describe("plx cache serve", () => {
@@ -88,6 +98,68 @@ describe("plx cache serve", () => {
 
     const output = [...cache.stderrLines, ...restarted.stderrLines, stopped.stdout].join("\n");
     expect(output).not.toContain(API_KEY);
+  });
+
+  it("takes PromptLayer's signed webhooks, and with --exec also runs webhook serve's action on them", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "plx-cache-e2e-"));
+    const secret = "whsec_cache_e2e_secret";
+    const cachePort = await freePort();
+    const sandbox = await start(
+      [
+        "sandbox",
+        "--port",
+        "0",
+        "--api-key",
+        API_KEY,
+        "--webhook-url",
+        `http://127.0.0.1:${cachePort}/webhook`,
+        "--webhook-secret",
+        secret,
+      ],
+      cleanEnv(),
+    );
+    const reg = registry(sandbox.url);
+    const events = join(dir, "events.json");
+    const cache = await start(
+      ["cache", "serve", "--port", String(cachePort), "--labels", "prod", "--resync", "0"],
+      plxEnv(sandbox.url, { PLX_WEBHOOK_SECRET: secret }),
+    );
+    // After the first sync no resync runs: only the webhooks can bring the changes.
+    await readyEventually(cache);
+    await reg.publish("greet", chat(["system", "Hi {name}."]), { labels: ["prod"] });
+    const sdk = new PromptLayer({ apiKey: API_KEY, baseURL: cache.url });
+    await servedEventually(sdk, "greet", "Hi {name}.");
+    await reg.publish("greet", chat(["system", "Hello {name}."]), { labels: ["prod"] });
+    await servedEventually(sdk, "greet", "Hello {name}.");
+    const unsigned = await fetch(`${cache.url}/webhook`, { method: "POST", body: "{}" });
+    expect(unsigned.status).toBe(401);
+    const stopped = await stop(cache);
+    expect(stopped.exitCode).toBe(0);
+    expect(cache.stderrLines.join("\n")).toMatch(/202 accepted prompt_template_version_created greet v2/);
+    expect(cache.stderrLines.join("\n")).not.toContain(secret);
+
+    // The same deliveries start an action: the events on the command's stdin (run at the latest when the cache stops).
+    const acting = await start(
+      ["cache", "serve", "--port", String(cachePort), "--resync", "0", "--no-loop-guard", "--exec", `cat > ${events}`],
+      plxEnv(sandbox.url, { PLX_WEBHOOK_SECRET: secret }),
+    );
+    await readyEventually(acting);
+    await reg.publish("greet", chat(["system", "Hey {name}."]), { labels: ["prod"] });
+    const again = new PromptLayer({ apiKey: API_KEY, baseURL: acting.url });
+    await servedEventually(again, "greet", "Hey {name}.");
+    expect((await stop(acting)).exitCode).toBe(0);
+    expect(JSON.parse(await readFile(events, "utf8"))).toMatchObject({
+      events: expect.arrayContaining([
+        expect.objectContaining({
+          event_type: "prompt_template_version_created",
+          details: expect.objectContaining({ prompt_template_name: "greet", prompt_template_version_number: 3 }),
+        }),
+      ]),
+    });
+
+    const noSecret = await runPlx(["cache", "serve", "--exec", "true"], { env: plxEnv(sandbox.url) });
+    expect(noSecret.exitCode).toBe(2);
+    expect(noSecret.stderr).toContain("PLX_WEBHOOK_SECRET");
   });
 
   it("exports a snapshot a cache can start from", async () => {

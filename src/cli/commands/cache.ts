@@ -1,7 +1,8 @@
 import { once } from "node:events";
 import { relative, resolve } from "node:path";
-import { type CacheConnection, exportSnapshot, serveCache } from "../../cache/index.js";
+import { type CacheConnection, type CacheReceiverOptions, exportSnapshot, serveCache } from "../../cache/index.js";
 import { plxError } from "../../errors/index.js";
+import { DEFAULT_TOLERANCE_MS } from "../../webhook/freshness.js";
 import type { CommandModule } from "../command.js";
 import type { Context } from "../context.js";
 import { apiKeyFrom } from "../remote.js";
@@ -25,6 +26,7 @@ export const cacheServe: CommandModule<CommandOptions<"cache serve">, CacheServe
       context.redactor.add(key);
     }
     const connection = await connectionFor(options, context);
+    const webhook = await webhookFor(options, context);
     const running = await serveCache({
       ...connection,
       port: options.port ?? 0,
@@ -33,6 +35,7 @@ export const cacheServe: CommandModule<CommandOptions<"cache serve">, CacheServe
       storeUrl: options.store,
       resyncMs: options.resync ?? DEFAULT_RESYNC_MS,
       clientKeys,
+      webhook,
       // Built per request only when it will be shown: this is the hot path.
       debug: options.debug || context.ci.debug ? (line) => context.log.debug(line) : undefined,
     });
@@ -52,6 +55,34 @@ export const cacheServe: CommandModule<CommandOptions<"cache serve">, CacheServe
   },
   renderHuman: () => "",
 };
+
+/**
+ * With a webhook secret, POST /webhook takes PromptLayer's deliveries, verified as `webhook serve` verifies them;
+ * `--dispatch`/`--exec` also start that command's action, so one service keeps both the cache and a repository fresh.
+ */
+async function webhookFor(
+  options: CommandOptions<"cache serve">,
+  context: Context,
+): Promise<CacheReceiverOptions | undefined> {
+  const wantsAction = Boolean(options.dispatch || options.exec);
+  if (!options.webhookSecret?.trim()) {
+    if (!wantsAction) return undefined;
+    throw plxError("USAGE.CONFLICTING_OPTIONS", {
+      problem: "--dispatch and --exec act on PromptLayer's webhooks, and this cache has no secret to verify them with.",
+      hint: "Set PLX_WEBHOOK_SECRET to the secret in PromptLayer's Settings > Webhooks, or drop the action.",
+    });
+  }
+  // Loaded only here: the forge and exec actions are no part of a cache without webhooks.
+  const { actionPipelineFor, logger, webhookSecrets } = await import("./webhook.js");
+  const secrets = webhookSecrets(options.webhookSecret, context);
+  const log = logger(context, false);
+  return {
+    secrets,
+    toleranceMs: options.webhookTolerance === undefined ? DEFAULT_TOLERANCE_MS : options.webhookTolerance * 1000,
+    ...(wantsAction ? { actions: await actionPipelineFor(options, context, log) } : {}),
+    onDelivery: log.delivery,
+  };
+}
 
 export interface CacheExportReport {
   file: string;

@@ -205,6 +205,18 @@ describe("argv and environment to typed options", () => {
         snapshot: "/var/lib/plx/prompts.snapshot.json",
       },
     ],
+    [
+      ["cache", "serve", "--webhook-tolerance", "60", "--exec", "./sync.sh", "--debounce", "0", "--no-loop-guard"],
+      { PLX_WEBHOOK_SECRET: "s3cret" },
+      "cache serve",
+      { webhookSecret: "s3cret", webhookTolerance: 60, exec: "./sync.sh", debounce: 0, loopGuard: false },
+    ],
+    [
+      ["cache", "serve", "--dispatch", "gitlab", "--repo", "42", "--ref", "trunk"],
+      { PLX_WEBHOOK_TOLERANCE: "30" },
+      "cache serve",
+      { dispatch: "gitlab", repo: "42", ref: "trunk", webhookTolerance: 30 },
+    ],
     [["cache", "serve", "--resync", "250ms"], {}, "cache serve", { resync: 250 }],
     [["cache", "serve", "--resync", "90"], {}, "cache serve", { resync: 90_000 }],
     [

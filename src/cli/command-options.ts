@@ -11,7 +11,7 @@ import {
   fractionFlag,
   integerFlag,
   keyValueProblem,
-  labelNameProblem,
+  labelFlagProblem,
   listFlag,
   optionalArgument,
   nameAtVersionProblem,
@@ -58,7 +58,7 @@ const dryRun = booleanFlag("--dry-run", "show what would change and change nothi
 const yes = booleanFlag("-y, --yes", "confirm without asking (required without a terminal)");
 const exitCode = booleanFlag("--exit-code", "exit 1 when anything differs, as git diff --exit-code");
 const comment = booleanFlag("--comment", "post or update one sticky pull/merge-request comment with the report");
-const label = (help: string) => stringFlag("--label <label>", help, { check: labelNameProblem });
+const label = (help: string) => stringFlag("--label <label>", help, { check: labelFlagProblem });
 
 /** `--labels prod,staging` (or repeated): release labels, each checked as one. */
 const labelList = (help: string, env: string) =>
@@ -69,7 +69,7 @@ const labelList = (help: string, env: string) =>
         .split(",")
         .map((part) => part.trim())
         .filter((part) => part !== "")
-        .map(labelNameProblem)
+        .map(labelFlagProblem)
         .find((problem) => problem !== undefined),
   });
 
@@ -154,6 +154,13 @@ export const commandOptions = {
   },
   check: {
     files: variadicArgument("files", "prompt and agent files to check (default: all); other files are ignored"),
+    // Its own twin: a PLX_REMOTE exported for status must not make the offline check (run where no key is, such as
+    // a fork's pull request) call PromptLayer.
+    remote: booleanFlag(
+      "--remote",
+      "also compare with PromptLayer: a template changed both here and there since the last sync is an error",
+      { env: "PLX_CHECK_REMOTE" },
+    ),
     codequality: stringFlag(
       "--codequality <file>",
       "also write findings as a GitLab code quality report (artifacts:reports:codequality)",
@@ -163,25 +170,25 @@ export const commandOptions = {
   push: pushOptions,
   publish: {
     ...pushOptions,
-    label: listFlag("--label <label>", "release label to move (repeatable)", { check: labelNameProblem }),
+    label: listFlag("--label <label>", "release label to move (repeatable)", { check: labelFlagProblem }),
     all: booleanFlag("--all", "also put the label on every template in scope that does not carry it"),
     yes,
   },
   "label ls": { names: variadicArgument("names", "template names or globs"), json },
   "label set": {
-    label: requiredArgument("label", "release label, e.g. prod", labelNameProblem),
+    label: requiredArgument("label", "release label, e.g. prod", labelFlagProblem),
     target: requiredArgument("name[@version]", "template name, optionally @version", nameAtVersionProblem),
     json,
   },
   "label rm": {
-    label: requiredArgument("label", "release label", labelNameProblem),
+    label: requiredArgument("label", "release label", labelFlagProblem),
     name: requiredArgument("name", "template name"),
     yes,
     json,
   },
   "label promote": {
-    from: requiredArgument("from", "source label", labelNameProblem),
-    to: requiredArgument("to", "target label", labelNameProblem),
+    from: requiredArgument("from", "source label", labelFlagProblem),
+    to: requiredArgument("to", "target label", labelFlagProblem),
     names: variadicArgument("names", "template names or globs (default: all carrying <from>)"),
     dryRun: booleanFlag("--dry-run", "show what would move and change nothing"),
     yes,
@@ -218,7 +225,7 @@ export const commandOptions = {
     // Not PLX_LABEL: exported for a publish, it must not choose which version a run runs.
     label: stringFlag("--label <label>", "run the version this release label points at", {
       env: "PLX_RUN_LABEL",
-      check: labelNameProblem,
+      check: labelFlagProblem,
     }),
     // No environment twin: an exported PLX_VERSION must not choose which version runs.
     version: integerFlag("--version <n>", "run this version (the same as name@n)", { min: 1 }, { env: false }),
@@ -246,7 +253,7 @@ export const commandOptions = {
     // Not PLX_LABEL: exported for a publish, it must not pick which version an agent run runs.
     label: stringFlag("--label <label>", "run the version this release label points at", {
       env: "PLX_AGENT_LABEL",
-      check: labelNameProblem,
+      check: labelFlagProblem,
     }),
     version: integerFlag("--version <n>", "run this version (the same as name@n)", { min: 1 }, { env: false }),
     // Not --input: the global --no-input owns that name.
@@ -279,7 +286,7 @@ export const commandOptions = {
     hooks: booleanFlag("--hooks", "also write .pre-commit-config.yaml"),
     label: stringFlag("--label <label>", "release label the deploy job publishes to (default prod)", {
       env: "PLX_INIT_LABEL",
-      check: labelNameProblem,
+      check: labelFlagProblem,
     }),
     // Not PLX_FORCE: exported for pull or push, it must not make init replace workflow files.
     force: booleanFlag("--force", "replace files that exist", { env: "PLX_INIT_FORCE" }),

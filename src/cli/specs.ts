@@ -55,9 +55,11 @@ PLX_GITLAB_TOKEN.`,
   }),
   define({
     name: "check",
-    summary: "validate prompt and agent files offline: syntax, schema, names, snippets, variables and agent graphs",
-    notes: "Exit 1 when any error is found; warnings alone exit 0.",
-    examples: ["plx check", "plx check prompts/support/refund-reply.prompt.yaml"],
+    summary: "validate prompt and agent files: what PromptLayer would refuse, template syntax, snippets, variables",
+    notes: `Exit 1 when any error is found; warnings alone exit 0. --remote (the pre-push hook) also asks PromptLayer
+and fails on conflicts: templates edited both here and there since the last sync. Local edits not yet published
+are fine: they are what a pull request is for.`,
+    examples: ["plx check", "plx check prompts/support/refund-reply.prompt.yaml", "plx check --remote"],
     options: commandOptions.check,
     load: async () => (await import("./commands/check.js")).default,
   }),

@@ -8,6 +8,7 @@ import {
   type LockEntry,
   type Lockfile,
 } from "../core/lock.js";
+import { conflictRegions, describeRegion } from "../core/conflict-markers.js";
 import { nameKeyed } from "../core/records.js";
 import { plxError } from "../errors/index.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -48,6 +49,9 @@ export async function readLockfile(rootDir: string): Promise<Lockfile> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return emptyLockfile();
     throw error;
   }
+  const [conflict] = conflictRegions(text);
+  if (conflict)
+    throw plxError("LOCK.CONFLICT_MARKERS", { where: describeRegion(conflict), line: conflict.start, file: path });
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -6,7 +6,7 @@ import { plxError } from "../errors/index.js";
 
 export interface InitChoices {
   ci: "github" | "gitlab" | "none";
-  /** Write a .pre-commit-config.yaml running `plx check` on commit and `plx diff --exit-code` on push. */
+  /** Write a .pre-commit-config.yaml running `plx check` on commit and `plx check --remote` on push. */
   hooks: boolean;
   /** Repository-relative directory for the .prompt.yaml files. */
   promptsDir: string;
@@ -358,7 +358,9 @@ plx-sync:
 function preCommitConfig(c: Normalized): string {
   const plx = c.plxCommand;
   return `# pre-commit hooks for plx (https://pre-commit.com): \`pre-commit install\` sets up both stages.
-# plx-check is offline and fast; plx-diff calls PromptLayer, so it runs on push and needs ${API_KEY_SECRET}.
+# plx-check is offline and fast. plx-check-remote also asks PromptLayer whether a template you edited was edited
+# there too since the last sync (a conflict), so it runs on push and needs ${API_KEY_SECRET}; unpublished edits
+# pass, since publishing them is what the pull request is for.
 default_install_hook_types:
   - pre-commit
   - pre-push
@@ -369,12 +371,12 @@ repos:
         name: plx check
         entry: ${plx} check
         language: system
-        files: ${q(`^${regexEscape(c.promptsDir)}/.*\\.prompt\\.yaml$`)}
+        files: ${q(`^(${regexEscape(c.promptsDir)}/.*\\.(prompt|agent)\\.yaml|plx\\.lock)$`)}
         pass_filenames: true
         require_serial: true
-      - id: plx-diff
-        name: plx diff against PromptLayer
-        entry: ${plx} diff --exit-code
+      - id: plx-check-remote
+        name: plx check against PromptLayer (conflicts)
+        entry: ${plx} check --remote
         language: system
         pass_filenames: false
         always_run: true

@@ -8,10 +8,14 @@ export {
   type RawVersion,
 } from "./blueprint.js";
 export {
+  analyzePromptTemplate,
   renderPromptTemplate,
   type Location,
   type MissingVariable,
   type RenderFailure,
   type RenderResult,
+  type TemplateAnalysis,
   type TemplateFormat,
+  type VariableKind,
+  type VariableUse,
 } from "./template.js";

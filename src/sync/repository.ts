@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { LOCKFILE_NAME, type Lockfile } from "../core/lock.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import { plxError } from "../errors/index.js";
-import { type LocalTemplate, scanPromptFiles } from "../files/local.js";
+import { type LocalScan, type LocalTemplate, scanPromptFiles } from "../files/local.js";
 import { readLockfile } from "../files/lockfile.js";
 import { locationFromPath } from "../files/paths.js";
 import { StatCache } from "../files/stat-cache.js";
@@ -42,14 +42,21 @@ async function scan(config: ResolvedConfig) {
   cache.keepOnly(
     new Set([...scanned.templates.map((t) => t.path), ...scanned.problems.map((problem) => problem.path)]),
   );
-  const ignored = config.ignore.length > 0 ? nameMatcher(config.ignore) : undefined;
+  return { lock, ...withoutIgnored(config, scanned), cache };
+}
+
+/** A scan of the prompts directory without what plx.config.yaml's `ignore:` list says plx never touches. */
+export function withoutIgnored(config: ResolvedConfig, scan: LocalScan): LocalScan {
+  if (config.ignore.length === 0) return scan;
+  const ignored = nameMatcher(config.ignore);
   const ignoredPath = (path: string) => {
     const { name, folder } = locationFromPath(path, config.promptsDir);
-    return ignored?.(name, folder) === true;
+    return ignored(name, folder);
   };
-  const problems = scanned.problems.filter((problem) => !ignoredPath(problem.path));
-  const templates = ignored ? scanned.templates.filter((t) => !ignored(t.name, t.folder)) : scanned.templates;
-  return { lock, templates, problems, cache };
+  return {
+    templates: scan.templates.filter((t) => !ignored(t.name, t.folder)),
+    problems: scan.problems.filter((problem) => !ignoredPath(problem.path)),
+  };
 }
 
 /**

@@ -84,9 +84,12 @@ async function ask(options: CommandOptions<"init">, context: Context): Promise<I
   const baseUrl = answer(
     await prompt.text("PromptLayer API URL (empty for https://api.promptlayer.com)", options.baseUrl ?? ""),
   );
-  const hooks = await prompt.confirm("Add pre-commit hooks (plx check on commit, plx diff on push)?", {
-    initial: true,
-  });
+  const hooks = await prompt.confirm(
+    "Add pre-commit hooks (plx check on commit, plx check --remote for conflicts on push)?",
+    {
+      initial: true,
+    },
+  );
   return { ci, hooks, promptsDir, label, ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}) };
 }
 

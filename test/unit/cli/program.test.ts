@@ -39,7 +39,11 @@ describe("argv and environment to typed options", () => {
     [["diff", "--name-only", "--exit-code"], {}, "diff", { nameOnly: true, exitCode: true, stat: false }],
     [["diff"], { PLX_NAME_ONLY: "true", PLX_STAT: "yes" }, "diff", { nameOnly: true, stat: true }],
     [["status", "--remote"], { PLX_LABEL: "prod" }, "status", { remote: true, label: "prod" }],
-    [["check", "prompts/a.prompt.yaml"], {}, "check", { files: ["prompts/a.prompt.yaml"] }],
+    [["check", "prompts/a.prompt.yaml"], {}, "check", { files: ["prompts/a.prompt.yaml"], remote: false }],
+    [["check", "--remote"], {}, "check", { files: [], remote: true }],
+    [["check"], { PLX_CHECK_REMOTE: "1" }, "check", { remote: true }],
+    // PLX_REMOTE is status's: exported for it, it must not make the offline check call PromptLayer.
+    [["check"], { PLX_REMOTE: "1" }, "check", { remote: false }],
     [["push", "-m", "Shorter", "--plan-out", "p.json"], {}, "push", { message: "Shorter", planOut: "p.json" }],
     [
       ["publish", "--label", "prod", "--label", "staging", "-y"],

@@ -7,7 +7,7 @@ import { Redactor } from "../../../src/redact.js";
 
 /** Every plx flag the generated files may use, per command. */
 const KNOWN_FLAGS: Record<string, string[]> = {
-  check: [],
+  check: ["--remote", "--codequality", "--json"],
   pull: ["--pr"],
   diff: ["--comment", "--exit-code", "--json", "--name-only", "--stat", "--label"],
   publish: ["--label", "--yes", "--dry-run", "--force", "-m", "--plan", "--plan-out", "--json"],
@@ -194,19 +194,23 @@ describe("initFiles", () => {
       initFiles({ ...base, ci: "none", promptsDir: "my.prompts" }).find((f) => f.path === ".pre-commit-config.yaml")!
         .content,
     );
-    const [check, diff] = config.repos[0].hooks;
+    const [check, remote, ...others] = config.repos[0].hooks;
+    expect(others).toEqual([]);
     expect(check).toMatchObject({ id: "plx-check", entry: "npx --no-install plx check", pass_filenames: true });
     const files = new RegExp(check.files);
-    expect(files.test("my.prompts/support/triage.prompt.yaml")).toBe(true);
-    expect(files.test("myXprompts/a.prompt.yaml")).toBe(false);
-    expect(files.test("my.prompts/notes.yaml")).toBe(false);
-    expect(diff).toMatchObject({
-      id: "plx-diff",
-      entry: "npx --no-install plx diff --exit-code",
+    for (const path of ["my.prompts/support/triage.prompt.yaml", "my.prompts/triage.agent.yaml", "plx.lock"])
+      expect(files.test(path), path).toBe(true);
+    for (const path of ["myXprompts/a.prompt.yaml", "my.prompts/notes.yaml", "my.prompts/plx.lock", "plx.lockx"])
+      expect(files.test(path), path).toBe(false);
+    // On push: conflicts with PromptLayer and invalid files stop it; an edit waiting for its pull request does not.
+    expect(remote).toMatchObject({
+      id: "plx-check-remote",
+      entry: "npx --no-install plx check --remote",
       pass_filenames: false,
       always_run: true,
       stages: ["pre-push"],
     });
+    expect(JSON.stringify(config)).not.toContain("diff --exit-code");
     expect(config.default_install_hook_types).toEqual(["pre-commit", "pre-push"]);
   });
 

@@ -5,39 +5,10 @@
 import { z } from "zod";
 import { FORMATS } from "../providers/index.js";
 import { PROVIDERS, type ProviderName } from "../providers/types.js";
-import { ApiError, notFound, type Json, type Workspace } from "./state.js";
+import { ApiError, notFound, type Workspace } from "./state.js";
 import { parseBody } from "./validate.js";
-import type { ApiRequest, ApiResponse } from "./routes.js";
-
-export interface RequestLog {
-  id: number;
-  provider: string;
-  model: string;
-  prompt_name?: string;
-  prompt_id?: number;
-  prompt_version_number?: number;
-  prompt_input_variables?: Json;
-  metadata: Record<string, string>;
-  scores: Record<string, number>;
-  group_ids: number[];
-  tags?: string[];
-  /** What was sent and answered: PromptLayer templates for log-request, the provider's own bodies for track-request. */
-  input?: Json;
-  output?: Json;
-  parameters?: Json;
-  input_tokens?: number;
-  output_tokens?: number;
-  status?: string;
-  error_type?: string | null;
-  error_message?: string | null;
-  request_start_time?: string | number;
-  request_end_time?: string | number;
-}
-
-export interface TrackingData {
-  requests: RequestLog[];
-  groups: number[];
-}
+import type { ApiRequest, ApiResponse, Json, RequestLog, TrackingData } from "./records.js";
+import type { RouteTable } from "./router.js";
 
 function data(workspace: Workspace): TrackingData {
   workspace.data.tracking ??= { requests: [], groups: [] };
@@ -274,7 +245,7 @@ function trackGroup(workspace: Workspace, { body }: ApiRequest): ApiResponse {
   return tracked("Group tracked successfully");
 }
 
-export const TRACKING_ROUTES: Array<[string, string, (workspace: Workspace, request: ApiRequest) => ApiResponse]> = [
+export const TRACKING_ROUTES: RouteTable = [
   ["POST", "log-request", logRequest],
   ["POST", "track-request", trackRequest],
   ["POST", "library-track-score", trackScore],

@@ -2,6 +2,7 @@
 // environment twin and its help line. Kept apart from the command list, so a command's module can import the type
 // of its options without importing every other command.
 import type { z } from "zod";
+import { redisUrlProblem } from "../cache/store.js";
 import { EVAL_FORMATS } from "../evals/cases.js";
 import {
   booleanFlag,
@@ -59,6 +60,19 @@ const exitCode = booleanFlag("--exit-code", "exit 1 when anything differs, as gi
 const comment = booleanFlag("--comment", "post or update one sticky pull/merge-request comment with the report");
 const label = (help: string) => stringFlag("--label <label>", help, { check: labelFlagProblem });
 
+/** `--labels prod,staging` (or repeated): release labels, each checked as one. */
+const labelList = (help: string, env: string) =>
+  listFlag("--labels <labels>", help, {
+    env,
+    check: (value) =>
+      value
+        .split(",")
+        .map((part) => part.trim())
+        .filter((part) => part !== "")
+        .map(labelFlagProblem)
+        .find((problem) => problem !== undefined),
+  });
+
 const pushOptions = {
   names,
   dryRun: booleanFlag("--dry-run", "print the plan and send nothing"),
@@ -72,6 +86,28 @@ const pushOptions = {
   delete: booleanFlag("--delete", "delete in PromptLayer the templates whose file was deleted here (asks first)"),
   yes: booleanFlag("-y, --yes", "confirm without asking (required without a terminal)"),
   json,
+};
+
+/** What a webhook receiver does with the events that change prompts; `webhook serve` and `cache serve` both take them. */
+const webhookActionOptions = {
+  debounce: integerFlag(
+    "--debounce <ms>",
+    "events this close together make one action (default 10000)",
+    { min: 0, max: 3_600_000 },
+    { env: "PLX_WEBHOOK_DEBOUNCE" },
+  ),
+  dispatch: choiceFlag(
+    "--dispatch <forge>",
+    "start the sync: a GitHub repository_dispatch or a GitLab pipeline trigger",
+    FORGES,
+    { env: "PLX_WEBHOOK_DISPATCH" },
+  ),
+  exec: stringFlag("--exec <command>", "run this command, the events as one JSON document on its stdin", {
+    env: "PLX_WEBHOOK_EXEC",
+  }),
+  repo: stringFlag("--repo <repo>", "GitHub owner/name or GitLab project (default GITHUB_REPOSITORY / CI_PROJECT_ID)"),
+  ref: stringFlag("--ref <branch>", "with --dispatch gitlab: the branch the pipeline runs on (default main)"),
+  loopGuard: switchFlag("--no-loop-guard", "act on every event; do not read PromptLayer to skip plx's own publishes"),
 };
 
 /** Each command's own options, by command name. */
@@ -339,33 +375,62 @@ export const commandOptions = {
       "the webhook secret from PromptLayer (prefer the variable: a flag shows in the process list)",
       { env: "PLX_WEBHOOK_SECRET" },
     ),
-    debounce: integerFlag(
-      "--debounce <ms>",
-      "events this close together make one action (default 10000)",
-      { min: 0, max: 3_600_000 },
-      { env: "PLX_WEBHOOK_DEBOUNCE" },
-    ),
     tolerance: integerFlag(
       "--tolerance <s>",
       "refuse deliveries whose signed timestamp is further off than this (default 900)",
       { min: 1, max: 86_400 },
       { env: "PLX_WEBHOOK_TOLERANCE" },
     ),
-    dispatch: choiceFlag(
-      "--dispatch <forge>",
-      "start the sync: a GitHub repository_dispatch or a GitLab pipeline trigger",
-      FORGES,
-      { env: "PLX_WEBHOOK_DISPATCH" },
+    ...webhookActionOptions,
+    json,
+  },
+  "cache serve": {
+    port: integerFlag(
+      "--port <n>",
+      "port to listen on; 0 picks a free one (default 0)",
+      { min: 0, max: 65535 },
+      { env: "PLX_CACHE_PORT" },
     ),
-    exec: stringFlag("--exec <command>", "run this command, the events as one JSON document on its stdin", {
-      env: "PLX_WEBHOOK_EXEC",
+    host: stringFlag("--host <host>", "interface to listen on (default 127.0.0.1; 0.0.0.0 in a container)", {
+      env: "PLX_CACHE_HOST",
     }),
-    repo: stringFlag(
-      "--repo <repo>",
-      "GitHub owner/name or GitLab project (default GITHUB_REPOSITORY / CI_PROJECT_ID)",
+    labels: labelList("release labels to keep warm besides latest, comma-separated", "PLX_CACHE_LABELS"),
+    snapshot: stringFlag("--snapshot <file>", "start from this snapshot and keep it up to date (written atomically)", {
+      env: "PLX_CACHE_SNAPSHOT",
+    }),
+    store: stringFlag("--store <redis-url>", "share entries with other instances through Redis (redis://…)", {
+      env: "PLX_CACHE_STORE",
+      check: redisUrlProblem,
+    }),
+    resync: durationFlag(
+      "--resync <duration>",
+      "full resync interval, e.g. 5m; 0 turns it off (default 5m)",
+      { minMs: 0, maxMs: 7 * 24 * 3_600_000, default: "5m" },
+      { env: "PLX_CACHE_RESYNC" },
     ),
-    ref: stringFlag("--ref <branch>", "with --dispatch gitlab: the branch the pipeline runs on (default main)"),
-    loopGuard: switchFlag("--no-loop-guard", "act on every event; do not read PromptLayer to skip plx's own publishes"),
+    clientKeys: listFlag(
+      "--client-keys <keys>",
+      "keys clients must send as X-API-KEY, comma-separated (default: the workspace's own key); prefer the env",
+      { env: "PLX_CACHE_CLIENT_KEYS" },
+    ),
+    webhookSecret: stringFlag(
+      "--webhook-secret <secret>",
+      "receive PromptLayer's webhooks at POST /webhook, verified with this secret (prefer the variable)",
+      { env: "PLX_WEBHOOK_SECRET" },
+    ),
+    webhookTolerance: integerFlag(
+      "--webhook-tolerance <s>",
+      "refuse deliveries whose signed timestamp is further off than this (default 900)",
+      { min: 1, max: 86_400 },
+      { env: "PLX_WEBHOOK_TOLERANCE" },
+    ),
+    ...webhookActionOptions,
+  },
+  "cache export": {
+    labels: labelList("release labels to export besides latest, comma-separated", "PLX_CACHE_LABELS"),
+    output: stringFlag("-o, --output <file>", "where to write the snapshot (default prompts.snapshot.json)", {
+      env: "PLX_CACHE_OUTPUT",
+    }),
     json,
   },
 } satisfies Record<string, OptionsShape>;

@@ -81,6 +81,7 @@ const GROUP_DESCRIPTIONS: Record<string, string> = {
   label: "list, set, remove and promote release labels",
   agent: "run agents (PromptLayer's workflows)",
   webhook: "receive PromptLayer's webhooks",
+  cache: "serve prompts from a webhook-fed cache, or export its snapshot",
 };
 const groupDescription = (word: string) => GROUP_DESCRIPTIONS[word] ?? `${word} commands`;
 

@@ -20,9 +20,8 @@ export function createRemote(options: {
   signal: AbortSignal;
 }): PromptLayerClient {
   const { config, env, log } = options;
-  const key = [env.PLX_API_KEY, env.PROMPTLAYER_API_KEY].map((value) => value?.trim()).find((value) => value);
   return new PromptLayerClient({
-    apiKey: key,
+    apiKey: apiKeyFrom(env),
     baseUrl: config.baseUrl,
     concurrency: config.concurrency,
     timeoutMs: options.timeoutMs,
@@ -39,4 +38,9 @@ export function createRemote(options: {
         }
       : {}),
   });
+}
+
+/** The API key, from the environment only: PLX_API_KEY, then PROMPTLAYER_API_KEY. */
+export function apiKeyFrom(env: Env): string | undefined {
+  return [env.PLX_API_KEY, env.PROMPTLAYER_API_KEY].map((value) => value?.trim()).find((value) => value);
 }

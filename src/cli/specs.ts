@@ -183,4 +183,24 @@ with PROMPTLAYER_API_KEY.`,
     options: commandOptions["webhook serve"],
     load: async () => (await import("./commands/webhook.js")).default,
   }),
+  define({
+    name: "cache serve",
+    summary: "serve PromptLayer's prompt reads from a cache kept fresh by webhooks, for applications and the SDK",
+    notes: `The first line on stdout is "listening on http://<host>:<port>". Point the SDK's baseURL (or
+PROMPTLAYER_BASE_URL) at it; reads are answered from the cache (X-Plx-Cache: hit|miss|stale), everything else
+under PromptLayer's API is passed through. SIGHUP resyncs now; SIGTERM finishes requests in flight and exits.`,
+    examples: [
+      "plx cache serve --port 8080 --labels prod --snapshot /var/lib/plx/prompts.snapshot.json",
+      "PLX_CACHE_CLIENT_KEYS=$APP_KEY plx cache serve --host 0.0.0.0 --port 8080 --store redis://redis:6379",
+    ],
+    options: commandOptions["cache serve"],
+    load: async () => (await import("./commands/cache.js")).cacheServe,
+  }),
+  define({
+    name: "cache export",
+    summary: "write a cache snapshot (latest and the given labels of every template), e.g. to bake into an image",
+    examples: ["plx cache export --labels prod -o prompts.snapshot.json"],
+    options: commandOptions["cache export"],
+    load: async () => (await import("./commands/cache.js")).cacheExport,
+  }),
 ] as const;

@@ -4,6 +4,7 @@
  * Anything else reaching the top-level handler is a bug.
  */
 import { agentErrors } from "./agents.js";
+import { cacheErrors } from "./cache.js";
 import { ciErrors } from "./ci.js";
 import { configErrors } from "./config.js";
 import type { ErrorEntry, ExitCode } from "./define.js";
@@ -32,6 +33,7 @@ export const catalog = {
   ...agentErrors,
   ...webhookErrors,
   ...forgeErrors,
+  ...cacheErrors,
 };
 
 export type ErrorCode = keyof typeof catalog;

@@ -31,6 +31,25 @@ export interface Blueprint {
   render?: RenderResult;
 }
 
+/** A `POST /prompt-templates/{identifier}` body, as far as the answer depends on it. */
+export interface BlueprintRequest {
+  input_variables?: Readonly<Record<string, unknown>> | null;
+  skip_input_variable_rendering?: boolean | null;
+  provider?: string | null;
+  model?: string | null;
+  model_parameter_overrides?: JsonObject | null;
+}
+
+/** What a POST body asks of the answer: variables filled (unless it says to skip that), another provider or model. */
+export function blueprintOptionsFrom(body: BlueprintRequest): BlueprintOptions {
+  return {
+    ...(body.input_variables && !body.skip_input_variable_rendering ? { inputVariables: body.input_variables } : {}),
+    ...(body.provider ? { provider: body.provider } : {}),
+    ...(body.model ? { model: body.model } : {}),
+    ...(body.model_parameter_overrides ? { parameterOverrides: body.model_parameter_overrides } : {}),
+  };
+}
+
 export function promptBlueprint(raw: RawVersion, options: BlueprintOptions = {}): Blueprint {
   const render = options.inputVariables ? renderPromptTemplate(raw.prompt_template, options.inputVariables) : undefined;
   const promptTemplate = render?.promptTemplate ?? raw.prompt_template;

@@ -1,5 +1,12 @@
 // Rendering PromptLayer templates exactly as PromptLayer does, for `plx run`, the sandbox and caches.
-export { promptBlueprint, type Blueprint, type BlueprintOptions, type RawVersion } from "./blueprint.js";
+export {
+  blueprintOptionsFrom,
+  promptBlueprint,
+  type Blueprint,
+  type BlueprintOptions,
+  type BlueprintRequest,
+  type RawVersion,
+} from "./blueprint.js";
 export {
   analyzePromptTemplate,
   renderPromptTemplate,

@@ -26,7 +26,7 @@ import {
   type PatchBody,
   type PublishBody,
 } from "./validate.js";
-import { promptBlueprint } from "../render/index.js";
+import { blueprintOptionsFrom, type BlueprintRequest, promptBlueprint } from "../render/index.js";
 import { workflowById, workflowEntities } from "./workflows.js";
 import type { ApiRequest, ApiResponse, ExternalIdRef, Json, JsonObject, StoredWorkflow } from "./records.js";
 import type { RouteParams as Params, RouteTable } from "./router.js";
@@ -177,16 +177,7 @@ function getForRun(workspace: Workspace, { body }: ApiRequest, { identifier }: P
       metadata: version.metadata,
       commit_message: version.commit_message,
     },
-    {
-      ...(options.input_variables && !options.skip_input_variable_rendering
-        ? { inputVariables: options.input_variables }
-        : {}),
-      ...(options.provider ? { provider: options.provider } : {}),
-      ...(options.model ? { model: options.model } : {}),
-      ...(options.model_parameter_overrides
-        ? { parameterOverrides: options.model_parameter_overrides as JsonObject }
-        : {}),
-    },
+    blueprintOptionsFrom(options as BlueprintRequest),
   );
   return ok(response as Json);
 }

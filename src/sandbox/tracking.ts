@@ -10,16 +10,6 @@ import { parseBody } from "./validate.js";
 import type { ApiRequest, ApiResponse, Json, RequestLog, TrackingData } from "./records.js";
 import type { RouteTable } from "./router.js";
 
-/** The routes whose callers put the API key in the JSON body, as the SDK's tracking calls do. */
-export const BODY_KEY_ROUTES = new Set([
-  "/track-request",
-  "/library-track-score",
-  "/library-track-metadata",
-  "/library-track-prompt",
-  "/track-group",
-  "/create-group",
-]);
-
 function data(workspace: Workspace): TrackingData {
   workspace.data.tracking ??= { requests: [], groups: [] };
   return workspace.data.tracking;

@@ -55,9 +55,16 @@ export interface SandboxProcess {
   stop(signal?: NodeJS.Signals): Promise<{ exitCode: number | undefined; stdout: string }>;
 }
 
-/** Starts `plx sandbox --port 0 …` and resolves once it prints its "listening on" line. */
-export async function startSandboxProcess(args: string[] = [], env = cleanEnv()): Promise<SandboxProcess> {
-  const child = execa(process.execPath, [PLX_BIN, "sandbox", "--port", "0", ...args], {
+export interface ServerProcess {
+  url: string;
+  process: ResultPromise;
+  stderrLines: string[];
+  stop(signal?: NodeJS.Signals): Promise<{ exitCode: number | undefined; stdout: string }>;
+}
+
+/** Starts a plx command that serves (`sandbox`, `cache serve`) and resolves once it prints its "listening on" line. */
+export async function startServerProcess(args: string[], env = cleanEnv()): Promise<ServerProcess> {
+  const child = execa(process.execPath, [PLX_BIN, ...args], {
     env,
     extendEnv: false,
     reject: false,
@@ -69,23 +76,30 @@ export async function startSandboxProcess(args: string[] = [], env = cleanEnv())
     const lines = createInterface({ input: child.stdout! });
     lines.once("line", (line) => resolve(line));
     void child.then((result) =>
-      reject(new Error(`sandbox exited with ${result.exitCode} before listening:\n${stderrLines.join("\n")}`)),
+      reject(new Error(`plx ${args[0]} exited with ${result.exitCode} before listening:\n${stderrLines.join("\n")}`)),
     );
   });
   const match = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(firstLine);
-  if (!match) throw new Error(`unexpected first line from plx sandbox: ${firstLine}`);
-  const url = match[1]!;
+  if (!match) throw new Error(`unexpected first line from plx ${args[0]}: ${firstLine}`);
   return {
-    url,
+    url: match[1]!,
     process: child,
     stderrLines,
-    requests: async () => (await fetch(`${url}/__sandbox/requests`)).json() as Promise<any>,
-    state: async () => (await fetch(`${url}/__sandbox/state`)).json(),
     stop: async (signal = "SIGTERM") => {
       child.kill(signal);
       const result = await child;
       return { exitCode: result.exitCode, stdout: String(result.stdout) };
     },
+  };
+}
+
+/** Starts `plx sandbox --port 0 …` and resolves once it prints its "listening on" line. */
+export async function startSandboxProcess(args: string[] = [], env = cleanEnv()): Promise<SandboxProcess> {
+  const server = await startServerProcess(["sandbox", "--port", "0", ...args], env);
+  return {
+    ...server,
+    requests: async () => (await fetch(`${server.url}/__sandbox/requests`)).json() as Promise<any>,
+    state: async () => (await fetch(`${server.url}/__sandbox/state`)).json(),
   };
 }
 

@@ -15,6 +15,7 @@ import {
   DEFAULT_DEBOUNCE_MS,
   type PipelineLog,
   type PipelineStats,
+  type SyncPipeline,
 } from "../../webhook/pipeline.js";
 import type { CommandModule } from "../command.js";
 import type { Context } from "../context.js";
@@ -31,22 +32,11 @@ const DEFAULT_PORT = 8080;
 
 const command: CommandModule<Options, WebhookServeReport> = {
   async run(options, context) {
-    const secrets = [options.secret, context.env.PLX_WEBHOOK_SECRET_PREVIOUS]
-      .map((secret) => secret?.trim())
-      .filter((secret): secret is string => Boolean(secret));
-    if (!options.secret?.trim()) throw plxError("WEBHOOK.SECRET_MISSING");
-    for (const secret of secrets) context.redactor.add(secret);
+    const secrets = webhookSecrets(options.secret, context);
     const log = logger(context, options.json);
-    const action = actionFor(options, context, log.output);
-    const loopGuard = options.loopGuard === false ? undefined : await loopGuardFor(context, log.warn);
+    const pipeline = await actionPipelineFor(options, context, log);
 
     const deliveries: Record<DeliveryOutcome, number> = { accepted: 0, duplicate: 0, ignored: 0, rejected: 0 };
-    const pipeline = createSyncPipeline({
-      action,
-      debounceMs: options.debounce ?? DEFAULT_DEBOUNCE_MS,
-      ...(loopGuard ? { loopGuard } : {}),
-      log: log.pipeline,
-    });
     const handler = createWebhookHandler({
       secrets,
       toleranceMs: options.tolerance === undefined ? DEFAULT_TOLERANCE_MS : options.tolerance * 1000,
@@ -68,7 +58,8 @@ const command: CommandModule<Options, WebhookServeReport> = {
       throw plxError("WEBHOOK.LISTEN_FAILED", { host, port, reason: error.message });
     });
     context.emit(`listening on ${server.url}`);
-    if (!loopGuard) log.warn("loop guard off: every event starts a sync, the ones plx's own publishes cause too");
+    if (options.loopGuard === false)
+      log.warn("loop guard off: every event starts a sync, the ones plx's own publishes cause too");
     if (!context.signal.aborted) await once(context.signal, "abort");
     // No new deliveries; what was acknowledged is acted on before the process ends.
     await server.close();
@@ -78,7 +69,37 @@ const command: CommandModule<Options, WebhookServeReport> = {
   renderHuman: () => "",
 };
 
-function actionFor(options: Options, context: Context, output: (line: string) => void): SyncAction {
+/** The secret the flag or PLX_WEBHOOK_SECRET gives, and during a rotation the previous one, registered as secrets. */
+export function webhookSecrets(secret: string | undefined, context: Context): string[] {
+  if (!secret?.trim()) throw plxError("WEBHOOK.SECRET_MISSING");
+  const secrets = [secret, context.env.PLX_WEBHOOK_SECRET_PREVIOUS]
+    .map((value) => value?.trim())
+    .filter((value): value is string => Boolean(value));
+  for (const value of secrets) context.redactor.add(value);
+  return secrets;
+}
+
+/** The flags' action behind the debounce and the loop guard; `cache serve` takes the same flags. */
+export async function actionPipelineFor(
+  options: Pick<Options, "dispatch" | "exec" | "repo" | "ref" | "debounce" | "loopGuard">,
+  context: Context,
+  log: WebhookLog,
+): Promise<SyncPipeline> {
+  const action = actionFor(options, context, log.output);
+  const loopGuard = options.loopGuard === false ? undefined : await loopGuardFor(context, log.warn);
+  return createSyncPipeline({
+    action,
+    debounceMs: options.debounce ?? DEFAULT_DEBOUNCE_MS,
+    ...(loopGuard ? { loopGuard } : {}),
+    log: log.pipeline,
+  });
+}
+
+function actionFor(
+  options: Pick<Options, "dispatch" | "exec" | "repo" | "ref">,
+  context: Context,
+  output: (line: string) => void,
+): SyncAction {
   if (options.dispatch && options.exec) {
     throw plxError("USAGE.CONFLICTING_OPTIONS", {
       problem: "--dispatch and --exec cannot be used together.",
@@ -125,8 +146,10 @@ async function loopGuardFor(context: Context, warn: (message: string) => void) {
   });
 }
 
+export type WebhookLog = ReturnType<typeof logger>;
+
 /** One line per delivery and per action: words for people, one JSON object per line with --json. */
-function logger(context: Context, json: boolean) {
+export function logger(context: Context, json: boolean) {
   const write = (entry: Record<string, unknown>, text: string) =>
     context.log.info(json ? JSON.stringify({ time: new Date().toISOString(), ...entry }) : text);
   return {

@@ -182,6 +182,53 @@ describe("argv and environment to typed options", () => {
       "sandbox",
       { protectedLabels: ["prod", "staging"] },
     ],
+    [["cache", "serve"], {}, "cache serve", { labels: [], clientKeys: [] }],
+    [
+      ["cache", "serve", "--port", "8080", "--labels", "prod,staging", "--labels", "canary", "--resync", "5m"],
+      {},
+      "cache serve",
+      { port: 8080, labels: ["prod,staging", "canary"], resync: 300_000 },
+    ],
+    [
+      ["cache", "serve"],
+      {
+        PLX_CACHE_PORT: "9000",
+        PLX_CACHE_LABELS: "prod,staging",
+        PLX_CACHE_STORE: "redis://cache:6379/2",
+        PLX_CACHE_RESYNC: "0",
+        PLX_CACHE_CLIENT_KEYS: "a-key-of-sixteen-chars,another-key-of-sixteen",
+        PLX_CACHE_SNAPSHOT: "/var/lib/plx/prompts.snapshot.json",
+      },
+      "cache serve",
+      {
+        port: 9000,
+        labels: ["prod", "staging"],
+        store: "redis://cache:6379/2",
+        resync: 0,
+        clientKeys: ["a-key-of-sixteen-chars", "another-key-of-sixteen"],
+        snapshot: "/var/lib/plx/prompts.snapshot.json",
+      },
+    ],
+    [
+      ["cache", "serve", "--webhook-tolerance", "60", "--exec", "./sync.sh", "--debounce", "0", "--no-loop-guard"],
+      { PLX_WEBHOOK_SECRET: "s3cret" },
+      "cache serve",
+      { webhookSecret: "s3cret", webhookTolerance: 60, exec: "./sync.sh", debounce: 0, loopGuard: false },
+    ],
+    [
+      ["cache", "serve", "--dispatch", "gitlab", "--repo", "42", "--ref", "trunk"],
+      { PLX_WEBHOOK_TOLERANCE: "30" },
+      "cache serve",
+      { dispatch: "gitlab", repo: "42", ref: "trunk", webhookTolerance: 30 },
+    ],
+    [["cache", "serve", "--resync", "250ms"], {}, "cache serve", { resync: 250 }],
+    [["cache", "serve", "--resync", "90"], {}, "cache serve", { resync: 90_000 }],
+    [
+      ["cache", "export", "--labels", "prod", "-o", "out.json", "--json"],
+      {},
+      "cache export",
+      { labels: ["prod"], output: "out.json", json: true },
+    ],
   ] as const)("%j with %j → %s", async (argv, env, command, expected) => {
     const parsed = await parse([...argv], env);
     expect(parsed.command).toBe(command);
@@ -208,6 +255,11 @@ describe("argv and environment to typed options", () => {
     [["webhook", "serve", "--dispatch", "bitbucket"], {}, "--dispatch"],
     [["webhook", "serve", "--port", "70000"], {}, "--port"],
     [["pull", "--forge", "gitea"], {}, "--forge"],
+    [["cache", "serve", "--store", "http://cache:6379"], {}, "--store"],
+    [["cache", "serve", "--resync", "often"], {}, "--resync"],
+    [["cache", "serve", "--resync", "8d"], {}, "--resync"],
+    [["cache", "serve", "--labels", "prod,pro d"], {}, "--labels"],
+    [["cache", "serve"], { PLX_CACHE_PORT: "70000" }, "PLX_CACHE_PORT"],
   ] as const)("refuses %j %j as a usage error naming %s", async (argv, env, named) => {
     const error = await failure([...argv], env);
     expect(isPlxError(error)).toBe(true);
@@ -235,19 +287,21 @@ describe("environment twins", () => {
     if (!flags.includes("<")) return { argv: [long], env: "1" };
     const value =
       meta.choices?.[0] ??
-      (/url/.test(flags)
-        ? "http://127.0.0.1:9"
-        : /=value>/.test(flags)
-          ? "a=1"
-          : /<duration>/.test(flags)
-            ? "90s"
-            : /<ms>/.test(flags)
-              ? "1000"
-              : /<(n|s)>/.test(flags)
-                ? "1"
-                : /<r>/.test(flags)
-                  ? "0.5"
-                  : "alpha");
+      (/redis-url/.test(flags)
+        ? "redis://127.0.0.1:6379"
+        : /url/.test(flags)
+          ? "http://127.0.0.1:9"
+          : /=value>/.test(flags)
+            ? "a=1"
+            : /<duration>/.test(flags)
+              ? "90s"
+              : /<ms>/.test(flags)
+                ? "1000"
+                : /<(n|s)>/.test(flags)
+                  ? "1"
+                  : /<r>/.test(flags)
+                    ? "0.5"
+                    : "alpha");
     return { argv: [long, value], env: value };
   }
 

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { compareCodePoints, stableStringify } from "../core/canonical.js";
 import { isJsonObject, type JsonObject, type JsonValue, jsonOf, stripSecrets } from "../core/template.js";
+import { PROMPT_NODE_TYPE, templateReference } from "./graph.js";
 
 export interface AgentDoc {
   /** The workflow's name, unique per workspace among workflows. */
@@ -110,6 +111,16 @@ export function normalizeAgent(doc: AgentDoc): AgentDoc {
 }
 
 export const nodeName = (node: JsonObject): string => (typeof node.name === "string" ? node.name : "");
+
+/** The prompts an agent's nodes refer to, by name, sorted and each once: what must exist before it is published. */
+export function promptNamesIn(doc: Pick<AgentDoc, "nodes">): string[] {
+  const names = doc.nodes.flatMap((node) => {
+    if (node.node_type !== PROMPT_NODE_TYPE || !isJsonObject(node.configuration)) return [];
+    const reference = templateReference(node.configuration.template);
+    return reference ? [reference.name] : [];
+  });
+  return [...new Set(names)].sort(compareCodePoints);
+}
 
 /**
  * The canonical form: what `diff` compares and the content hash covers. It is the normalized document without its

@@ -23,7 +23,9 @@ import type { LocalTemplate } from "../files/local.js";
 import { writeLockfile } from "../files/lockfile.js";
 import { locationFromPath } from "../files/paths.js";
 import { contentHashOf, type PromptLayerClient, type PublishBody } from "../promptlayer/index.js";
-import { patchOf } from "./compare.js";
+import { patchOf, renderTemplate } from "./compare.js";
+
+const remoteText = (doc: TemplateDoc | undefined) => doc && renderTemplate(doc);
 import { applyLabels, type LabelStatus, type LabelTarget } from "./labels.js";
 import { labelledVersions, listRemote, type RemoteHead } from "./remote.js";
 import { assertProject, readRepository } from "./repository.js";
@@ -184,7 +186,7 @@ async function preparePush(deps: PushDeps, options: PushOptions): Promise<Prepar
     listRemote(client, { kind: "latest" }),
     Promise.all(options.labels.map(async (label) => [label, await labelledVersions(client, label)] as const)),
   ]);
-  assertSameWorkspace(lock, listing.existing);
+  assertSameWorkspace(lock, listing);
   const inScope = templateScope(options.names, config.ignore);
   const locals = templates.filter((t) => inScope(t.name, t.folder));
   const byName = new Map(templates.map((t) => [t.name, t]));
@@ -257,7 +259,9 @@ async function preparePush(deps: PushDeps, options: PushOptions): Promise<Prepar
     if (item.action !== "conflict" || item.remoteVersion === undefined) continue;
     patches.set(
       item.name,
-      patchOf(item.path, remoteDocs.get(item.name), byName.get(item.name)!.doc, { version: item.remoteVersion }).patch,
+      patchOf(item.path, remoteText(remoteDocs.get(item.name)), renderTemplate(byName.get(item.name)!.doc), {
+        version: item.remoteVersion,
+      }).patch,
     );
   }
   const plan = { items, labels };

@@ -86,7 +86,10 @@ describe("lock file", () => {
       prompts,
       file: "f".repeat(64),
     });
-    const withAgents: Lockfile = { ...lock, agents: { zz: agent(9, ["reply", "classify", "reply"]), aa: agent(8, []) } };
+    const withAgents: Lockfile = {
+      ...lock,
+      agents: { zz: agent(9, ["reply", "classify", "reply"]), aa: agent(8, []) },
+    };
     const text = serializeLockfile(withAgents);
     // Without agents, a lock reads and writes exactly as before plx knew them.
     expect(text.startsWith(serializeLockfile(lock).slice(0, -3))).toBe(true);

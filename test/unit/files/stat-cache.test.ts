@@ -43,6 +43,7 @@ const lockFor = (fileHash: string) => ({
       file: fileHash,
     },
   },
+  agents: {},
 });
 
 describe("the stat cache", () => {

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { compareCodePoints, stableStringify } from "../core/canonical.js";
-import { isJsonObject, type JsonObject, type JsonValue, jsonOf, stripSecrets } from "../core/template.js";
+import { isJsonObject, isSecret, type JsonObject, type JsonValue, jsonOf, stripSecrets } from "../core/template.js";
 import { PROMPT_NODE_TYPE, templateReference } from "./graph.js";
 
 export interface AgentDoc {
@@ -176,6 +176,43 @@ export function workflowContentOf(doc: AgentDoc): JsonObject & {
     edges: structuredClone(doc.edges),
     required_input_variables: structuredClone(doc.inputs),
   };
+}
+
+/**
+ * A new version's content with the secrets of the version it replaces put back. Agent files never hold secrets (an
+ * endpoint node's Authorization header, an api_key), so a version made from a file alone would drop them in
+ * PromptLayer. A secret comes back where the same node (by name), or the version itself, still has the object that held
+ * it and does not set that field itself; a node or object the file removed takes its secrets with it.
+ */
+export function withSecretsFrom<Content extends ReturnType<typeof workflowContentOf>>(
+  content: Content,
+  replaced: RawWorkflowVersion | undefined,
+): Content {
+  if (!replaced) return content;
+  const previousNodes = new Map(listOfObjects(replaced.nodes, "nodes").map((node) => [nodeName(node), node]));
+  const { nodes: _nodes, edges: _edges, ...rest } = content;
+  const restored = restoreSecrets(rest, jsonOf(without(replaced as JsonObject, ["nodes", "edges"]), "version"));
+  return {
+    ...(restored as JsonObject),
+    nodes: content.nodes.map((node) => {
+      const previous = previousNodes.get(nodeName(node));
+      return previous ? (restoreSecrets(node, previous) as JsonObject) : node;
+    }),
+    edges: content.edges,
+  } as Content;
+}
+
+function restoreSecrets(current: JsonValue, previous: JsonValue): JsonValue {
+  if (Array.isArray(current) && Array.isArray(previous) && current.length === previous.length)
+    return current.map((item, index) => restoreSecrets(item, previous[index]!));
+  if (!isJsonObject(current) || !isJsonObject(previous)) return current;
+  const entries: Array<[string, JsonValue]> = Object.entries(current).map(([key, value]) => [
+    key,
+    Object.hasOwn(previous, key) ? restoreSecrets(value, previous[key]!) : value,
+  ]);
+  for (const [key, value] of Object.entries(previous))
+    if (!Object.hasOwn(current, key) && isSecret(key, value)) entries.push([key, structuredClone(value)]);
+  return Object.fromEntries(entries);
 }
 
 function ordered(object: JsonObject, order: readonly string[]): JsonObject {

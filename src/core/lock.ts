@@ -9,6 +9,9 @@ import { nameKeyed } from "./records.js";
 export const LOCKFILE_VERSION = 1;
 export const LOCKFILE_NAME = "plx.lock";
 
+/** What a synced file holds: a prompt (a template or snippet) or an agent (a PromptLayer workflow). */
+export type SyncKind = "prompt" | "agent";
+
 /** What the lock records of anything synced, prompt or agent. */
 export interface SyncedEntry {
   /** PromptLayer's numeric id (of the template, or of the workflow). */

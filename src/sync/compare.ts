@@ -4,7 +4,7 @@
 import { createTwoFilesPatch } from "diff";
 import type { AgentDoc } from "../agents/doc.js";
 import { canonicalDoc } from "../core/canonical.js";
-import type { Lockfile, SyncedEntry } from "../core/lock.js";
+import type { Lockfile, SyncedEntry, SyncKind } from "../core/lock.js";
 import { sameFolder } from "../core/folders.js";
 import { classify, type SyncState } from "../core/sync-state.js";
 import type { TemplateDoc } from "../core/template.js";
@@ -20,7 +20,6 @@ import {
 } from "../files/paths.js";
 import { type FileProblem, serializePromptFile } from "../files/prompt-file.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
-import type { SyncKind } from "./pull.js";
 import {
   followRenames,
   listRemote,

@@ -12,6 +12,7 @@ import {
   type Lockfile,
   type SyncedEntry,
   withSyncedLabels,
+  type SyncKind,
 } from "../core/lock.js";
 import { sameFolder } from "../core/folders.js";
 import { nameKeyed } from "../core/records.js";
@@ -77,9 +78,6 @@ export interface PullDeps {
 
 /** --prune removes up to this many files, and at most half of the synced ones, without asking. */
 export const PRUNE_FREELY = 5;
-
-/** What a file holds: a prompt (template or snippet) or an agent. */
-export type SyncKind = "prompt" | "agent";
 
 export type PullItem = {
   kind: SyncKind;

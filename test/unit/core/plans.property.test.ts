@@ -15,6 +15,7 @@ import {
   remoteNeedsRead,
   SnippetCycleError,
   type PushItem,
+  type PushLocal,
   type PushRemote,
 } from "../../../src/core/push-plan.js";
 
@@ -150,8 +151,8 @@ describe("the push plan", () => {
       fc.property(folders, folders, folders, (local, remote, base) => {
         const path = (folder: string[]) => ["prompts", ...folder, "t.prompt.yaml"].join("/");
         const [item] = planPush({
-          locals: [{ name: "t", path: path(local), hash: "h", folder: local, snippets: [] }],
-          lock: { t: { id: 1, path: path(base), version: 1, hash: "h", labels: {}, snippets: [] } },
+          locals: [{ kind: "prompt", name: "t", path: path(local), hash: "h", folder: local, snippets: [] }],
+          lock: { t: { id: 1, path: path(base), version: 1, hash: "h", labels: {} } },
           remotes: new Map([["t", { id: 1, version: 1, folder: remote }]]),
           remoteNames: new Map([[1, "t"]]),
           baseFolders: new Map([["t", base]]),
@@ -169,12 +170,19 @@ describe("the push plan", () => {
   function pushInputs(states: Array<[string, TemplateState]>, force: boolean) {
     const lock: Record<string, LockEntry> = {};
     const remotes = new Map<string, PushRemote>();
-    const locals = [];
+    const locals: PushLocal[] = [];
     const remoteNames = new Map<number, string>();
     for (const [index, [name, state]] of states.entries()) {
       if (!state.local) continue;
       const id = index + 1;
-      locals.push({ name, path: `prompts/${name}.prompt.yaml`, hash: state.local, folder: [], snippets: [] });
+      locals.push({
+        kind: "prompt",
+        name,
+        path: `prompts/${name}.prompt.yaml`,
+        hash: state.local,
+        folder: [],
+        snippets: [],
+      });
       if (state.base)
         lock[name] = {
           id,
@@ -219,7 +227,9 @@ describe("the push plan", () => {
           } else if (moved && base?.hash === local.hash) {
             // Only PromptLayer moved: nothing to send, even with --force, and labels stay on the repo's content.
             expect(item).toMatchObject({ action: "behind", syncedVersion: base.version });
-          } else if (!moved || remote.publishedByPlx || force) expect(item.action).toBe("update");
+          } else if (!moved || remote.publishedByPlx || force || remoteHash === base?.hash)
+            // A newer version with the synced content (published as-is again) loses nothing under the edit.
+            expect(item.action).toBe("update");
           else expect(item.action).toBe("conflict");
           expect(item.action).not.toBe("invalid");
         }
@@ -242,7 +252,7 @@ describe("the push plan", () => {
       fc.property(graph, ([names, edges, changed]) => {
         const deps = new Map(names.map((name) => [name, edges.filter(([from]) => from === name).map(([, to]) => to)]));
         const items: PushItem[] = names.map((name) => {
-          const local = { name, path: name, hash: "h", folder: [], snippets: deps.get(name)! };
+          const local = { kind: "prompt" as const, name, path: name, hash: "h", folder: [], snippets: deps.get(name)! };
           return changed.includes(name)
             ? { ...local, action: "update", id: 1, remoteVersion: 1 }
             : { ...local, action: "unchanged", id: 1, remoteVersion: 1, syncedVersion: 1 };

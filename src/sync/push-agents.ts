@@ -126,9 +126,18 @@ export async function agentBody(
   return { workflow_id: item.id, ...withSecretsFrom(workflowContentOf(local.doc), replaced?.raw), ...common };
 }
 
+/** The commit message of a version made to carry labels: what it is, within the API's 72 characters. */
+export function copyMessage(labels: readonly string[], of: number, why: string): string {
+  const text = `${labels.join(", ")} to v${of}'s content: ${why}`;
+  return text.length > COMMIT_MESSAGE_LIMIT ? `${text.slice(0, COMMIT_MESSAGE_LIMIT - 1).trimEnd()}…` : text;
+}
+
+/** PromptLayer's limit on a commit message. */
+export const COMMIT_MESSAGE_LIMIT = 72;
+
 /** An agent label move as carried out. */
 export type AgentLabelChange = { move: LabelMove; version?: number } & (
-  | { status: Exclude<LabelStatus, "failed"> }
+  | { status: Exclude<LabelStatus, "failed" | "conflict"> }
   | { status: "failed"; error: string }
 );
 
@@ -149,7 +158,7 @@ export async function applyAgentLabels(
   client: PromptLayerClient,
   moves: readonly LabelMove[],
   published: ReadonlyMap<string, { id: number; version: number }>,
-  message: (labels: readonly string[], of: number) => string,
+  why: string,
 ): Promise<{ changes: AgentLabelChange[]; copies: AgentCopy[] }> {
   const changes: AgentLabelChange[] = [];
   const copies: AgentCopy[] = [];
@@ -174,7 +183,7 @@ export async function applyAgentLabels(
       const copy = { ...first, id: first.id };
       const labels = group.map((move) => move.label);
       try {
-        const version = await copyVersion(client, copy, labels, message(labels, copy.to));
+        const version = await copyVersion(client, copy, labels, copyMessage(labels, copy.to, why));
         copies.push({ name: first.name, id: first.id, version, of: first.to });
         for (const move of group) {
           const change: AgentLabelChange = { move, status: "planned", version };

@@ -29,13 +29,18 @@ import { locationFromPath } from "../files/paths.js";
 import { contentHashOf, type ExternalId, type PromptLayerClient, type PublishBody } from "../promptlayer/index.js";
 import { patchOf, renderAgent, renderTemplate } from "./compare.js";
 import { applyLabels, type LabelStatus, type LabelTarget } from "./labels.js";
-import { agentBody, agentPositions, agentRemotes, applyAgentLabels, labelledContent } from "./push-agents.js";
+import {
+  agentBody,
+  agentPositions,
+  agentRemotes,
+  applyAgentLabels,
+  COMMIT_MESSAGE_LIMIT,
+  labelledContent,
+} from "./push-agents.js";
 import { labelledVersions, listRemote, type RemoteHead } from "./remote.js";
 import { assertProject, readRepository } from "./repository.js";
 import { nameMatcher, templateScope } from "./select.js";
 import { assertSameWorkspace } from "./workspace.js";
-
-export const COMMIT_MESSAGE_LIMIT = 72;
 
 export interface PushOptions {
   names: string[];
@@ -733,9 +738,7 @@ async function applyAgentLabelMoves(
         : [],
     ),
   );
-  const { changes, copies } = await applyAgentLabels(deps.client, moves, published, (labels, of) =>
-    copyMessage(labels, of, prepared.message),
-  );
+  const { changes, copies } = await applyAgentLabels(deps.client, moves, published, prepared.message);
   for (const copy of copies) {
     const item = prepared.plan.items.find((candidate) => candidate.kind === "agent" && candidate.name === copy.name)!;
     outcomes.set(itemKey(item), { item, result: "copied", id: copy.id, version: copy.version, of: copy.of });
@@ -749,12 +752,6 @@ async function applyAgentLabelMoves(
       ? { ...move, ...version, status: "failed", error: change.error }
       : { ...move, ...version, status: change.status };
   });
-}
-
-/** The commit message of a version made to carry labels: what it is, within the API's 72 characters. */
-function copyMessage(labels: readonly string[], of: number, message: string): string {
-  const text = `${labels.join(", ")} to v${of}'s content: ${message}`;
-  return text.length > COMMIT_MESSAGE_LIMIT ? `${text.slice(0, COMMIT_MESSAGE_LIMIT - 1).trimEnd()}…` : text;
 }
 
 /** The lock after the run: each template and agent recorded at the version holding the repository's content. */

@@ -3,8 +3,9 @@
 import { readFile, rename, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { describeWithOpenApiSpec } from "../support/openapi.js";
 import { completion } from "../support/registry.js";
-import { commitAll, edit, newRepo, readJson, sandboxPerTest, type TestSandbox } from "../support/in-process.js";
+import { commitAll, edit, git, newRepo, readJson, sandboxPerTest, type TestSandbox } from "../support/in-process.js";
 
 const sandbox = sandboxPerTest();
 
@@ -202,7 +203,7 @@ describe("publish with agents", () => {
     expect(triage.versions).toHaveLength(2);
     expect(agentLabels(state, "support-triage")).toEqual({ prod: 2 });
     const v2 = triage.versions[1];
-    expect(v2.commit_message).toBe("Reply with the new prompt (" + v2.commit_message.slice(-8));
+    expect(v2.commit_message).toBe(`Reply with the new prompt (${await git(repo, "rev-parse", "--short=7", "HEAD")})`);
     // The secret plx never wrote to git is still on the endpoint node.
     expect(v2.nodes.find((n: any) => n.name === "escalate").configuration.headers.Authorization).toBe(SECRET);
     expect(triage.external_ids).toEqual([{ source: "plx", external_id: TRIAGE }]);
@@ -458,5 +459,54 @@ describe("plx label with agents", () => {
     expect(removed.stderr).toContain("PromptLayer's API has no route that removes or moves an agent's label");
     expect((await server.requests()).filter((r) => r.method !== "GET")).toEqual([]);
     expect(agentLabels(await server.state(), "support-triage")).toEqual({ prod: 1 });
+  });
+});
+
+describeWithOpenApiSpec("requests plx sends to sync agents", (contract) => {
+  it("match PromptLayer's OpenAPI spec: pull, diff, push, publish with copies, moves, deletes and labels", async () => {
+    const server = await sandbox();
+    const { repo } = await agentWorkspace(server);
+    await edit(join(repo, TRIAGE), "url: https://tickets.example.com/escalate", "url: https://tickets.example.com/v2");
+    await mkdir(join(repo, "prompts/ops"), { recursive: true });
+    await rename(join(repo, "prompts/support/billing/digest.agent.yaml"), join(repo, "prompts/ops/digest.agent.yaml"));
+    await writeFile(
+      join(repo, "prompts/ops/echo.agent.yaml"),
+      "nodes:\n  say:\n    node_type: PROMPT_TEMPLATE\n    prompt: tone\n    is_output_node: true\n",
+    );
+    await commitAll(repo, "Agents change");
+    for (const args of [
+      ["diff"],
+      ["push"],
+      ["publish", "--label", "prod", "--label", "staging", "--yes", "--all"],
+      ["label", "ls"],
+      ["label", "set", "canary", "support-triage"],
+      ["label", "promote", "canary", "beta", "--yes"],
+    ]) {
+      const result = await server.plx(repo, ...args);
+      expect(result.exitCode, `${args.join(" ")}: ${result.stdout}${result.stderr}`).toBe(0);
+    }
+    await rm(join(repo, "prompts/ops/echo.agent.yaml"));
+    expect((await server.plx(repo, "push", "--delete", "--yes")).exitCode).toBe(0);
+    expect((await server.plx(repo, "pull")).exitCode).toBe(0);
+
+    const requests = await server.requests();
+    const used = new Set(requests.map((r) => `${r.method} ${contract.matchPath(r.method, r.path)}`));
+    for (const call of [
+      "GET /workflows/{workflow_id_or_name}",
+      "GET /workflows/{workflow_id_or_name}/labels",
+      "POST /rest/workflows",
+      "POST /api/public/v2/folders/entities",
+      "DELETE /api/public/v2/folders/entities",
+      "DELETE /workflows/{workflow_id}/external-ids/{source}/{external_id}",
+    ])
+      expect(used, call).toContain(call);
+    const problems = requests.flatMap((r) => {
+      const template = contract.matchPath(r.method, r.path);
+      if (template === undefined) return [`${r.method} ${r.path}: not in the spec`];
+      return r.body === undefined || r.body === null
+        ? []
+        : contract.checkRequest(r.method, template, r.body).map((p) => `${r.method} ${template}: ${p}`);
+    });
+    expect(problems).toEqual([]);
   });
 });

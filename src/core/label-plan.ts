@@ -26,6 +26,12 @@ export type LabelMoveAction =
   /** Moved, created or removed in PromptLayer since the last sync: left alone. */
   | "conflict";
 
+/**
+ * What became of a label change. `superseded`: the label moved on to a newer version, published meanwhile by someone
+ * else. `conflict`: an agent's label left alone, since moving it would hide a later, different version.
+ */
+export type LabelStatus = "unchanged" | "set" | "pending" | "superseded" | "failed" | "planned" | "conflict";
+
 interface LabelMoveFacts {
   kind: SyncKind;
   name: string;

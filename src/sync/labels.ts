@@ -4,7 +4,7 @@
 // one the label should point at, and is refused where that version would hide a later, different one.
 import { agentContentHash, agentFromRaw } from "../agents/doc.js";
 import { contentHash } from "../core/canonical.js";
-import type { LabelMove } from "../core/label-plan.js";
+import type { LabelMove, LabelStatus } from "../core/label-plan.js";
 import type { AgentLockEntry, LockEntry, SyncedEntry, SyncKind } from "../core/lock.js";
 import { templateFromRaw } from "../core/template.js";
 import type { ResolvedConfig } from "../config/schema.js";
@@ -28,12 +28,6 @@ export interface LabelTarget {
   /** The publish that created `version` carried the label already; only confirming is left. */
   setByPublish?: boolean;
 }
-
-/**
- * `superseded`: the label moved on to a newer version, published meanwhile by someone else. `conflict`: an agent's
- * label left alone, since moving it would hide a later, different version.
- */
-export type LabelStatus = "unchanged" | "set" | "pending" | "superseded" | "failed" | "planned" | "conflict";
 
 /** What became of one label change: its status, and for a failure (or an agent's label left alone), why. */
 export type LabelChange = {

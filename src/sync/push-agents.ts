@@ -3,14 +3,13 @@
 // agent's label: a label goes on a version as it is made, so the plan's copies make a new version identical to the
 // one a label should point at, carrying every label moving there.
 import { type AgentDoc, agentContentHash, agentFromRaw, withSecretsFrom, workflowContentOf } from "../agents/doc.js";
-import type { LabelMove } from "../core/label-plan.js";
+import type { LabelMove, LabelStatus } from "../core/label-plan.js";
 import type { AgentLockEntry } from "../core/lock.js";
 import { type PushItem, type PushRemote, remoteNeedsRead } from "../core/push-plan.js";
 import { isInterruption, isPlxError, plxError } from "../errors/index.js";
 import type { LocalAgent } from "../files/local.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import type { CreateWorkflowBody } from "../promptlayer/workflows.js";
-import type { LabelStatus } from "./labels.js";
 import { agentLabelPositions, type RemoteHead } from "./remote.js";
 
 /** What PromptLayer holds of each local agent: its latest version, read when it moved since the lock. */

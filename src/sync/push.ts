@@ -4,7 +4,7 @@
 // first and their labels move; agents, which name prompts by label, follow.
 import type { AgentDoc } from "../agents/doc.js";
 import { contentHash } from "../core/canonical.js";
-import { type LabelMove, labelsForPublish, planLabels } from "../core/label-plan.js";
+import { type LabelMove, type LabelStatus, labelsForPublish, planLabels } from "../core/label-plan.js";
 import { type Lockfile, type SyncedEntry, type SyncKind, withSyncedLabels } from "../core/lock.js";
 import {
   isPublishing,
@@ -28,7 +28,7 @@ import { writeLockfile } from "../files/lockfile.js";
 import { locationFromPath } from "../files/paths.js";
 import { contentHashOf, type ExternalId, type PromptLayerClient, type PublishBody } from "../promptlayer/index.js";
 import { patchOf, renderAgent, renderTemplate } from "./compare.js";
-import { applyLabels, type LabelStatus, type LabelTarget } from "./labels.js";
+import { applyLabels, type LabelTarget } from "./labels.js";
 import {
   agentBody,
   agentPositions,

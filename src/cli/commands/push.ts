@@ -93,7 +93,9 @@ async function consent(
   labels: readonly string[],
   deleting: boolean,
 ): Promise<boolean> {
-  const moving = plan.labels.filter((move) => move.action === "move" || move.action === "add");
+  const moving = plan.labels.filter(
+    (move) => move.action === "move" || move.action === "add" || move.action === "copy",
+  );
   const deletions = deleting ? plan.items.filter((item) => item.action === "delete") : [];
   const what = [
     moving.length > 0 ? `moving ${labels.join(", ")} on ${moving.length} template(s)` : undefined,

@@ -140,12 +140,13 @@ export type AgentLabelChange = { move: LabelMove; version?: number } & (
   | { status: "failed"; error: string }
 );
 
-/** A version made only to carry labels: identical to `of`. */
+/** A version made only to carry labels: identical to `of`; `expected` is the number the plan counted on. */
 export interface AgentCopy {
   name: string;
   id: number;
   version: number;
   of: number;
+  expected: number;
 }
 
 /**
@@ -183,7 +184,7 @@ export async function applyAgentLabels(
       const labels = group.map((move) => move.label);
       try {
         const version = await copyVersion(client, copy, labels, copyMessage(labels, copy.to, why));
-        copies.push({ name: first.name, id: first.id, version, of: first.to });
+        copies.push({ name: first.name, id: first.id, version, of: first.to, expected: first.creates });
         for (const move of group) {
           const change: AgentLabelChange = { move, status: "planned", version };
           changes.push(change);

@@ -98,7 +98,7 @@ export type PushResult = { item: PushItem } & (
   /** Not published because a snippet it uses (or, for an agent, a prompt it names) was not. */
   | { result: "skipped"; reason: string }
   /** An unchanged agent given a new version, identical to `of`, to carry labels (agents have no label route). */
-  | { result: "copied"; id: number; version: number; of: number }
+  | { result: "copied"; id: number; version: number; of: number; raced?: string }
   | { result: "failed"; error: PlxErrorJson }
 );
 
@@ -543,11 +543,7 @@ async function publishOne(
         .detach(published.id, { source: deps.config.externalIdSource, external_id: previousPath })
         .catch(() => undefined);
     }
-    const expected = (remoteVersion ?? 0) + 1;
-    const raced =
-      published.version > expected
-        ? `v${expected}${published.version - 1 > expected ? `–v${published.version - 1}` : ""} appeared in PromptLayer while this publish ran; review them with plx diff`
-        : undefined;
+    const raced = raceOf((remoteVersion ?? 0) + 1, published.version);
     outcomes.set(itemKey(item), {
       item,
       result: item.action === "create" ? "created" : "updated",
@@ -562,6 +558,13 @@ async function publishOne(
     outcomes.set(itemKey(item), { item, result: "failed", error: failure(error) });
     return false;
   }
+}
+
+/** What a version number past the expected one means: others landed in between, and this version sits on top. */
+function raceOf(expected: number, version: number): string | undefined {
+  if (version <= expected) return undefined;
+  const appeared = `v${expected}${version - 1 > expected ? `–v${version - 1}` : ""}`;
+  return `${appeared} appeared in PromptLayer while this publish ran; review them with plx diff`;
 }
 
 /**
@@ -741,7 +744,15 @@ async function applyAgentLabelMoves(
   const { changes, copies } = await applyAgentLabels(deps.client, moves, published, prepared.message);
   for (const copy of copies) {
     const item = prepared.plan.items.find((candidate) => candidate.kind === "agent" && candidate.name === copy.name)!;
-    outcomes.set(itemKey(item), { item, result: "copied", id: copy.id, version: copy.version, of: copy.of });
+    const raced = raceOf(copy.expected, copy.version);
+    outcomes.set(itemKey(item), {
+      item,
+      result: "copied",
+      id: copy.id,
+      version: copy.version,
+      of: copy.of,
+      ...(raced ? { raced } : {}),
+    });
   }
   const changeOf = new Map(changes.map((change) => [`${change.move.name}\u0000${change.move.label}`, change]));
   return moves.map((move): LabelResult => {
@@ -904,7 +915,7 @@ export function pushExitCode(report: PushReport): ExitCode {
   if (report.blocked === "conflict" || report.blocked === "stale-plan") return ExitCode.Conflict;
   if (report.blocked === "invalid") return ExitCode.Usage;
   if (report.blocked === "declined") return ExitCode.Negative;
-  if (report.results.some((result) => (result.result === "created" || result.result === "updated") && result.raced)) {
+  if (report.results.some((result) => "raced" in result && result.raced !== undefined)) {
     return ExitCode.Conflict;
   }
   const failedWith = new Set(

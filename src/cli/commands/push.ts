@@ -116,7 +116,8 @@ async function reportToCi(context: Context, report: PushReport, kind: "push" | "
   const reporter = await context.reporter();
   const conflicts = report.results.filter(
     (result) =>
-      result.result === "conflict" || ((result.result === "created" || result.result === "updated") && result.raced),
+      result.result === "conflict" ||
+      ((result.result === "created" || result.result === "updated" || result.result === "copied") && result.raced),
   );
   await reporter.annotate(
     conflicts.map((result) => ({
@@ -223,7 +224,7 @@ function resultLine(result: PushResult, styles: Styles, deleting: boolean): stri
         : " — kept in PromptLayer; push --delete removes it there, plx pull --force restores the file"
       : result.result === "skipped"
         ? ` — ${result.reason}`
-        : result.result === "created" || result.result === "updated"
+        : result.result === "created" || result.result === "updated" || result.result === "copied"
           ? result.raced
             ? ` — ${result.raced}`
             : ""

@@ -134,7 +134,10 @@ export interface Comparison {
   remote: boolean;
   track: string;
   changes: Change[];
+  /** Templates and agents that match, all told. */
   inSync: number;
+  /** Of those, agents. */
+  agentsInSync: number;
   /** Files that could not be read: reported, and what they hold left out of the comparison. */
   invalid: FileProblem[];
 }
@@ -184,6 +187,7 @@ export async function compareOffline(config: ResolvedConfig, names: readonly str
     track: trackName(config),
     changes: sorted([...prompts.changes, ...agents.changes]),
     inSync: prompts.inSync + agents.inSync,
+    agentsInSync: agents.inSync,
     invalid: snap.invalid,
   };
 }
@@ -242,6 +246,7 @@ export async function compareWithRemote(deps: RemoteCompareDeps, names: readonly
     track: trackName(deps.config),
     changes: sorted([...prompts.changes, ...agents.changes]),
     inSync: prompts.inSync + agents.inSync,
+    agentsInSync: agents.inSync,
     invalid: snap.invalid,
   };
 }

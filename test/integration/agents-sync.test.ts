@@ -137,9 +137,9 @@ describe("pull, diff and status with agents", () => {
 
     const diff = await server.plx(repo, "diff", "--exit-code");
     expect(diff.exitCode, diff.stdout + diff.stderr).toBe(0);
-    expect(diff.stdout).toBe("No differences: 5 template(s) match PromptLayer (latest).\n");
+    expect(diff.stdout).toBe("No differences: 3 template(s) and 2 agent(s) match PromptLayer (latest).\n");
     const status = await server.plx(repo, "status");
-    expect(status.stdout).toBe("Clean: 5 template(s) match plx.lock.\n");
+    expect(status.stdout).toBe("Clean: 3 template(s) and 2 agent(s) match plx.lock.\n");
     const before = await readFile(join(repo, "plx.lock"), "utf8");
     await server.clearRequests();
     const again = await server.plx(repo, "pull");
@@ -180,6 +180,28 @@ describe("pull, diff and status with agents", () => {
     expect(pulled.stdout).toMatch(/updated +prompts\/support\/support-triage\.agent\.yaml v2/);
     expect(pulled.stdout).toMatch(/skipped +prompts\/support\/billing\/digest\.agent\.yaml/);
     expect(await readFile(join(repo, TRIAGE), "utf8")).toContain("question:\n    node_type: VARIABLE");
+  });
+});
+
+describe("agent files that cannot be synced", () => {
+  it("refuses two files claiming one agent before anything is sent or written", async () => {
+    const server = await sandbox();
+    const { repo } = await agentWorkspace(server);
+    await writeFile(
+      join(repo, "prompts/triage-copy.agent.yaml"),
+      `name: support-triage\n${await readFile(join(repo, TRIAGE), "utf8")}`,
+    );
+    const lock = await readFile(join(repo, "plx.lock"), "utf8");
+    await server.clearRequests();
+    for (const command of ["pull", "push"]) {
+      const result = await server.plx(repo, command);
+      expect(result.exitCode, command).toBe(2);
+      expect(result.stderr).toContain(
+        `agent name "support-triage" is also claimed by prompts/support/support-triage.agent.yaml`,
+      );
+    }
+    expect((await server.requests()).filter((r) => r.method !== "GET")).toEqual([]);
+    expect(await readFile(join(repo, "plx.lock"), "utf8")).toBe(lock);
   });
 });
 

@@ -1,7 +1,7 @@
 // Markdown renderings of reports, for GitHub step summaries and sticky pull-request comments.
 import { markdownCell } from "../../ci/findings.js";
 import { folderLabel } from "../../core/folders.js";
-import { versionNote } from "./render-comparison.js";
+import { matching, versionNote } from "./render-comparison.js";
 import type { Comparison } from "../../sync/compare.js";
 import type { LabelResult, PushReport } from "../../sync/push.js";
 import { promptKey } from "../../evals/summary.js";
@@ -26,7 +26,7 @@ export function fenced(text: string, language: string): string {
 
 export function comparisonMarkdown(report: Comparison): string {
   if (report.changes.length === 0)
-    return `### plx diff\n\nNo differences: ${report.inSync} template(s) match PromptLayer (${report.track}).`;
+    return `### plx diff\n\nNo differences: ${matching(report)} match PromptLayer (${report.track}).`;
   const lines = [
     "### plx diff",
     "",

@@ -183,6 +183,39 @@ describe("pull, diff and status with agents", () => {
   });
 });
 
+describe("agents at a tracked label, and in saved plans", () => {
+  it("pulls only the agents carrying the tracked label, at the labelled version", async () => {
+    const server = await sandbox();
+    await agentWorkspace(server);
+    await editInUi(server, triageNodes("intent-classifier"));
+    const repo = await newRepo();
+    const pulled = await server.plx(repo, "pull", "--label", "prod", "--json");
+    expect(pulled.exitCode, pulled.stderr).toBe(0);
+    const agents = JSON.parse(pulled.stdout).items.filter((item: any) => item.kind === "agent");
+    expect(agents).toEqual([expect.objectContaining({ name: "support-triage", action: "create", version: 1 })]);
+    expect(await readFile(join(repo, TRIAGE), "utf8")).toContain("prompt: refund-reply@label:prod");
+    expect((await server.plx(repo, "diff", "--label", "prod", "--exit-code")).exitCode).toBe(0);
+  });
+
+  it("applies a saved plan only while the agents it was made from have not moved", async () => {
+    const server = await sandbox();
+    const { repo } = await agentWorkspace(server);
+    await edit(join(repo, TRIAGE), "url: https://tickets.example.com/escalate", "url: https://tickets.example.com/v2");
+    const planned = await server.plx(repo, "publish", "--label", "prod", "--dry-run", "--plan-out", "plan.json");
+    expect(planned.exitCode, planned.stderr).toBe(0);
+    const plan = await readJson(join(repo, "plan.json"));
+    expect(plan.items.find((item: any) => item.kind === "agent" && item.name === "support-triage")).toMatchObject({
+      action: "update",
+      remoteVersion: 1,
+    });
+    await editInUi(server, triageNodes("intent-classifier"));
+    const stale = await server.plx(repo, "publish", "--label", "prod", "--yes", "--plan", "plan.json");
+    expect(stale.exitCode).toBe(5);
+    expect(stale.stdout).toContain("support-triage: PromptLayer moved from v1 to v2");
+    expect(workflowOf(await server.state(), "support-triage").versions).toHaveLength(2);
+  });
+});
+
 describe("agent files that cannot be synced", () => {
   it("refuses two files claiming one agent before anything is sent or written", async () => {
     const server = await sandbox();

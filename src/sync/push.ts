@@ -244,10 +244,8 @@ async function preparePush(deps: PushDeps, options: PushOptions): Promise<Prepar
     ),
   ]);
 
-  const scoped = (path: string) => {
-    const { name, folder } = locationFromPath(path, config.promptsDir);
-    return inScope(name, folder);
-  };
+  // A synced name is in scope by its own name and the folder its file was in.
+  const scoped = (name: string, path: string) => inScope(name, locationFromPath(path, config.promptsDir).folder);
   const baseFolders = (entries: Record<string, SyncedEntry>) =>
     new Map(
       Object.entries(entries).map(([name, entry]) => [name, locationFromPath(entry.path, config.promptsDir).folder]),
@@ -273,8 +271,8 @@ async function preparePush(deps: PushDeps, options: PushOptions): Promise<Prepar
       // What the repository publishes in this run, and what PromptLayer has already.
       prompts: new Set([...heads.prompt.keys(), ...locals.map((t) => t.name)]),
     }),
-    ...planDeletions("prompt", lock.templates, new Set(byName.keys()), remoteNames, (_name, path) => scoped(path)),
-    ...planDeletions("agent", lock.agents, new Set(agentsByName.keys()), agentNames, (_name, path) => scoped(path)),
+    ...planDeletions("prompt", lock.templates, new Set(byName.keys()), remoteNames, scoped),
+    ...planDeletions("agent", lock.agents, new Set(agentsByName.keys()), agentNames, scoped),
   ];
   let levels: Publishing[][];
   try {

@@ -30,6 +30,32 @@ await build({
   logLevel: "warning",
 });
 
+// `plx/webhook`: the receiver as a library for serverless hosts. Its own bundle, without the CLI's Node-only
+// banner, so it loads wherever web-standard Request/Response, fetch and node:crypto exist. No source maps, as above.
+await build({
+  entryPoints: { webhook: "src/webhook/index.ts" },
+  outdir: "dist",
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node22",
+  sourcemap: false,
+  logLevel: "warning",
+});
+// Its type declarations, from the same sources.
+execFileSync(
+  process.execPath,
+  [
+    new URL("../node_modules/typescript/bin/tsc", import.meta.url).pathname,
+    "src/webhook/index.ts",
+    "--ignoreConfig",
+    ...["--declaration", "--emitDeclarationOnly", "--outDir", "dist/types", "--rootDir", "src"],
+    ...["--target", "ES2023", "--module", "NodeNext", "--moduleResolution", "NodeNext", "--strict"],
+    ...["--skipLibCheck", "--types", "node", "--verbatimModuleSyntax", "--isolatedModules"],
+  ],
+  { cwd: new URL("..", import.meta.url), stdio: "inherit" },
+);
+
 // `plx --help` is printed from this file, rendered once here by the bundle itself (through a pipe, so at 80
 // columns): answering it then costs no more start-up than `--version`.
 const help = execFileSync(process.execPath, [new URL("../bin/plx.js", import.meta.url).pathname, "--help"], {

@@ -1,6 +1,7 @@
 // `plx check` for agent files: the file's shape, the graph's rules (src/agents/graph.ts) and, offline, whether each
 // prompt a node refers to exists as a prompt file or in plx.lock. Every finding carries file:line:col.
 import type { ResolvedConfig } from "../config/schema.js";
+import { labelNameProblem } from "../core/label-names.js";
 import { isJsonObject, type JsonObject } from "../core/template.js";
 import { parseAgentFile } from "../files/agent-file.js";
 import { realPromptsDir } from "../files/containment.js";
@@ -91,8 +92,19 @@ function graphFindings(
   for (const node of nodes) {
     const configuration = isJsonObject(node.configuration) ? node.configuration : {};
     const reference = node.node_type === PROMPT_NODE_TYPE ? templateReference(configuration.template) : undefined;
-    if (!reference || prompts.has(reference.name)) continue;
+    if (!reference) continue;
     const site: GraphSite = { kind: "node", node: nodeName(node), index: 0, path: ["configuration", "template"] };
+    const labelProblem = reference.label === undefined ? undefined : labelNameProblem(reference.label);
+    if (labelProblem)
+      findings.push({
+        path,
+        ...at(filePath(site, fileNodes)),
+        severity: "error",
+        code: "label-invalid",
+        message: `node "${nodeName(node)}" pins a label PromptLayer cannot have: ${labelProblem}`,
+        hint: `Write the label as PromptLayer names it, e.g. prompt: ${reference.name}@label:prod.`,
+      });
+    if (prompts.has(reference.name)) continue;
     findings.push({
       path,
       ...at(filePath(site, fileNodes)),

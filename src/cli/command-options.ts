@@ -10,7 +10,7 @@ import {
   fractionFlag,
   integerFlag,
   keyValueProblem,
-  labelNameProblem,
+  labelFlagProblem,
   listFlag,
   optionalArgument,
   nameAtVersionProblem,
@@ -51,12 +51,13 @@ export const globalOptions = {
 };
 
 const json = booleanFlag("--json", "print one JSON document on stdout");
+const FORGES = ["github", "gitlab"] as const;
 const names = variadicArgument("names", "template names or globs (default: all)");
 const dryRun = booleanFlag("--dry-run", "show what would change and change nothing");
 const yes = booleanFlag("-y, --yes", "confirm without asking (required without a terminal)");
 const exitCode = booleanFlag("--exit-code", "exit 1 when anything differs, as git diff --exit-code");
 const comment = booleanFlag("--comment", "post or update one sticky pull/merge-request comment with the report");
-const label = (help: string) => stringFlag("--label <label>", help, { check: labelNameProblem });
+const label = (help: string) => stringFlag("--label <label>", help, { check: labelFlagProblem });
 
 const pushOptions = {
   names,
@@ -82,6 +83,21 @@ export const commandOptions = {
     force: booleanFlag("--force", "overwrite local edits and conflicts with the remote version"),
     prune: booleanFlag("--prune", "delete files whose template is gone from PromptLayer"),
     yes: booleanFlag("-y, --yes", "allow --prune to remove many files at once"),
+    pr: booleanFlag("--pr", "propose PromptLayer's state as one pull request (GitHub) or merge request (GitLab)"),
+    branch: stringFlag(
+      "--branch <name>",
+      "with --pr: the branch plx owns and rebuilds each run (default plx/promptlayer)",
+    ),
+    base: stringFlag("--base <branch>", "with --pr: the branch to propose to (default: the one checked out)"),
+    forge: choiceFlag("--forge <forge>", "with --pr: where the repository is hosted (default: from the CI)", FORGES),
+    repo: stringFlag(
+      "--repo <repo>",
+      "with --pr: GitHub owner/name or GitLab project (default GITHUB_REPOSITORY / CI_PROJECT_ID)",
+    ),
+    prLabel: listFlag("--pr-label <label>", "with --pr: a label for the pull request (repeatable)"),
+    reviewer: listFlag("--reviewer <login>", "with --pr: ask this user (or org/team on GitHub) to review (repeatable)"),
+    draft: booleanFlag("--draft", "with --pr: open the pull request as a draft"),
+    author: stringFlag("--author <author>", 'with --pr: commit author, "Name <email>" (default: plx)'),
     json,
   },
   diff: {
@@ -102,6 +118,13 @@ export const commandOptions = {
   },
   check: {
     files: variadicArgument("files", "prompt and agent files to check (default: all); other files are ignored"),
+    // Its own twin: a PLX_REMOTE exported for status must not make the offline check (run where no key is, such as
+    // a fork's pull request) call PromptLayer.
+    remote: booleanFlag(
+      "--remote",
+      "also compare with PromptLayer: a template changed both here and there since the last sync is an error",
+      { env: "PLX_CHECK_REMOTE" },
+    ),
     codequality: stringFlag(
       "--codequality <file>",
       "also write findings as a GitLab code quality report (artifacts:reports:codequality)",
@@ -111,27 +134,27 @@ export const commandOptions = {
   push: pushOptions,
   publish: {
     ...pushOptions,
-    label: listFlag("--label <label>", "release label to move (repeatable)", { check: labelNameProblem }),
+    label: listFlag("--label <label>", "release label to move (repeatable)", { check: labelFlagProblem }),
     all: booleanFlag("--all", "also put the label on every template in scope that does not carry it"),
     yes,
   },
   "label ls": { names: variadicArgument("names", "template and agent names or globs"), json },
   "label set": {
-    label: requiredArgument("label", "release label, e.g. prod", labelNameProblem),
+    label: requiredArgument("label", "release label, e.g. prod", labelFlagProblem),
     target: requiredArgument("name[@version]", "template or agent name, optionally @version", nameAtVersionProblem),
     agent: booleanFlag("--agent", "the name is an agent's (needed only when a prompt has the same name)"),
     json,
   },
   "label rm": {
-    label: requiredArgument("label", "release label", labelNameProblem),
+    label: requiredArgument("label", "release label", labelFlagProblem),
     name: requiredArgument("name", "template name"),
     agent: booleanFlag("--agent", "the name is an agent's (whose labels PromptLayer cannot remove)"),
     yes,
     json,
   },
   "label promote": {
-    from: requiredArgument("from", "source label", labelNameProblem),
-    to: requiredArgument("to", "target label", labelNameProblem),
+    from: requiredArgument("from", "source label", labelFlagProblem),
+    to: requiredArgument("to", "target label", labelFlagProblem),
     names: variadicArgument("names", "template and agent names or globs (default: all carrying <from>)"),
     dryRun: booleanFlag("--dry-run", "show what would move and change nothing"),
     yes,
@@ -168,7 +191,7 @@ export const commandOptions = {
     // Not PLX_LABEL: exported for a publish, it must not choose which version a run runs.
     label: stringFlag("--label <label>", "run the version this release label points at", {
       env: "PLX_RUN_LABEL",
-      check: labelNameProblem,
+      check: labelFlagProblem,
     }),
     // No environment twin: an exported PLX_VERSION must not choose which version runs.
     version: integerFlag("--version <n>", "run this version (the same as name@n)", { min: 1 }, { env: false }),
@@ -196,7 +219,7 @@ export const commandOptions = {
     // Not PLX_LABEL: exported for a publish, it must not pick which version an agent run runs.
     label: stringFlag("--label <label>", "run the version this release label points at", {
       env: "PLX_AGENT_LABEL",
-      check: labelNameProblem,
+      check: labelFlagProblem,
     }),
     version: integerFlag("--version <n>", "run this version (the same as name@n)", { min: 1 }, { env: false }),
     // Not --input: the global --no-input owns that name.
@@ -229,7 +252,7 @@ export const commandOptions = {
     hooks: booleanFlag("--hooks", "also write .pre-commit-config.yaml"),
     label: stringFlag("--label <label>", "release label the deploy job publishes to (default prod)", {
       env: "PLX_INIT_LABEL",
-      check: labelNameProblem,
+      check: labelFlagProblem,
     }),
     // Not PLX_FORCE: exported for pull or push, it must not make init replace workflow files.
     force: booleanFlag("--force", "replace files that exist", { env: "PLX_INIT_FORCE" }),
@@ -297,6 +320,55 @@ export const commandOptions = {
     webhookSecret: stringFlag("--webhook-secret <secret>", "secret that signs webhook events", {
       env: "PLX_SANDBOX_WEBHOOK_SECRET",
     }),
+    protectedLabels: listFlag(
+      "--protected-labels <labels>",
+      "labels whose changes wait for an approval (POST /__sandbox/label-changes/<id>/approve)",
+      { env: "PLX_SANDBOX_PROTECTED_LABELS" },
+    ),
+  },
+  "webhook serve": {
+    port: integerFlag(
+      "--port <n>",
+      "port to listen on; 0 picks a free one (default 8080)",
+      { min: 0, max: 65535 },
+      { env: "PLX_WEBHOOK_PORT" },
+    ),
+    host: stringFlag("--host <host>", "interface to listen on (default 127.0.0.1; 0.0.0.0 for all)", {
+      env: "PLX_WEBHOOK_HOST",
+    }),
+    secret: stringFlag(
+      "--secret <secret>",
+      "the webhook secret from PromptLayer (prefer the variable: a flag shows in the process list)",
+      { env: "PLX_WEBHOOK_SECRET" },
+    ),
+    debounce: integerFlag(
+      "--debounce <ms>",
+      "events this close together make one action (default 10000)",
+      { min: 0, max: 3_600_000 },
+      { env: "PLX_WEBHOOK_DEBOUNCE" },
+    ),
+    tolerance: integerFlag(
+      "--tolerance <s>",
+      "refuse deliveries whose signed timestamp is further off than this (default 900)",
+      { min: 1, max: 86_400 },
+      { env: "PLX_WEBHOOK_TOLERANCE" },
+    ),
+    dispatch: choiceFlag(
+      "--dispatch <forge>",
+      "start the sync: a GitHub repository_dispatch or a GitLab pipeline trigger",
+      FORGES,
+      { env: "PLX_WEBHOOK_DISPATCH" },
+    ),
+    exec: stringFlag("--exec <command>", "run this command, the events as one JSON document on its stdin", {
+      env: "PLX_WEBHOOK_EXEC",
+    }),
+    repo: stringFlag(
+      "--repo <repo>",
+      "GitHub owner/name or GitLab project (default GITHUB_REPOSITORY / CI_PROJECT_ID)",
+    ),
+    ref: stringFlag("--ref <branch>", "with --dispatch gitlab: the branch the pipeline runs on (default main)"),
+    loopGuard: switchFlag("--no-loop-guard", "act on every event; do not read PromptLayer to skip plx's own publishes"),
+    json,
   },
 } satisfies Record<string, OptionsShape>;
 

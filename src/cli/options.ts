@@ -2,6 +2,7 @@
 // is spelt on the command line, its help line and its environment twin, so the parser, the help and the twin are
 // generated from one declaration and cannot drift apart.
 import { z } from "zod";
+import { labelNameProblem } from "../core/label-names.js";
 
 export interface FlagMeta {
   kind: "flag";
@@ -239,16 +240,13 @@ export function variadicArgument(name: string, help: string, options: { required
 }
 
 /**
- * What PromptLayer accepts as a release label, checked before anything is sent: not empty, no whitespace, and not
- * a flag (`--label --yes` would otherwise make a label called "--yes").
+ * A label name given on the command line: one PromptLayer accepts, and not a flag (`--label --yes` would otherwise
+ * make a label called "--yes").
  */
-export function labelNameProblem(value: string): string | undefined {
-  if (value.trim() === "") return "a label name cannot be empty";
+export function labelFlagProblem(value: string): string | undefined {
   if (value.startsWith("-"))
     return "a label name cannot start with '-'; give the label after --label, e.g. --label prod";
-  if (/\s/.test(value)) return "a label name cannot contain whitespace";
-  if (value.length > 255) return "a label name is at most 255 characters";
-  return undefined;
+  return labelNameProblem(value);
 }
 
 /** PLX_DRY_RUN for `dryRun`. */

@@ -80,6 +80,7 @@ export function createProgram(onInvoke: (raw: RawInvocation) => void): Command {
 const GROUP_DESCRIPTIONS: Record<string, string> = {
   label: "list, set, remove and promote release labels",
   agent: "run agents (PromptLayer's workflows)",
+  webhook: "receive PromptLayer's webhooks",
 };
 const groupDescription = (word: string) => GROUP_DESCRIPTIONS[word] ?? `${word} commands`;
 

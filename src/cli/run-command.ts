@@ -199,7 +199,8 @@ export function reportArgumentError(request: { argv: readonly string[]; env: Env
   const known = new Set(commandSpecs.map((spec) => spec.name));
   const words = argv.filter((word) => !word.startsWith("-"));
   const named = [words.slice(0, 2).join(" "), words[0] ?? ""].find((candidate) => known.has(candidate));
-  const command = named ? `plx ${named}` : words[0] === "label" ? "plx label" : "plx";
+  const group = ["label", "agent", "webhook"].includes(words[0] ?? "") ? `plx ${words[0]}` : "plx";
+  const command = named ? `plx ${named}` : group;
   const settings = outputSettings({ json: argv.includes("--json") }, env);
   const output = createOutput(io, env, settings);
   const problem = request.message.replace(/^error:\s*/, "").trim();

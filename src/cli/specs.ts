@@ -25,8 +25,17 @@ export const commandSpecs = [
   define({
     name: "pull",
     summary: "write PromptLayer's templates into prompt files and plx.lock",
-    notes: "Local edits not yet pushed are never overwritten without --force.",
-    examples: ["plx pull", "plx pull 'support/*' --dry-run", "plx pull --label prod"],
+    notes: `Local edits not yet pushed are never overwritten without --force.
+With --pr, the working tree is left alone: PromptLayer's state is committed to --branch, built from --base, pushed
+with --force-with-lease, and proposed as one pull/merge request, opened or updated (or closed once nothing differs).
+GitHub: GITHUB_API_URL, GITHUB_REPOSITORY, PLX_GITHUB_TOKEN or GITHUB_TOKEN. GitLab: CI_API_V4_URL, CI_PROJECT_ID,
+PLX_GITLAB_TOKEN.`,
+    examples: [
+      "plx pull",
+      "plx pull 'support/*' --dry-run",
+      "plx pull --label prod",
+      "plx pull --pr --reviewer octocat --pr-label prompts",
+    ],
     options: commandOptions.pull,
     load: async () => (await import("./commands/pull.js")).default,
   }),
@@ -46,9 +55,11 @@ export const commandSpecs = [
   }),
   define({
     name: "check",
-    summary: "validate prompt and agent files offline: syntax, schema, names, snippets, variables and agent graphs",
-    notes: "Exit 1 when any error is found; warnings alone exit 0.",
-    examples: ["plx check", "plx check prompts/support/refund-reply.prompt.yaml"],
+    summary: "validate prompt and agent files: what PromptLayer would refuse, template syntax, snippets, variables",
+    notes: `Exit 1 when any error is found; warnings alone exit 0. --remote (the pre-push hook) also asks PromptLayer
+and fails on conflicts: templates edited both here and there since the last sync. Local edits not yet published
+are fine: they are what a pull request is for.`,
+    examples: ["plx check", "plx check prompts/support/refund-reply.prompt.yaml", "plx check --remote"],
     options: commandOptions.check,
     load: async () => (await import("./commands/check.js")).default,
   }),
@@ -156,5 +167,20 @@ It also answers as OpenAI, Anthropic and Gemini (point OPENAI_BASE_URL at <url>/
     ],
     options: commandOptions.sandbox,
     load: async () => (await import("./commands/sandbox.js")).default,
+  }),
+  define({
+    name: "webhook serve",
+    summary: "receive PromptLayer's webhooks and start a sync (PromptLayer to git) for the ones that change prompts",
+    notes: `The first line on stdout is "listening on http://<host>:<port>"; one line per delivery follows on stderr
+(JSON with --json). GET /healthz answers 200. SIGTERM finishes the pending actions and exits 0.
+Secrets: PLX_WEBHOOK_SECRET (and PLX_WEBHOOK_SECRET_PREVIOUS during a rotation). --dispatch github needs
+PLX_GITHUB_TOKEN or GITHUB_TOKEN; --dispatch gitlab needs PLX_GITLAB_TRIGGER_TOKEN. The loop guard reads PromptLayer
+with PROMPTLAYER_API_KEY.`,
+    examples: [
+      "PLX_WEBHOOK_SECRET=... plx webhook serve --host 0.0.0.0 --dispatch github --repo acme/prompts",
+      "plx webhook serve --exec 'npx --no-install plx pull --pr'",
+    ],
+    options: commandOptions["webhook serve"],
+    load: async () => (await import("./commands/webhook.js")).default,
   }),
 ] as const;

@@ -1,7 +1,8 @@
 import type { Env } from "../core/env.js";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import { isMap, isScalar, LineCounter, parseDocument, type Scalar } from "yaml";
+import { labelNameProblem } from "../core/label-names.js";
 import { nameKeyed } from "../core/records.js";
 import { plxError } from "../errors/index.js";
 import {
@@ -49,7 +50,7 @@ export async function loadConfig(cwd: string, flags: ConfigFlags, env: Env): Pro
 
   const trackText = flags.track ?? envValue("PLX_TRACK") ?? fromFile.track ?? CONFIG_DEFAULTS.track;
   const track = parseTrack(trackText);
-  if (!track) {
+  if (!track || (track.kind === "label" && labelNameProblem(track.label) !== undefined)) {
     throw plxError("CONFIG.TRACK_INVALID", { value: trackText, ...(where ? { file: where } : {}) });
   }
 
@@ -107,17 +108,31 @@ async function readConfigFile(path: string): Promise<ConfigFile> {
   if (parsed.success) return parsed.data;
 
   const problems = parsed.error.issues.map((issue) => {
-    const key = issue.code === "unrecognized_keys" ? issue.keys[0]! : String(issue.path[0] ?? "");
-    const keyNode = isMap(contents)
-      ? contents.items.find((pair) => isScalar(pair.key) && pair.key.value === key)?.key
-      : undefined;
-    const offset = isScalar(keyNode) ? keyNode.range?.[0] : undefined;
+    const unknownKey = issue.code === "unrecognized_keys";
+    // An unknown key is reported where it is written; an invalid value or record key (a label name) where it is.
+    const path = unknownKey ? [issue.keys[0]!] : issue.path.map(String);
+    const keyNode = keyNodeAt(contents, path);
+    const offset = keyNode?.range?.[0];
     const at = offset === undefined ? "" : `:${lineCounter.linePos(offset).line}:${lineCounter.linePos(offset).col}`;
-    return issue.code === "unrecognized_keys"
-      ? `${name}${at}: unknown key "${issue.keys.join('", "')}"`
-      : `${name}${at}: "${key}" ${issue.message}`;
+    if (unknownKey) return `${name}${at}: unknown key "${issue.keys.join('", "')}"`;
+    const reason = issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    return `${name}${at}: "${path.join(".")}" ${reason}`;
   });
   throw plxError("CONFIG.INVALID_KEYS", { problems, validKeys: Object.keys(configFileSchema.shape), file: path });
+}
+
+/** The key node of the last step of `path` that the file spells out, so a problem points at the deepest key named. */
+function keyNodeAt(contents: unknown, path: readonly string[]): Scalar | undefined {
+  let node = contents;
+  let found: Scalar | undefined;
+  for (const step of path) {
+    if (!isMap(node)) break;
+    const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === step);
+    if (!pair) break;
+    found = pair.key as Scalar;
+    node = pair.value;
+  }
+  return found;
 }
 
 function parseEnvInteger(name: string, value: string): number {

@@ -1,5 +1,6 @@
 import { DEFAULT_BASE_URL, DEFAULT_CONCURRENCY } from "../core/defaults.js";
 import { z } from "zod";
+import { labelNameProblem } from "../core/label-names.js";
 
 export const CONFIG_FILE_NAME = "plx.config.yaml";
 
@@ -7,6 +8,12 @@ export const CONFIG_FILE_NAME = "plx.config.yaml";
 export type TrackedState = { kind: "latest" } | { kind: "label"; label: string };
 
 const trackSchema = z.string().trim().min(1).describe('"latest", or "label:<name>" to follow a release label');
+
+/** A release label name as PromptLayer accepts it, so a bad one fails here rather than half-way through a publish. */
+const labelName = z.string().superRefine((value, ctx) => {
+  const problem = labelNameProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 /** plx.config.yaml. Every key is optional; unknown keys are an error so a typo never passes silently. */
 export const configFileSchema = z
@@ -17,7 +24,7 @@ export const configFileSchema = z
     concurrency: z.number().int().min(1).max(256).optional(),
     track: trackSchema.optional(),
     /** Release label → template names or globs that carry it; publish adds a label only where this (or --all) says. */
-    labels: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
+    labels: z.record(labelName, z.array(z.string().min(1))).optional(),
     /** Template names or globs plx never touches: not pulled, pushed, compared or checked. */
     ignore: z.array(z.string().min(1)).optional(),
   })

@@ -1,6 +1,6 @@
-// PromptLayer signs webhooks over Python's `json.dumps(payload, sort_keys=True)`, so signing and verifying need that exact
-// byte form, which `JSON.stringify` does not produce (spacing, key order, non-ASCII escaping, float formatting).
-import { createHmac, timingSafeEqual } from "node:crypto";
+// Python's `json.dumps(value, sort_keys=True)` byte for byte, and Python's int and float text. PromptLayer signs webhooks
+// over that form (webhook/signature.ts signs and verifies with it), the template renderer prints numbers and `tojson` as
+// Python does, and `JSON.stringify` does neither (spacing, key order, non-ASCII escaping, float formatting).
 // Python sorts `str` keys by code point, as plx's canonical form does.
 import { compareCodePoints } from "./canonical.js";
 
@@ -120,131 +120,13 @@ function pythonIntFromSource(source: string): string {
 }
 
 /**
- * A strict JSON parser (RFC 8259, as `json.loads` accepts it bar `NaN`/`Infinity`) that returns every number as a
- * {@link RawNumber}, so {@link pythonJsonDumps} can reproduce the bytes Python signed. Throws `SyntaxError` on bad input.
+ * Parses JSON (RFC 8259, as Python's strict `json.loads` accepts it bar `NaN`/`Infinity`) and returns every number as a
+ * {@link RawNumber} holding its source text, so {@link pythonJsonDumps} can reproduce the bytes Python signed. Node 22's
+ * `JSON.parse` hands a reviver each primitive's source text, which is all the preserving needs. Throws `SyntaxError` on
+ * bad input.
  */
 export function parseJsonPreservingNumbers(text: string): JsonValue {
-  return new PreservingParser(text).parseDocument();
-}
-
-const WHITESPACE = /[ \t\n\r]*/y;
-const NUMBER_TOKEN = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const STRING_TOKEN = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
-const LITERALS: ReadonlyArray<readonly [string, JsonValue]> = [
-  ["true", true],
-  ["false", false],
-  ["null", null],
-];
-
-class PreservingParser {
-  private position = 0;
-
-  constructor(private readonly text: string) {}
-
-  parseDocument(): JsonValue {
-    const value = this.parseValue();
-    this.skipWhitespace();
-    if (this.position !== this.text.length) this.fail("unexpected text after the JSON value");
-    return value;
-  }
-
-  private parseValue(): JsonValue {
-    this.skipWhitespace();
-    const next = this.text[this.position];
-    if (next === "{") return this.parseObject();
-    if (next === "[") return this.parseArray();
-    if (next === '"') return this.parseString();
-    const number = this.match(NUMBER_TOKEN);
-    if (number !== undefined) return new RawNumber(number);
-    for (const [literal, value] of LITERALS) {
-      if (this.text.startsWith(literal, this.position)) {
-        this.position += literal.length;
-        return value;
-      }
-    }
-    return this.fail("expected a JSON value");
-  }
-
-  private parseObject(): { [key: string]: JsonValue } {
-    const object: { [key: string]: JsonValue } = {};
-    this.position += 1;
-    if (this.consume("}")) return object;
-    do {
-      this.skipWhitespace();
-      if (this.text[this.position] !== '"') this.fail("expected a string key");
-      const key = this.parseString();
-      if (!this.consume(":")) this.fail("expected ':'");
-      // defineProperty, not assignment: a "__proto__" key must stay an ordinary member, as it is in Python.
-      Object.defineProperty(object, key, {
-        value: this.parseValue(),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } while (this.consume(","));
-    if (!this.consume("}")) this.fail("expected ',' or '}'");
-    return object;
-  }
-
-  private parseArray(): JsonValue[] {
-    const array: JsonValue[] = [];
-    this.position += 1;
-    if (this.consume("]")) return array;
-    do array.push(this.parseValue());
-    while (this.consume(","));
-    if (!this.consume("]")) this.fail("expected ',' or ']'");
-    return array;
-  }
-
-  private parseString(): string {
-    const token = this.match(STRING_TOKEN);
-    if (token === undefined) return this.fail("invalid string");
-    // The token is already validated JSON, so JSON.parse only decodes its escapes.
-    return JSON.parse(token) as string;
-  }
-
-  /** Skips whitespace, then takes `char` if it is next. */
-  private consume(char: string): boolean {
-    this.skipWhitespace();
-    if (this.text[this.position] !== char) return false;
-    this.position += 1;
-    return true;
-  }
-
-  private skipWhitespace(): void {
-    this.match(WHITESPACE);
-  }
-
-  private match(pattern: RegExp): string | undefined {
-    pattern.lastIndex = this.position;
-    const found = pattern.exec(this.text);
-    if (!found) return undefined;
-    this.position = pattern.lastIndex;
-    return found[0];
-  }
-
-  private fail(reason: string): never {
-    throw new SyntaxError(`${reason} at position ${this.position}`);
-  }
-}
-
-/** The `X-PromptLayer-Signature` value: lowercase hex HMAC-SHA256 of the Python form of `payload`, keyed by the UTF-8 secret. */
-export function signWebhookPayload(payload: JsonValue, secret: string): string {
-  return createHmac("sha256", secret).update(pythonJsonDumps(payload), "utf8").digest("hex");
-}
-
-/**
- * Checks a received webhook as PromptLayer's reference verifier does: re-serialise the parsed body the Python way and compare
- * HMACs in constant time. A body that is not JSON, or a header that is not 64 hex digits, is simply invalid.
- */
-export function verifyWebhookSignature(rawBody: string, signatureHeader: string, secret: string): boolean {
-  if (!/^[0-9a-fA-F]{64}$/.test(signatureHeader)) return false;
-  let payload: JsonValue;
-  try {
-    payload = parseJsonPreservingNumbers(rawBody);
-  } catch {
-    return false;
-  }
-  const expected = Buffer.from(signWebhookPayload(payload, secret), "hex");
-  return timingSafeEqual(expected, Buffer.from(signatureHeader, "hex"));
+  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
+    typeof value === "number" ? new RawNumber(context?.source ?? String(value)) : value,
+  ) as JsonValue;
 }

@@ -8,7 +8,7 @@ export const configErrors = defineErrors({
   "CONFIG.TRACK_INVALID": entry<{ value: string; file?: string }>({
     exit: ExitCode.Usage,
     message: (p) => `"${p.value}" is not a state plx can track.`,
-    hint: 'Use "latest" or "label:<name>", for example "label:prod".',
+    hint: 'Use "latest" or "label:<name>" with a label name PromptLayer accepts (no whitespace), e.g. "label:prod".',
     details: (p) => (p.file ? { file: p.file } : {}),
   }),
   "CONFIG.PROMPTS_DIR_OUTSIDE": entry<{ dir: string }>({
@@ -38,6 +38,14 @@ export const configErrors = defineErrors({
     exit: ExitCode.Usage,
     message: (p) => `${p.name}="${p.value}" is not ${p.expected}.`,
     hint: (p) => `Fix or unset ${p.name}.`,
+  }),
+  "LOCK.CONFLICT_MARKERS": entry<{ where: string; line: number; file: string }>({
+    exit: ExitCode.Usage,
+    message: (p) => `A merge left conflict markers in plx.lock (${p.where}).`,
+    hint:
+      "Take either side of each conflict (delete the <<<<<<<, ======= and >>>>>>> lines), then run `plx pull`, " +
+      "which brings the lock up to date.",
+    details: (p) => ({ file: p.file, line: p.line }),
   }),
   "LOCK.INVALID_JSON": entry<{ problem: string; file: string }>({
     exit: ExitCode.Usage,

@@ -9,10 +9,12 @@ import { configErrors } from "./config.js";
 import type { ErrorEntry, ExitCode } from "./define.js";
 import { evalErrors } from "./evals.js";
 import { fileErrors } from "./files.js";
+import { forgeErrors } from "./forge.js";
 import { generalErrors } from "./general.js";
 import { remoteErrors } from "./remote.js";
 import { runErrors } from "./run.js";
 import { syncErrors } from "./sync.js";
+import { webhookErrors } from "./webhook.js";
 
 export { ExitCode } from "./define.js";
 export type { FileProblemParams } from "./files.js";
@@ -28,6 +30,8 @@ export const catalog = {
   ...ciErrors,
   ...runErrors,
   ...agentErrors,
+  ...webhookErrors,
+  ...forgeErrors,
 };
 
 export type ErrorCode = keyof typeof catalog;

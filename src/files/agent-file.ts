@@ -4,7 +4,7 @@
 import { type AgentDoc, isContentKey, isNodeDefault, normalizeAgent } from "../agents/doc.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/template.js";
 import { locationFromPath, type PlannedPath } from "./paths.js";
-import { type FileProblem, positionFinder } from "./prompt-file.js";
+import { conflictProblems, type FileProblem, positionFinder } from "./prompt-file.js";
 import { fromYaml, toYaml, YamlSyntaxError } from "./yaml-lossless.js";
 
 const TOP_KEYS = ["name", "folder", "required_input_variables", "nodes", "edges", "extras"] as const;
@@ -110,6 +110,8 @@ export type ParsedAgentFile = { ok: true; doc: AgentDoc; layout: JsonObject } | 
 
 /** Reads a file's text; `path` is repo-relative and decides the name and folder unless the file says otherwise. */
 export function parseAgentFile(text: string, path: string, promptsDir: string): ParsedAgentFile {
+  const conflicts = conflictProblems(text, path);
+  if (conflicts.length > 0) return { ok: false, problems: conflicts };
   let value: JsonValue;
   try {
     value = fromYaml(text, path);

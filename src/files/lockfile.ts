@@ -10,6 +10,7 @@ import {
   type Lockfile,
   type SyncedEntry,
 } from "../core/lock.js";
+import { conflictRegions, describeRegion } from "../core/conflict-markers.js";
 import { nameKeyed } from "../core/records.js";
 import { plxError } from "../errors/index.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -52,6 +53,9 @@ export async function readLockfile(rootDir: string): Promise<Lockfile> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return emptyLockfile();
     throw error;
   }
+  const [conflict] = conflictRegions(text);
+  if (conflict)
+    throw plxError("LOCK.CONFLICT_MARKERS", { where: describeRegion(conflict), line: conflict.start, file: path });
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -1,6 +1,8 @@
 // The `.prompt.yaml` file: a TemplateDoc laid out for people reviewing a pull request. The model comes first, a text
 // block that is the whole content is written as a plain string, and everything plx does not know is kept verbatim.
-import { LineCounter, parseDocument } from "yaml";
+import { isMap, isScalar, LineCounter, type Node, parseDocument, Scalar } from "yaml";
+import { conflictRegions, describeRegion } from "../core/conflict-markers.js";
+import { TEMPLATE_FIELDS } from "../core/template-schema.js";
 import { isJsonObject, type JsonObject, type JsonValue, type TemplateDoc } from "../core/template.js";
 import { locationFromPath, type PlannedPath } from "./paths.js";
 import { fromYaml, toYaml, YamlSyntaxError } from "./yaml-lossless.js";
@@ -12,14 +14,31 @@ export interface FileProblem {
   col: number;
   message: string;
   hint: string;
+  /** What kind of problem, for `plx check`'s findings, when it is more than "the file cannot be read". */
+  code?: string;
 }
 
-// File keys that are not prompt_template keys. A prompt_template key with one of these names (none exists today)
-// is kept under TEMPLATE_OVERFLOW so it can never be mistaken for them.
-const FILE_KEYS = ["name", "folder", "model", "tags", "metadata", "extras"] as const;
-const TEMPLATE_OVERFLOW = "template_fields";
+// File keys that are not prompt_template keys. A prompt_template key with one of these names (none exists today), or
+// one the spec does not know for either template type, is kept under TEMPLATE_OVERFLOW: it can never be mistaken for
+// them, and a key written at the top level is then always one plx knows, so `plx check` can call any other a typo.
+export const FILE_KEYS = ["name", "folder", "model", "tags", "metadata", "extras"] as const;
+export const TEMPLATE_OVERFLOW = "template_fields";
 const RESERVED = new Set<string>([...FILE_KEYS, TEMPLATE_OVERFLOW]);
 const LEADING_TEMPLATE_KEYS = ["type", "template_format"];
+
+/** The template's own fields the spec lists for its type: the ones a file writes at its top level. */
+function topLevelTemplateKeys(template: JsonObject): ReadonlySet<string> {
+  const type = Object.hasOwn(template, "type")
+    ? template.type
+    : Object.hasOwn(template, "messages")
+      ? "chat"
+      : "completion";
+  return new Set(
+    type === "chat" || type === "completion"
+      ? TEMPLATE_FIELDS[type]
+      : [...TEMPLATE_FIELDS.chat, ...TEMPLATE_FIELDS.completion],
+  );
+}
 
 /** The file's content, as text. */
 export function serializePromptFile(
@@ -52,9 +71,10 @@ function fileLayout(doc: TemplateDoc, placement: Pick<PlannedPath, "nameInFile" 
   if (Object.hasOwn(doc.metadata, "model")) entries.push(["model", doc.metadata.model!]);
   if (doc.tags.length > 0) entries.push(["tags", doc.tags]);
   const overflow: Array<[string, JsonValue]> = [];
+  const ownKeys = topLevelTemplateKeys(template);
   for (const [key, value] of Object.entries(template)) {
     if (LEADING_TEMPLATE_KEYS.includes(key)) continue;
-    if (RESERVED.has(key)) overflow.push([key, value]);
+    if (RESERVED.has(key) || !ownKeys.has(key)) overflow.push([key, value]);
     else
       entries.push([
         key,
@@ -99,6 +119,8 @@ export type ParsedPromptFile = { ok: true; doc: TemplateDoc } | { ok: false; pro
 
 /** Reads a file's text; `path` is repo-relative and decides the name and folder unless the file says otherwise. */
 export function parsePromptFile(text: string, path: string, promptsDir: string): ParsedPromptFile {
+  const conflicts = conflictProblems(text, path);
+  if (conflicts.length > 0) return { ok: false, problems: conflicts };
   let value: JsonValue;
   try {
     value = fromYaml(text, path);
@@ -126,6 +148,18 @@ export function parsePromptFile(text: string, path: string, promptsDir: string):
     };
   }
   return { ok: true, doc: docFromLayout(value as JsonObject, path, promptsDir) };
+}
+
+/** One problem per conflict a merge left in the file, at its first marker line. */
+export function conflictProblems(text: string, path: string): FileProblem[] {
+  return conflictRegions(text).map((region) => ({
+    path,
+    line: region.start,
+    col: 1,
+    message: `a merge left conflict markers in the file (${describeRegion(region)})`,
+    code: "conflict-markers",
+    hint: "Keep what each side should keep, delete the <<<<<<<, ======= and >>>>>>> lines, then run `plx check`.",
+  }));
 }
 
 function docFromLayout(file: JsonObject, path: string, promptsDir: string): TemplateDoc {
@@ -307,15 +341,72 @@ function validateContent(content: JsonValue | undefined, at: Array<string | numb
   });
 }
 
-/** Line and column of the node at a path, for problems found after parsing; the file start when there is none. */
-export function positionFinder(text: string): (at: Array<string | number>) => { line: number; col: number } {
+/** Where things are in a file's text, for problems found after parsing. */
+export interface FileLocator {
+  /** Line and column of the node at a path; of the deepest node on the way there that exists, or the file start. */
+  at(path: Array<string | number>): { line: number; col: number };
+  /** Line and column of the key of the entry at a path (where a misspelt key is written); `at` when there is none. */
+  keyAt(path: Array<string | number>): { line: number; col: number };
+  /** Whether the file holds a node at this path. */
+  has(path: Array<string | number>): boolean;
+  /**
+   * Line and column of a character of the text at a path, given as its 1-based line and column in that text: exact
+   * for literal block scalars (`|`) and one-line scalars, the scalar's start where folding or escapes blur it.
+   */
+  inText(path: Array<string | number>, line: number, col: number): { line: number; col: number };
+}
+
+export function fileLocator(text: string): FileLocator {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, keepSourceTokens: false });
-  return (at) => {
-    for (let depth = at.length; depth >= 0; depth--) {
-      const node = document.getIn(at.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === "object" && node.range) return lineCounter.linePos(node.range[0]);
+  const nodeAt = (path: Array<string | number>) => {
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = document.getIn(path.slice(0, depth), true);
+      if (node && typeof node === "object" && (node as { range?: unknown }).range) return node as Node;
     }
-    return { line: 1, col: 1 };
+    return undefined;
   };
+  const at = (path: Array<string | number>) => {
+    const node = nodeAt(path);
+    return node?.range ? lineCounter.linePos(node.range[0]) : { line: 1, col: 1 };
+  };
+  let lines: string[] | undefined;
+  const fileLine = (line: number) => (lines ??= text.split("\n"))[line - 1]?.replace(/\r$/, "");
+  return {
+    at,
+    keyAt(path) {
+      const parent = path.length === 0 ? undefined : document.getIn(path.slice(0, -1), true);
+      const pair = isMap(parent)
+        ? parent.items.find((item) => isScalar(item.key) && String(item.key.value) === String(path.at(-1)))
+        : undefined;
+      const range = isScalar(pair?.key) ? pair.key.range : undefined;
+      return range ? lineCounter.linePos(range[0]) : at(path);
+    },
+    has: (path) => document.hasIn(path),
+    inText(path, line, col) {
+      const node = nodeAt(path);
+      if (!node?.range || !isScalar(node) || typeof node.value !== "string") return at(path);
+      const start = lineCounter.linePos(node.range[0]);
+      const textLine = node.value.split("\n")[line - 1];
+      if (textLine === undefined) return start;
+      if (node.type === Scalar.BLOCK_LITERAL) {
+        // The header (`|-`) is on the start line; the text's line n is the n-th line after it, indented.
+        const written = fileLine(start.line + line);
+        return written?.endsWith(textLine)
+          ? { line: start.line + line, col: written.length - textLine.length + col }
+          : start;
+      }
+      if (line !== 1) return start;
+      const quote = node.type === Scalar.PLAIN ? 0 : 1;
+      const written = fileLine(start.line)?.slice(start.col - 1 + quote);
+      return written?.startsWith(textLine.slice(0, col - 1))
+        ? { line: start.line, col: start.col + quote + col - 1 }
+        : start;
+    },
+  };
+}
+
+/** Line and column of the node at a path, for problems found after parsing; the file start when there is none. */
+export function positionFinder(text: string): (at: Array<string | number>) => { line: number; col: number } {
+  return fileLocator(text).at;
 }

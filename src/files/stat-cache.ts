@@ -62,7 +62,7 @@ export class StatCache {
   remember(path: string, stamp: FileStamp, fileHash: string): void {
     const entry: Entry = [stamp.size, stamp.mtimeMs, stamp.ctimeMs, stamp.ino, fileHash];
     const previous = this.entries.get(path);
-    if (previous && previous.every((value, index) => value === entry[index])) return;
+    if (previous?.every((value, index) => value === entry[index])) return;
     this.entries.set(path, entry);
     this.changed = true;
   }

@@ -6,7 +6,7 @@ import { plxError } from "../errors/index.js";
 
 export interface InitChoices {
   ci: "github" | "gitlab" | "none";
-  /** Write a .pre-commit-config.yaml running `plx check` on commit and `plx diff --exit-code` on push. */
+  /** Write a .pre-commit-config.yaml running `plx check` on commit and `plx check --remote` on push. */
   hooks: boolean;
   /** Repository-relative directory for the .prompt.yaml files. */
   promptsDir: string;
@@ -29,6 +29,9 @@ export interface InitFile {
 export const API_KEY_SECRET = "PROMPTLAYER_API_KEY";
 export const GITHUB_PR_WORKFLOW = ".github/workflows/plx-pr.yml";
 export const GITHUB_DEPLOY_WORKFLOW = ".github/workflows/plx-deploy.yml";
+export const GITHUB_SYNC_WORKFLOW = ".github/workflows/plx-sync.yml";
+/** A GitHub App installation token or a fine-grained token: pull requests it opens get their checks run. */
+export const GITHUB_SYNC_TOKEN_SECRET = "PLX_GITHUB_TOKEN";
 export const GITLAB_CI_FILE = ".gitlab-ci.yml";
 export const PRE_COMMIT_CONFIG = ".pre-commit-config.yaml";
 export const CODE_QUALITY_REPORT = "gl-code-quality-report.json";
@@ -111,6 +114,7 @@ export function initFiles(input: InitChoices): InitFile[] {
     files.push(
       { path: GITHUB_PR_WORKFLOW, content: githubPrWorkflow(c) },
       { path: GITHUB_DEPLOY_WORKFLOW, content: githubDeployWorkflow(c) },
+      { path: GITHUB_SYNC_WORKFLOW, content: githubSyncWorkflow(c) },
     );
   } else if (c.ci === "gitlab") {
     files.push({ path: GITLAB_CI_FILE, content: gitlabCi(c) });
@@ -224,6 +228,61 @@ ${githubSetupSteps(plx)}
 `;
 }
 
+function githubSyncWorkflow(c: Normalized): string {
+  const plx = c.plxCommand;
+  const token = `\${{ secrets.${GITHUB_SYNC_TOKEN_SECRET} || github.token }}`;
+  return `# plx sync, PromptLayer to git: an edit or a label moved in PromptLayer becomes one pull request on
+# plx/promptlayer, kept up to date, and closed when PromptLayer and ${c.branch} agree again. Merging it runs the deploy
+# workflow, whose publish then finds nothing new to publish.
+# Started by \`plx webhook serve --dispatch github\` (a repository_dispatch of type promptlayer), by hand, and every
+# six hours as a safety net for deliveries that went missing.
+# Secrets: ${API_KEY_SECRET}, and ${GITHUB_SYNC_TOKEN_SECRET}: a GitHub App installation token or a fine-grained token
+# with contents and pull requests write. Without it the job uses GITHUB_TOKEN, and GitHub starts no workflows for a
+# pull request that token opens, so its checks (plx diff, evals) would not run.
+name: plx (sync from PromptLayer)
+
+on:
+  repository_dispatch:
+    types:
+      - promptlayer
+  workflow_dispatch: {}
+  schedule:
+    - cron: "17 */6 * * *"
+
+permissions:
+  contents: write
+  pull-requests: write
+
+# A burst of edits starts several runs; each rebuilds the branch from scratch, so only the newest needs to finish.
+concurrency:
+  group: plx-sync
+  cancel-in-progress: true
+
+jobs:
+  sync:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          ref: ${q(c.branch)}
+          # The push of plx/promptlayer uses this token too, so its checks run with the pull request's.
+          token: ${token}
+
+      - uses: actions/setup-node@v4
+        with:
+          node-version: "22"
+
+      - name: Install dependencies (plx among them)
+        run: npm ci
+
+      - name: Propose PromptLayer's changes
+        run: ${plx} pull --pr
+        env:
+          ${API_KEY_SECRET}: \${{ secrets.${API_KEY_SECRET} }}
+          ${GITHUB_SYNC_TOKEN_SECRET}: ${token}
+`;
+}
+
 function gitlabCi(c: Normalized): string {
   const plx = c.plxCommand;
   const changes = watchedPaths(c)
@@ -232,12 +291,17 @@ function gitlabCi(c: Normalized): string {
   return `# plx on GitLab CI: lint and diff prompts on merge requests, publish on ${c.branch}.
 # CI/CD variables (Settings > CI/CD > Variables), never values in this file:
 #   ${API_KEY_SECRET}  masked; a protected copy for the deploy job, an unprotected one for merge requests.
-#   PLX_GITLAB_TOKEN     optional, masked, not protected: a project access token with the api scope, so plx can
-#                        keep one note on the merge request up to date. Without it plx skips the note with a warning.
+#   PLX_GITLAB_TOKEN     masked, not protected: a project access token with the api and write_repository scopes.
+#                        Merge requests use it to keep one note up to date (skipped with a warning without it);
+#                        the sync job needs it to push plx/promptlayer and open the merge request.
+# PromptLayer to git: \`plx webhook serve --dispatch gitlab\` triggers a pipeline with PLX_SYNC=true (it needs a pipeline
+# trigger token, PLX_GITLAB_TRIGGER_TOKEN, in its own environment); add a pipeline schedule with PLX_SYNC=true as a
+# safety net for missed deliveries.
 # If this project already has a .gitlab-ci.yml, copy these jobs into it.
 stages:
   - test
   - deploy
+  - sync
 
 .plx-node:
   image: node:22
@@ -268,7 +332,8 @@ plx-deploy:
   stage: deploy
   extends: .plx-node
   rules:
-    - if: $CI_COMMIT_BRANCH == ${q(c.branch)}
+    # Not in a sync pipeline: its changes: rule would match, and it must not publish.
+    - if: $CI_COMMIT_BRANCH == ${q(c.branch)} && $PLX_SYNC != "true"
       changes:
 ${changes}
   # One publish at a time across pipelines (set process_mode oldest_first in the Resource groups API to keep order).
@@ -276,13 +341,26 @@ ${changes}
   script:
     - ${plx} check
     - ${plx} publish --label ${c.label} --yes
+
+plx-sync:
+  stage: sync
+  extends: .plx-node
+  rules:
+    - if: $PLX_SYNC == "true" && $CI_COMMIT_BRANCH == ${q(c.branch)}
+  # A newer sync makes an older one pointless: each rebuilds plx/promptlayer from scratch.
+  interruptible: true
+  resource_group: plx-sync
+  script:
+    - ${plx} pull --pr
 `;
 }
 
 function preCommitConfig(c: Normalized): string {
   const plx = c.plxCommand;
   return `# pre-commit hooks for plx (https://pre-commit.com): \`pre-commit install\` sets up both stages.
-# plx-check is offline and fast; plx-diff calls PromptLayer, so it runs on push and needs ${API_KEY_SECRET}.
+# plx-check is offline and fast. plx-check-remote also asks PromptLayer whether a template you edited was edited
+# there too since the last sync (a conflict), so it runs on push and needs ${API_KEY_SECRET}; unpublished edits
+# pass, since publishing them is what the pull request is for.
 default_install_hook_types:
   - pre-commit
   - pre-push
@@ -293,12 +371,12 @@ repos:
         name: plx check
         entry: ${plx} check
         language: system
-        files: ${q(`^${regexEscape(c.promptsDir)}/.*\\.prompt\\.yaml$`)}
+        files: ${q(`^(${regexEscape(c.promptsDir)}/.*\\.(prompt|agent)\\.yaml|plx\\.lock)$`)}
         pass_filenames: true
         require_serial: true
-      - id: plx-diff
-        name: plx diff against PromptLayer
-        entry: ${plx} diff --exit-code
+      - id: plx-check-remote
+        name: plx check against PromptLayer (conflicts)
+        entry: ${plx} check --remote
         language: system
         pass_filenames: false
         always_run: true

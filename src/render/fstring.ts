@@ -15,12 +15,19 @@ export interface FStringField {
   offset: number;
 }
 
+/** Why a text was left as written; `syntax` when it is no format string at all, whatever the values. */
+export interface FStringError {
+  message: string;
+  offset: number;
+  syntax?: boolean;
+}
+
 export interface FStringResult {
   text: string;
   /** Every top-level field, in order. */
   fields: FStringField[];
   /** Why the text was left as written, when it was. */
-  error?: { message: string; offset: number };
+  error?: FStringError;
 }
 
 interface Markup {
@@ -117,7 +124,7 @@ function parseField(
 const variableOf = (fieldName: string) => /^[^.[]*/.exec(fieldName)![0];
 
 /** Every top-level field of the text, or the ValueError that stops Python from reading it. */
-export function fieldsOf(text: string): { fields: FStringField[]; error?: { message: string; offset: number } } {
+export function fieldsOf(text: string): { fields: FStringField[]; error?: FStringError } {
   const fields: FStringField[] = [];
   try {
     for (const part of markup(text)) {
@@ -126,7 +133,8 @@ export function fieldsOf(text: string): { fields: FStringField[]; error?: { mess
     }
     return { fields };
   } catch (error) {
-    if (error instanceof FieldError) return { fields, error: { message: error.message, offset: error.offset } };
+    if (error instanceof FieldError)
+      return { fields, error: { message: error.message, offset: error.offset, syntax: true } };
     throw error;
   }
 }

@@ -4,7 +4,7 @@
 // expanded. Pure: it reports what it could not fill instead of failing, so `plx run` can refuse a template PromptLayer
 // would send half-filled, and a cache can answer exactly as PromptLayer does.
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/template.js";
-import { renderFString } from "./fstring.js";
+import { fieldsOf, renderFString } from "./fstring.js";
 import { analyzeJinja, renderJinja } from "./jinja.js";
 
 export type TemplateFormat = "f-string" | "jinja2";
@@ -29,6 +29,8 @@ export interface RenderFailure {
   at: Location;
   /** The variable involved, when one is (a placeholder given something other than a list of messages). */
   variable?: string;
+  /** The text does not parse at all (a lone brace, an unclosed jinja2 tag), whatever the variables hold. */
+  syntax?: boolean;
 }
 
 export interface RenderResult {
@@ -46,11 +48,43 @@ export interface RenderResult {
   warnings: RenderFailure[];
 }
 
+/** How a template reads a variable: in a text, or as the messages of a placeholder, media, or tools. */
+export type VariableKind = "text" | "placeholder" | "media" | "tool";
+
+/** One variable a template reads, where it first does, and whether every use tests it first (jinja2 only). */
+export interface VariableUse {
+  name: string;
+  kind: VariableKind;
+  optional: boolean;
+  at: Location;
+}
+
+/** What a template needs, found without rendering it: what `plx check` reports, and what `plx run` asks for. */
+export interface TemplateAnalysis {
+  /** Each variable once per kind of use, in order of first use. */
+  variables: VariableUse[];
+  /** Texts PromptLayer cannot render whatever the variables hold: they are sent as written. */
+  syntaxErrors: RenderFailure[];
+  /** What PromptLayer renders without complaint but is probably a mistake (`{ name }` reads a variable " name "). */
+  warnings: RenderFailure[];
+}
+
 type Variables = Readonly<Record<string, unknown>>;
 
 /** Renders a `prompt_template` with the given variables. Snippets must already be expanded. */
 export function renderPromptTemplate(promptTemplate: JsonObject, variables: Variables): RenderResult {
-  const state = new RenderState(variables);
+  const state = new RenderState(variables, true);
+  return state.result(walk(promptTemplate, state));
+}
+
+/** The variables a `prompt_template` reads and the texts it cannot render, as rendering would find them. */
+export function analyzePromptTemplate(promptTemplate: JsonObject): TemplateAnalysis {
+  const state = new RenderState({}, false);
+  walk(promptTemplate, state);
+  return state.analysis();
+}
+
+function walk(promptTemplate: JsonObject, state: RenderState): JsonObject {
   const rendered: JsonObject = { ...promptTemplate };
   if (Array.isArray(promptTemplate.messages)) {
     rendered.messages = promptTemplate.messages.flatMap((message, index) => state.message(message, index));
@@ -59,7 +93,7 @@ export function renderPromptTemplate(promptTemplate: JsonObject, variables: Vari
     rendered.content = state.content(promptTemplate.content, format, { path: ["content"] });
   }
   if (Array.isArray(promptTemplate.tools)) rendered.tools = state.tools(promptTemplate.tools);
-  return state.result(rendered);
+  return rendered;
 }
 
 /** What Python takes as a keyword argument's name, and so what an input variable is called. */
@@ -69,11 +103,25 @@ const formatOf = (value: JsonValue | undefined): TemplateFormat => (value === "j
 
 class RenderState {
   private readonly used = new Map<string, boolean>();
+  /** First use of each variable per kind, keyed `kind:name`. */
+  private readonly uses = new Map<string, VariableUse>();
   private readonly missing = new Map<string, Location[]>();
   private readonly failures: RenderFailure[] = [];
   private readonly warnings: RenderFailure[] = [];
 
-  constructor(private readonly variables: Variables) {}
+  /** `rendering` false: texts are parsed for what they read, never rendered (no values, and faster). */
+  constructor(
+    private readonly variables: Variables,
+    private readonly rendering: boolean,
+  ) {}
+
+  analysis(): TemplateAnalysis {
+    return {
+      variables: [...this.uses.values()],
+      syntaxErrors: this.failures.filter((failure) => failure.syntax),
+      warnings: this.warnings,
+    };
+  }
 
   result(promptTemplate: JsonObject): RenderResult {
     return {
@@ -113,7 +161,7 @@ class RenderState {
     if (block.type === "media_variable" && typeof block.name === "string") return this.media(block.name, at);
     if (block.type === "image_url" && typeof block.image_variable === "string" && isJsonObject(block.image_url)) {
       const name = block.image_variable;
-      this.use(name, false);
+      this.use(name, false, "media", { ...at, path: [...at.path, "image_variable"] });
       const value = this.variables[name];
       if (typeof value === "string") return [{ ...block, image_url: { ...block.image_url, url: value } }];
     }
@@ -125,20 +173,23 @@ class RenderState {
       const analysis = analyzeJinja(text);
       for (const [name, position] of analysis.variables) {
         const optional = analysis.optional.has(name);
-        this.use(name, optional);
-        if (!optional) this.require(name, { ...at, line: position.line + 1, col: position.col + 1 });
+        const where = { ...at, line: position.line + 1, col: position.col + 1 };
+        this.use(name, optional, "text", where);
+        if (!optional) this.require(name, where);
       }
-      const rendered = renderJinja(text, this.variables);
+      // A text that does not parse fails rendering with the same error; analysis alone need not try.
+      const rendered = this.rendering ? renderJinja(text, this.variables) : { text, error: analysis.error };
       if (rendered.error) {
         const { line, col } = rendered.error;
         this.failures.push({
           message: rendered.error.message,
           at: { ...at, ...(line === undefined ? {} : { line: line + 1, col: (col ?? 0) + 1 }) },
+          ...(analysis.error ? { syntax: true } : {}),
         });
       }
       return rendered.text;
     }
-    const rendered = renderFString(text, this.variables);
+    const rendered = this.rendering ? renderFString(text, this.variables) : { text, ...fieldsOf(text) };
     for (const field of rendered.fields) {
       if (field.variable === "" || /^\d+$/.test(field.variable)) continue;
       const where = { ...at, ...lineAndColumn(text, field.offset) };
@@ -151,13 +202,14 @@ class RenderState {
           });
         continue;
       }
-      this.use(field.variable, false);
+      this.use(field.variable, false, "text", where);
       this.require(field.variable, where);
     }
     if (rendered.error) {
       this.failures.push({
         message: rendered.error.message,
         at: { ...at, ...lineAndColumn(text, rendered.error.offset) },
+        ...(rendered.error.syntax ? { syntax: true } : {}),
       });
     }
     return rendered.text;
@@ -166,7 +218,7 @@ class RenderState {
   /** A placeholder message stands for the list of messages its variable holds. */
   private placeholder(message: JsonObject, at: Location): JsonValue[] {
     const name = typeof message.name === "string" ? message.name : "";
-    this.use(name, false);
+    this.use(name, false, "placeholder", at);
     if (!Object.hasOwn(this.variables, name)) {
       this.require(name, at);
       return [];
@@ -186,7 +238,7 @@ class RenderState {
 
   /** A media variable holds an image URL (or data URL), or a list of them. */
   private media(name: string, at: Location): JsonValue[] {
-    this.use(name, false);
+    this.use(name, false, "media", at);
     if (!Object.hasOwn(this.variables, name)) {
       this.require(name, at);
       return [];
@@ -206,7 +258,7 @@ class RenderState {
       if (!isJsonObject(tool) || tool.type !== "variable" || typeof tool.name !== "string") return [tool];
       const name = tool.name;
       const at: Location = { path: ["tools", index] };
-      this.use(name, false);
+      this.use(name, false, "tool", at);
       if (!Object.hasOwn(this.variables, name)) {
         this.require(name, at);
         return [];
@@ -225,8 +277,12 @@ class RenderState {
     });
   }
 
-  private use(name: string, optional: boolean): void {
+  private use(name: string, optional: boolean, kind: VariableKind, at: Location): void {
     this.used.set(name, (this.used.get(name) ?? true) && optional);
+    const key = `${kind}:${name}`;
+    const first = this.uses.get(key);
+    if (first) first.optional &&= optional;
+    else this.uses.set(key, { name, kind, optional, at });
   }
 
   private require(name: string, at: Location): void {

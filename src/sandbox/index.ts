@@ -10,7 +10,7 @@ import { writeFileAtomic } from "../files/atomic.js";
 import { FaultInjector, type FaultKnobs } from "./faults.js";
 import { ModelEndpoints, modelError, modelRouteOf, refuseUnauthorized, type ModelAnswer } from "./models.js";
 import { handleApiRequest, type ApiResponse } from "./routes.js";
-import { emptyWorkspace, Workspace, type Json, type WorkspaceData, type WorkspaceEvent } from "./state.js";
+import { ApiError, emptyWorkspace, Workspace, type Json, type WorkspaceData, type WorkspaceEvent } from "./state.js";
 import { BODY_KEY_ROUTES } from "./tracking.js";
 import { createWebhookNotifier } from "./webhooks.js";
 import { handleAgentAdmin } from "./workflows.js";
@@ -25,6 +25,10 @@ export interface SandboxOptions extends Partial<FaultKnobs> {
   seed?: number;
   webhookUrl?: string;
   webhookSecret?: string;
+  /** Labels whose changes wait for an approval; replaces what a state file says when given. */
+  protectedLabels?: readonly string[];
+  /** Per delivery to the webhook receiver, retries included (default 10 s). */
+  webhookDeadlineMs?: number;
   log?: (line: string) => void;
 }
 
@@ -47,10 +51,12 @@ export interface RunningSandbox {
 const ADMIN_PREFIX = "/__sandbox/";
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const MASKED = "***";
+const SHUTDOWN_DELIVERY_MS = 5_000;
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const log = options.log ?? (() => {});
   const workspace = new Workspace(loadState(options.dataFile));
+  if (options.protectedLabels) workspace.data.protected_labels = [...options.protectedLabels];
   const faults = new FaultInjector(options, options.seed ?? Math.floor(Math.random() * 2 ** 32));
   const models = new ModelEndpoints();
   const recorded: RecordedRequest[] = [];
@@ -60,9 +66,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
           url: options.webhookUrl,
           secret: options.webhookSecret,
           workspaceId: workspace.data.workspace_id,
+          ...(options.webhookDeadlineMs === undefined ? {} : { deliveryDeadlineMs: options.webhookDeadlineMs }),
           log,
         })
       : undefined;
+  /** Sends the webhooks for what the last operation did; never waits for them. */
+  const announce = () => {
+    for (const event of workspace.events.splice(0)) webhooks?.notify(...webhookOf(event));
+  };
   let saving: Promise<unknown> = Promise.resolve();
   const persist = () => {
     if (!options.dataFile) return saving;
@@ -172,10 +183,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         staleForMs: noCache ? 0 : faults.knobs.staleReadMs,
       });
     }
-    const events = workspace.events.splice(0);
     // A read can change state too: the one that sees an agent run through finishes it.
-    if ((isWrite || events.length > 0) && answer.status < 300) await persist();
-    for (const event of events) webhooks?.notify(...webhookOf(event));
+    if ((isWrite || workspace.events.length > 0) && answer.status < 300) await persist();
+    announce();
 
     if (fault.kind === "drop-after-commit") {
       finish(0);
@@ -225,6 +235,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
           });
         return send(response, { status: 200, body: settings as unknown as Json });
       }
+      case "GET label-changes":
+        return send(response, { status: 200, body: workspace.labelChanges() as unknown as Json });
       case "PATCH faults": {
         const knobs = faultKnobsFrom(body);
         if (!knobs)
@@ -237,10 +249,43 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       }
       default: {
         const agents = handleAgentAdmin(workspace, action, body);
-        if (agents && agents.status < 300) await persist();
-        return send(response, agents ?? { status: 404, body: { detail: "Not Found" } });
+        if (!agents) return serveUiAction(response, action, body);
+        if (agents.status < 300) await persist();
+        announce();
+        return send(response, agents);
       }
     }
+  }
+
+  /** What someone does in PromptLayer's UI that the API cannot: approve or deny a label change, rename a template. */
+  async function serveUiAction(response: ServerResponse, action: string, body: unknown): Promise<void> {
+    const decision = /^POST label-changes\/(\d+)\/(approve|deny)$/.exec(action);
+    const rename = /^POST templates\/([^/]+)\/rename$/.exec(action);
+    let answer: ApiResponse;
+    try {
+      if (decision) {
+        const change = workspace.labelChange(Number(decision[1]));
+        answer = {
+          status: 200,
+          body: workspace.resolveLabelChange(
+            change,
+            decision[2] === "approve" ? "approved" : "denied",
+          ) as unknown as Json,
+        };
+      } else if (rename) {
+        const name = isRecord(body) && typeof body.name === "string" ? body.name : "";
+        const template = workspace.renameTemplate(workspace.template(decodeURIComponent(rename[1]!)), name);
+        answer = { status: 200, body: { id: template.id, name: template.name } };
+      } else {
+        answer = { status: 404, body: { detail: "Not Found" } };
+      }
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      answer = { status: error.status, body: error.body };
+    }
+    if (answer.status < 300) await persist();
+    announce();
+    return send(response, answer);
   }
 
   const sockets = new Set<Socket>();
@@ -284,7 +329,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;
-      await webhooks?.flush();
+      // Deliveries already queued get a last chance, but a dead receiver does not hold the shutdown for long.
+      await webhooks?.flush(SHUTDOWN_DELIVERY_MS);
       await persist();
     },
   };
@@ -337,23 +383,41 @@ function faultKnobsFrom(body: unknown): Partial<FaultKnobs> | undefined {
   return Object.fromEntries(entries) as Partial<FaultKnobs>;
 }
 
-function webhookOf(event: WorkspaceEvent): [string, Record<string, unknown>] {
+/** A workspace event as PromptLayer's webhook: its event type and `details`. */
+export function webhookOf(event: WorkspaceEvent): [string, Record<string, unknown>] {
+  // Events the workspace already words as PromptLayer does (an agent run finished).
   if (event.type === "webhook") return [event.event_type, event.details];
-  const base = {
-    prompt_template_id: event.template.id,
-    prompt_template_name: event.template.name,
-    prompt_template_version_number: event.version,
-  };
+  const template = { prompt_template_id: event.template.id, prompt_template_name: event.template.name };
   switch (event.type) {
     case "version_created":
-      return ["prompt_template_version_created", base];
+    case "updated":
+      return [`prompt_template_${event.type}`, { ...template, prompt_template_version_number: event.version }];
+    case "name_changed":
+      return ["prompt_template_name_changed", { ...template, old_prompt_template_name: event.from }];
+    case "deleted":
+      return ["prompt_template_deleted", template];
+    case "label_created":
+    case "label_deleted":
+      return [
+        `prompt_template_${event.type}`,
+        { ...template, prompt_template_version_number: event.version, prompt_template_label: event.label },
+      ];
     case "label_moved":
       return [
         "prompt_template_label_moved",
-        { ...base, prompt_template_label: event.label, old_prompt_template_version_number: event.from },
+        {
+          ...template,
+          prompt_template_version_number: event.version,
+          old_prompt_template_version_number: event.from,
+          prompt_template_label: event.label,
+        },
       ];
     default:
-      return [`prompt_template_${event.type}`, { ...base, prompt_template_label: event.label }];
+      // Change requests and their outcome carry no version number, as PromptLayer's do not.
+      return [
+        `prompt_template_${event.type}`,
+        { ...template, prompt_template_label: event.change.label, change_type: event.change.change_type },
+      ];
   }
 }
 

@@ -53,6 +53,18 @@ export interface StoredFolder {
   updated_at: string;
 }
 
+/** A change to a protected label, waiting for an admin (`POST /__sandbox/label-changes/{id}/approve` or `/deny`). */
+export interface StoredLabelChange {
+  id: number;
+  template_id: number;
+  label: string;
+  /** `move` points the label at `version_number`; `delete` removes it. */
+  change_type: "move" | "delete";
+  version_number: number;
+  status: "pending" | "approved" | "denied";
+  created_at: string;
+}
+
 export interface WorkspaceData {
   workspace_id: number;
   next_id: number;
@@ -61,6 +73,8 @@ export interface WorkspaceData {
   folders: StoredFolder[];
   /** Labels that need an approval to change: the API accepts the change and leaves the label where it was. */
   protected_labels: string[];
+  /** Requested changes to protected labels, created on first use. */
+  label_changes?: StoredLabelChange[];
   /** Tables, sheets and scores (eval-report), created on first use. */
   tables?: TablesData;
   /** Request logs and groups (the SDK's logging and tracking), created on first use. */
@@ -105,8 +119,17 @@ export interface PublishInput {
 export type WorkspaceEvent =
   | { type: "version_created"; template: StoredTemplate; version: number }
   | { type: "webhook"; event_type: string; details: Record<string, Json> }
+  /** A snippet this template imports (following its latest version) got a new version. */
+  | { type: "updated"; template: StoredTemplate; version: number }
+  | { type: "name_changed"; template: StoredTemplate; from: string }
+  | { type: "deleted"; template: StoredTemplate }
   | { type: "label_created" | "label_deleted"; template: StoredTemplate; label: string; version: number }
-  | { type: "label_moved"; template: StoredTemplate; label: string; version: number; from: number };
+  | { type: "label_moved"; template: StoredTemplate; label: string; version: number; from: number }
+  | {
+      type: "label_change_requested" | "label_change_approved" | "label_change_denied";
+      template: StoredTemplate;
+      change: StoredLabelChange;
+    };
 
 export interface VersionSelector {
   version?: number;
@@ -206,8 +229,45 @@ export class Workspace {
     template.updated_at = at;
     for (const ref of input.external_ids) this.attachExternalId(template, ref);
     this.events.push({ type: "version_created", template, version: version.number });
+    this.notifyImporters(template);
     for (const label of input.release_labels ?? []) this.setLabel(template, label, version.number);
     return { template, version, labels: input.release_labels ?? [] };
+  }
+
+  /**
+   * PromptLayer fires `prompt_template_updated` for every template that imports a snippet which got a new version:
+   * here, every template whose latest version follows the snippet's latest, through snippets of snippets too.
+   */
+  private notifyImporters(snippet: StoredTemplate): void {
+    if (!this.isSnippet(snippet)) return;
+    const notified = new Set<StoredTemplate>([snippet]);
+    const queue = [snippet];
+    for (let changed = queue.shift(); changed; changed = queue.shift()) {
+      for (const template of this.data.templates) {
+        if (notified.has(template)) continue;
+        const latest = template.versions.at(-1)!;
+        const follows = stringsIn(latest.prompt_template).some((text) =>
+          snippetRefsIn(text).some((ref) => ref.name === changed.name && ref.pin.kind === "latest"),
+        );
+        if (!follows) continue;
+        notified.add(template);
+        this.events.push({ type: "updated", template, version: latest.number });
+        if (this.isSnippet(template)) queue.push(template);
+      }
+    }
+  }
+
+  /** What the UI's rename does: same id and versions, a new name. */
+  renameTemplate(template: StoredTemplate, name: string): StoredTemplate {
+    if (name.trim() === "") throw badRequest("A prompt template name cannot be empty");
+    const clash = this.findTemplate(name);
+    if (clash && clash !== template) throw badRequest(`A prompt template named '${name}' already exists`);
+    const from = template.name;
+    if (from === name) return template;
+    template.name = name;
+    template.updated_at = this.now().toISOString();
+    this.events.push({ type: "name_changed", template, from });
+    return template;
   }
 
   private assertSnippetsExist(promptTemplate: JsonObject, self: StoredTemplate | undefined): void {
@@ -296,6 +356,10 @@ export class Workspace {
       throw notFound(`Version ${versionNumber} not found`);
     const existing = this.labelsOf(template).find((l) => l.name === name);
     if (existing) return this.moveLabel(existing, versionNumber);
+    return this.setLabelUnchecked(template, name, versionNumber);
+  }
+
+  private setLabelUnchecked(template: StoredTemplate, name: string, versionNumber: number): StoredLabel {
     const label: StoredLabel = {
       id: this.nextId(),
       name,
@@ -318,22 +382,92 @@ export class Workspace {
     const template = this.template(label.template_id);
     if (!template.versions.some((v) => v.number === versionNumber))
       throw notFound(`Version ${versionNumber} not found`);
-    if (label.version_number === versionNumber || this.data.protected_labels.includes(label.name)) return label;
+    if (label.version_number === versionNumber) return label;
+    if (this.isProtected(label)) {
+      this.requestLabelChange(template, label, "move", versionNumber);
+      return label;
+    }
+    return this.pointLabel(template, label, versionNumber);
+  }
+
+  deleteLabel(label: StoredLabel): void {
+    const template = this.template(label.template_id);
+    if (this.isProtected(label)) {
+      this.requestLabelChange(template, label, "delete", label.version_number);
+      return;
+    }
+    this.removeLabel(template, label);
+  }
+
+  // ---- Protected labels ----
+
+  private isProtected(label: StoredLabel): boolean {
+    return this.data.protected_labels.includes(label.name);
+  }
+
+  labelChanges(): StoredLabelChange[] {
+    return (this.data.label_changes ??= []);
+  }
+
+  labelChange(id: number): StoredLabelChange {
+    const found = this.labelChanges().find((change) => change.id === id);
+    if (!found) throw notFound("Label change request not found");
+    return found;
+  }
+
+  /** An admin's decision. Approval carries the change out (a move fires `label_moved`); either way the request closes. */
+  resolveLabelChange(change: StoredLabelChange, decision: "approved" | "denied"): StoredLabelChange {
+    if (change.status !== "pending") throw badRequest(`This label change was already ${change.status}`);
+    const template = this.template(change.template_id);
+    change.status = decision;
+    this.events.push({
+      type: decision === "approved" ? "label_change_approved" : "label_change_denied",
+      template,
+      change,
+    });
+    if (decision === "denied") return change;
+    const label = this.labelsOf(template).find((candidate) => candidate.name === change.label);
+    if (change.change_type === "delete") {
+      if (label) this.removeLabel(template, label);
+    } else if (label) {
+      if (!template.versions.some((v) => v.number === change.version_number))
+        throw notFound(`Version ${change.version_number} not found`);
+      if (label.version_number !== change.version_number) this.pointLabel(template, label, change.version_number);
+    } else {
+      this.setLabelUnchecked(template, change.label, change.version_number);
+    }
+    return change;
+  }
+
+  private requestLabelChange(
+    template: StoredTemplate,
+    label: StoredLabel,
+    changeType: StoredLabelChange["change_type"],
+    versionNumber: number,
+  ): void {
+    const change: StoredLabelChange = {
+      id: this.nextId(),
+      template_id: template.id,
+      label: label.name,
+      change_type: changeType,
+      version_number: versionNumber,
+      status: "pending",
+      created_at: this.now().toISOString(),
+    };
+    this.labelChanges().push(change);
+    this.events.push({ type: "label_change_requested", template, change });
+  }
+
+  private pointLabel(template: StoredTemplate, label: StoredLabel, versionNumber: number): StoredLabel {
     const from = label.version_number;
     label.version_number = versionNumber;
     this.events.push({ type: "label_moved", template, label: label.name, version: versionNumber, from });
     return label;
   }
 
-  deleteLabel(label: StoredLabel): void {
-    if (this.data.protected_labels.includes(label.name)) return;
+  private removeLabel(template: StoredTemplate, label: StoredLabel): void {
     this.data.labels = this.data.labels.filter((l) => l !== label);
-    this.events.push({
-      type: "label_deleted",
-      template: this.template(label.template_id),
-      label: label.name,
-      version: label.version_number,
-    });
+    this.events.push({ type: "label_deleted", template, label: label.name, version: label.version_number });
   }
 
   versionIdOf(label: StoredLabel): number {
@@ -479,6 +613,7 @@ export class Workspace {
   private removeTemplate(template: StoredTemplate): void {
     this.data.templates = this.data.templates.filter((t) => t !== template);
     this.data.labels = this.data.labels.filter((l) => l.template_id !== template.id);
+    this.events.push({ type: "deleted", template });
   }
 
   private workflow(id: number): StoredWorkflow {

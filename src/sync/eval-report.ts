@@ -23,6 +23,7 @@ import { scanPromptFiles } from "../files/local.js";
 import { readLockfile } from "../files/lockfile.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";
 import type { Redactor } from "../redact.js";
+import { dashboardOrigin } from "../promptlayer/dashboard.js";
 
 export interface EvalReportOptions {
   files: string[];
@@ -340,8 +341,5 @@ async function poll<T>(deps: EvalReportDeps, check: () => Promise<T | undefined>
 
 /** The dashboard for a table, on the host that matches the API the run talked to. */
 function dashboardUrl(baseUrl: string, workspaceId: number | undefined, tableId: string): string {
-  const host = new URL(baseUrl);
-  if (/^api(\.[a-z0-9-]+)?\.promptlayer\.com$/.test(host.hostname))
-    host.hostname = host.hostname.replace(/^api/, "dashboard");
-  return `${host.origin}/workspace/${workspaceId ?? "_"}/smart-tables/${tableId}`;
+  return `${dashboardOrigin(baseUrl)}/workspace/${workspaceId ?? "_"}/smart-tables/${tableId}`;
 }

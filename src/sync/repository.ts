@@ -1,11 +1,18 @@
-// The local side of every sync: plx.lock, the prompt files and the agent files, read together. An invalid file stops the command
-// before anything is sent or written; files plx.config.yaml tells plx to ignore are neither read nor reported.
+// The local side of every sync: plx.lock, the prompt files and the agent files, read together. An invalid file stops
+// the command before anything is sent or written; files plx.config.yaml tells plx to ignore are neither read nor
+// reported.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { LOCKFILE_NAME, type Lockfile } from "../core/lock.js";
 import type { ResolvedConfig } from "../config/schema.js";
 import { plxError } from "../errors/index.js";
-import { type LocalAgent, type LocalTemplate, scanAgentFiles, scanPromptFiles } from "../files/local.js";
+import {
+  type LocalAgent,
+  type LocalScan,
+  type LocalTemplate,
+  scanAgentFiles,
+  scanPromptFiles,
+} from "../files/local.js";
 import { readLockfile } from "../files/lockfile.js";
 import { locationFromPath } from "../files/paths.js";
 import { StatCache } from "../files/stat-cache.js";
@@ -18,7 +25,7 @@ export interface Repository {
   agents: LocalAgent[];
 }
 
-/** The repository, refusing to go on while any prompt or agent file is invalid (what every command that writes needs). */
+/** The repository, refusing to go on while any prompt or agent file is invalid (as every command that writes must). */
 export async function readRepository(config: ResolvedConfig): Promise<Repository> {
   const { lock, templates, agents, problems, cache } = await scan(config);
   if (problems.length > 0) throw plxError("LOCAL.INVALID_FILE", { problems });
@@ -35,31 +42,52 @@ export async function readRepositoryTolerantly(
   return repository;
 }
 
-/** The lock and every prompt and agent file but the ignored ones; the stat cache learns what was read (saved by the caller). */
+/** The lock and every prompt and agent file but the ignored ones; the stat cache learns what was read (unsaved). */
 async function scan(config: ResolvedConfig) {
   const lock = await readLockfile(config.rootDir);
   const cache = StatCache.load(config.rootDir);
+  // Agent files go through the same stat cache and lock shortcut as prompt files.
   const [prompts, agentScan] = await Promise.all([
     scanPromptFiles(config.rootDir, config.promptsDir, { lock, cache }),
     scanAgentFiles(config.rootDir, config.promptsDir, { lock, cache }),
   ]);
-  const problemsFound = [...prompts.problems, ...agentScan.problems];
+  const problems = [...prompts.problems, ...agentScan.problems];
   cache.keepOnly(
     new Set([
       ...prompts.templates.map((t) => t.path),
       ...agentScan.agents.map((a) => a.path),
-      ...problemsFound.map((problem) => problem.path),
+      ...problems.map((problem) => problem.path),
     ]),
   );
+  const keep = ignoreFilter(config);
+  return {
+    lock,
+    templates: keep.files(prompts.templates),
+    agents: keep.files(agentScan.agents),
+    problems: keep.problems(problems),
+    cache,
+  };
+}
+
+/** A scan of the prompts directory without what plx.config.yaml's `ignore:` list says plx never touches. */
+export function withoutIgnored(config: ResolvedConfig, scan: LocalScan): LocalScan {
+  const keep = ignoreFilter(config);
+  return { templates: keep.files(scan.templates), problems: keep.problems(scan.problems) };
+}
+
+/** Drops the files, and the problems of the files, that plx.config.yaml's `ignore:` list names. */
+function ignoreFilter(config: ResolvedConfig) {
   const ignored = config.ignore.length > 0 ? nameMatcher(config.ignore) : undefined;
-  const kept = <T extends { name: string; folder: string[] }>(files: T[]) =>
-    ignored ? files.filter((file) => !ignored(file.name, file.folder)) : files;
   const ignoredPath = (path: string) => {
     const { name, folder } = locationFromPath(path, config.promptsDir);
     return ignored?.(name, folder) === true;
   };
-  const problems = problemsFound.filter((problem) => !ignoredPath(problem.path));
-  return { lock, templates: kept(prompts.templates), agents: kept(agentScan.agents), problems, cache };
+  return {
+    files: <T extends { name: string; folder: string[] }>(files: T[]) =>
+      ignored ? files.filter((file) => !ignored(file.name, file.folder)) : files,
+    problems: (problems: FileProblem[]) =>
+      ignored ? problems.filter((problem) => !ignoredPath(problem.path)) : problems,
+  };
 }
 
 /**

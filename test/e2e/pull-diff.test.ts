@@ -420,7 +420,7 @@ describe("plx check", () => {
     );
     expect(located).toEqual([
       ["variable-unused", 6, 33],
-      ["variable-undeclared", 7, 14],
+      ["variable-undeclared", 7, 33],
     ]);
   });
 });

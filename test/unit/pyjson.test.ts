@@ -1,14 +1,8 @@
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  parseJsonPreservingNumbers,
-  pythonJsonDumps,
-  RawNumber,
-  signWebhookPayload,
-  verifyWebhookSignature,
-  type JsonValue,
-} from "../../src/core/pyjson.js";
+import { parseJsonPreservingNumbers, pythonJsonDumps, RawNumber, type JsonValue } from "../../src/core/pyjson.js";
+import { signWebhookPayload, verifyWebhookSignature } from "../../src/webhook/signature.js";
 
 // Every expected string below was produced by CPython 3.11's `json.dumps(json.loads(source), sort_keys=True)`, and the
 // signature by `hmac.new(secret.encode(), dumped.encode(), hashlib.sha256).hexdigest()`. They are stored so the tests do

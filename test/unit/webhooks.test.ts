@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { verifyWebhookSignature } from "../../src/core/pyjson.js";
+import { verifyWebhookSignature } from "../../src/webhook/signature.js";
 import { createWebhookNotifier, type WebhookNotifierOptions } from "../../src/sandbox/webhooks.js";
 
 const SECRET = "whsec_plx_test_\u{1f511}";

@@ -42,6 +42,11 @@ const command: CommandModule<CommandOptions<"init">, InitReport> = {
       `  1. Store your PromptLayer API key as the CI secret PROMPTLAYER_API_KEY (never in a file).`,
       "  2. Run `plx pull` to bring your prompts into the repository, and commit them with plx.lock.",
     );
+    if (report.choices.ci !== "none")
+      lines.push(
+        "  3. For edits made in PromptLayer: run `plx webhook serve` where PromptLayer can reach it, and set it as the",
+        "     workspace's webhook (README: PromptLayer → git). The sync job proposes each change as one pull request.",
+      );
     return lines.join("\n");
   },
 };
@@ -79,9 +84,12 @@ async function ask(options: CommandOptions<"init">, context: Context): Promise<I
   const baseUrl = answer(
     await prompt.text("PromptLayer API URL (empty for https://api.promptlayer.com)", options.baseUrl ?? ""),
   );
-  const hooks = await prompt.confirm("Add pre-commit hooks (plx check on commit, plx diff on push)?", {
-    initial: true,
-  });
+  const hooks = await prompt.confirm(
+    "Add pre-commit hooks (plx check on commit, plx check --remote for conflicts on push)?",
+    {
+      initial: true,
+    },
+  );
   return { ci, hooks, promptsDir, label, ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}) };
 }
 

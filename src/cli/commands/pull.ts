@@ -1,12 +1,15 @@
 import { pull, type PullItem, type PullReport } from "../../sync/pull.js";
 import { ExitCode } from "../../errors/index.js";
+import type { ProposalReport } from "../../pull-request/service.js";
 import type { CommandModule } from "../command.js";
 import type { CommandOptions } from "../command-options.js";
 import type { Styles } from "../io.js";
+import { renderProposal, runProposal } from "./pull-request.js";
 import { configTracking } from "./shared.js";
 
-const command: CommandModule<CommandOptions<"pull">, PullReport> = {
+const command: CommandModule<CommandOptions<"pull">, PullReport | ProposalReport> = {
   async run(options, context) {
+    if (options.pr) return runProposal(options, context);
     const config = configTracking(await context.config(), options.label);
     const client = await context.remote();
     const progress = context.progress("reading templates");
@@ -38,11 +41,11 @@ const command: CommandModule<CommandOptions<"pull">, PullReport> = {
     }
     return report;
   },
-  renderHuman: renderPull,
+  renderHuman: (report, styles) => ("proposal" in report ? renderProposal(report, styles) : renderPull(report, styles)),
   // Skipped templates hold edits plx would not overwrite: a negative result a script should notice. A file deleted
   // here is a change waiting for push, not a problem with the pull.
   exitCodeFor: (report) =>
-    report.items.some((item) => item.action === "skip" && item.reason !== "local-deleted")
+    !("proposal" in report) && report.items.some((item) => item.action === "skip" && item.reason !== "local-deleted")
       ? ExitCode.Negative
       : ExitCode.Ok,
 };

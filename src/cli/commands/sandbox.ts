@@ -31,6 +31,7 @@ const sandbox: CommandModule<CommandOptions<"sandbox">, SandboxReport> = {
       seed: options.seed,
       webhookUrl: options.webhookUrl,
       webhookSecret: options.webhookSecret,
+      ...(options.protectedLabels.length > 0 ? { protectedLabels: options.protectedLabels } : {}),
       log: (line) => context.log.info(line),
     });
     context.emit(`listening on ${server.url}`);

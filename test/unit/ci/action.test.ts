@@ -129,18 +129,22 @@ describe("action.yml", async () => {
 describe(".pre-commit-hooks.yaml", async () => {
   const hooks = parse(await readFile(join(root, ".pre-commit-hooks.yaml"), "utf8")) as Array<Record<string, unknown>>;
 
-  it("defines plx-check and plx-diff", () => {
+  it("defines plx-check for commits and plx-check-remote for pushes", () => {
     const check = hooks.find((h) => h.id === "plx-check")!;
     expect(check).toMatchObject({ language: "node", entry: "plx check", pass_filenames: true });
-    expect(new RegExp(check.files as string).test("prompts/a/b.prompt.yaml")).toBe(true);
-    expect(new RegExp(check.files as string).test("prompts/a/b.yaml")).toBe(false);
-    const diff = hooks.find((h) => h.id === "plx-diff")!;
-    expect(diff).toMatchObject({
+    const files = new RegExp(check.files as string);
+    for (const path of ["prompts/a/b.prompt.yaml", "prompts/triage.agent.yaml", "plx.lock", "sub/plx.lock"])
+      expect(files.test(path), path).toBe(true);
+    for (const path of ["prompts/a/b.yaml", "plx.lock.bak", "myplx.lock"]) expect(files.test(path), path).toBe(false);
+    // A pre-push hook stops conflicts and invalid files, not edits waiting for their pull request.
+    const remote = hooks.find((h) => h.id === "plx-check-remote")!;
+    expect(remote).toMatchObject({
       language: "node",
-      entry: "plx diff --exit-code",
+      entry: "plx check --remote",
       pass_filenames: false,
       always_run: true,
     });
-    expect(diff.stages).toContain("pre-push");
+    expect(remote.stages).toContain("pre-push");
+    expect(hooks.map((h) => h.id)).toEqual(["plx-check", "plx-check-remote"]);
   });
 });

@@ -39,7 +39,11 @@ describe("argv and environment to typed options", () => {
     [["diff", "--name-only", "--exit-code"], {}, "diff", { nameOnly: true, exitCode: true, stat: false }],
     [["diff"], { PLX_NAME_ONLY: "true", PLX_STAT: "yes" }, "diff", { nameOnly: true, stat: true }],
     [["status", "--remote"], { PLX_LABEL: "prod" }, "status", { remote: true, label: "prod" }],
-    [["check", "prompts/a.prompt.yaml"], {}, "check", { files: ["prompts/a.prompt.yaml"] }],
+    [["check", "prompts/a.prompt.yaml"], {}, "check", { files: ["prompts/a.prompt.yaml"], remote: false }],
+    [["check", "--remote"], {}, "check", { files: [], remote: true }],
+    [["check"], { PLX_CHECK_REMOTE: "1" }, "check", { remote: true }],
+    // PLX_REMOTE is status's: exported for it, it must not make the offline check call PromptLayer.
+    [["check"], { PLX_REMOTE: "1" }, "check", { remote: false }],
     [["push", "-m", "Shorter", "--plan-out", "p.json"], {}, "push", { message: "Shorter", planOut: "p.json" }],
     [
       ["publish", "--label", "prod", "--label", "staging", "-y"],
@@ -154,6 +158,37 @@ describe("argv and environment to typed options", () => {
       { label: "prod", wait: 3_600_000, inputVar: ["a=1", "b=2"] },
     ],
     [["agent", "run", "triage"], { PLX_AGENT_WAIT: "500ms" }, "agent run", { wait: 500 }],
+    [
+      ["pull", "--pr", "--branch", "sync/pl", "--pr-label", "a", "--pr-label", "b", "--reviewer", "octocat", "--draft"],
+      {},
+      "pull",
+      { pr: true, branch: "sync/pl", prLabel: ["a", "b"], reviewer: ["octocat"], draft: true },
+    ],
+    [
+      ["pull"],
+      { PLX_PR: "1", PLX_FORGE: "gitlab", PLX_BASE: "trunk", PLX_AUTHOR: "Bot <bot@example.com>" },
+      "pull",
+      { pr: true, forge: "gitlab", base: "trunk", author: "Bot <bot@example.com>" },
+    ],
+    [
+      ["webhook", "serve", "--port", "0", "--debounce", "500", "--dispatch", "github", "--repo", "acme/prompts"],
+      {},
+      "webhook serve",
+      { port: 0, debounce: 500, dispatch: "github", repo: "acme/prompts" },
+    ],
+    [
+      ["webhook", "serve", "--no-loop-guard", "--exec", "./sync.sh"],
+      { PLX_WEBHOOK_SECRET: "s3cret", PLX_WEBHOOK_TOLERANCE: "60" },
+      "webhook serve",
+      { loopGuard: false, exec: "./sync.sh", secret: "s3cret", tolerance: 60 },
+    ],
+    [["sandbox", "--protected-labels", "prod,staging"], {}, "sandbox", { protectedLabels: ["prod,staging"] }],
+    [
+      ["sandbox"],
+      { PLX_SANDBOX_PROTECTED_LABELS: "prod,staging" },
+      "sandbox",
+      { protectedLabels: ["prod", "staging"] },
+    ],
   ] as const)("%j with %j → %s", async (argv, env, command, expected) => {
     const parsed = await parse([...argv], env);
     expect(parsed.command).toBe(command);
@@ -177,6 +212,9 @@ describe("argv and environment to typed options", () => {
     [["agent", "run", "triage", "--metadata", "sha"], {}, "--metadata"],
     [["agent", "run", "triage", "--input-var", "=x"], {}, "--input-var"],
     [["agent", "run", "triage", "--label", "pro d"], {}, "--label"],
+    [["webhook", "serve", "--dispatch", "bitbucket"], {}, "--dispatch"],
+    [["webhook", "serve", "--port", "70000"], {}, "--port"],
+    [["pull", "--forge", "gitea"], {}, "--forge"],
   ] as const)("refuses %j %j as a usage error naming %s", async (argv, env, named) => {
     const error = await failure([...argv], env);
     expect(isPlxError(error)).toBe(true);

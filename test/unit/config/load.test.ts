@@ -85,6 +85,19 @@ describe("loadConfig", () => {
     expect(error.hint).toContain("concurrency");
   });
 
+  it("refuses a label name PromptLayer cannot have, pointing at it", async () => {
+    const dir = await repoWith("labels:\n  prod: ['*']\n  my label: [support/*]\n");
+    const error = await loadError(dir);
+    expect(error.code).toBe("CONFIG.INVALID_KEYS");
+    expect(error.message).toBe('plx.config.yaml:3:3: "labels.my label" a label name cannot contain whitespace');
+
+    const tracked = await loadError(await repoWith("track: label:pro d\n"));
+    expect(tracked.code).toBe("CONFIG.TRACK_INVALID");
+    expect(tracked.hint).toContain("no whitespace");
+    const fromEnv = await loadError(await repoWith(), { PLX_TRACK: "label: " });
+    expect(fromEnv.code).toBe("CONFIG.TRACK_INVALID");
+  });
+
   it("reports every invalid value together", async () => {
     const dir = await repoWith("concurrency: lots\nbaseUrl: ftp://x\n");
     const error = await loadError(dir);

@@ -111,12 +111,25 @@ describe("lock file", () => {
 
   it("explains a lock file left broken by a merge", async () => {
     const dir = await mkdtemp(join(tmpdir(), "plx-lock-"));
-    await writeFile(join(dir, "plx.lock"), '{\n<<<<<<< HEAD\n  "lockfileVersion": 1\n');
+    await writeFile(
+      join(dir, "plx.lock"),
+      '{\n<<<<<<< HEAD\n  "lockfileVersion": 1\n=======\n  "lockfileVersion": 1,\n>>>>>>> feature\n',
+    );
     const error = (await readLockfile(dir).catch((caught: unknown) => caught)) as PlxError;
     expect(error).toBeInstanceOf(PlxError);
     expect(error.exitCode).toBe(2);
-    expect(error.message).toContain("plx.lock is not valid JSON");
+    expect(error.code).toBe("LOCK.CONFLICT_MARKERS");
+    expect(error.message).toBe("A merge left conflict markers in plx.lock (lines 2–6).");
+    expect(error.details).toMatchObject({ line: 2 });
     expect(error.hint).toContain("plx pull");
+  });
+
+  it("says plx.lock is not JSON when it is broken some other way", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "plx-lock-"));
+    await writeFile(join(dir, "plx.lock"), '{\n  "lockfileVersion": 1,\n');
+    const error = (await readLockfile(dir).catch((caught: unknown) => caught)) as PlxError;
+    expect(error.code).toBe("LOCK.INVALID_JSON");
+    expect(error.message).toContain("plx.lock is not valid JSON");
   });
 
   it("rejects an entry with the wrong shape, naming where", async () => {

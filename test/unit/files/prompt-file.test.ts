@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { posix } from "node:path";
 import fc from "fast-check";
+import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { BLOCK_SCHEMAS, canonicalDoc, contentHash, stableStringify } from "../../../src/core/canonical.js";
 import {
@@ -17,7 +18,14 @@ import {
   type PlannedPath,
   type TemplateLocation,
 } from "../../../src/files/paths.js";
-import { parsePromptFile, serializePromptFile, type FileProblem } from "../../../src/files/prompt-file.js";
+import {
+  FILE_KEYS,
+  parsePromptFile,
+  serializePromptFile,
+  TEMPLATE_OVERFLOW,
+  type FileProblem,
+} from "../../../src/files/prompt-file.js";
+import { TEMPLATE_FIELDS } from "../../../src/core/template-schema.js";
 import { rawTemplateSchema } from "../../../src/promptlayer/schemas.js";
 import {
   expectNoFileSystemClash,
@@ -595,6 +603,29 @@ describe("prompt files: properties", () => {
             const text = serializePromptFile(doc, placement);
             const parsed = expectOk(parsePromptFile(text, placement.path, PROMPTS_DIR));
             expect(serializePromptFile(parsed, placement)).toBe(text);
+          }
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
+
+  it(
+    "(b2) every key at the top of a file is one plx check knows, whatever fields the template holds",
+    () => {
+      fc.assert(
+        fc.property(workspaceArb, (docs) => {
+          for (const { doc, placement } of placed(docs)) {
+            const type = doc.promptTemplate.type as "chat" | "completion";
+            const known = new Set<string>([
+              ...FILE_KEYS,
+              TEMPLATE_OVERFLOW,
+              "template_format",
+              ...TEMPLATE_FIELDS[type],
+            ]);
+            const keys = Object.keys(parse(serializePromptFile(doc, placement)) as object);
+            expect(keys.filter((key) => !known.has(key))).toEqual([]);
           }
         }),
         { numRuns: RUNS },

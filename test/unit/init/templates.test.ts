@@ -7,7 +7,8 @@ import { Redactor } from "../../../src/redact.js";
 
 /** Every plx flag the generated files may use, per command. */
 const KNOWN_FLAGS: Record<string, string[]> = {
-  check: [],
+  check: ["--remote", "--codequality", "--json"],
+  pull: ["--pr"],
   diff: ["--comment", "--exit-code", "--json", "--name-only", "--stat", "--label"],
   publish: ["--label", "--yes", "--dry-run", "--force", "-m", "--plan", "--plan-out", "--json"],
   "eval-report": [
@@ -79,6 +80,7 @@ describe("initFiles", () => {
       "prompts/.gitkeep",
       ".github/workflows/plx-pr.yml",
       ".github/workflows/plx-deploy.yml",
+      ".github/workflows/plx-sync.yml",
       ".pre-commit-config.yaml",
     ]);
     expect(initFiles({ ...base, ci: "gitlab", hooks: false }).map((f) => f.path)).toEqual([
@@ -122,7 +124,12 @@ describe("initFiles", () => {
     const redactor = new Redactor();
     for (const choices of variants) {
       for (const file of initFiles(choices)) {
-        expect(redactor.redact(file.content), file.path).toBe(file.content);
+        // `token: ${{ secrets.X }}` names a secret without holding it: only the other lines must look harmless.
+        const literal = file.content
+          .split("\n")
+          .filter((line) => !/^\s*[\w-]+:\s*\$\{\{[^}]*\}\}\s*$/.test(line))
+          .join("\n");
+        expect(redactor.redact(literal), file.path).toBe(literal);
         for (const match of file.content.matchAll(/PROMPTLAYER_API_KEY:\s*(.*)/g)) {
           expect(match[1]).toBe("${{ secrets.PROMPTLAYER_API_KEY }}");
         }
@@ -175,7 +182,7 @@ describe("initFiles", () => {
     expect(mr.variables.PLX_CODE_QUALITY_REPORT).toBe("gl-code-quality-report.json");
     const deploy = ci["plx-deploy"];
     expect(deploy.resource_group).toBe("plx-deploy");
-    expect(deploy.rules[0].if).toBe('$CI_COMMIT_BRANCH == "main"');
+    expect(deploy.rules[0].if).toBe('$CI_COMMIT_BRANCH == "main" && $PLX_SYNC != "true"');
     expect(deploy.script).toContain("npx --no-install plx publish --label live --yes");
     expect(ci[".plx-node"]).toEqual({ image: "node:22", before_script: ["npm ci"] });
     expect([mr.extends, deploy.extends]).toEqual([".plx-node", ".plx-node"]);
@@ -187,19 +194,23 @@ describe("initFiles", () => {
       initFiles({ ...base, ci: "none", promptsDir: "my.prompts" }).find((f) => f.path === ".pre-commit-config.yaml")!
         .content,
     );
-    const [check, diff] = config.repos[0].hooks;
+    const [check, remote, ...others] = config.repos[0].hooks;
+    expect(others).toEqual([]);
     expect(check).toMatchObject({ id: "plx-check", entry: "npx --no-install plx check", pass_filenames: true });
     const files = new RegExp(check.files);
-    expect(files.test("my.prompts/support/triage.prompt.yaml")).toBe(true);
-    expect(files.test("myXprompts/a.prompt.yaml")).toBe(false);
-    expect(files.test("my.prompts/notes.yaml")).toBe(false);
-    expect(diff).toMatchObject({
-      id: "plx-diff",
-      entry: "npx --no-install plx diff --exit-code",
+    for (const path of ["my.prompts/support/triage.prompt.yaml", "my.prompts/triage.agent.yaml", "plx.lock"])
+      expect(files.test(path), path).toBe(true);
+    for (const path of ["myXprompts/a.prompt.yaml", "my.prompts/notes.yaml", "my.prompts/plx.lock", "plx.lockx"])
+      expect(files.test(path), path).toBe(false);
+    // On push: conflicts with PromptLayer and invalid files stop it; an edit waiting for its pull request does not.
+    expect(remote).toMatchObject({
+      id: "plx-check-remote",
+      entry: "npx --no-install plx check --remote",
       pass_filenames: false,
       always_run: true,
       stages: ["pre-push"],
     });
+    expect(JSON.stringify(config)).not.toContain("diff --exit-code");
     expect(config.default_install_hook_types).toEqual(["pre-commit", "pre-push"]);
   });
 

@@ -6,7 +6,7 @@ import type { JsonObject } from "../../../src/core/template.js";
 import { renderFString } from "../../../src/render/fstring.js";
 import { analyzeJinja, renderJinja } from "../../../src/render/jinja.js";
 import { pythonFormat } from "../../../src/render/python.js";
-import { promptBlueprint, renderPromptTemplate } from "../../../src/render/index.js";
+import { analyzePromptTemplate, promptBlueprint, renderPromptTemplate } from "../../../src/render/index.js";
 
 const VARIABLES = {
   name: "Ada",
@@ -264,8 +264,43 @@ describe("a prompt_template renders as PromptLayer renders it", () => {
       {
         message: "unexpected token: %}",
         at: { path: ["content", 0, "text"], line: 1, col: 15 },
+        syntax: true,
       },
     ]);
+  });
+
+  it("analyses a template without rendering it: every variable by kind and first place, and syntax errors only", () => {
+    const analysis = analyzePromptTemplate(
+      chat(
+        { role: "system", content: text("Hi {name}, {price:.2f} {{literal}}") },
+        { role: "placeholder", name: "history" },
+        {
+          role: "user",
+          template_format: "jinja2",
+          content: [
+            ...text("{% if topic %}{{ topic }}{% endif %}\n{{ name }}"),
+            { type: "media_variable", name: "scan" },
+            { type: "image_url", image_url: { url: "" }, image_variable: "photo" },
+          ],
+        },
+        { role: "user", content: text("{ spaced } and { open") },
+        { role: "user", template_format: "jinja2", content: text("{% for x in xs %}") },
+      ),
+    );
+    expect(analysis.variables.map((use) => [use.kind, use.name, use.optional, use.at])).toEqual([
+      ["text", "name", false, { path: ["messages", 0, "content", 0, "text"], role: "system", line: 1, col: 4 }],
+      ["text", "price", false, { path: ["messages", 0, "content", 0, "text"], role: "system", line: 1, col: 12 }],
+      ["placeholder", "history", false, { path: ["messages", 1], role: "placeholder" }],
+      ["text", "topic", true, { path: ["messages", 2, "content", 0, "text"], role: "user", line: 1, col: 7 }],
+      ["media", "scan", false, { path: ["messages", 2, "content", 1], role: "user" }],
+      ["media", "photo", false, { path: ["messages", 2, "content", 2, "image_variable"], role: "user" }],
+    ]);
+    // `{price:.2f}` would fail on the empty value rendering gives a missing variable: not a syntax error.
+    expect(analysis.syntaxErrors.map((failure) => [failure.at.path, failure.at.line, failure.at.col])).toEqual([
+      [["messages", 3, "content", 0, "text"], 1, 16],
+      [["messages", 4, "content", 0, "text"], 1, 1],
+    ]);
+    expect(analysis.warnings.map((warning) => warning.message)).toEqual([]);
   });
 
   it("answers as POST /prompt-templates/{identifier} does: rendered, with llm_kwargs for the provider", () => {

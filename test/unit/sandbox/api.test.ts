@@ -2,7 +2,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { verifyWebhookSignature } from "../../../src/core/pyjson.js";
+import { verifyWebhookSignature } from "../../../src/webhook/signature.js";
 import { startSandbox, type SandboxOptions } from "../../../src/sandbox/index.js";
 
 const KEY = "pl_sandbox_api_test";

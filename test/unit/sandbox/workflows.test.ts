@@ -2,7 +2,7 @@
 // and runs executed deterministically without a model, polled over REST, announced by a signed webhook.
 import { afterEach, describe, expect, it } from "vitest";
 import { startSandbox } from "../../../src/sandbox/index.js";
-import { verifyWebhookSignature } from "../../../src/core/pyjson.js";
+import { verifyWebhookSignature } from "../../../src/webhook/signature.js";
 import { tinyServer, type TinyServer } from "../../support/tiny-server.js";
 
 const KEY = "pl_sandbox_workflows_key";

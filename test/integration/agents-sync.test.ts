@@ -443,6 +443,26 @@ describe("publish with agents", () => {
   });
 });
 
+describe("plx check --remote with agents", () => {
+  it("fails on an agent edited both here and in PromptLayer, naming its file, whole or given alone", async () => {
+    const server = await sandbox();
+    const { repo } = await agentWorkspace(server);
+    await edit(join(repo, TRIAGE), "url: https://tickets.example.com/escalate", "url: https://tickets.example.com/v2");
+    expect((await server.plx(repo, "check", "--remote")).exitCode).toBe(0);
+    const nodes = triageNodes();
+    (nodes[2]!.configuration as any).url = "https://tickets.example.com/ui";
+    await editInUi(server, nodes);
+
+    for (const files of [[], [TRIAGE]]) {
+      const checked = await server.plx(repo, "check", "--remote", "--json", ...files);
+      expect(checked.exitCode, checked.stdout + checked.stderr).toBe(1);
+      const report = JSON.parse(checked.stdout);
+      expect(report.remote.conflicts).toBe(1);
+      expect(report.findings).toEqual([expect.objectContaining({ path: TRIAGE, code: "conflict" })]);
+    }
+  });
+});
+
 describe("plx label with agents", () => {
   it("lists agents' labels, and sets one by a new version identical to the version asked for", async () => {
     const server = await sandbox();

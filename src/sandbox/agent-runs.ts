@@ -6,57 +6,18 @@ import { runningOrder, templateReference } from "../agents/graph.js";
 import { isJsonObject } from "../core/template.js";
 import { stableStringify } from "../core/canonical.js";
 import { renderedText } from "./render.js";
-import { ApiError, type Json, type JsonObject, type Workspace } from "./state.js";
-
-export type NodeStatus = "SUCCESS" | "FAILED" | "SKIPPED" | "QUEUED" | "RUNNING";
-
-/** One node's entry in the execution results, as GET /workflow-version-execution-results gives it. */
-export interface NodeResult {
-  status: NodeStatus;
-  value: Json;
-  error_message: string | null;
-  raw_error_message: string | null;
-  is_output_node: boolean;
-}
-
-/** A value a test fixes for one node of an agent: the node then reports it instead of running. */
-export interface NodeSeed {
-  agent: string;
-  node: string;
-  status: "SUCCESS" | "FAILED";
-  value: Json;
-  error_message: string | null;
-}
-
-/**
- * How long a run takes: it answers 202 to its first `polls` result reads, and to every read before `run_ms` have
- * passed since it started. Both 0: finished as soon as it starts.
- */
-export interface AgentRunSettings {
-  polls: number;
-  run_ms: number;
-}
+import { ApiError, type Workspace } from "./state.js";
+import type {
+  AgentRunSettings,
+  Json,
+  JsonObject,
+  NodeResult,
+  NodeSeed,
+  NodeStatus,
+  StoredExecution,
+} from "./records.js";
 
 export const DEFAULT_RUN_SETTINGS: AgentRunSettings = { polls: 1, run_ms: 0 };
-
-export interface StoredExecution {
-  id: number;
-  workflow_id: number;
-  workflow_name: string;
-  version_number: number;
-  input_variables: JsonObject;
-  metadata: Record<string, string>;
-  started_at: string;
-  /** Result reads so far. */
-  reads: number;
-  polls: number;
-  run_ms: number;
-  finished: boolean;
-  /** Node names in the order they ran. */
-  order: string[];
-  /** Every node's final result, known from the start; reads reveal them as the run "progresses". */
-  results: Record<string, NodeResult>;
-}
 
 /** Runs every node of a version once, in dependency order. */
 export function runGraph(

@@ -1,6 +1,6 @@
 // The fields PromptLayer fills in on a stored version, so the sandbox hands back what the real registry does and
 // plx's canonical comparison is exercised against server-shaped reads, not only against its own writes.
-import type { Json, JsonObject } from "./state.js";
+import type { Json, JsonObject } from "./records.js";
 
 const NAMED_ROLES = new Set(["system", "user", "developer", "assistant", "tool"]);
 const F_STRING_VARIABLE = /(?<!\{)\{(\w+)(?:[!:][^}]*)?\}(?!\})/g;

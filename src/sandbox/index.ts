@@ -9,11 +9,12 @@ import { plxError } from "../errors/index.js";
 import { writeFileAtomic } from "../files/atomic.js";
 import { FaultInjector, type FaultKnobs } from "./faults.js";
 import { ModelEndpoints, modelError, modelRouteOf, refuseUnauthorized, type ModelAnswer } from "./models.js";
-import { handleApiRequest, type ApiResponse } from "./routes.js";
-import { ApiError, emptyWorkspace, Workspace, type Json, type WorkspaceData, type WorkspaceEvent } from "./state.js";
+import { handleApiRequest } from "./routes.js";
+import { ApiError, emptyWorkspace, Workspace, type WorkspaceData, type WorkspaceEvent } from "./state.js";
 import { BODY_KEY_ROUTES } from "./tracking.js";
 import { createWebhookNotifier } from "./webhooks.js";
 import { handleAgentAdmin } from "./workflows.js";
+import type { ApiResponse, Json } from "./records.js";
 
 export interface SandboxOptions extends Partial<FaultKnobs> {
   port?: number;

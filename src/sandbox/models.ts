@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { sseEvent } from "../providers/sse.js";
 import type { ProviderName } from "../providers/types.js";
-import type { Json } from "./state.js";
+import type { Json } from "./records.js";
 
 export interface ModelRoute {
   provider: ProviderName;

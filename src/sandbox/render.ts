@@ -1,7 +1,7 @@
 // What an agent's prompt node outputs in the sandbox: the template rendered as PromptLayer renders it (src/render),
 // flattened to text.
 import { renderPromptTemplate } from "../render/index.js";
-import type { Json, JsonObject } from "./state.js";
+import type { Json, JsonObject } from "./records.js";
 
 /**
  * What an agent's prompt node outputs in the sandbox, where no model answers: the rendered template as text. A

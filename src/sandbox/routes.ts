@@ -3,9 +3,6 @@
 import {
   ApiError,
   notFound,
-  type ExternalIdRef,
-  type Json,
-  type JsonObject,
   type StoredFolder,
   type StoredLabel,
   type StoredTemplate,
@@ -32,22 +29,8 @@ import {
 import { promptBlueprint } from "../render/index.js";
 import { TABLE_ROUTES } from "./tables.js";
 import { TRACKING_ROUTES } from "./tracking.js";
-import { WORKFLOW_ROUTES, workflowById, workflowEntities, type StoredWorkflow } from "./workflows.js";
-
-export interface ApiRequest {
-  method: string;
-  /** Path segments, each percent-decoded on its own so an encoded `/` stays inside its segment. */
-  segments: string[];
-  query: URLSearchParams;
-  body: unknown;
-  /** How long after a new version a cached read may still answer the previous one; 0 when the caller sent no-cache. */
-  staleForMs?: number;
-}
-
-export interface ApiResponse {
-  status: number;
-  body?: Json;
-}
+import { WORKFLOW_ROUTES, workflowById, workflowEntities } from "./workflows.js";
+import type { ApiRequest, ApiResponse, ExternalIdRef, Json, JsonObject, StoredWorkflow } from "./records.js";
 
 type Params = Record<string, string>;
 type Handler = (workspace: Workspace, request: ApiRequest, params: Params) => ApiResponse;

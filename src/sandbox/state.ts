@@ -2,17 +2,15 @@
 // with the rules the real registry enforces. Pure data and operations; HTTP lives in routes.ts.
 import { expandSnippets, snippetRefsIn, snippetText, stringsIn, type SnippetRef } from "../core/snippets.js";
 import { fillServerDefaults } from "./defaults.js";
-import type { TablesData } from "./tables.js";
-import type { TrackingData } from "./tracking.js";
-import type { StoredWorkflow, WorkflowsData } from "./workflows.js";
-
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
-
-export interface ExternalIdRef {
-  source: string;
-  external_id: string;
-}
+import type {
+  ExternalIdRef,
+  Json,
+  JsonObject,
+  StoredWorkflow,
+  TablesData,
+  TrackingData,
+  WorkflowsData,
+} from "./records.js";
 
 export interface StoredVersion {
   id: number;

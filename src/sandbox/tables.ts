@@ -2,65 +2,20 @@
 // (idempotent by operation id), columns, scorecards with column-aggregate steps, calculations, and track-score.
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { ApiError, type Json, type JsonObject, type Workspace } from "./state.js";
+import { ApiError, type Workspace } from "./state.js";
 import { parseBody, queryInt } from "./validate.js";
-import type { ApiRequest, ApiResponse } from "./routes.js";
-
-interface ColumnRecord {
-  id: string;
-  title: string;
-  type: string;
-}
-
-interface CalculationRecord {
-  id: string;
-  scorecard_id: string;
-  status: "queued" | "running" | "completed";
-  aggregate_score: number | null;
-  aggregate_verdict: "pass" | "warn" | "fail" | null;
-  criterion_summaries: JsonObject;
-  created_at: string;
-}
-
-interface SheetRecord {
-  id: string;
-  table_id: string;
-  title: string;
-  index: number;
-  columns: ColumnRecord[];
-  rows: Array<Record<string, Json>>;
-  version_count: number;
-  scorecard: JsonObject | null;
-  calculations: CalculationRecord[];
-  created_at: string;
-  updated_at: string;
-}
-
-interface OperationRecord {
-  operation_id: string;
-  table_id: string;
-  sheet_id: string;
-  file_name: string;
-  rows_added: number;
-  /** Reads so far: an import reports "running" once before "completed", as the real one takes a moment. */
-  polls: number;
-  created_at: string;
-}
-
-interface TableRecord {
-  id: string;
-  title: string;
-  folder_id: number | null;
-  sheets: SheetRecord[];
-  created_at: string;
-  updated_at: string;
-}
-
-export interface TablesData {
-  tables: TableRecord[];
-  operations: OperationRecord[];
-  scores: Array<{ request_id: number; score: number; name: string }>;
-}
+import type {
+  ApiRequest,
+  ApiResponse,
+  CalculationRecord,
+  ColumnRecord,
+  Json,
+  JsonObject,
+  OperationRecord,
+  SheetRecord,
+  TableRecord,
+  TablesData,
+} from "./records.js";
 
 type Params = Record<string, string>;
 const now = () => new Date().toISOString();

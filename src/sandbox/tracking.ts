@@ -5,39 +5,9 @@
 import { z } from "zod";
 import { FORMATS } from "../providers/index.js";
 import { PROVIDERS, type ProviderName } from "../providers/types.js";
-import { ApiError, notFound, type Json, type Workspace } from "./state.js";
+import { ApiError, notFound, type Workspace } from "./state.js";
 import { parseBody } from "./validate.js";
-import type { ApiRequest, ApiResponse } from "./routes.js";
-
-export interface RequestLog {
-  id: number;
-  provider: string;
-  model: string;
-  prompt_name?: string;
-  prompt_id?: number;
-  prompt_version_number?: number;
-  prompt_input_variables?: Json;
-  metadata: Record<string, string>;
-  scores: Record<string, number>;
-  group_ids: number[];
-  tags?: string[];
-  /** What was sent and answered: PromptLayer templates for log-request, the provider's own bodies for track-request. */
-  input?: Json;
-  output?: Json;
-  parameters?: Json;
-  input_tokens?: number;
-  output_tokens?: number;
-  status?: string;
-  error_type?: string | null;
-  error_message?: string | null;
-  request_start_time?: string | number;
-  request_end_time?: string | number;
-}
-
-export interface TrackingData {
-  requests: RequestLog[];
-  groups: number[];
-}
+import type { ApiRequest, ApiResponse, Json, RequestLog, TrackingData } from "./records.js";
 
 /** The routes whose callers put the API key in the JSON body, as the SDK's tracking calls do. */
 export const BODY_KEY_ROUTES = new Set([

@@ -1,6 +1,7 @@
 // Request validation with FastAPI's 422 shape (`{detail: [{loc, msg, type}]}`), as PromptLayer answers bad input.
 import { z } from "zod";
-import { ApiError, unprocessable, type Json } from "./state.js";
+import { ApiError, unprocessable } from "./state.js";
+import type { Json } from "./records.js";
 
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   if (body === undefined) throw unprocessable(["body"], "Field required");

@@ -6,65 +6,20 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { checkGraph, PROMPT_NODE_TYPE, templateReference } from "../agents/graph.js";
 import { isJsonObject } from "../core/template.js";
-import {
-  type AgentRunSettings,
-  DEFAULT_RUN_SETTINGS,
-  mainOutput,
-  type NodeSeed,
-  runGraph,
-  type StoredExecution,
-  visibleResults,
-} from "./agent-runs.js";
-import type { ApiRequest, ApiResponse } from "./routes.js";
-import {
-  ApiError,
-  badRequest,
-  conflict,
-  type ExternalIdRef,
-  type Json,
-  type JsonObject,
-  notFound,
-  unprocessable,
-  type Workspace,
-} from "./state.js";
+import { DEFAULT_RUN_SETTINGS, mainOutput, runGraph, visibleResults } from "./agent-runs.js";
+import { ApiError, badRequest, conflict, notFound, unprocessable, type Workspace } from "./state.js";
 import { externalIdSchema, parseBody, queryInt } from "./validate.js";
-
-export interface StoredWorkflowVersion {
-  id: number;
-  number: number;
-  commit_message: string | null;
-  /** As sent, each with the `id` and `workflow_version_id` the server gives it. */
-  nodes: JsonObject[];
-  /** As sent, each with its `id`. */
-  edges: JsonObject[];
-  required_input_variables: Record<string, string>;
-  created_at: string;
-}
-
-export interface StoredWorkflow {
-  id: number;
-  name: string;
-  folder_id: number | null;
-  external_ids: ExternalIdRef[];
-  versions: StoredWorkflowVersion[];
-  created_at: string;
-  updated_at: string;
-}
-
-export interface StoredWorkflowLabel {
-  id: number;
-  name: string;
-  workflow_id: number;
-  version_number: number;
-}
-
-export interface WorkflowsData {
-  workflows: StoredWorkflow[];
-  labels: StoredWorkflowLabel[];
-  executions: StoredExecution[];
-  seeds: NodeSeed[];
-  settings: AgentRunSettings;
-}
+import type {
+  ApiRequest,
+  ApiResponse,
+  Json,
+  JsonObject,
+  NodeSeed,
+  StoredExecution,
+  StoredWorkflow,
+  StoredWorkflowVersion,
+  WorkflowsData,
+} from "./records.js";
 
 type Params = Record<string, string>;
 const answer = (body: Json, status: number): ApiResponse => ({ status, body });

@@ -1,10 +1,5 @@
 // The in-process tier: plx's real `main(argv, env, io)` with captured streams, against `startSandbox()` in the same
 // process over real HTTP. No child processes, no build: most behaviour is tested here, fast.
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterEach } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { type RunningSandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
@@ -48,7 +43,14 @@ export interface TestSandbox extends RunningSandbox, Registry {
   /** The environment a user points at this sandbox. */
   env: Record<string, string>;
   requests(): Promise<
-    Array<{ method: string; path: string; query: Record<string, unknown>; body: any; status: number }>
+    Array<{
+      method: string;
+      path: string;
+      query: Record<string, unknown>;
+      headers: Record<string, string>;
+      body: any;
+      status: number;
+    }>
   >;
   clearRequests(): Promise<void>;
   state(): Promise<any>;
@@ -75,40 +77,14 @@ export function sandboxPerTest(defaults: SandboxOptions = {}): (options?: Sandbo
       requests: async () => (await admin("requests")).json() as Promise<any>,
       clearRequests: async () => void (await admin("requests", { method: "DELETE" })),
       state: async () => (await admin("state")).json(),
-      setState: async (state) => void (await admin("state", { method: "PUT", body: JSON.stringify(state) })),
+      setState: async (state) => {
+        const response = await admin("state", { method: "PUT", body: JSON.stringify(state) });
+        if (response.status !== 204)
+          throw new Error(`PUT /__sandbox/state: ${response.status} ${await response.text()}`);
+      },
       plx: (cwd, ...args) => plx(args, { cwd, env }),
     };
   };
 }
 
-const exec = promisify(execFile);
-
-/** A repository directory with a config file (and, when asked, a git repository with one commit). */
-export async function newRepo(options: { git?: boolean; config?: string } = {}): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "plx-it-"));
-  await writeFile(join(dir, "plx.config.yaml"), options.config ?? "promptsDir: prompts\n");
-  if (options.git) {
-    await git(dir, "init", "-q");
-    await commitAll(dir, "Start");
-  }
-  return dir;
-}
-
-export async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await exec("git", args, { cwd });
-  return stdout.trim();
-}
-
-export async function commitAll(cwd: string, message: string): Promise<void> {
-  await git(cwd, "add", "-A");
-  await git(cwd, "-c", "user.email=dev@example.com", "-c", "user.name=Dev", "commit", "-qm", message, "--allow-empty");
-}
-
-/** Replaces `from` with `to` in a file, failing when `from` is not there. */
-export async function edit(path: string, from: string, to: string): Promise<void> {
-  const before = await readFile(path, "utf8");
-  if (!before.includes(from)) throw new Error(`${path} does not contain ${JSON.stringify(from)}`);
-  await writeFile(path, before.replace(from, to));
-}
-
-export const readJson = async (path: string) => JSON.parse(await readFile(path, "utf8"));
+export { commitAll, edit, git, newRepo, readJson } from "./repo.js";

@@ -1,8 +1,9 @@
-// Seeds a running sandbox over its public API, as PromptLayer's UI or another team would, for end-to-end tests.
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Seeds a running sandbox over its public API, as PromptLayer's UI or another team would.
 import { cleanEnv } from "./cli.js";
+import { newRepo } from "./repo.js";
+import { completion, type PublishExtra, publishBody, text } from "./templates.js";
+
+export { chat, completion, text } from "./templates.js";
 
 export const API_KEY = "pl_e2e_registry_key_123456";
 
@@ -10,11 +11,7 @@ export interface Registry {
   url: string;
   post(path: string, body: unknown): Promise<any>;
   folder(name: string, parentId?: number): Promise<number>;
-  publish(
-    name: string,
-    promptTemplate: object,
-    extra?: { folderId?: number; metadata?: object; labels?: string[]; tags?: string[] },
-  ): Promise<any>;
+  publish(name: string, promptTemplate: object, extra?: PublishExtra): Promise<any>;
 }
 
 export function registry(url: string): Registry {
@@ -33,29 +30,9 @@ export function registry(url: string): Registry {
     post,
     folder: async (name, parentId) =>
       (await post("/api/public/v2/folders", { name, parent_id: parentId ?? null })).folder.id,
-    publish: (name, promptTemplate, extra = {}) =>
-      post("/rest/prompt-templates", {
-        prompt_template: { prompt_name: name, tags: extra.tags ?? [], folder_id: extra.folderId ?? null },
-        prompt_version: {
-          prompt_template: promptTemplate,
-          commit_message: `edit ${name}`,
-          metadata: extra.metadata ?? { model: { provider: "openai", name: "gpt-4o", parameters: {} } },
-        },
-        release_labels: extra.labels ?? null,
-      }),
+    publish: (name, promptTemplate, extra) => post("/rest/prompt-templates", publishBody(name, promptTemplate, extra)),
   };
 }
-
-export const text = (value: string) => ({ type: "text", text: value });
-export const chat = (...messages: Array<[string, string]>) => ({
-  type: "chat",
-  messages: messages.map(([role, value]) => ({ role, content: [text(value)] })),
-});
-export const completion = (value: string, format = "f-string") => ({
-  type: "completion",
-  template_format: format,
-  content: [text(value)],
-});
 
 /** A workspace like a real team's: nested folders, a snippet, chat and completion templates, tools, labels, non-ASCII text. */
 export async function seedTeamWorkspace(reg: Registry): Promise<void> {
@@ -102,12 +79,8 @@ export async function seedTeamWorkspace(reg: Registry): Promise<void> {
   });
 }
 
-/** An empty repository directory with a config file, so plx finds its root there. */
-export async function emptyRepo(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "plx-repo-"));
-  await writeFile(join(dir, "plx.config.yaml"), "promptsDir: prompts\n");
-  return dir;
-}
+/** @deprecated Use `newRepo` from ./repo.js; kept while branches that call it are merged. */
+export const emptyRepo = (): Promise<string> => newRepo();
 
 export const plxEnv = (url: string, extra: Record<string, string> = {}) =>
   cleanEnv({ PROMPTLAYER_BASE_URL: url, PROMPTLAYER_API_KEY: API_KEY, ...extra });

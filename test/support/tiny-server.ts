@@ -53,17 +53,3 @@ export function json(
   response.writeHead(status, { "content-type": "application/json", ...headers });
   response.end(JSON.stringify(body));
 }
-
-export const rawTemplate = (overrides: Record<string, unknown> = {}) => ({
-  success: true,
-  id: 1,
-  prompt_name: "greeting",
-  version: 1,
-  workspace_id: 7,
-  prompt_template: { type: "chat", messages: [] },
-  metadata: null,
-  commit_message: null,
-  tags: [],
-  snippets: [],
-  ...overrides,
-});

@@ -4,7 +4,7 @@ import { junitReport } from "../../evals/render.js";
 import { parseThreshold, promptKey } from "../../evals/summary.js";
 import { writeFileAtomic } from "../../files/atomic.js";
 import { gitHead } from "../../files/git.js";
-import { evalReport, type EvalReport } from "../../sync/eval-report.js";
+import { evalReport, type EvalReport } from "../../evals/report.js";
 import type { CommandModule } from "../command.js";
 import type { CommandOptions } from "../command-options.js";
 import type { Context } from "../context.js";

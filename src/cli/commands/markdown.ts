@@ -5,7 +5,7 @@ import { matching, versionNote } from "./render-comparison.js";
 import type { Comparison } from "../../sync/compare.js";
 import type { LabelResult, PushReport } from "../../sync/push.js";
 import { promptKey } from "../../evals/summary.js";
-import type { EvalReport } from "../../sync/eval-report.js";
+import type { EvalReport } from "../../evals/report.js";
 
 const STATE_TITLES: Record<string, string> = {
   conflict: "conflict (changed on both sides)",

@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { PlxError } from "../../../src/errors/index.js";
 import { PromptLayerClient, type PublishBody } from "../../../src/promptlayer/index.js";
-import { json, rawTemplate, tinyServer, type SeenRequest, type TinyServer } from "../../support/tiny-server.js";
+import { rawTemplate } from "../../support/templates.js";
+import { json, tinyServer, type SeenRequest, type TinyServer } from "../../support/tiny-server.js";
 import type { ServerResponse } from "node:http";
 
 const servers: TinyServer[] = [];

@@ -11,7 +11,7 @@ import {
 import { startSandbox } from "../../../src/sandbox/index.js";
 import { describeWithOpenApiSpec } from "../../support/openapi.js";
 import { json, tinyServer } from "../../support/tiny-server.js";
-import { workspace } from "../../support/workspace-state.js";
+import { workspace } from "../../support/templates.js";
 
 const KEY = "pl_client_test_key_0123456789";
 

@@ -4,7 +4,8 @@ import { ExitCode, PlxError } from "../../../src/errors/index.js";
 import { PromptLayerClient, type PromptLayerClientOptions, type RequestEvent } from "../../../src/promptlayer/index.js";
 import { Redactor } from "../../../src/redact.js";
 import { PLX_VERSION } from "../../../src/version.js";
-import { json, rawTemplate, tinyServer, type TinyServer } from "../../support/tiny-server.js";
+import { rawTemplate } from "../../support/templates.js";
+import { json, tinyServer, type TinyServer } from "../../support/tiny-server.js";
 
 const KEY = "plx-test-secret-key-0123456789";
 const fast = { baseDelayMs: 1, maxDelayMs: 5 };

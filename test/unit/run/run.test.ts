@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSandbox } from "../../../src/sandbox/index.js";
 import { plx as runPlx } from "../../support/in-process.js";
 import { describeWithOpenApiSpec } from "../../support/openapi.js";
-import { API_KEY, emptyRepo, registry, text } from "../../support/registry.js";
+import { API_KEY, registry, text } from "../../support/registry.js";
+import { newRepo } from "../../support/repo.js";
 
 const OPENAI_KEY = "sk-run-test-openai-0123456789abcdef";
 const ANTHROPIC_KEY = "sk-ant-api03-run-test-0123456789abcdef";
@@ -27,7 +28,7 @@ let repo: string;
 let env: Record<string, string>;
 beforeEach(async () => {
   sandbox = await startSandbox({ port: 0, apiKey: API_KEY });
-  repo = await emptyRepo();
+  repo = await newRepo();
   env = {
     PROMPTLAYER_BASE_URL: sandbox.url,
     PROMPTLAYER_API_KEY: API_KEY,

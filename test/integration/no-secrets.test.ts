@@ -3,23 +3,14 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fastGlob from "fast-glob";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanEnv, runPlx, startSandboxProcess, type SandboxProcess } from "../support/cli.js";
-import { emptyRepo, registry, seedTeamWorkspace } from "../support/registry.js";
+import { describe, expect, it } from "vitest";
+import { newRepo, plx as runPlx, sandboxPerTest } from "../support/in-process.js";
+import { seedTeamWorkspace } from "../support/registry.js";
 
 const KEY = "pl_secret_key_for_tests_0123456789abcdef";
 const GITHUB_TOKEN = `ghp_${"Z9y8X7w6V5u4T3s2R1q0".repeat(2).slice(0, 36)}`;
 
-let sandbox: SandboxProcess;
-let locked: SandboxProcess;
-beforeAll(async () => {
-  sandbox = await startSandboxProcess();
-  locked = await startSandboxProcess(["--api-key", "a-different-key-entirely"]);
-  await seedTeamWorkspace(registry(sandbox.url));
-});
-afterAll(async () => {
-  await Promise.all([sandbox.stop(), locked.stop()]);
-});
+const sandboxes = sandboxPerTest();
 
 async function postWith(url: string, path: string, body: unknown) {
   const response = await fetch(`${url}${path}`, {
@@ -32,7 +23,7 @@ async function postWith(url: string, path: string, body: unknown) {
 
 const transcript: string[] = [];
 async function plx(repo: string, url: string, args: string[], extra: Record<string, string> = {}) {
-  const env = cleanEnv({ PROMPTLAYER_BASE_URL: url, PROMPTLAYER_API_KEY: KEY, GITHUB_TOKEN, ...extra });
+  const env = { PROMPTLAYER_BASE_URL: url, PROMPTLAYER_API_KEY: KEY, GITHUB_TOKEN, ...extra };
   const result = await runPlx(args, { cwd: repo, env });
   transcript.push(`${result.stdout}\n${result.stderr}`);
   return result;
@@ -45,7 +36,10 @@ async function everyFileUnder(dir: string): Promise<string> {
 
 describe("secrets", () => {
   it("never appear in output, errors, debug logs, JSON reports, CI files or anything plx writes", async () => {
-    const repo = await emptyRepo();
+    const sandbox = await sandboxes();
+    const locked = await sandboxes({ apiKey: "a-different-key-entirely" });
+    await seedTeamWorkspace(sandbox);
+    const repo = await newRepo();
     const ci = {
       CI: "true",
       GITHUB_ACTIONS: "true",

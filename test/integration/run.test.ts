@@ -1,14 +1,15 @@
-// `plx run` as users run it: the built binary against `plx sandbox` over real HTTP, the sandbox standing in for
-// PromptLayer and the model provider at once; and the official SDK's own run() against the same sandbox.
+// `plx run` in-process against the sandbox, which stands in for PromptLayer and the model provider at once; and the
+// official SDK's own run() against the same sandbox.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PromptLayer } from "promptlayer";
 import { afterEach, describe, expect, it } from "vitest";
-import { runPlx, sandboxesPerTest } from "../support/cli.js";
-import { API_KEY, emptyRepo, plxEnv, registry, text } from "../support/registry.js";
+import { newRepo, plx, sandboxPerTest } from "../support/in-process.js";
+import { API_KEY } from "../support/registry.js";
+import { text } from "../support/templates.js";
 
 const OPENAI_KEY = "sk-e2e-run-openai-0123456789abcdef";
-const sandbox = sandboxesPerTest();
+const sandbox = sandboxPerTest();
 
 const orderSummary = (intro: string) => ({
   type: "chat",
@@ -19,28 +20,26 @@ const orderSummary = (intro: string) => ({
 });
 const model = { model: { provider: "openai", name: "gpt-4o-mini", api_type: "chat-completions", parameters: {} } };
 
-describe("plx run against plx sandbox", () => {
+describe("plx run against the sandbox", () => {
   it("runs a chat template by label: the model gets the rendered messages, the reply is printed, the log ties to the version", async () => {
     const server = await sandbox();
-    const reg = registry(server.url);
-    await reg.publish("order-summary", orderSummary("You are a shop assistant."), {
+    await server.publish("order-summary", orderSummary("You are a shop assistant."), {
       labels: ["prod"],
       metadata: model,
     });
-    await reg.publish("order-summary", orderSummary("Draft, not deployed."), { metadata: model });
-    const repo = await emptyRepo();
-    const env = plxEnv(server.url, { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: `${server.url}/v1` });
+    await server.publish("order-summary", orderSummary("Draft, not deployed."), { metadata: model });
+    const repo = await newRepo();
+    const env = { ...server.env, OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: `${server.url}/v1` };
 
-    const result = await runPlx(["run", "order-summary", "--label", "prod", "--var", "cart=2 apples, 1 pear"], {
+    const result = await plx(["run", "order-summary", "--label", "prod", "--var", "cart=2 apples, 1 pear"], {
       cwd: repo,
       env,
     });
     expect(result.stderr).toMatch(
-      /^openai:gpt-4o-mini · order-summary v1 · \d+ ms · \d+ in \/ \d+ out tokens · request (\d+)$/,
+      /^openai:gpt-4o-mini · order-summary v1 · \d+ ms · \d+ in \/ \d+ out tokens · request (\d+)\n$/,
     );
     expect(result.exitCode).toBe(0);
-    // execa strips the final newline.
-    expect(result.stdout).toBe("[gpt-4o-mini] Summarise this cart: 2 apples, 1 pear");
+    expect(result.stdout).toBe("[gpt-4o-mini] Summarise this cart: 2 apples, 1 pear\n");
 
     const requests = await server.requests();
     const call = requests.find((request) => request.path === "/v1/chat/completions")!;
@@ -68,7 +67,7 @@ describe("plx run against plx sandbox", () => {
 
   it("--file runs an edited, unpushed file", async () => {
     const server = await sandbox();
-    const repo = await emptyRepo();
+    const repo = await newRepo();
     await mkdir(join(repo, "prompts"));
     await writeFile(
       join(repo, "prompts/order-summary.prompt.yaml"),
@@ -83,16 +82,13 @@ describe("plx run against plx sandbox", () => {
         "",
       ].join("\n"),
     );
-    const env = plxEnv(server.url, { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: `${server.url}/v1` });
-    const result = await runPlx(
-      ["run", "--file", "prompts/order-summary.prompt.yaml", "--var", "name=Ada", "--stream"],
-      {
-        cwd: repo,
-        env,
-      },
-    );
+    const env = { ...server.env, OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: `${server.url}/v1` };
+    const result = await plx(["run", "--file", "prompts/order-summary.prompt.yaml", "--var", "name=Ada", "--stream"], {
+      cwd: repo,
+      env,
+    });
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toBe("[gpt-4o-mini] Say hello to Ada, in the edited way");
+    expect(result.stdout).toBe("[gpt-4o-mini] Say hello to Ada, in the edited way\n");
     const { tracking } = await server.state();
     expect(tracking.requests).toEqual([expect.objectContaining({ tags: ["plx:local"] })]);
     expect(tracking.requests[0]).not.toHaveProperty("prompt_name");
@@ -113,7 +109,7 @@ describe("the official promptlayer SDK's run() against plx sandbox", () => {
 
   it("fetches the template, calls the model at OPENAI_BASE_URL, and logs a request the sandbox records", async () => {
     const server = await sandbox();
-    await registry(server.url).publish("order-summary", orderSummary("You are a shop assistant."), {
+    await server.publish("order-summary", orderSummary("You are a shop assistant."), {
       labels: ["prod"],
       metadata: model,
     });

@@ -1,33 +1,30 @@
-// eval-report end to end: import each format, upload to the sandbox's Tables, read back, gate, retry without duplicates.
+// eval-report in-process: import each format, upload to the sandbox's Tables, read back, gate, retry without duplicates.
 import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { XMLValidator } from "fast-xml-parser";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runPlx, startSandboxProcess, type SandboxProcess } from "../support/cli.js";
-import { API_KEY, emptyRepo, plxEnv, registry, seedTeamWorkspace } from "../support/registry.js";
+import { describe, expect, it } from "vitest";
+import { newRepo, plx as runPlx, sandboxPerTest, type TestSandbox } from "../support/in-process.js";
+import { API_KEY, seedTeamWorkspace } from "../support/registry.js";
+import { completion } from "../support/templates.js";
 
 const FIXTURES = fileURLToPath(new URL("../../fixtures/evals/", import.meta.url));
-let sandbox: SandboxProcess;
-beforeAll(async () => {
-  sandbox = await startSandboxProcess();
-});
-afterAll(async () => {
-  await sandbox.stop();
-});
-beforeEach(async () => {
-  await fetch(`${sandbox.url}/__sandbox/reset`, { method: "POST" });
-  await seedTeamWorkspace(registry(sandbox.url));
-});
+const sandboxes = sandboxPerTest();
+let sandbox: TestSandbox;
 
+/** The team workspace in a fresh sandbox, pulled into a repository that holds the named result fixtures. */
 async function repoWith(...fixtures: string[]) {
-  const repo = await emptyRepo();
-  expect((await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) })).exitCode).toBe(0);
+  sandbox = await sandboxes();
+  await seedTeamWorkspace(sandbox);
+  // Two fixtures report on this prompt: results for a prompt plx does not know are not uploaded.
+  await sandbox.publish("summarise-ticket", completion("Summarise: {ticket}"));
+  const repo = await newRepo();
+  expect((await sandbox.plx(repo, "pull")).exitCode).toBe(0);
   for (const name of fixtures) await copyFile(join(FIXTURES, name), join(repo, name));
   return repo;
 }
 const plx = (repo: string, ...args: string[]) =>
-  runPlx(args, { cwd: repo, env: plxEnv(sandbox.url, { GITHUB_RUN_ID: "873" }) });
+  runPlx(args, { cwd: repo, env: { ...sandbox.env, GITHUB_RUN_ID: "873" } });
 const tables = async () => ((await sandbox.state()).tables?.tables ?? []) as any[];
 
 describe("plx eval-report", () => {
@@ -77,7 +74,7 @@ describe("plx eval-report", () => {
   it("keeps one sheet per job of a run: a second job or a second report adds its own, a retried job does not", async () => {
     const repo = await repoWith("plx.ndjson", "pytest-junit.xml");
     const inJob = (job: string, ...args: string[]) =>
-      runPlx(args, { cwd: repo, env: plxEnv(sandbox.url, { GITHUB_RUN_ID: "873", GITHUB_JOB: job }) });
+      runPlx(args, { cwd: repo, env: { ...sandbox.env, GITHUB_RUN_ID: "873", GITHUB_JOB: job } });
     expect((await inJob("evals-gpt", "eval-report", "plx.ndjson")).exitCode).toBe(0);
     expect((await inJob("evals-claude", "eval-report", "plx.ndjson")).exitCode).toBe(0);
     expect((await inJob("evals-claude", "eval-report", "plx.ndjson")).exitCode).toBe(0);
@@ -111,11 +108,14 @@ describe("plx eval-report", () => {
     const repo = await repoWith();
     await writeFile(
       join(repo, "mixed.ndjson"),
-      `{"prompt":"ghost-prompt","output":"leaked ${API_KEY} here","passed":true}\n{"prompt":"tone","id":"case[${API_KEY}]","output":"fine","scores":{"q":1}}\n`,
+      // The unknown prompt's cases are not uploaded: the key travels in a known prompt's case.
+      `{"prompt":"ghost-prompt","output":"fine","passed":true}\n{"prompt":"tone","id":"case[${API_KEY}]","output":"leaked ${API_KEY} here","scores":{"q":1}}\n`,
     );
     const result = await plx(repo, "eval-report", "mixed.ndjson", "--junit", "plx-junit.xml");
     expect(result.exitCode).toBe(0);
-    expect(result.stderr).toContain('results name the prompt "ghost-prompt", which matches no prompt file');
+    expect(result.stderr).toContain(
+      'the results name "ghost-prompt", which matches no prompt file and no template in plx.lock; their cases are not uploaded',
+    );
     const junit = await readFile(join(repo, "plx-junit.xml"), "utf8");
     expect(XMLValidator.validate(junit)).toBe(true);
     expect(junit).toContain('testsuite name="tone@1"');

@@ -1,25 +1,19 @@
 // Hostile input, one case per test: malformed and adversarial local files, hostile names and payloads from the
 // registry, and broken answers from a server or proxy. Each ends with the documented exit code, a clear message,
 // no stack trace, nothing written outside prompts/ and nothing lost.
+import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fastGlob from "fast-glob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runPlx, startSandboxProcess, type SandboxProcess } from "../support/cli.js";
+import { newRepo, plx, sandboxPerTest } from "../support/in-process.js";
 import { hostileProxy } from "../support/proxy.js";
-import { emptyRepo, plxEnv } from "../support/registry.js";
-import { installState, workspace } from "../support/workspace-state.js";
+import { API_KEY } from "../support/registry.js";
+import { workspace } from "../support/templates.js";
 
-let sandbox: SandboxProcess;
-beforeAll(async () => {
-  sandbox = await startSandboxProcess();
-});
-afterAll(async () => {
-  await sandbox.stop();
-});
+const sandbox = sandboxPerTest();
 
 const NO_STACK = /^\s+at .+\(.*:\d+:\d+\)$/m;
 const OUTSIDE = join(tmpdir(), `plx-hostile-outside-${process.pid}.prompt.yaml`);
@@ -78,14 +72,15 @@ const LOCAL_CASES: Array<[string, string | Buffer | ((path: string) => Promise<v
 ];
 
 describe("hostile local files", () => {
-  it.concurrent.each(LOCAL_CASES)("%s", async (_label, contents, message) => {
-    const repo = await emptyRepo();
+  it.each(LOCAL_CASES)("%s", async (_label, contents, message) => {
+    const server = await sandbox();
+    const repo = await newRepo();
     await mkdir(join(repo, "prompts"));
     await writeFile(join(repo, "prompts/keep.prompt.yaml"), "type: completion\ncontent: keep me\n");
     const path = join(repo, "prompts/bad.prompt.yaml");
     if (typeof contents === "function") await contents(path);
     else await writeFile(path, contents);
-    const checked = await runPlx(["check"], { cwd: repo, env: plxEnv(sandbox.url) });
+    const checked = await server.plx(repo, "check");
     expect(checked.stderr + checked.stdout).not.toMatch(NO_STACK);
     if (message.source === "^$") {
       // Accepted: BOMs and CRLF are ordinary text files.
@@ -95,21 +90,22 @@ describe("hostile local files", () => {
     expect(checked.exitCode, checked.stdout + checked.stderr).toBe(1);
     expect(checked.stdout).toMatch(/prompts\/bad\.prompt\.yaml(:\d+:\d+)?: error/);
     expect(checked.stdout).toMatch(message);
-    const pushed = await runPlx(["push"], { cwd: repo, env: plxEnv(sandbox.url) });
+    const pushed = await server.plx(repo, "push");
     expect(pushed.exitCode).toBe(2);
     expect(pushed.stderr).not.toMatch(NO_STACK);
     expect(await readFile(join(repo, "prompts/keep.prompt.yaml"), "utf8")).toBe("type: completion\ncontent: keep me\n");
   });
 
   it("refuses paths handed to check that lead outside prompts/, and two files claiming one name", async () => {
+    const server = await sandbox();
     await writeFile(OUTSIDE, "type: completion\ncontent: outside\n");
-    const repo = await emptyRepo();
+    const repo = await newRepo();
     await mkdir(join(repo, "prompts"));
     await writeFile(join(repo, "prompts/a.prompt.yaml"), "type: completion\ncontent: x\nname: same\n");
     await writeFile(join(repo, "prompts/b.prompt.yaml"), "type: completion\ncontent: y\nname: same\n");
-    const escaped = await runPlx(["check", "../x.prompt.yaml", OUTSIDE], { cwd: repo, env: plxEnv(sandbox.url) });
+    const escaped = await server.plx(repo, "check", "../x.prompt.yaml", OUTSIDE);
     expect(escaped.stdout).toContain("0 file(s) checked");
-    const both = await runPlx(["check"], { cwd: repo, env: plxEnv(sandbox.url) });
+    const both = await server.plx(repo, "check");
     expect(both.exitCode).toBe(1);
     expect(both.stdout).toMatch(/template name "same" is also claimed by prompts\/b\.prompt\.yaml/);
   });
@@ -158,17 +154,13 @@ function nested(depth: number): unknown {
 const repoFiles = (repo: string) => fastGlob("**/*", { cwd: repo, dot: true, onlyFiles: true, ignore: [".plx/**"] });
 
 describe("hostile names and payloads from the registry", () => {
-  afterAll(async () => {
-    await fetch(`${sandbox.url}/__sandbox/reset`, { method: "POST" });
-  });
-
-  // One sandbox serves the whole file, so these run one at a time: each installs its own registry.
   it.each(HOSTILE_NAMES.map((name) => [JSON.stringify(name), name]))(
     "the name %s stays inside prompts/, keeps its exact name and round-trips",
     async (_label, name) => {
-      await installState(sandbox.url, workspace([{ name, text: `I am ${JSON.stringify(name)} \u2028 \t\r\n` }]));
+      const server = await sandbox();
+      await server.setState(workspace([{ name, text: `I am ${JSON.stringify(name)} \u2028 \t\r\n` }]));
       const { parent, repo } = await isolatedRepo();
-      const pulled = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+      const pulled = await server.plx(repo, "pull");
       expect(pulled.exitCode, pulled.stderr + pulled.stdout).toBe(0);
       expect(pulled.stdout + pulled.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
       expect(await readdir(parent)).toEqual(["repo"]);
@@ -181,37 +173,39 @@ describe("hostile names and payloads from the registry", () => {
       expect(Object.keys(lock.templates)).toEqual([name]);
       expect(lock.templates[name].path).toBe(file);
 
-      const diff = await runPlx(["diff", "--exit-code"], { cwd: repo, env: plxEnv(sandbox.url) });
+      const diff = await server.plx(repo, "diff", "--exit-code");
       expect(diff.exitCode, diff.stdout).toBe(0);
-      const checked = await runPlx(["check"], { cwd: repo, env: plxEnv(sandbox.url) });
+      const checked = await server.plx(repo, "check");
       expect(checked.exitCode, checked.stdout).toBe(0);
-      const again = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+      const again = await server.plx(repo, "pull");
       expect(again.stdout).toContain("0 created, 0 updated, 1 unchanged, 0 skipped");
 
       // The lock still knows the name: a new version in PromptLayer is an update, not a conflict.
-      await installState(
-        sandbox.url,
+      await server.setState(
         workspace([
           { name, text: "first", later: [{ type: "completion", content: [{ type: "text", text: "second" }] }] },
         ]),
       );
-      const updated = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+      const updated = await server.plx(repo, "pull");
       expect(updated.stdout, updated.stderr).toContain("0 created, 1 updated, 0 unchanged, 0 skipped");
       expect(await readFile(join(repo, file!), "utf8")).toContain("second");
     },
   );
 
-  it("pulls every hostile name at once into distinct files, beside a 10 MB template in a folder named ..", async () => {
+  // A 10 MB template travels through the sandbox and plx in one process: generous time on a busy machine.
+  it("pulls every hostile name at once into distinct files, beside a 10 MB template in a folder named ..", {
+    timeout: 120_000,
+  }, async () => {
+    const server = await sandbox();
     const names = [...HOSTILE_NAMES, "Case", "case"];
-    await installState(
-      sandbox.url,
+    await server.setState(
       workspace(
         [...names.map((name) => ({ name })), { name: "huge", folder: 1, text: "ten megabytes\n".repeat(750_000) }],
         [{ id: 1, name: ".." }],
       ),
     );
     const { parent, repo } = await isolatedRepo();
-    const pulled = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+    const pulled = await server.plx(repo, "pull");
     expect(pulled.exitCode, pulled.stderr + pulled.stdout.slice(-2000)).toBe(0);
     expect(await readdir(parent)).toEqual(["repo"]);
     const written = await repoFiles(repo);
@@ -224,7 +218,7 @@ describe("hostile names and payloads from the registry", () => {
     expect(new Set(written.map((path) => path.toLowerCase())).size).toBe(written.length);
     const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
     expect(Object.keys(lock.templates).sort()).toEqual([...names, "huge"].sort());
-    const diff = await runPlx(["diff", "--exit-code"], { cwd: repo, env: plxEnv(sandbox.url) });
+    const diff = await server.plx(repo, "diff", "--exit-code");
     expect(diff.exitCode, diff.stdout).toBe(0);
   });
 
@@ -246,9 +240,10 @@ describe("hostile names and payloads from the registry", () => {
   ])(
     "a stored version with %s is skipped with the reason, and no file check would reject is written",
     async (_label, promptTemplate, reason) => {
-      await installState(sandbox.url, workspace([{ name: "broken", promptTemplate }, { name: "fine" }]));
+      const server = await sandbox();
+      await server.setState(workspace([{ name: "broken", promptTemplate }, { name: "fine" }]));
       const { repo } = await isolatedRepo();
-      const pulled = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+      const pulled = await server.plx(repo, "pull");
       expect(pulled.exitCode, pulled.stderr).toBe(1);
       expect(pulled.stdout).toMatch(
         /skipped +prompts\/broken\.prompt\.yaml v1 — PromptLayer's stored version would not be a valid file/,
@@ -257,19 +252,17 @@ describe("hostile names and payloads from the registry", () => {
       expect(pulled.stdout).toContain("1 created, 0 updated, 0 unchanged, 1 skipped");
       expect(await repoFiles(repo)).toEqual(["plx.config.yaml", "plx.lock", "prompts/fine.prompt.yaml"]);
       expect(Object.keys(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates)).toEqual(["fine"]);
-      expect((await runPlx(["check"], { cwd: repo, env: plxEnv(sandbox.url) })).exitCode).toBe(0);
+      expect((await server.plx(repo, "check")).exitCode).toBe(0);
     },
   );
 
   it("refuses to write through a directory link under prompts/ that leads outside, before writing anything", async () => {
-    await installState(
-      sandbox.url,
-      workspace([{ name: "top" }, { name: "inner", folder: 1 }], [{ id: 1, name: "shared" }]),
-    );
+    const server = await sandbox();
+    await server.setState(workspace([{ name: "top" }, { name: "inner", folder: 1 }], [{ id: 1, name: "shared" }]));
     const { parent, repo } = await isolatedRepo();
     await mkdir(join(parent, "outside"));
     await symlink(join(parent, "outside"), join(repo, "prompts/shared"));
-    const pulled = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+    const pulled = await server.plx(repo, "pull");
     expect(pulled.exitCode).toBe(2);
     expect(pulled.stderr).toContain(
       "prompts/shared is a symbolic link that leads outside the prompts directory; plx does not write through it.",
@@ -280,11 +273,11 @@ describe("hostile names and payloads from the registry", () => {
   });
 
   it("a pull cut short by a failure records the files it wrote, so nothing looks edited locally", async () => {
-    await installState(sandbox.url, workspace(["alpha", "beta", "gamma"].map((name) => ({ name }))));
+    const server = await sandbox();
+    await server.setState(workspace(["alpha", "beta", "gamma"].map((name) => ({ name }))));
     const { repo } = await isolatedRepo();
-    expect((await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) })).exitCode).toBe(0);
-    await installState(
-      sandbox.url,
+    expect((await server.plx(repo, "pull")).exitCode).toBe(0);
+    await server.setState(
       workspace(
         ["alpha", "beta", "gamma"].map((name) => ({
           name,
@@ -292,16 +285,19 @@ describe("hostile names and payloads from the registry", () => {
         })),
       ),
     );
-    const beta = ((await sandbox.state()) as { templates: Array<{ id: number; name: string }> }).templates.find(
+    const beta = ((await server.state()) as { templates: Array<{ id: number; name: string }> }).templates.find(
       (t) => t.name === "beta",
     )!.id;
-    const proxy = await hostileProxy(sandbox.url, (request, response) => {
+    const proxy = await hostileProxy(server.url, (request, response) => {
       if (!request.url.startsWith(`/prompt-templates/${beta}?`)) return false;
       response.writeHead(200, { "content-type": "application/json" }).end("{broken");
       return true;
     });
     try {
-      const pulled = await runPlx(["pull", "--retries", "0"], { cwd: repo, env: plxEnv(proxy.url) });
+      const pulled = await plx(["pull", "--retries", "0"], {
+        cwd: repo,
+        env: { ...server.env, PROMPTLAYER_BASE_URL: proxy.url },
+      });
       expect(pulled.exitCode, pulled.stderr).toBe(3);
       expect(pulled.stderr).toMatch(new RegExp(`GET ${proxy.url}/prompt-templates/${beta}\\b`));
     } finally {
@@ -309,9 +305,9 @@ describe("hostile names and payloads from the registry", () => {
     }
     expect(await readFile(join(repo, "prompts/alpha.prompt.yaml"), "utf8")).toContain("alpha v2");
     expect(await readFile(join(repo, "prompts/beta.prompt.yaml"), "utf8")).not.toContain("beta v2");
-    const status = await runPlx(["status", "--exit-code"], { cwd: repo, env: plxEnv(sandbox.url) });
+    const status = await server.plx(repo, "status", "--exit-code");
     expect(status.exitCode, status.stdout).toBe(0);
-    const resumed = await runPlx(["pull"], { cwd: repo, env: plxEnv(sandbox.url) });
+    const resumed = await server.plx(repo, "pull");
     expect(resumed.stdout).toContain("0 created, 1 updated, 2 unchanged, 0 skipped");
   });
 });
@@ -383,8 +379,11 @@ describe("broken answers from the server or a proxy", () => {
     "%s: the right exit code, a message naming the request, no file written",
     async (_label, respond, exitCode, message) => {
       answer = respond;
-      const repo = await emptyRepo();
-      const result = await runPlx(["pull", "--retries", "0"], { cwd: repo, env: plxEnv(url) });
+      const repo = await newRepo();
+      const result = await plx(["pull", "--retries", "0"], {
+        cwd: repo,
+        env: { PROMPTLAYER_BASE_URL: url, PROMPTLAYER_API_KEY: API_KEY },
+      });
       expect(result.exitCode, result.stderr).toBe(exitCode);
       expect(result.stderr).toMatch(message);
       if (exitCode === 3)

@@ -1,44 +1,38 @@
-// pull, diff, status and check, run as a user would: the built binary against `plx sandbox` over real HTTP.
+// pull, diff, status and check against a team's workspace in the sandbox, in-process.
 import { mkdir, mkdtemp, readdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fastGlob from "fast-glob";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runPlx, startSandboxProcess, type SandboxProcess } from "../support/cli.js";
-import {
-  chat,
-  completion,
-  emptyRepo,
-  plxEnv,
-  registry,
-  seedTeamWorkspace,
-  type Registry,
-} from "../support/registry.js";
+import { describe, expect, it } from "vitest";
+import { newRepo, sandboxPerTest, type TestSandbox } from "../support/in-process.js";
+import { seedTeamWorkspace } from "../support/registry.js";
+import { chat, completion } from "../support/templates.js";
 
-let sandbox: SandboxProcess;
-let reg: Registry;
-beforeAll(async () => {
-  sandbox = await startSandboxProcess();
-  reg = registry(sandbox.url);
-});
-afterAll(async () => {
-  await sandbox.stop();
-});
-beforeEach(async () => {
-  await fetch(`${sandbox.url}/__sandbox/reset`, { method: "POST" });
-});
+const sandbox = sandboxPerTest();
 
-const plx = (repo: string, ...args: string[]) => runPlx(args, { cwd: repo, env: plxEnv(sandbox.url) });
+/** A sandbox holding the team workspace, and an empty repository beside it. */
+async function teamWorkspace(): Promise<{ server: TestSandbox; repo: string }> {
+  const server = await sandbox();
+  await seedTeamWorkspace(server);
+  return { server, repo: await newRepo() };
+}
+
+/** The team workspace, pulled. */
+async function pulledTeam(): Promise<{ server: TestSandbox; repo: string }> {
+  const team = await teamWorkspace();
+  expect((await team.server.plx(team.repo, "pull")).exitCode).toBe(0);
+  return team;
+}
+
 // Everything but plx's own cache (.plx/, which ignores itself in git).
 const files = (repo: string) => fastGlob("**/*", { cwd: repo, dot: true, ignore: [".plx/**"] });
 const REFUND = "prompts/support/billing/refund-reply.prompt.yaml";
 
 describe("plx pull", () => {
   it("writes a whole workspace as readable files and a lock, after which diff, status and check are clean", async () => {
-    await seedTeamWorkspace(reg);
-    const repo = await emptyRepo();
+    const { server, repo } = await teamWorkspace();
 
-    const pulled = await plx(repo, "pull");
+    const pulled = await server.plx(repo, "pull");
     expect(pulled.exitCode).toBe(0);
     expect(pulled.stdout).toContain("3 created, 0 updated, 0 unchanged, 0 skipped");
     expect((await files(repo)).sort()).toEqual([
@@ -64,56 +58,51 @@ describe("plx pull", () => {
       snippets: ["tone"],
     });
 
-    const diff = await plx(repo, "diff", "--exit-code");
+    const diff = await server.plx(repo, "diff", "--exit-code");
     expect(diff).toMatchObject({ exitCode: 0 });
     expect(diff.stdout).toContain("No differences: 3 template(s) match PromptLayer");
-    expect((await plx(repo, "status")).stdout).toContain("Clean: 3 template(s) match plx.lock.");
-    expect((await plx(repo, "check")).exitCode).toBe(0);
+    expect((await server.plx(repo, "status")).stdout).toContain("Clean: 3 template(s) match plx.lock.");
+    expect((await server.plx(repo, "check")).exitCode).toBe(0);
   });
 
   it("reads nothing again when nothing changed, and rewrites no file", async () => {
-    await seedTeamWorkspace(reg);
-    const repo = await emptyRepo();
-    await plx(repo, "pull");
+    const { server, repo } = await pulledTeam();
     const before = await readFile(join(repo, REFUND), "utf8");
-    await fetch(`${sandbox.url}/__sandbox/requests`, { method: "DELETE" });
+    await server.clearRequests();
 
-    const again = await plx(repo, "pull");
+    const again = await server.plx(repo, "pull");
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toContain("0 created, 0 updated, 3 unchanged");
     // One listing, one labels page for the lock's "prod", and the workspace-id discovery (a list page and one read).
-    const requests = await sandbox.requests();
+    const requests = await server.requests();
     expect(requests.filter((r) => /^\/prompt-templates\/[^/]+$/.test(r.path)).length).toBeLessThanOrEqual(1);
     expect(requests.length).toBeLessThanOrEqual(4);
     expect(await readFile(join(repo, REFUND), "utf8")).toBe(before);
   });
 
   it("never overwrites an unpushed local edit, and still brings in the remote's other changes", async () => {
-    await seedTeamWorkspace(reg);
-    const repo = await emptyRepo();
-    await plx(repo, "pull");
+    const { server, repo } = await pulledTeam();
     const tonePath = join(repo, "prompts/tone.prompt.yaml");
     const edited = (await readFile(tonePath, "utf8")).replace("Be warm", "Be very warm");
     await writeFile(tonePath, edited);
-    await reg.publish("tone", completion("Be cold."));
-    await reg.publish("résumé-court", completion("Résume en deux phrases : {texte}"));
+    await server.publish("tone", completion("Be cold."));
+    await server.publish("résumé-court", completion("Résume en deux phrases : {texte}"));
 
-    const pulled = await plx(repo, "pull");
+    const pulled = await server.plx(repo, "pull");
     expect(pulled.exitCode).toBe(1);
     expect(pulled.stdout).toMatch(/skipped\s+prompts\/tone\.prompt\.yaml/);
     expect(pulled.stdout).toContain("changed both here and in PromptLayer");
     expect(await readFile(tonePath, "utf8")).toBe(edited);
     expect(await readFile(join(repo, "prompts/support/résumé-court.prompt.yaml"), "utf8")).toContain("deux phrases");
 
-    const forced = await plx(repo, "pull", "--force", "tone");
+    const forced = await server.plx(repo, "pull", "--force", "tone");
     expect(forced.exitCode).toBe(0);
     expect(await readFile(tonePath, "utf8")).toContain("Be cold.");
   });
 
   it("shows what it would do with --dry-run and writes nothing", async () => {
-    await seedTeamWorkspace(reg);
-    const repo = await emptyRepo();
-    const dry = await plx(repo, "pull", "--dry-run", "--json");
+    const { server, repo } = await teamWorkspace();
+    const dry = await server.plx(repo, "pull", "--dry-run", "--json");
     expect(dry.exitCode).toBe(0);
     const report = JSON.parse(dry.stdout);
     expect(report).toMatchObject({ schemaVersion: 2, command: "pull", ok: true, dryRun: true, counts: { create: 3 } });
@@ -121,10 +110,11 @@ describe("plx pull", () => {
   });
 
   it("keeps hostile remote names inside prompts/, and the exact names inside the files", async () => {
+    const server = await sandbox();
     const hostile = ["../escape", "a\\b", "CON", "Foo", "foo", "..", "bell\u0007", " lead"];
-    const dotFolder = await reg.folder("..");
-    for (const name of hostile) await reg.publish(name, completion(`I am ${JSON.stringify(name)}`));
-    await reg.publish("inside-dots", completion("x"), { folderId: dotFolder });
+    const dotFolder = await server.folder("..");
+    for (const name of hostile) await server.publish(name, completion(`I am ${JSON.stringify(name)}`));
+    await server.publish("inside-dots", completion("x"), { folderId: dotFolder });
     // A parent of its own, so nothing else writing to the temporary directory can change what is compared.
     const parent = await mkdtemp(join(tmpdir(), "plx-hostile-"));
     const repo = join(parent, "repo");
@@ -132,7 +122,7 @@ describe("plx pull", () => {
     await writeFile(join(repo, "plx.config.yaml"), "promptsDir: prompts\n");
     const parentBefore = await readdir(parent);
 
-    const pulled = await plx(repo, "pull");
+    const pulled = await server.plx(repo, "pull");
     expect(pulled.exitCode).toBe(0);
     const written = (await files(repo)).filter((path) => path.endsWith(".prompt.yaml"));
     expect(written).toHaveLength(hostile.length + 1);
@@ -148,28 +138,26 @@ describe("plx pull", () => {
     }
     const lock = JSON.parse(await readFile(join(repo, "plx.lock"), "utf8"));
     expect(Object.keys(lock.templates).sort()).toEqual([...hostile, "inside-dots"].sort());
-    expect((await plx(repo, "diff", "--exit-code")).exitCode).toBe(0);
+    expect((await server.plx(repo, "diff", "--exit-code")).exitCode).toBe(0);
   });
 
   it("follows a rename in PromptLayer, and removes files of deleted templates only with --prune", async () => {
-    await seedTeamWorkspace(reg);
-    const repo = await emptyRepo();
-    await plx(repo, "pull");
-    const state: any = await (await fetch(`${sandbox.url}/__sandbox/state`)).json();
+    const { server, repo } = await pulledTeam();
+    const state = await server.state();
     const tone = state.templates.find((t: { name: string }) => t.name === "tone");
     tone.name = "house-tone";
     state.templates = state.templates.filter((t: { name: string }) => t.name !== "résumé-court");
-    await fetch(`${sandbox.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify(state) });
+    await server.setState(state);
 
     // diff sees what pull will do: one template renamed, not one deleted and another added.
-    const diff = await plx(repo, "diff");
+    const diff = await server.plx(repo, "diff");
     expect(diff.stdout).toMatch(
       /Changed in PromptLayer since the last sync:\n {2}prompts\/tone\.prompt\.yaml \(synced v1, renamed in PromptLayer from tone\)/,
     );
     expect(diff.stdout).not.toMatch(/Only in PromptLayer|house-tone/);
     expect(diff.stdout).not.toContain("+++ local/prompts/tone.prompt.yaml");
 
-    const pulled = await plx(repo, "pull");
+    const pulled = await server.plx(repo, "pull");
     expect(pulled.stdout).toMatch(
       /updated\s+prompts\/house-tone\.prompt\.yaml v1 \(moved from prompts\/tone\.prompt\.yaml\)/,
     );
@@ -177,38 +165,36 @@ describe("plx pull", () => {
     expect(await files(repo)).toContain("prompts/support/résumé-court.prompt.yaml");
     expect(await files(repo)).not.toContain("prompts/tone.prompt.yaml");
 
-    const pruned = await plx(repo, "pull", "--prune");
+    const pruned = await server.plx(repo, "pull", "--prune");
     expect(pruned.stdout).toMatch(/removed\s+prompts\/support\/résumé-court\.prompt\.yaml/);
     expect(await files(repo)).not.toContain("prompts/support/résumé-court.prompt.yaml");
     expect(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates).not.toHaveProperty("résumé-court");
   });
 
   it("moves a file when its template moved to another folder in PromptLayer, and leaves a file the user moved", async () => {
-    await seedTeamWorkspace(reg);
-    const repo = await emptyRepo();
-    await plx(repo, "pull");
-    const state: any = await (await fetch(`${sandbox.url}/__sandbox/state`)).json();
+    const { server, repo } = await pulledTeam();
+    const state = await server.state();
     const support = state.folders.find((f: { name: string }) => f.name === "support");
     state.templates.find((t: { name: string }) => t.name === "tone").folder_id = support.id;
-    await fetch(`${sandbox.url}/__sandbox/state`, { method: "PUT", body: JSON.stringify(state) });
+    await server.setState(state);
     await mkdir(join(repo, "prompts/elsewhere"));
     await rename(join(repo, REFUND), join(repo, "prompts/elsewhere/refund-reply.prompt.yaml"));
 
     // Both moves are changes, on the side that made them, though no content changed.
-    const status = await plx(repo, "status", "--exit-code");
+    const status = await server.plx(repo, "status", "--exit-code");
     expect(status.exitCode).toBe(1);
     expect(status.stdout).toContain(`prompts/elsewhere/refund-reply.prompt.yaml (synced v1, moved from ${REFUND})`);
     // As git: --name-only is bare paths, one per line.
-    expect((await plx(repo, "diff", "--name-only")).stdout).toBe(
-      "prompts/elsewhere/refund-reply.prompt.yaml\nprompts/tone.prompt.yaml",
+    expect((await server.plx(repo, "diff", "--name-only")).stdout).toBe(
+      "prompts/elsewhere/refund-reply.prompt.yaml\nprompts/tone.prompt.yaml\n",
     );
-    const diff = await plx(repo, "status", "--remote");
+    const diff = await server.plx(repo, "status", "--remote");
     expect(diff.stdout).toMatch(
       /Changed in PromptLayer since the last sync:\n {2}prompts\/tone\.prompt\.yaml \(synced v1, moved in PromptLayer to support\)/,
     );
     expect(diff.stdout).toMatch(/Changed locally:\n {2}prompts\/elsewhere\/refund-reply\.prompt\.yaml/);
 
-    const pulled = await plx(repo, "pull");
+    const pulled = await server.plx(repo, "pull");
     expect(pulled.stdout).toMatch(
       /updated\s+prompts\/support\/tone\.prompt\.yaml v1 \(moved from prompts\/tone\.prompt\.yaml\)/,
     );
@@ -217,35 +203,33 @@ describe("plx pull", () => {
       expect.arrayContaining(["prompts/support/tone.prompt.yaml", "prompts/elsewhere/refund-reply.prompt.yaml"]),
     );
     expect(await files(repo)).not.toContain("prompts/tone.prompt.yaml");
-    expect((await plx(repo, "pull")).stdout).toContain("0 created, 0 updated");
+    expect((await server.plx(repo, "pull")).stdout).toContain("0 created, 0 updated");
 
     // A new version of the template whose file the user moved is written where the user put it.
-    await reg.publish("refund-reply", chat(["system", "Refunds, version two."]), { tags: ["support", "billing"] });
-    const again = await plx(repo, "pull");
+    await server.publish("refund-reply", chat(["system", "Refunds, version two."]), { tags: ["support", "billing"] });
+    const again = await server.plx(repo, "pull");
     expect(again.stdout).toMatch(/updated\s+prompts\/elsewhere\/refund-reply\.prompt\.yaml v2\n/);
     expect(await readFile(join(repo, "prompts/elsewhere/refund-reply.prompt.yaml"), "utf8")).toContain(
       "Refunds, version two.",
     );
     expect(await files(repo)).not.toContain(REFUND);
     // The move is still the user's to push: pull leaves it alone, status still shows it, push carries it out.
-    expect((await plx(repo, "pull")).stdout).toContain("0 created, 0 updated");
-    expect((await plx(repo, "status")).stdout).toContain(`moved from ${REFUND}`);
-    expect((await runPlx(["push"], { cwd: repo, env: plxEnv(sandbox.url) })).stdout).toContain(
+    expect((await server.plx(repo, "pull")).stdout).toContain("0 created, 0 updated");
+    expect((await server.plx(repo, "status")).stdout).toContain(`moved from ${REFUND}`);
+    expect((await server.plx(repo, "push")).stdout).toContain(
       "moved prompts/elsewhere/refund-reply.prompt.yaml (into elsewhere in PromptLayer)",
     );
-    expect((await plx(repo, "status", "--exit-code")).exitCode).toBe(0);
+    expect((await server.plx(repo, "status", "--exit-code")).exitCode).toBe(0);
   });
 
   it("leaves templates out of scope alone: --prune removes only what PromptLayer deleted", async () => {
-    await seedTeamWorkspace(reg);
-    const repo = await emptyRepo();
-    await plx(repo, "pull");
+    const { server, repo } = await pulledTeam();
     const before = await files(repo);
     // Only refund-reply carries prod; the others are untracked under --label prod, not deleted.
-    const labelled = await plx(repo, "pull", "--label", "prod", "--prune");
+    const labelled = await server.plx(repo, "pull", "--label", "prod", "--prune");
     expect(labelled.exitCode, labelled.stdout).toBe(0);
     expect(labelled.stdout).not.toMatch(/removed|gone/);
-    const named = await plx(repo, "pull", "tone", "--prune");
+    const named = await server.plx(repo, "pull", "tone", "--prune");
     expect(named.stdout).not.toMatch(/removed|gone/);
     expect(await files(repo)).toEqual(before);
     expect(Object.keys(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates).sort()).toEqual([
@@ -256,66 +240,67 @@ describe("plx pull", () => {
   });
 
   it("with the repository root as its prompts directory, updates files in place and never loses one", async () => {
-    await seedTeamWorkspace(reg);
-    const repo = await emptyRepo();
+    const { server, repo } = await teamWorkspace();
     await writeFile(join(repo, "plx.config.yaml"), "promptsDir: .\n");
-    expect((await plx(repo, "pull")).exitCode).toBe(0);
+    expect((await server.plx(repo, "pull")).exitCode).toBe(0);
     expect(await files(repo)).toContain("support/billing/refund-reply.prompt.yaml");
-    await reg.publish("tone", completion("Be warm, and brief."), { tags: ["shared"] });
+    await server.publish("tone", completion("Be warm, and brief."), { tags: ["shared"] });
 
-    const pulled = await plx(repo, "pull");
+    const pulled = await server.plx(repo, "pull");
     expect(pulled.stdout).toMatch(/^updated\s+tone\.prompt\.yaml v2$/m);
     expect(await readFile(join(repo, "tone.prompt.yaml"), "utf8")).toContain("Be warm, and brief.");
     expect(JSON.parse(await readFile(join(repo, "plx.lock"), "utf8")).templates.tone.path).toBe("tone.prompt.yaml");
-    expect((await plx(repo, "status", "--exit-code")).exitCode).toBe(0);
+    expect((await server.plx(repo, "status", "--exit-code")).exitCode).toBe(0);
   });
 
-  it("refuses bad local files with their path and exit 2, writing nothing", async () => {
-    await seedTeamWorkspace(reg);
-    const outside = join(tmpdir(), `plx-outside-${process.pid}.prompt.yaml`);
-    await writeFile(outside, "type: completion\ncontent: secret\n");
-    const cases: Array<[string, (path: string) => Promise<void>, RegExp]> = [
-      ["empty", (path) => writeFile(path, ""), /the file is empty/],
-      ["binary", (path) => writeFile(path, Buffer.from([0x74, 0x79, 0x00, 0xff])), /binary/],
-      [
-        "huge",
-        (path) => writeFile(path, `type: completion\ncontent: "${"x".repeat(34_000_000)}"\n`),
-        /over the \d+-byte limit/,
-      ],
-      ["symlink", (path) => symlink(outside, path), /symbolic link that leads outside/],
-      [
-        "latin1",
-        (path) => writeFile(path, Buffer.from("type: completion\ncontent: caf\xe9\n", "latin1")),
-        /not valid UTF-8/,
-      ],
-      ["tabs", (path) => writeFile(path, "type: chat\nmessages:\n\t- role: user\n"), /prompts\/bad\.prompt\.yaml:3:1/],
-    ];
-    for (const [label, make, message] of cases) {
-      const repo = await emptyRepo();
-      await mkdir(join(repo, "prompts"));
-      await make(join(repo, "prompts/bad.prompt.yaml"));
-      const pulled = await plx(repo, "pull");
-      expect(pulled.exitCode, label).toBe(2);
-      expect(pulled.stderr, label).toMatch(message);
-      expect(pulled.stderr, label).not.toMatch(/\n\s+at /);
-      expect((await files(repo)).sort(), label).toEqual(["plx.config.yaml", "prompts/bad.prompt.yaml"]);
-    }
+  const outside = join(tmpdir(), `plx-outside-${process.pid}.prompt.yaml`);
+  it.each<[string, (path: string) => Promise<void>, RegExp]>([
+    ["empty", (path) => writeFile(path, ""), /the file is empty/],
+    ["binary", (path) => writeFile(path, Buffer.from([0x74, 0x79, 0x00, 0xff])), /binary/],
+    [
+      "huge",
+      (path) => writeFile(path, `type: completion\ncontent: "${"x".repeat(34_000_000)}"\n`),
+      /over the \d+-byte limit/,
+    ],
+    [
+      "symlink",
+      async (path) => {
+        await writeFile(outside, "type: completion\ncontent: secret\n");
+        await symlink(outside, path);
+      },
+      /symbolic link that leads outside/,
+    ],
+    [
+      "latin1",
+      (path) => writeFile(path, Buffer.from("type: completion\ncontent: caf\xe9\n", "latin1")),
+      /not valid UTF-8/,
+    ],
+    ["tabs", (path) => writeFile(path, "type: chat\nmessages:\n\t- role: user\n"), /prompts\/bad\.prompt\.yaml:3:1/],
+  ])("refuses a bad local file (%s) with its path and exit 2, writing nothing", async (_label, make, message) => {
+    const { server, repo } = await teamWorkspace();
+    await mkdir(join(repo, "prompts"));
+    await make(join(repo, "prompts/bad.prompt.yaml"));
+    const pulled = await server.plx(repo, "pull");
+    expect(pulled.exitCode).toBe(2);
+    expect(pulled.stderr).toMatch(message);
+    expect(pulled.stderr).not.toMatch(/\n\s+at /);
+    expect((await files(repo)).sort()).toEqual(["plx.config.yaml", "prompts/bad.prompt.yaml"]);
   });
 });
 
 describe("plx diff and status", () => {
   it("tells remote edits, local edits and conflicts apart, with a diff of each", async () => {
-    await seedTeamWorkspace(reg);
-    const repo = await emptyRepo();
-    await plx(repo, "pull");
-    await reg.publish("refund-reply", chat(["system", "You handle refunds kindly."]), { tags: ["support", "billing"] });
+    const { server, repo } = await pulledTeam();
+    await server.publish("refund-reply", chat(["system", "You handle refunds kindly."]), {
+      tags: ["support", "billing"],
+    });
     const tonePath = join(repo, "prompts/tone.prompt.yaml");
     await writeFile(tonePath, (await readFile(tonePath, "utf8")).replace("Be warm", "Be kind"));
     const resumePath = join(repo, "prompts/support/résumé-court.prompt.yaml");
     await writeFile(resumePath, (await readFile(resumePath, "utf8")).replace("une phrase", "trois mots"));
-    await reg.publish("résumé-court", completion("Résume : {texte}"));
+    await server.publish("résumé-court", completion("Résume : {texte}"));
 
-    const diff = await plx(repo, "diff", "--exit-code");
+    const diff = await server.plx(repo, "diff", "--exit-code");
     expect(diff.exitCode).toBe(1);
     expect(diff.stdout).toMatch(
       /Changed on both sides \(conflict\):\n {2}prompts\/support\/résumé-court\.prompt\.yaml/,
@@ -328,34 +313,32 @@ describe("plx diff and status", () => {
     expect(diff.stdout).toContain("-content: Be warm, brief and precise. 🙂");
     expect(diff.stdout).toContain("+content: Be kind, brief and precise. 🙂");
 
-    const json = JSON.parse((await plx(repo, "diff", "--json")).stdout);
+    const json = JSON.parse((await server.plx(repo, "diff", "--json")).stdout);
     const states = Object.fromEntries(
       json.changes.map((change: { name: string; state: string }) => [change.name, change.state]),
     );
     expect(states).toEqual({ "refund-reply": "remote-changed", tone: "local-changed", "résumé-court": "conflict" });
     expect(json.exitCode).toBe(0);
 
-    const names = await plx(repo, "diff", "--name-only");
+    const names = await server.plx(repo, "diff", "--name-only");
     expect(names.stdout).not.toContain("@@");
-    const status = await plx(repo, "status", "--exit-code");
+    const status = await server.plx(repo, "status", "--exit-code");
     expect(status.exitCode).toBe(1);
     expect(status.stdout).toContain("Changed locally:");
     expect(status.stdout).not.toContain("refund-reply.prompt.yaml");
-    const requestsBefore = (await sandbox.requests()).length;
-    await plx(repo, "status");
-    expect((await sandbox.requests()).length).toBe(requestsBefore);
+    const requestsBefore = (await server.requests()).length;
+    await server.plx(repo, "status");
+    expect((await server.requests()).length).toBe(requestsBefore);
   });
 
   it("shows a template created on one side only as new", async () => {
-    await seedTeamWorkspace(reg);
-    const repo = await emptyRepo();
-    await plx(repo, "pull");
-    await reg.publish("fresh-remote", chat(["user", "new remotely"]));
+    const { server, repo } = await pulledTeam();
+    await server.publish("fresh-remote", chat(["user", "new remotely"]));
     await writeFile(
       join(repo, "prompts/fresh-local.prompt.yaml"),
       "type: chat\nmessages:\n  - role: user\n    content: new here\n",
     );
-    const json = JSON.parse((await plx(repo, "diff", "--json")).stdout);
+    const json = JSON.parse((await server.plx(repo, "diff", "--json")).stdout);
     const states = Object.fromEntries(
       json.changes.map((change: { name: string; state: string }) => [change.name, change.state]),
     );
@@ -365,7 +348,8 @@ describe("plx diff and status", () => {
 
 describe("plx check", () => {
   it("reports every problem with file:line:col, and pull refuses to run over an invalid file", async () => {
-    const repo = await emptyRepo();
+    const server = await sandbox();
+    const repo = await newRepo();
     const prompts = join(repo, "prompts");
     await mkdir(prompts);
     await writeFile(
@@ -378,7 +362,7 @@ describe("plx check", () => {
     );
     await writeFile(join(prompts, "notes.txt"), "not a prompt");
 
-    const checked = await plx(repo, "check");
+    const checked = await server.plx(repo, "check");
     expect(checked.exitCode).toBe(1);
     expect(checked.stdout).toMatch(/prompts\/broken\.prompt\.yaml:\d+:\d+: error/);
     expect(checked.stdout).toMatch(
@@ -386,24 +370,25 @@ describe("plx check", () => {
     );
     expect(checked.stdout).toContain("2 file(s) checked: 2 error(s)");
 
-    const only = await plx(repo, "check", "prompts/orphan.prompt.yaml", "prompts/notes.txt", "README.md");
+    const only = await server.plx(repo, "check", "prompts/orphan.prompt.yaml", "prompts/notes.txt", "README.md");
     expect(only.stdout).toContain("1 file(s) checked: 1 error(s)");
 
-    await seedTeamWorkspace(reg);
-    const pulled = await plx(repo, "pull");
+    await seedTeamWorkspace(server);
+    const pulled = await server.plx(repo, "pull");
     expect(pulled.exitCode).toBe(2);
     expect(pulled.stderr).toContain("prompts/broken.prompt.yaml:");
     expect(await files(repo)).not.toContain("plx.lock");
   });
 
   it("warns about undeclared and unused variables and format mismatches, without failing", async () => {
-    const repo = await emptyRepo();
+    const server = await sandbox();
+    const repo = await newRepo();
     await mkdir(join(repo, "prompts"));
     await writeFile(
       join(repo, "prompts/vars.prompt.yaml"),
       "type: completion\ninput_variables: [name, unused]\ncontent: 'Hi {name}, your {order} and {{ jinja }}'\n",
     );
-    const checked = await plx(repo, "check", "--json");
+    const checked = await server.plx(repo, "check", "--json");
     expect(checked.exitCode).toBe(0);
     const codes = JSON.parse(checked.stdout)
       .findings.map((finding: { code: string }) => finding.code)
@@ -415,7 +400,7 @@ describe("plx check", () => {
       join(repo, "prompts/vars.prompt.yaml"),
       "type: chat\nmessages:\n  - role: system\n    content: Be brief.\n  - role: user\n    input_variables: [question, stale]\n    content: 'Q: {question} for {customer}'\n",
     );
-    const located = JSON.parse((await plx(repo, "check", "--json")).stdout).findings.map(
+    const located = JSON.parse((await server.plx(repo, "check", "--json")).stdout).findings.map(
       (f: { code: string; line: number; col: number }) => [f.code, f.line, f.col],
     );
     expect(located).toEqual([

@@ -5,10 +5,9 @@ import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ResolvedConfig } from "../config/schema.js";
 import { isPlxError, plxError } from "../errors/index.js";
-import { promptRef, type EvalCase, type EvalFormat } from "../evals/cases.js";
-import { evalInputError } from "../evals/parse.js";
-import { parseResults } from "../evals/parse.js";
-import { csv } from "../evals/render.js";
+import { promptRef, type EvalCase, type EvalFormat } from "./cases.js";
+import { evalInputError, parseResults } from "./parse.js";
+import { csv } from "./render.js";
 import {
   caseScore,
   evaluateGate,
@@ -18,7 +17,7 @@ import {
   type GateMiss,
   type PromptSummary,
   type Threshold,
-} from "../evals/summary.js";
+} from "./summary.js";
 import { scanPromptFiles } from "../files/local.js";
 import { readLockfile } from "../files/lockfile.js";
 import type { PromptLayerClient } from "../promptlayer/index.js";

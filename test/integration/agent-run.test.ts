@@ -1,18 +1,19 @@
-// plx agent run end to end: the built binary against `plx sandbox` over real HTTP, in a directory that is not a plx
-// project (a service repository running its agent in CI).
+// plx agent run in-process against the sandbox, in a directory that is not a plx project (a service repository
+// running its agent in CI).
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runPlx, startSandboxProcess, type SandboxProcess } from "../support/cli.js";
-import { plxEnv, registry, text } from "../support/registry.js";
+import { describe, expect, it } from "vitest";
+import { plx, sandboxPerTest, type TestSandbox } from "../support/in-process.js";
+import { text } from "../support/templates.js";
 
-let sandbox: SandboxProcess;
-beforeAll(async () => {
-  sandbox = await startSandboxProcess();
-  const api = registry(sandbox.url);
-  await api.publish("answer", { type: "completion", content: [text("Re: {question}")] }, { labels: ["prod"] });
-  await api.post("/rest/workflows", {
+const sandboxes = sandboxPerTest();
+
+/** A sandbox with a prod-labelled agent: a prompt node answering the question, and a code node plx cannot run. */
+async function supportAgent(): Promise<TestSandbox> {
+  const sandbox = await sandboxes();
+  await sandbox.publish("answer", { type: "completion", content: [text("Re: {question}")] }, { labels: ["prod"] });
+  await sandbox.post("/rest/workflows", {
     name: "support agent",
     required_input_variables: { question: "string" },
     nodes: [
@@ -28,35 +29,34 @@ beforeAll(async () => {
     edges: [],
     release_labels: ["prod"],
   });
-});
-afterAll(async () => {
-  await sandbox.stop();
-});
+  return sandbox;
+}
 
 describe("plx agent run", () => {
   it("prints the output of the labelled version and exits 0 when every node succeeds", async () => {
-    const cwd = await mkdtemp(join(tmpdir(), "plx-e2e-agent-"));
+    const sandbox = await supportAgent();
+    const cwd = await mkdtemp(join(tmpdir(), "plx-agent-"));
     await fetch(`${sandbox.url}/__sandbox/agent-seeds`, {
       method: "POST",
       body: JSON.stringify({ agent: "support agent", node: "audit", value: "ok" }),
     });
-    const result = await runPlx(["agent", "run", "support agent", "--label", "prod", "--input-var", "question=hi"], {
+    const result = await plx(["agent", "run", "support agent", "--label", "prod", "--input-var", "question=hi"], {
       cwd,
-      env: plxEnv(sandbox.url),
+      env: sandbox.env,
     });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toBe("Re: hi");
+    expect(result.stdout).toBe("Re: hi\n");
     expect(result.stderr).toMatch(/^agent support agent: 2\/2 nodes done$/m);
     const runs = (await sandbox.requests()).filter((r) => r.path === "/workflows/support%20agent/run");
     expect(runs.map((r) => r.status)).toEqual([201]);
   });
 
   it("exits 1 naming the node that failed, with its error", async () => {
-    const cwd = await mkdtemp(join(tmpdir(), "plx-e2e-agent-"));
-    await fetch(`${sandbox.url}/__sandbox/agent-seeds`, { method: "DELETE" });
-    const result = await runPlx(["agent", "run", "support agent", "--input-var", "question=hi"], {
+    const sandbox = await supportAgent();
+    const cwd = await mkdtemp(join(tmpdir(), "plx-agent-"));
+    const result = await plx(["agent", "run", "support agent", "--input-var", "question=hi"], {
       cwd,
-      env: plxEnv(sandbox.url),
+      env: sandbox.env,
     });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain("node audit failed: The plx sandbox does not run CODE_EXECUTION nodes");

@@ -2,10 +2,10 @@
 // prompts, a snippet and two agents in folders is pulled, an agent edited and published with prod, and run.
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { runPlx, type SandboxProcess, sandboxesPerTest } from "../support/cli.js";
-import { completion, emptyRepo, plxEnv, registry } from "../support/registry.js";
+import { completion, plxEnv, registry } from "../support/registry.js";
+import { commitAll, newRepo } from "../support/repo.js";
 
 const sandbox = sandboxesPerTest();
 
@@ -51,18 +51,11 @@ async function seed(server: SandboxProcess) {
   return triage;
 }
 
-async function commitAll(repo: string, message: string) {
-  const git = (...args: string[]) => execa("git", args, { cwd: repo });
-  await git("init", "-q").catch(() => undefined);
-  await git("add", "-A");
-  await git("-c", "user.email=ci@example.com", "-c", "user.name=CI", "commit", "-qm", message);
-}
-
 describe("agents as code", () => {
   it("pull, a clean diff, publish --label prod after the prompt the agent now names, a UI edit refused, a run", async () => {
     const server = await sandbox();
     const triage = await seed(server);
-    const repo = await emptyRepo();
+    const repo = await newRepo({ git: true });
     const plx = (...args: string[]) => runPlx(args, { cwd: repo, env: plxEnv(server.url) });
 
     const pulled = await plx("pull");

@@ -16,8 +16,8 @@ import type {
   TableRecord,
   TablesData,
 } from "./records.js";
+import type { RouteParams as Params, RouteTable } from "./router.js";
 
-type Params = Record<string, string>;
 const now = () => new Date().toISOString();
 const notFound = (what: string) => new ApiError(404, { success: false, message: `${what} not found` });
 
@@ -487,9 +487,7 @@ function jsonTable(text: string): string[][] | undefined {
 
 const TABLES = "api/public/v2/tables";
 const SHEET = `${TABLES}/:table_id/sheets/:sheet_id`;
-export const TABLE_ROUTES: Array<
-  [string, string, (workspace: Workspace, request: ApiRequest, params: Params) => ApiResponse]
-> = [
+export const TABLE_ROUTES: RouteTable = [
   ["POST", TABLES, createTable],
   ["GET", TABLES, listTables],
   ["GET", `${TABLES}/:table_id`, getTable],

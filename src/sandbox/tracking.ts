@@ -8,6 +8,7 @@ import { PROVIDERS, type ProviderName } from "../providers/types.js";
 import { ApiError, notFound, type Workspace } from "./state.js";
 import { parseBody } from "./validate.js";
 import type { ApiRequest, ApiResponse, Json, RequestLog, TrackingData } from "./records.js";
+import type { RouteTable } from "./router.js";
 
 /** The routes whose callers put the API key in the JSON body, as the SDK's tracking calls do. */
 export const BODY_KEY_ROUTES = new Set([
@@ -254,7 +255,7 @@ function trackGroup(workspace: Workspace, { body }: ApiRequest): ApiResponse {
   return tracked("Group tracked successfully");
 }
 
-export const TRACKING_ROUTES: Array<[string, string, (workspace: Workspace, request: ApiRequest) => ApiResponse]> = [
+export const TRACKING_ROUTES: RouteTable = [
   ["POST", "log-request", logRequest],
   ["POST", "track-request", trackRequest],
   ["POST", "library-track-score", trackScore],

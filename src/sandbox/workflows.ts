@@ -20,8 +20,8 @@ import type {
   StoredWorkflowVersion,
   WorkflowsData,
 } from "./records.js";
+import type { RouteParams as Params, RouteTable } from "./router.js";
 
-type Params = Record<string, string>;
 const answer = (body: Json, status: number): ApiResponse => ({ status, body });
 
 function data(workspace: Workspace): WorkflowsData {
@@ -628,9 +628,7 @@ export function handleAgentAdmin(workspace: Workspace, action: string, body: unk
   }
 }
 
-export const WORKFLOW_ROUTES: Array<
-  [string, string, (workspace: Workspace, request: ApiRequest, params: Params) => ApiResponse]
-> = [
+export const WORKFLOW_ROUTES: RouteTable = [
   ["GET", "workflows", listWorkflows],
   ["GET", "workflows/:identifier", getWorkflow],
   ["GET", "workflows/:identifier/labels", workflowLabels],

@@ -15,6 +15,8 @@ import { checkGraph, type GraphSite, PROMPT_NODE_TYPE, templateReference } from 
 export interface AgentCheck {
   /** Agent files looked at. */
   checked: number;
+  /** Names of the agents whose files parsed. */
+  names: string[];
   findings: Finding[];
 }
 
@@ -65,7 +67,7 @@ export async function checkAgentFiles(
         hint: "Agent names are unique per workspace: rename one file, or give it a different `name:`.",
       });
   }
-  return { checked: paths.length, findings };
+  return { checked: paths.length, names: [...claims.keys()], findings };
 }
 
 function graphFindings(

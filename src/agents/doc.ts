@@ -5,7 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { compareCodePoints, stableStringify } from "../core/canonical.js";
-import { isJsonObject, type JsonObject, type JsonValue, jsonOf, stripSecrets } from "../core/template.js";
+import { isJsonObject, isSecret, type JsonObject, type JsonValue, jsonOf, stripSecrets } from "../core/template.js";
+import { PROMPT_NODE_TYPE, templateReference } from "./graph.js";
 
 export interface AgentDoc {
   /** The workflow's name, unique per workspace among workflows. */
@@ -111,6 +112,16 @@ export function normalizeAgent(doc: AgentDoc): AgentDoc {
 
 export const nodeName = (node: JsonObject): string => (typeof node.name === "string" ? node.name : "");
 
+/** The prompts an agent's nodes refer to, by name, sorted and each once: what must exist before it is published. */
+export function promptNamesIn(doc: Pick<AgentDoc, "nodes">): string[] {
+  const names = doc.nodes.flatMap((node) => {
+    if (node.node_type !== PROMPT_NODE_TYPE || !isJsonObject(node.configuration)) return [];
+    const reference = templateReference(node.configuration.template);
+    return reference ? [reference.name] : [];
+  });
+  return [...new Set(names)].sort(compareCodePoints);
+}
+
 /**
  * The canonical form: what `diff` compares and the content hash covers. It is the normalized document without its
  * name and folder (a rename or a move is not a content change) and without version-level extras the server echoes
@@ -165,6 +176,43 @@ export function workflowContentOf(doc: AgentDoc): JsonObject & {
     edges: structuredClone(doc.edges),
     required_input_variables: structuredClone(doc.inputs),
   };
+}
+
+/**
+ * A new version's content with the secrets of the version it replaces put back. Agent files never hold secrets (an
+ * endpoint node's Authorization header, an api_key), so a version made from a file alone would drop them in
+ * PromptLayer. A secret comes back where the same node (by name), or the version itself, still has the object that held
+ * it and does not set that field itself; a node or object the file removed takes its secrets with it.
+ */
+export function withSecretsFrom<Content extends ReturnType<typeof workflowContentOf>>(
+  content: Content,
+  replaced: RawWorkflowVersion | undefined,
+): Content {
+  if (!replaced) return content;
+  const previousNodes = new Map(listOfObjects(replaced.nodes, "nodes").map((node) => [nodeName(node), node]));
+  const { nodes: _nodes, edges: _edges, ...rest } = content;
+  const restored = restoreSecrets(rest, jsonOf(without(replaced as JsonObject, ["nodes", "edges"]), "version"));
+  return {
+    ...(restored as JsonObject),
+    nodes: content.nodes.map((node) => {
+      const previous = previousNodes.get(nodeName(node));
+      return previous ? (restoreSecrets(node, previous) as JsonObject) : node;
+    }),
+    edges: content.edges,
+  } as Content;
+}
+
+function restoreSecrets(current: JsonValue, previous: JsonValue): JsonValue {
+  if (Array.isArray(current) && Array.isArray(previous) && current.length === previous.length)
+    return current.map((item, index) => restoreSecrets(item, previous[index]!));
+  if (!isJsonObject(current) || !isJsonObject(previous)) return current;
+  const entries: Array<[string, JsonValue]> = Object.entries(current).map(([key, value]) => [
+    key,
+    Object.hasOwn(previous, key) ? restoreSecrets(value, previous[key]!) : value,
+  ]);
+  for (const [key, value] of Object.entries(previous))
+    if (!Object.hasOwn(current, key) && isSecret(key, value)) entries.push([key, structuredClone(value)]);
+  return Object.fromEntries(entries);
 }
 
 function ordered(object: JsonObject, order: readonly string[]): JsonObject {

@@ -83,14 +83,14 @@ label that was moved in PromptLayer since the last sync (exit 5; plx pull brings
   }),
   define({
     name: "label ls",
-    summary: "each template's labels, their versions, and whether they match the local file",
+    summary: "each template's and agent's labels, their versions, and whether they match the local file",
     examples: ["plx label ls", "plx label ls 'support/*' --json"],
     options: commandOptions["label ls"],
     load: async () => (await import("./commands/label.js")).labelList,
   }),
   define({
     name: "label set",
-    summary: "point a label at a version (default: the version matching the local file)",
+    summary: "point a label at a version (default: the version matching the local file); an agent's by a new version",
     examples: ["plx label set prod refund-reply", "plx label set staging refund-reply@7"],
     options: commandOptions["label set"],
     load: async () => (await import("./commands/label.js")).labelSet,
@@ -104,7 +104,7 @@ label that was moved in PromptLayer since the last sync (exit 5; plx pull brings
   }),
   define({
     name: "label promote",
-    summary: "point <to> at the version <from> points at, for each template (e.g. staging to prod)",
+    summary: "point <to> at the version <from> points at, for each template and agent (e.g. staging to prod)",
     examples: ["plx label promote staging prod --dry-run", "plx label promote staging prod 'support/*' --yes"],
     options: commandOptions["label promote"],
     load: async () => (await import("./commands/label.js")).labelPromote,

@@ -1,10 +1,10 @@
-import type { LockEntry } from "./lock.js";
+import type { SyncedEntry } from "./lock.js";
 import type { RemoteHead as FullHead } from "./remote-head.js";
 import { classify, type SyncState } from "./sync-state.js";
 
 /**
- * Pull as a plan: what each template's file should become, decided from the local file, the lock
- * and the remote. Pure; `plx pull --dry-run` prints this and the real pull applies it.
+ * Pull as a plan: what each template's (or agent's) file should become, decided from the local file, the lock and
+ * the remote. Pure and generic over the document; `plx pull --dry-run` prints this and the real pull applies it.
  */
 
 export interface LocalFile {
@@ -42,7 +42,7 @@ export type PullAction<Doc> =
  */
 export function mustRead(
   head: RemoteHead,
-  base: LockEntry | undefined,
+  base: SyncedEntry | undefined,
   local: LocalFile | undefined,
   force: boolean,
 ): boolean {
@@ -53,7 +53,7 @@ export function mustRead(
 export interface PullInputs<Doc> {
   names: string[];
   locals: ReadonlyMap<string, LocalFile>;
-  lock: Readonly<Record<string, LockEntry>>;
+  lock: Readonly<Record<string, SyncedEntry>>;
   /** Remote heads of every template in scope; absent = the template no longer exists remotely. */
   heads: ReadonlyMap<string, RemoteHead>;
   /** Content read for the heads that mustRead said to read. */

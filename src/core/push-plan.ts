@@ -1,16 +1,22 @@
-// Push as a plan: per template, what publishing the repository would do to it. Pure; `plx push --dry-run` prints
-// this value, a saved plan is this value on disk, and the real push applies it.
+// Push as a plan: per template and per agent, what publishing the repository would do to it. Pure; `plx push
+// --dry-run` prints this value, a saved plan is this value on disk, and the real push applies it.
 import { sameFolder, unusableFolderName } from "./folders.js";
-import type { LockEntry } from "./lock.js";
+import type { SyncedEntry, SyncKind } from "./lock.js";
 
-export interface PushLocal {
+interface FileFacts {
   name: string;
   path: string;
   hash: string;
   folder: string[];
-  /** Snippet names the template references. */
-  snippets: string[];
 }
+
+/** A local file as plans see it: a prompt with the snippets it uses, or an agent with the prompts its nodes name. */
+export type PushLocal =
+  | (FileFacts & { kind: "prompt"; snippets: string[] })
+  | (FileFacts & { kind: "agent"; prompts: string[] });
+
+/** What names one item among all: a prompt and an agent may share a name. */
+export const itemKey = (item: { kind: SyncKind; name: string }) => `${item.kind}\u0000${item.name}`;
 
 /** What plx knows of the remote template: its id and latest version, and, when it was read, that version's content. */
 export interface PushRemote {
@@ -24,13 +30,7 @@ export interface PushRemote {
   folder?: readonly string[];
 }
 
-interface Local {
-  name: string;
-  path: string;
-  hash: string;
-  folder: string[];
-  snippets: string[];
-}
+type Local = PushLocal;
 
 /** Where a file moved since the last sync: the template follows it to `moveTo` (a folder) and its external ID follows. */
 interface Relocation {
@@ -41,7 +41,7 @@ interface Relocation {
 }
 
 /**
- * One template's fate, by what will happen to it. Every variant carries the local file's facts; the rest is what
+ * One template's or agent's fate, by what will happen to it. Every variant carries the local file's facts; the rest is what
  * that fate needs (an update knows the version it builds on, a conflict why it is one).
  */
 export type PushItem =
@@ -70,7 +70,7 @@ export type PushItem =
   /** Cannot be published as it is; nothing is sent while any exists. */
   | (Local & { action: "invalid"; reason: string })
   /** The file was deleted here since the last sync while the template still exists: removed only with --delete. */
-  | { action: "delete"; name: string; path: string; id: number; baseVersion: number; hash: string };
+  | { action: "delete"; kind: SyncKind; name: string; path: string; id: number; baseVersion: number; hash: string };
 
 export type PushAction = PushItem["action"];
 
@@ -79,20 +79,26 @@ export type Publishing = Extract<PushItem, { action: "create" | "update" }>;
 export const isPublishing = (item: PushItem): item is Publishing =>
   item.action === "create" || item.action === "update";
 
+/** One kind at a time: names are unique within a kind, not across. */
 export interface PushInputs {
   locals: readonly PushLocal[];
-  lock: Readonly<Record<string, LockEntry>>;
+  lock: Readonly<Record<string, SyncedEntry>>;
   remotes: ReadonlyMap<string, PushRemote>;
   /** Every remote template's current name by id, to tell a template renamed in PromptLayer from one deleted there. */
   remoteNames: ReadonlyMap<number, string>;
   /** The folder each template's file was in at the last sync, from the lock's paths. */
   baseFolders: ReadonlyMap<string, readonly string[]>;
   force: boolean;
+  /**
+   * The prompts an agent may refer to: those in the repository and those in PromptLayer. An agent naming another one
+   * cannot be published.
+   */
+  prompts?: ReadonlySet<string>;
 }
 
 /** Whether plx must read a template's latest version to decide: only when it moved since the lock, or the lock does not know it. */
 export function remoteNeedsRead(
-  base: LockEntry | undefined,
+  base: SyncedEntry | undefined,
   remote: { id: number; version: number } | undefined,
 ): boolean {
   // When the remote is exactly what the lock saw, a read tells nothing more.
@@ -105,11 +111,23 @@ export function planPush(inputs: PushInputs): PushItem[] {
     // Only a create or a move names a folder to PromptLayer; an update leaves the template where it is.
     const names =
       item.action === "create" || ("moveTo" in item && item.moveTo) ? unusableFolderName(local.folder) : undefined;
-    if (names === undefined) return item;
+    if (names !== undefined)
+      return {
+        ...local,
+        action: "invalid",
+        reason: `the folder name "${names}" cannot be used with PromptLayer, which addresses folders by dot-separated paths; rename the directory`,
+      };
+    // PromptLayer refuses an agent version whose node names a prompt it does not have; publishing the repository
+    // creates the prompts it holds first, so only a prompt in neither place is missing.
+    const missing =
+      local.kind === "agent" && isPublishing(item) && inputs.prompts
+        ? local.prompts.filter((name) => !inputs.prompts!.has(name))
+        : [];
+    if (missing.length === 0) return item;
     return {
       ...local,
       action: "invalid",
-      reason: `the folder name "${names}" cannot be used with PromptLayer, which addresses folders by dot-separated paths; rename the directory`,
+      reason: `refers to ${missing.length === 1 ? "the prompt" : "the prompts"} ${missing.map((name) => `"${name}"`).join(", ")}, which neither this repository nor PromptLayer has`,
     };
   });
 }
@@ -119,7 +137,8 @@ export function planPush(inputs: PushInputs): PushItem[] {
  * happen only with --delete. A template deleted on both sides needs nothing.
  */
 export function planDeletions(
-  lock: Readonly<Record<string, LockEntry>>,
+  kind: SyncKind,
+  lock: Readonly<Record<string, SyncedEntry>>,
   localNames: ReadonlySet<string>,
   remoteNames: ReadonlyMap<number, string>,
   inScope: (name: string, path: string) => boolean,
@@ -128,6 +147,7 @@ export function planDeletions(
     .filter(([name, entry]) => !localNames.has(name) && remoteNames.has(entry.id) && inScope(name, entry.path))
     .map(([name, entry]) => ({
       action: "delete" as const,
+      kind,
       name,
       path: entry.path,
       id: entry.id,
@@ -154,13 +174,24 @@ function withMove(item: PushItem, { lock, remotes, baseFolders }: PushInputs): P
 function planOne(local: PushLocal, { lock, remotes, remoteNames, force }: PushInputs): PushItem {
   const base = lock[local.name];
   const remote = remotes.get(local.name);
-  const facts: Local = {
-    name: local.name,
-    path: local.path,
-    hash: local.hash,
-    folder: local.folder,
-    snippets: local.snippets,
-  };
+  const facts: Local =
+    local.kind === "prompt"
+      ? {
+          kind: "prompt",
+          name: local.name,
+          path: local.path,
+          hash: local.hash,
+          folder: local.folder,
+          snippets: local.snippets,
+        }
+      : {
+          kind: "agent",
+          name: local.name,
+          path: local.path,
+          hash: local.hash,
+          folder: local.folder,
+          prompts: local.prompts,
+        };
   if (!remote)
     return base ? goneRemotely(facts, base, remoteNames.get(base.id), force) : { ...facts, action: "create" };
   const known = { id: remote.id, remoteVersion: remote.version, ...(base ? { baseVersion: base.version } : {}) };
@@ -188,7 +219,10 @@ function planOne(local: PushLocal, { lock, remotes, remoteNames, force }: PushIn
       reason: `PromptLayer has v${remote.version}, edited there since v${base.version}; plx pull brings it in`,
     };
   }
-  if (remoteIsBase || remote.publishedByPlx) return { ...facts, action: "update", ...known };
+  // A newer version holding what the last sync saw (published as-is again, or by plx copying a version to move an
+  // agent's label) loses nothing when the edit goes on top of it.
+  const sameAsBase = base !== undefined && base.id === remote.id && remoteHash === base.hash;
+  if (remoteIsBase || sameAsBase || remote.publishedByPlx) return { ...facts, action: "update", ...known };
   if (force) return { ...facts, action: "update", ...known, forced: true };
   return {
     ...facts,
@@ -204,7 +238,7 @@ function planOne(local: PushLocal, { lock, remotes, remoteNames, force }: PushIn
  * A template this repo synced that PromptLayer no longer has under its name. Creating it again would leave a
  * renamed template beside a duplicate, or bring back a deleted one: only an edited file with --force does that.
  */
-function goneRemotely(local: Local, base: LockEntry, renamedTo: string | undefined, force: boolean): PushItem {
+function goneRemotely(local: Local, base: SyncedEntry, renamedTo: string | undefined, force: boolean): PushItem {
   const gone = renamedTo === undefined ? "deleted" : "renamed";
   const what = renamedTo === undefined ? "deleted in PromptLayer" : `renamed in PromptLayer to "${renamedTo}"`;
   const pull = renamedTo === undefined ? "plx pull --prune removes the file" : "plx pull moves the file";
@@ -227,8 +261,9 @@ function goneRemotely(local: Local, base: LockEntry, renamedTo: string | undefin
 }
 
 /**
- * The order to publish in: a template after every snippet it uses that is published in the same run, as levels
- * whose members can go in parallel. A cycle among the local templates is an error naming it.
+ * The order to publish templates in: each after every snippet it uses that is published in the same run, as levels
+ * whose members can go in parallel. A cycle among the local templates is an error naming it. Agents go after every
+ * template, since they refer to prompts; nothing refers to an agent.
  */
 export function publishLevels(
   items: readonly PushItem[],
@@ -236,7 +271,9 @@ export function publishLevels(
 ): Publishing[][] {
   const cycle = findCycle(allLocal);
   if (cycle) throw new SnippetCycleError(cycle);
-  const publishing = new Map(items.filter(isPublishing).map((item) => [item.name, item]));
+  const publishing = new Map(
+    items.filter((item) => isPublishing(item) && item.kind === "prompt").map((item) => [item.name, item as Publishing]),
+  );
   const depth = new Map<string, number>();
   const depthOf = (name: string): number => {
     const known = depth.get(name);

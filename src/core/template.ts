@@ -110,7 +110,7 @@ export function stripSecrets(value: JsonValue): JsonValue {
   return Object.fromEntries(kept.map(([key, child]) => [key, stripSecrets(child)]));
 }
 
-function isSecret(key: string, value: JsonValue): boolean {
+export function isSecret(key: string, value: JsonValue): boolean {
   const name = key.toLowerCase().replace(/[^a-z0-9]/g, "");
   if (API_KEY_NAME.test(name)) return true;
   return SECRET_NAME.test(name) && (value === null || typeof value !== "object");

@@ -55,6 +55,25 @@ export const syncErrors = defineErrors({
     message: (p) => `${p.name} has no version ${p.version}; its latest is v${p.latest}.`,
     hint: (p) => `Name an existing version, for example ${p.name}@${p.latest}.`,
   }),
+  "LABEL.AGENT_NOT_FOUND": entry<{ name: string }>({
+    exit: ExitCode.Usage,
+    message: (p) => `PromptLayer has no agent named "${p.name}".`,
+    hint: "Check the name (names are case-sensitive); plx push creates agents from .agent.yaml files.",
+  }),
+  "LABEL.AGENT_LABEL_STAYS": entry<{ name: string; label: string }>({
+    exit: ExitCode.Usage,
+    message: (p) =>
+      `plx cannot remove ${p.label} from the agent ${p.name}: PromptLayer's API has no route that removes or moves an agent's label; labels only arrive with new versions.`,
+    hint: (p) =>
+      `Point it at another version with plx label set ${p.label} ${p.name}@<version> --agent, or remove it in PromptLayer's Agent Builder.`,
+  }),
+  "LABEL.AGENT_COPY_HIDES_LATEST": entry<{ name: string; label: string; version: number; latest: number }>({
+    exit: ExitCode.Conflict,
+    message: (p) =>
+      `Moving ${p.label} on the agent ${p.name} to v${p.version} needs a new version identical to v${p.version} (PromptLayer moves an agent's labels only with new versions), which would become the latest over v${p.latest}, whose content differs. Nothing was changed.`,
+    hint: (p) =>
+      `Point ${p.label} at v${p.latest} or a version with its content, or put v${p.version}'s content in the agent file and plx publish --label ${p.label}.`,
+  }),
   "LABEL.VERSION_INVALID": entry<{ spec: string; version: number }>({
     exit: ExitCode.Usage,
     message: (p) => `"${p.spec}" names version ${p.version}; versions start at 1.`,

@@ -1,37 +1,58 @@
-// Reading the prompts directory: every `.prompt.yaml` file under it, hashed, parsed when needed and checked for the
-// problems that must stop a sync before anything is sent or written (bad YAML, binary or huge files, symlinks
-// leading out, two files claiming one template).
+// Reading the prompts directory: every `.prompt.yaml` and `.agent.yaml` file under it, hashed, parsed when needed and
+// checked for the problems that must stop a sync before anything is sent or written (bad YAML, binary or huge files,
+// symlinks leading out, two files claiming one template or one agent).
 import { createHash } from "node:crypto";
 import { lstatSync, readFileSync, realpathSync, type Stats } from "node:fs";
 import { isAbsolute, join, posix, relative, sep } from "node:path";
+import { type AgentDoc, agentContentHash, promptNamesIn } from "../agents/doc.js";
 import { contentHash } from "../core/canonical.js";
-import type { Lockfile } from "../core/lock.js";
+import type { AgentLockEntry, LockEntry, Lockfile, SyncedEntry } from "../core/lock.js";
 import { snippetNamesIn } from "../core/snippets.js";
 import type { TemplateDoc } from "../core/template.js";
+import { parseAgentFile } from "./agent-file.js";
 import type { FileStamp, StatCache } from "./stat-cache.js";
 import { findBySuffix } from "./walk.js";
 import { isInside, realPromptsDir } from "./containment.js";
-import { type FileSuffix, locationFromPath, PROMPT_FILE_SUFFIX } from "./paths.js";
+import { AGENT_FILE_SUFFIX, type FileSuffix, locationFromPath, PROMPT_FILE_SUFFIX } from "./paths.js";
 import { parsePromptFile, type FileProblem } from "./prompt-file.js";
 
-export interface LocalTemplate {
+/** A file of the prompts directory, read: a prompt's or an agent's. */
+interface LocalDocument<Doc extends NamedDoc> {
   /** Repo-relative, forward slashes. */
   path: string;
   name: string;
   folder: string[];
-  /** contentHash of the canonical content. */
+  /** Content hash of the canonical content. */
   readonly hash: string;
   /** sha256 of the file's bytes. */
   fileHash: string;
-  readonly snippets: string[];
   /** The file's text; a file known unchanged from the cache is read only when this is first asked for. */
   readonly text: string;
-  /** The parsed template; a file byte-identical to the last sync is parsed only when this is first read. */
-  readonly doc: TemplateDoc;
+  /** The parsed document; a file byte-identical to the last sync is parsed only when this is first read. */
+  readonly doc: Doc;
+}
+
+interface NamedDoc {
+  name: string;
+  folder: string[];
+}
+
+export interface LocalTemplate extends LocalDocument<TemplateDoc> {
+  readonly snippets: string[];
+}
+
+export interface LocalAgent extends LocalDocument<AgentDoc> {
+  /** Names of the prompts its nodes refer to. */
+  readonly prompts: string[];
 }
 
 export interface LocalScan {
   templates: LocalTemplate[];
+  problems: FileProblem[];
+}
+
+export interface AgentScan {
+  agents: LocalAgent[];
   problems: FileProblem[];
 }
 
@@ -52,28 +73,181 @@ export const MAX_PROMPT_FILE_BYTES = 32 * 1024 * 1024;
 
 const toPosix = (path: string) => path.split(sep).join("/");
 
-/**
- * Scans `<rootDir>/<promptsDir>`. Files are read synchronously, one after another: for a thousand small files that is
- * several times faster than a thousand concurrent reads through libuv's small thread pool.
- */
+/** The prompt files of `<rootDir>/<promptsDir>`, and the problems that keep any from being read. */
 export async function scanPromptFiles(
   rootDir: string,
   promptsDir: string,
   options: ScanOptions = {},
 ): Promise<LocalScan> {
-  const paths = await filesOfKind(rootDir, promptsDir, PROMPT_FILE_SUFFIX, options.only);
-  const realBase = realPromptsDir(rootDir, promptsDir);
-  const known = knownFiles(options.lock);
+  const { files, problems } = await scanKind(rootDir, promptsDir, options, PROMPT_KIND);
+  return { templates: files, problems };
+}
 
-  const templates: LocalTemplate[] = [];
+/** Scans the agent files of `<rootDir>/<promptsDir>`, as scanPromptFiles does prompt files. */
+export async function scanAgentFiles(
+  rootDir: string,
+  promptsDir: string,
+  options: ScanOptions = {},
+): Promise<AgentScan> {
+  const { files, problems } = await scanKind(rootDir, promptsDir, options, AGENT_KIND);
+  return { agents: files, problems };
+}
+
+/** What differs between reading prompt files and agent files. */
+interface FileKind<Doc extends NamedDoc, File extends LocalDocument<Doc>, Entry extends SyncedEntry> {
+  suffix: FileSuffix;
+  /** What files are called in messages: "template" or "agent". */
+  noun: string;
+  entries: (lock: Lockfile) => Record<string, Entry>;
+  parse: (
+    text: string,
+    path: string,
+    promptsDir: string,
+  ) => { ok: true; doc: Doc } | { ok: false; problems: FileProblem[] };
+  /** A parsed file; its hash and references are worked out on first use (`plx check` needs neither). */
+  parsed: (facts: Omit<LocalDocument<Doc>, "hash">) => File;
+  /** A file exactly as the last sync left it: what it holds is in the lock; its text is read when asked for. */
+  trusted: (facts: Omit<LocalDocument<Doc>, "doc" | "hash" | "text">, entry: Entry, lazy: Lazy<Doc>) => File;
+}
+
+const PROMPT_KIND: FileKind<TemplateDoc, LocalTemplate, LockEntry> = {
+  suffix: PROMPT_FILE_SUFFIX,
+  noun: "template",
+  entries: (lock) => lock.templates,
+  parse: parsePromptFile,
+  parsed: (facts) => {
+    let hash: string | undefined;
+    let snippets: string[] | undefined;
+    return {
+      ...facts,
+      get hash() {
+        return (hash ??= contentHash(facts.doc));
+      },
+      get snippets() {
+        return (snippets ??= snippetNamesIn(facts.doc.promptTemplate));
+      },
+    };
+  },
+  trusted: (facts, entry, lazy) => ({
+    ...facts,
+    hash: entry.hash,
+    snippets: entry.snippets,
+    get text() {
+      return lazy.text();
+    },
+    get doc() {
+      return lazy.doc();
+    },
+  }),
+};
+
+const AGENT_KIND: FileKind<AgentDoc, LocalAgent, AgentLockEntry> = {
+  suffix: AGENT_FILE_SUFFIX,
+  noun: "agent",
+  entries: (lock) => lock.agents,
+  parse: parseAgentFile,
+  parsed: (facts) => {
+    let hash: string | undefined;
+    return {
+      ...facts,
+      get hash() {
+        return (hash ??= agentContentHash(facts.doc));
+      },
+      prompts: promptNamesIn(facts.doc),
+    };
+  },
+  trusted: (facts, entry, lazy) => ({
+    ...facts,
+    hash: entry.hash,
+    prompts: entry.prompts,
+    get text() {
+      return lazy.text();
+    },
+    get doc() {
+      return lazy.doc();
+    },
+  }),
+};
+
+/** A trusted file's text and document, each worked out on first use. */
+interface Lazy<Doc> {
+  text: () => string;
+  doc: () => Doc;
+}
+
+/**
+ * Files are read synchronously, one after another: for a thousand small files that is several times faster than a
+ * thousand concurrent reads through libuv's small thread pool.
+ */
+async function scanKind<Doc extends NamedDoc, File extends LocalDocument<Doc>, Entry extends SyncedEntry>(
+  rootDir: string,
+  promptsDir: string,
+  options: ScanOptions,
+  kind: FileKind<Doc, File, Entry>,
+): Promise<{ files: File[]; problems: FileProblem[] }> {
+  const paths = await filesOfKind(rootDir, promptsDir, kind.suffix, options.only);
+  const realBase = realPromptsDir(rootDir, promptsDir);
+  const known = new Map<string, [string, Entry]>();
+  for (const [name, entry] of Object.entries(options.lock ? kind.entries(options.lock) : {}))
+    if (entry.file) known.set(entry.path, [name, entry]);
+
+  const files: File[] = [];
   const problems: FileProblem[] = [];
+  // A file exactly as the last sync left it: what it holds is in the lock, and it is parsed only if someone asks.
+  const trusted = (path: string, name: string, entry: Entry, readText: () => string) => {
+    let text: string | undefined;
+    let doc: Doc | undefined;
+    const lazy: Lazy<Doc> = {
+      text: () => (text ??= readText()),
+      doc: () => {
+        if (doc) return doc;
+        const parsed = kind.parse(lazy.text(), path, promptsDir);
+        // The lock recorded these very bytes after reading or writing them, so they parsed then and parse now.
+        if (!parsed.ok) throw new Error(`${path} no longer parses although it is unchanged since the last sync`);
+        doc = parsed.doc;
+        return doc;
+      },
+    };
+    const folder = locationFromPath(path, promptsDir).folder;
+    return kind.trusted({ path, name, folder, fileHash: entry.file! }, entry, lazy);
+  };
   for (const path of paths) {
-    const result = readOne(rootDir, realBase, path, promptsDir, known.get(path), options.cache);
-    if ("problems" in result) problems.push(...result.problems);
-    else templates.push(result.template);
+    const recorded = known.get(path);
+    const absolute = join(rootDir, path);
+    if (recorded && options.cache) {
+      // The cache vouches for the bytes, and they are the ones the last sync left: nothing to read.
+      const stamp = regularFileStamp(absolute);
+      if (stamp && options.cache.fileHash(path, stamp) === recorded[1].file) {
+        files.push(trusted(path, recorded[0], recorded[1], () => readFileSync(absolute, "utf8")));
+        continue;
+      }
+    }
+    const read = readFileBytes(rootDir, realBase, path);
+    if ("problems" in read) {
+      problems.push(...read.problems);
+      continue;
+    }
+    const { bytes, fileHash } = read;
+    if (read.stamp) options.cache?.remember(path, read.stamp, fileHash);
+    if (recorded && recorded[1].file === fileHash) {
+      const text = bytes.toString("utf8");
+      files.push(trusted(path, recorded[0], recorded[1], () => text));
+      continue;
+    }
+    const decoded = decodeText(path, bytes);
+    if ("problems" in decoded) {
+      problems.push(...decoded.problems);
+      continue;
+    }
+    const parsed = kind.parse(decoded.text, path, promptsDir);
+    if (!parsed.ok) problems.push(...parsed.problems);
+    else {
+      const { name, folder } = parsed.doc;
+      files.push(kind.parsed({ path, name, folder, fileHash, text: decoded.text, doc: parsed.doc }));
+    }
   }
-  problems.push(...duplicateNames(templates));
-  return { templates, problems };
+  problems.push(...duplicateNames(files, kind.noun));
+  return { files, problems };
 }
 
 /**
@@ -92,54 +266,6 @@ export async function filesOfKind(
         .filter((path) => path.endsWith(suffix) && path.length > suffix.length && isInside(path, promptsDir))
     : findBySuffix(join(rootDir, promptsDir), suffix).map((path) => posix.join(promptsDir, path));
   return paths.sort();
-}
-
-interface KnownFile {
-  name: string;
-  hash: string;
-  file: string;
-  snippets: string[];
-}
-
-function knownFiles(lock: Lockfile | undefined): Map<string, KnownFile> {
-  const known = new Map<string, KnownFile>();
-  for (const [name, entry] of Object.entries(lock?.templates ?? {})) {
-    if (entry.file) known.set(entry.path, { name, hash: entry.hash, file: entry.file, snippets: entry.snippets });
-  }
-  return known;
-}
-
-type ReadResult = { template: LocalTemplate } | { problems: FileProblem[] };
-
-function readOne(
-  rootDir: string,
-  realBase: string,
-  path: string,
-  promptsDir: string,
-  known: KnownFile | undefined,
-  cache: StatCache | undefined,
-): ReadResult {
-  const absolute = join(rootDir, path);
-  if (known && cache) {
-    // The cache vouches for the bytes, and they are the ones the last sync left: nothing to read.
-    const stamp = regularFileStamp(absolute);
-    if (stamp && cache.fileHash(path, stamp) === known.file) {
-      return { template: trustedTemplate(path, promptsDir, () => readFileSync(absolute, "utf8"), known.file, known) };
-    }
-  }
-  const read = readFileBytes(rootDir, realBase, path);
-  if ("problems" in read) return read;
-  const { bytes, fileHash } = read;
-  if (read.stamp) cache?.remember(path, read.stamp, fileHash);
-  if (known && known.file === fileHash) {
-    const text = bytes.toString("utf8");
-    return { template: trustedTemplate(path, promptsDir, () => text, fileHash, known) };
-  }
-  const decoded = decodeText(path, bytes);
-  if ("problems" in decoded) return decoded;
-  const parsed = parsePromptFile(decoded.text, path, promptsDir);
-  if (!parsed.ok) return { problems: parsed.problems };
-  return { template: parsedTemplate(path, parsed.doc, fileHash, decoded.text) };
 }
 
 type Problems = { problems: FileProblem[] };
@@ -228,61 +354,10 @@ export function decodeText(path: string, bytes: Buffer): { text: string } | Prob
   }
 }
 
-/** A file that was parsed. Its content hash and snippet names are worked out on first use: `plx check` needs neither. */
-function parsedTemplate(path: string, doc: TemplateDoc, fileHash: string, text: string): LocalTemplate {
-  let hash: string | undefined;
-  let snippets: string[] | undefined;
-  return {
-    path,
-    name: doc.name,
-    folder: doc.folder,
-    get hash() {
-      return (hash ??= contentHash(doc));
-    },
-    fileHash,
-    get snippets() {
-      return (snippets ??= snippetNamesIn(doc.promptTemplate));
-    },
-    text,
-    doc,
-  };
-}
-
-/** A file exactly as the last sync left it: what it holds is in the lock, and it is parsed only if someone asks. */
-function trustedTemplate(
-  path: string,
-  promptsDir: string,
-  readText: () => string,
-  fileHash: string,
-  known: KnownFile,
-): LocalTemplate {
-  let doc: TemplateDoc | undefined;
-  let text: string | undefined;
-  return {
-    path,
-    name: known.name,
-    folder: locationFromPath(path, promptsDir).folder,
-    hash: known.hash,
-    fileHash,
-    snippets: known.snippets,
-    get text() {
-      return (text ??= readText());
-    },
-    get doc() {
-      if (doc) return doc;
-      const parsed = parsePromptFile(this.text, path, promptsDir);
-      // The lock recorded these very bytes after reading or writing them, so they parsed then and parse now.
-      if (!parsed.ok) throw new Error(`${path} no longer parses although it is unchanged since the last sync`);
-      doc = parsed.doc;
-      return doc;
-    },
-  };
-}
-
-/** Names are unique per workspace, so two files naming one template cannot both be synced. */
-function duplicateNames(templates: readonly LocalTemplate[]): FileProblem[] {
-  const byName = new Map<string, LocalTemplate[]>();
-  for (const template of templates) byName.set(template.name, [...(byName.get(template.name) ?? []), template]);
+/** Names are unique per workspace, so two files naming one template (or one agent) cannot both be synced. */
+function duplicateNames(files: ReadonlyArray<{ name: string; path: string }>, noun: string): FileProblem[] {
+  const byName = new Map<string, Array<{ name: string; path: string }>>();
+  for (const file of files) byName.set(file.name, [...(byName.get(file.name) ?? []), file]);
   return [...byName.values()]
     .filter((claims) => claims.length > 1)
     .flatMap((claims) =>
@@ -290,11 +365,11 @@ function duplicateNames(templates: readonly LocalTemplate[]): FileProblem[] {
         path: claim.path,
         line: 1,
         col: 1,
-        message: `template name "${claim.name}" is also claimed by ${claims
+        message: `${noun} name "${claim.name}" is also claimed by ${claims
           .filter((other) => other !== claim)
           .map((other) => other.path)
           .join(", ")}`,
-        hint: "Template names are unique per workspace: rename one file, or give it a different `name:`.",
+        hint: `Names are unique per workspace among ${noun}s: rename one file, or give it a different \`name:\`.`,
       })),
     );
 }

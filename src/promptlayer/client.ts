@@ -43,6 +43,9 @@ import {
   type SnippetUsage,
 } from "./schemas.js";
 
+/** The folder-entity types plx keeps in files. */
+export type SyncedEntityType = "PROMPT" | "SNIPPET" | "WORKFLOW";
+
 export { DEFAULT_BASE_URL };
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_DEADLINE_MS = 600_000;
@@ -158,7 +161,7 @@ export class PromptLayerClient {
 
   /** PromptLayer's agents (workflows), over this client's transport. */
   get workflows(): WorkflowsApi {
-    return (this.workflowsApi ??= new WorkflowsApi(this.http, this.replies, () => this.workspaceId()));
+    return (this.workflowsApi ??= new WorkflowsApi(this.http, this.replies));
   }
 
   /** Requests sent, retries, 429s, and the concurrency limit's state. */
@@ -335,7 +338,7 @@ export class PromptLayerClient {
   /**
    * The workspace the key belongs to. PromptLayer has no "whoami": the id comes from the `workspaceId` option,
    * or from any template read (getTemplate records it), or else from reading the newest template (two requests,
-   * once). Undefined when the workspace has no template at all.
+   * once), or the list of agents when there is none. Undefined when the workspace has neither.
    */
   async workspaceId(): Promise<number | undefined> {
     if (this.knownWorkspaceId !== undefined) return this.knownWorkspaceId;
@@ -375,15 +378,18 @@ export class PromptLayerClient {
     });
   }
 
-  /** Every prompt and snippet in the workspace with its folder path and latest version number, in one request. */
-  async listPromptEntities(): Promise<FolderEntity[]> {
+  /**
+   * Every entity of these types (prompts, snippets, agents) in the workspace, with its folder path and latest version
+   * number, in one request.
+   */
+  async listEntities(types: readonly SyncedEntityType[]): Promise<FolderEntity[]> {
     const workspaceId = await this.workspaceId();
-    // A workspace without templates has no prompt entities, and no id to ask with.
+    // A workspace without templates or agents has no such entities, and no id to ask with.
     if (workspaceId === undefined) return [];
     const { entities } = await this.read(folderEntitiesSchema, {
       method: "GET",
       path: "/api/public/v2/folders/entities",
-      query: { workspace_id: workspaceId, flatten: true, filter_type: ["PROMPT", "SNIPPET"], include_metadata: true },
+      query: { workspace_id: workspaceId, flatten: true, filter_type: [...types], include_metadata: true },
     });
     return entities;
   }
@@ -460,6 +466,8 @@ export class PromptLayerClient {
   private async discoverWorkspaceId(): Promise<number | undefined> {
     const newest = (await this.listPage({}, 1, 1)).items[0];
     if (newest) await this.getTemplate(newest.id);
+    // A workspace with agents and no template: its agents' listing names the workspace.
+    else this.knownWorkspaceId ??= (await this.workflows.list().next()).value?.workspace_id ?? undefined;
     return this.knownWorkspaceId;
   }
 

@@ -95,24 +95,9 @@ const nodeResultSchema = z.looseObject({
 });
 const nodeResultsSchema = z.record(z.string(), nodeResultSchema);
 
-const entitiesSchema = z.looseObject({
-  entities: z.array(
-    z.looseObject({
-      id,
-      name: z.string(),
-      type: z.string(),
-      folder_id: id.nullish(),
-      path: z.array(z.string()),
-      metadata: z.looseObject({ latest_version_number: versionNumber.nullish() }).nullish(),
-      external_ids: z.array(externalIdSchema).optional(),
-    }),
-  ),
-});
-
 export type ListedWorkflow = z.infer<typeof listedWorkflowSchema>;
 export type WorkflowLabel = z.infer<typeof workflowLabelSchema>;
 export type NodeResult = z.infer<typeof nodeResultSchema>;
-export type WorkflowEntity = z.infer<typeof entitiesSchema>["entities"][number];
 
 /** One version of a workflow as read, with its identity pulled out of whichever shape the server used. */
 export interface WorkflowVersion {
@@ -194,8 +179,6 @@ export class WorkflowsApi {
   constructor(
     private readonly http: Transport,
     private readonly replies: ReplyReader,
-    /** The workspace the key belongs to, as the client knows it; undefined while no template tells. */
-    private readonly workspaceId: () => Promise<number | undefined>,
   ) {}
 
   /** Every workflow, newest first; `updatedAfter` keeps those changed since then (for polling, as no webhook tells). */
@@ -252,18 +235,6 @@ export class WorkflowsApi {
       path: apiPath`/workflows/${identifier}/labels`,
     });
     return read?.release_labels;
-  }
-
-  /** Every workflow with its folder path and latest version number, in one request. */
-  async entities(): Promise<WorkflowEntity[]> {
-    const workspaceId = (await this.workspaceId()) ?? (await this.list().next()).value?.workspace_id;
-    if (workspaceId === undefined) return [];
-    const { entities } = await this.replies.read(entitiesSchema, {
-      method: "GET",
-      path: "/api/public/v2/folders/entities",
-      query: { workspace_id: workspaceId, flatten: true, filter_type: ["WORKFLOW"], include_metadata: true },
-    });
-    return entities;
   }
 
   /**

@@ -117,7 +117,8 @@ export async function check(
   let remote: CheckReport["remote"];
   // An unreadable lock is already an error, and without it there is no last sync to compare with.
   if (options.remote && !lockRead.unreadable) {
-    const names = only ? templates.map((template) => template.name) : [];
+    // Given files, only their templates and agents are compared.
+    const names = only ? [...templates.map((template) => template.name), ...agents.names] : [];
     if (!only || names.length > 0) {
       const comparison = await compareWithRemote({ ...options.remote, config }, names);
       const conflicts = comparison.changes.filter((change) => change.state === "conflict");

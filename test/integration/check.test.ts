@@ -508,7 +508,7 @@ describe("plx check --remote (the pre-push hook)", () => {
 
     const checked = await server.plx(repo, "check", "--remote");
     expect(checked.exitCode, checked.stdout + checked.stderr).toBe(0);
-    expect(checked.stdout).toContain("2 template(s) compared with PromptLayer: 0 conflict(s)");
+    expect(checked.stdout).toContain("2 template(s) and agent(s) compared with PromptLayer: 0 conflict(s)");
     // It only reads: nothing is published, no label moves.
     const requests = await server.requests();
     expect(requests.length).toBeGreaterThan(0);
@@ -549,7 +549,7 @@ describe("plx check --remote (the pre-push hook)", () => {
     await server.publish("tone", completion("Be warm and brief."));
     const other = await server.plx(repo, "check", "--remote", "prompts/greeting.prompt.yaml");
     expect(other.exitCode, other.stdout).toBe(0);
-    expect(other.stdout).toContain("1 template(s) compared with PromptLayer: 0 conflict(s)");
+    expect(other.stdout).toContain("1 template(s) and agent(s) compared with PromptLayer: 0 conflict(s)");
     const same = await server.plx(repo, "check", "--remote", "prompts/tone.prompt.yaml");
     expect(same.exitCode).toBe(1);
     expect(same.stdout).toContain("prompts/tone.prompt.yaml:1:1: error tone changed both here and in PromptLayer");

@@ -439,8 +439,8 @@ describe("plx publish --label and plx label", () => {
 
     const listed = JSON.parse((await server.plx(repo, "label", "ls", "tone", "--json")).stdout);
     expect(listed.labels).toEqual([
-      { name: "tone", label: "prod", version: 1, matchesLocal: false },
-      { name: "tone", label: "staging", version: 1, matchesLocal: false },
+      { kind: "prompt", name: "tone", label: "prod", version: 1, matchesLocal: false },
+      { kind: "prompt", name: "tone", label: "staging", version: 1, matchesLocal: false },
     ]);
     expect((await server.plx(repo, "label", "rm", "staging", "tone")).exitCode).toBe(2);
     expect((await server.plx(repo, "label", "rm", "staging", "tone", "--yes")).exitCode).toBe(0);

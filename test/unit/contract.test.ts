@@ -523,6 +523,55 @@ describeWithOpenApiSpec("sandbox against the PromptLayer OpenAPI contract", (con
     expect.soft(callback.status).toBe(202);
   });
 
+  it("answers the calls plx makes to sync agents: a version by workflow_id, the joint listing, moves and deletes", async () => {
+    const { workspaceId } = await publishWorkspace();
+    const nodes = [
+      {
+        name: "reply",
+        node_type: "PROMPT_TEMPLATE",
+        configuration: { template: { prompt_name: "support-reply", label: "staging" } },
+        dependencies: ["question"],
+        is_output_node: true,
+      },
+    ];
+    const ref = { source: "plx", external_id: "prompts/triage.agent.yaml" };
+    const created = await call("POST", "/rest/workflows", {
+      body: { name: "triage", nodes, edges: [], required_input_variables: { question: "string" }, external_ids: [ref] },
+    });
+    const id = created.body.workflow_id as number;
+    // A new version as push sends it: the whole content, naming the workflow by id, carrying labels and its ID.
+    const version = await call("POST", "/rest/workflows", {
+      body: {
+        workflow_id: id,
+        nodes,
+        edges: [],
+        required_input_variables: { question: "string" },
+        commit_message: "From git (abc1234)",
+        release_labels: ["prod"],
+        external_ids: [ref],
+      },
+    });
+    expect.soft(version.status).toBe(201);
+    expect.soft(version.body).toMatchObject({ workflow_id: id, version_number: 2, release_labels: ["prod"] });
+    const listed = await call(
+      "GET",
+      `/api/public/v2/folders/entities?workspace_id=${workspaceId}&flatten=true&filter_type=PROMPT&filter_type=SNIPPET&filter_type=WORKFLOW&include_metadata=true`,
+    );
+    expect
+      .soft(listed.body.entities.find((entity: { type: string }) => entity.type === "WORKFLOW"))
+      .toMatchObject({ id, name: "triage", path: [], metadata: { latest_version_number: 2 } });
+    const folder = await call("POST", "/api/public/v2/folders", { body: { name: "ops" } });
+    const moved = await call("POST", "/api/public/v2/folders/entities", {
+      body: { entities: [{ id, type: "WORKFLOW" }], folder_id: folder.body.folder.id, workspace_id: workspaceId },
+    });
+    expect.soft(moved.status).toBe(200);
+    const deleted = await call("DELETE", "/api/public/v2/folders/entities", {
+      body: { entities: [{ id, type: "WORKFLOW" }], workspace_id: workspaceId },
+    });
+    expect.soft(deleted.status).toBe(200);
+    expect.soft((await call("GET", `/workflows/${id}`)).status).toBe(404);
+  });
+
   it("answers agent errors with the declared status and shape", async () => {
     const output = { name: "a", node_type: "VARIABLE", configuration: {}, is_output_node: true };
     const created = await call("POST", "/rest/workflows", {

@@ -27,7 +27,7 @@ const command: CommandModule<CommandOptions<"check">, CheckReport> = {
       return `${finding.path}:${finding.line}:${finding.col}: ${label} ${finding.message} ${styles.dim(`[${finding.code}]`)}\n  ${styles.dim(`hint: ${finding.hint}`)}`;
     });
     const remote = report.remote
-      ? `; ${report.remote.compared} template(s) compared with PromptLayer: ${report.remote.conflicts} conflict(s)`
+      ? `; ${report.remote.compared} template(s) and agent(s) compared with PromptLayer: ${report.remote.conflicts} conflict(s)`
       : "";
     lines.push(`${report.checked} file(s) checked: ${report.errors} error(s), ${report.warnings} warning(s)${remote}`);
     return lines.join("\n");

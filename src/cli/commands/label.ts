@@ -43,7 +43,7 @@ export const labelSet: CommandModule<CommandOptions<"label set">, LabelReport> =
     return {
       action: "set",
       dryRun: false,
-      changes: [await setLabel(await resolved(context), options.label, name, version)],
+      changes: [await setLabel(await resolved(context), options.label, name, version, options.agent)],
     };
   },
   renderHuman: renderLabel,
@@ -57,7 +57,7 @@ export const labelRemove: CommandModule<CommandOptions<"label rm">, LabelReport>
     if (!(await confirmed(context, options.yes, asked, `Remove the release label ${label} from ${name}?`))) {
       return { action: "rm", name, label, status: "declined" };
     }
-    return { action: "rm", ...(await removeLabel(await resolved(context), label, name)) };
+    return { action: "rm", ...(await removeLabel(await resolved(context), label, name, options.agent)) };
   },
   renderHuman: renderLabel,
   // Like a label that did not move: the removal waits for an approval, which a script should notice.
@@ -90,6 +90,8 @@ function changesExitCode(report: LabelReport): ExitCode {
   if (report.action !== "set" && report.action !== "promote") return ExitCode.Ok;
   if (report.declined) return ExitCode.Negative;
   if (report.changes.some((change) => change.status === "failed")) return ExitCode.Remote;
+  // An agent's label left alone: moving it would have hidden a later version made in PromptLayer.
+  if (report.changes.some((change) => change.status === "conflict")) return ExitCode.Conflict;
   // A protected label waiting for approval: the change was asked for and did not happen yet.
   return report.changes.some((change) => change.status === "pending") ? ExitCode.Negative : ExitCode.Ok;
 }
@@ -106,7 +108,8 @@ function renderLabel(report: LabelReport, styles: Styles): string {
             : row.matchesLocal
               ? styles.green("matches local")
               : styles.yellow("differs from local");
-        return `${row.name.padEnd(width)}  ${row.label.padEnd(12)} v${String(row.version).padEnd(4)} ${match}`;
+        const kind = row.kind === "agent" ? styles.dim(" (agent)") : "";
+        return `${row.name.padEnd(width)}  ${row.label.padEnd(12)} v${String(row.version).padEnd(4)} ${match}${kind}`;
       })
       .join("\n");
   }
@@ -122,9 +125,15 @@ function renderLabel(report: LabelReport, styles: Styles): string {
         return `removed ${report.label} from ${report.name}${report.version ? ` (was v${report.version})` : ""}`;
     }
   }
-  if (report.changes.length === 0) return "No templates carry that label.";
+  if (report.changes.length === 0) return "No templates or agents carry that label.";
   const lines = report.changes.map((change) => {
-    const where = `${change.label} -> ${change.name} v${change.version}${change.from !== undefined && change.from !== change.version ? styles.dim(` (was v${change.from})`) : ""}`;
+    const copy =
+      change.copyOf !== undefined
+        ? styles.dim(` (a new version identical to v${change.copyOf})`)
+        : change.kind === "agent" && change.status === "planned"
+          ? styles.dim(" (by a new version identical to it)")
+          : "";
+    const where = `${change.label} -> ${change.name} v${change.version}${copy}${change.from !== undefined && change.from !== change.version ? styles.dim(` (was v${change.from})`) : ""}`;
     switch (change.status) {
       case "set":
         return `${styles.green("set")} ${where}`;
@@ -136,6 +145,8 @@ function renderLabel(report: LabelReport, styles: Styles): string {
         return `${styles.yellow("moved on")} ${where}: another publish or label change has since moved it elsewhere`;
       case "pending":
         return `${styles.yellow("pending approval")} ${where}: the label is protected and did not move yet`;
+      case "conflict":
+        return `${styles.red("left alone")} ${change.label} on ${change.name}: ${change.error}`;
       default:
         return `${styles.red("failed")} ${where}: ${change.error}`;
     }

@@ -1,9 +1,9 @@
 // Markdown renderings of reports, for GitHub step summaries and sticky pull-request comments.
 import { markdownCell } from "../../ci/findings.js";
 import { folderLabel } from "../../core/folders.js";
-import { versionNote } from "./render-comparison.js";
+import { matching, versionNote } from "./render-comparison.js";
 import type { Comparison } from "../../sync/compare.js";
-import type { PushReport } from "../../sync/push.js";
+import type { LabelResult, PushReport } from "../../sync/push.js";
 import { promptKey } from "../../evals/summary.js";
 import type { EvalReport } from "../../evals/report.js";
 
@@ -26,7 +26,7 @@ export function fenced(text: string, language: string): string {
 
 export function comparisonMarkdown(report: Comparison): string {
   if (report.changes.length === 0)
-    return `### plx diff\n\nNo differences: ${report.inSync} template(s) match PromptLayer (${report.track}).`;
+    return `### plx diff\n\nNo differences: ${matching(report)} match PromptLayer (${report.track}).`;
   const lines = [
     "### plx diff",
     "",
@@ -50,6 +50,14 @@ export function comparisonMarkdown(report: Comparison): string {
     );
   }
   return lines.join("\n");
+}
+
+/** Where a label goes: a version, the version this run publishes, or (agents) a copy of a version. */
+export function labelTarget(label: LabelResult): string {
+  if (label.action === "copy")
+    return `v${label.version ?? label.creates}, a new version identical to v${label.to} (an agent's label moves only with a new version)`;
+  const to = label.version ?? label.to;
+  return to === undefined ? "(new version)" : `v${to}`;
 }
 
 export function pushMarkdown(report: PushReport, command: string): string {
@@ -76,13 +84,15 @@ export function pushMarkdown(report: PushReport, command: string): string {
       const outcome =
         result.result === "created" || result.result === "updated"
           ? `${result.result} v${result.version}${result.raced ? ` — ${result.raced}` : ""}`
-          : result.result === "planned"
-            ? `would ${item.action}`
-            : result.result === "failed"
-              ? `failed — ${result.error.message}`
-              : result.result === "skipped"
-                ? `skipped — ${result.reason}`
-                : result.result;
+          : result.result === "copied"
+            ? `copied v${result.of} as v${result.version} to carry labels`
+            : result.result === "planned"
+              ? `would ${item.action}`
+              : result.result === "failed"
+                ? `failed — ${result.error.message}`
+                : result.result === "skipped"
+                  ? `skipped — ${result.reason}`
+                  : result.result;
       const move = "moveTo" in item && item.moveTo ? ` into ${folderLabel(item.moveTo)}` : "";
       const why = "reason" in item && item.reason ? ` — ${item.reason}` : "";
       lines.push(`| \`${markdownCell(item.path)}\` | ${markdownCell(outcome + move + why)} |`);
@@ -94,7 +104,6 @@ export function pushMarkdown(report: PushReport, command: string): string {
   if (labels.length > 0) {
     lines.push("", "| label | template | from | to | status |", "| --- | --- | --- | --- | --- |");
     for (const label of labels) {
-      const to = label.version ?? label.to;
       const status =
         label.status === "pending"
           ? "pending approval"
@@ -102,7 +111,7 @@ export function pushMarkdown(report: PushReport, command: string): string {
             ? `left alone — ${label.reason}`
             : label.status;
       lines.push(
-        `| ${markdownCell(label.label)} | ${markdownCell(label.name)} | ${label.from === undefined ? "—" : `v${label.from}`} | ${to === undefined ? "new version" : `v${to}`} | ${markdownCell(status)} |`,
+        `| ${markdownCell(label.label)} | ${markdownCell(label.name)} | ${label.from === undefined ? "—" : `v${label.from}`} | ${markdownCell(labelTarget(label))} | ${markdownCell(status)} |`,
       );
     }
   }

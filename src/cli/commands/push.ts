@@ -20,7 +20,7 @@ import type { CommandModule } from "../command.js";
 import type { Context, Prompter } from "../context.js";
 import type { Styles } from "../io.js";
 import type { CommandOptions } from "../command-options.js";
-import { pushMarkdown } from "./markdown.js";
+import { labelTarget, pushMarkdown } from "./markdown.js";
 
 type PushCommandOptions = CommandOptions<"push"> & Partial<Pick<CommandOptions<"publish">, "label" | "yes" | "all">>;
 
@@ -93,7 +93,9 @@ async function consent(
   labels: readonly string[],
   deleting: boolean,
 ): Promise<boolean> {
-  const moving = plan.labels.filter((move) => move.action === "move" || move.action === "add");
+  const moving = plan.labels.filter(
+    (move) => move.action === "move" || move.action === "add" || move.action === "copy",
+  );
   const deletions = deleting ? plan.items.filter((item) => item.action === "delete") : [];
   const what = [
     moving.length > 0 ? `moving ${labels.join(", ")} on ${moving.length} template(s)` : undefined,
@@ -114,7 +116,8 @@ async function reportToCi(context: Context, report: PushReport, kind: "push" | "
   const reporter = await context.reporter();
   const conflicts = report.results.filter(
     (result) =>
-      result.result === "conflict" || ((result.result === "created" || result.result === "updated") && result.raced),
+      result.result === "conflict" ||
+      ((result.result === "created" || result.result === "updated" || result.result === "copied") && result.raced),
   );
   await reporter.annotate(
     conflicts.map((result) => ({
@@ -178,6 +181,9 @@ function resultLine(result: PushResult, styles: Styles, deleting: boolean): stri
     case "moved":
       word = styles.green("moved");
       break;
+    case "copied":
+      word = styles.green(`copied v${result.of} as v${result.version}`);
+      break;
     case "unchanged":
       return undefined;
     case "behind":
@@ -218,7 +224,7 @@ function resultLine(result: PushResult, styles: Styles, deleting: boolean): stri
         : " — kept in PromptLayer; push --delete removes it there, plx pull --force restores the file"
       : result.result === "skipped"
         ? ` — ${result.reason}`
-        : result.result === "created" || result.result === "updated"
+        : result.result === "created" || result.result === "updated" || result.result === "copied"
           ? result.raced
             ? ` — ${result.raced}`
             : ""
@@ -234,15 +240,14 @@ function resultLine(result: PushResult, styles: Styles, deleting: boolean): stri
 }
 
 function labelLine(label: LabelResult, styles: Styles, dryRun: boolean): string | undefined {
-  const to = label.version ?? label.to;
-  const where = `${label.label} -> ${label.name} ${to === undefined ? "(new version)" : `v${to}`}`;
+  const where = `${label.label} -> ${label.name} ${labelTarget(label)}`;
   const was = label.from === undefined ? "" : styles.dim(` (was v${label.from})`);
   switch (label.status) {
     case "unchanged":
     case "skipped":
       return undefined;
     case "planned":
-      return `${styles.cyan(dryRun ? `would ${label.action === "add" ? "add" : "move"} label` : "label")} ${where}${was}${styles.dim(` — ${label.reason}`)}`;
+      return `${styles.cyan(dryRun ? `would ${label.action === "add" || (label.action === "copy" && label.from === undefined) ? "add" : "move"} label` : "label")} ${where}${was}${styles.dim(` — ${label.reason}`)}`;
     case "set":
       return `${styles.green("label")} ${where}${was}`;
     case "conflict":
@@ -310,6 +315,7 @@ export function renderPush(report: PushReport, styles: Styles): string {
     const conflicts = report.labels.filter((label) => label.status === "conflict").length;
     lines.push(
       `${of("created", "updated")} published, ${of("unchanged", "moved")} unchanged, ${of("failed")} failed, ${of("skipped")} skipped` +
+        (of("copied") > 0 ? `, ${of("copied")} copied to carry labels` : "") +
         (of("behind") > 0 ? `, ${of("behind")} behind` : "") +
         (of("deleted") > 0 ? `, ${of("deleted")} deleted` : "") +
         (of("kept") > 0 ? `, ${of("kept")} deleted here only` : "") +

@@ -28,6 +28,12 @@ const GROUPS: Array<{ states: Array<Change["state"]>; title: string }> = [
   { states: ["remote-deleted"], title: "Deleted in PromptLayer" },
 ];
 
+/** How many match: templates, and agents when there are any. */
+export function matching(report: Pick<Comparison, "inSync" | "agentsInSync">): string {
+  const templates = `${report.inSync - report.agentsInSync} template(s)`;
+  return report.agentsInSync > 0 ? `${templates} and ${report.agentsInSync} agent(s)` : templates;
+}
+
 /**
  * A comparison for people: grouped by kind of change, with the canonical diff (`patch`), line counts (`stat`) or the
  * paths alone (`list`); `name-only` is bare paths for scripts.
@@ -41,8 +47,8 @@ export function renderComparison(
   if (view === "name-only") return report.changes.map((change) => change.path).join("\n");
   if (report.changes.length === 0 && report.invalid.length === 0) {
     return report.remote
-      ? `No differences: ${report.inSync} template(s) match PromptLayer (${report.track}).`
-      : `Clean: ${report.inSync} template(s) match plx.lock.`;
+      ? `No differences: ${matching(report)} match PromptLayer (${report.track}).`
+      : `Clean: ${matching(report)} match plx.lock.`;
   }
   const out: string[] = [];
   for (const group of GROUPS) {

@@ -56,6 +56,13 @@ describe("argv and environment to typed options", () => {
     [["label", "set", "prod", "refund@3"], {}, "label set", { label: "prod", target: "refund@3" }],
     [["label", "rm", "prod", "refund", "--yes"], {}, "label rm", { label: "prod", name: "refund", yes: true }],
     [
+      ["label", "set", "prod", "triage@3", "--agent"],
+      {},
+      "label set",
+      { label: "prod", target: "triage@3", agent: true },
+    ],
+    [["label", "rm", "prod", "triage"], { PLX_AGENT: "1" }, "label rm", { label: "prod", name: "triage", agent: true }],
+    [
       ["label", "promote", "staging", "prod", "x*"],
       {},
       "label promote",

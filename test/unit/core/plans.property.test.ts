@@ -1,6 +1,7 @@
 // Properties of the pull and push plans over generated three-way states (local file, lock, remote).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { planLabels } from "../../../src/core/label-plan.js";
 import type { LockEntry } from "../../../src/core/lock.js";
 import {
   mustRead,
@@ -15,6 +16,7 @@ import {
   remoteNeedsRead,
   SnippetCycleError,
   type PushItem,
+  type PushLocal,
   type PushRemote,
 } from "../../../src/core/push-plan.js";
 
@@ -150,8 +152,8 @@ describe("the push plan", () => {
       fc.property(folders, folders, folders, (local, remote, base) => {
         const path = (folder: string[]) => ["prompts", ...folder, "t.prompt.yaml"].join("/");
         const [item] = planPush({
-          locals: [{ name: "t", path: path(local), hash: "h", folder: local, snippets: [] }],
-          lock: { t: { id: 1, path: path(base), version: 1, hash: "h", labels: {}, snippets: [] } },
+          locals: [{ kind: "prompt", name: "t", path: path(local), hash: "h", folder: local, snippets: [] }],
+          lock: { t: { id: 1, path: path(base), version: 1, hash: "h", labels: {} } },
           remotes: new Map([["t", { id: 1, version: 1, folder: remote }]]),
           remoteNames: new Map([[1, "t"]]),
           baseFolders: new Map([["t", base]]),
@@ -169,12 +171,19 @@ describe("the push plan", () => {
   function pushInputs(states: Array<[string, TemplateState]>, force: boolean) {
     const lock: Record<string, LockEntry> = {};
     const remotes = new Map<string, PushRemote>();
-    const locals = [];
+    const locals: PushLocal[] = [];
     const remoteNames = new Map<number, string>();
     for (const [index, [name, state]] of states.entries()) {
       if (!state.local) continue;
       const id = index + 1;
-      locals.push({ name, path: `prompts/${name}.prompt.yaml`, hash: state.local, folder: [], snippets: [] });
+      locals.push({
+        kind: "prompt",
+        name,
+        path: `prompts/${name}.prompt.yaml`,
+        hash: state.local,
+        folder: [],
+        snippets: [],
+      });
       if (state.base)
         lock[name] = {
           id,
@@ -219,7 +228,9 @@ describe("the push plan", () => {
           } else if (moved && base?.hash === local.hash) {
             // Only PromptLayer moved: nothing to send, even with --force, and labels stay on the repo's content.
             expect(item).toMatchObject({ action: "behind", syncedVersion: base.version });
-          } else if (!moved || remote.publishedByPlx || force) expect(item.action).toBe("update");
+          } else if (!moved || remote.publishedByPlx || force || remoteHash === base?.hash)
+            // A newer version with the synced content (published as-is again) loses nothing under the edit.
+            expect(item.action).toBe("update");
           else expect(item.action).toBe("conflict");
           expect(item.action).not.toBe("invalid");
         }
@@ -242,7 +253,7 @@ describe("the push plan", () => {
       fc.property(graph, ([names, edges, changed]) => {
         const deps = new Map(names.map((name) => [name, edges.filter(([from]) => from === name).map(([, to]) => to)]));
         const items: PushItem[] = names.map((name) => {
-          const local = { name, path: name, hash: "h", folder: [], snippets: deps.get(name)! };
+          const local = { kind: "prompt" as const, name, path: name, hash: "h", folder: [], snippets: deps.get(name)! };
           return changed.includes(name)
             ? { ...local, action: "update", id: 1, remoteVersion: 1 }
             : { ...local, action: "unchanged", id: 1, remoteVersion: 1, syncedVersion: 1 };
@@ -262,6 +273,134 @@ describe("the push plan", () => {
         for (const name of changed)
           for (const dep of deps.get(name)!)
             if (levelOf.has(dep)) expect(levelOf.get(dep)!).toBeLessThan(levelOf.get(name)!);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe("the label plan for agents", () => {
+  /** One agent seen by publish: its item, where each label points, what the lock recorded. */
+  const agentCase = fc.record({
+    action: fc.constantFrom<"unchanged" | "behind" | "update" | "create">("unchanged", "behind", "update", "create"),
+    synced: fc.integer({ min: 1, max: 4 }),
+    ahead: fc.integer({ min: 0, max: 2 }),
+    labels: fc.dictionary(fc.constantFrom("prod", "staging"), fc.integer({ min: 1, max: 6 }), { maxKeys: 2 }),
+    sameContentAt: fc.uniqueArray(fc.integer({ min: 1, max: 6 }), { maxLength: 3 }),
+    lockKnows: fc.boolean(),
+    force: fc.boolean(),
+    all: fc.boolean(),
+  });
+
+  type AgentCase = typeof agentCase extends fc.Arbitrary<infer T> ? T : never;
+  /** The latest version: after the synced one when PromptLayer moved on (behind). */
+  const latestOf = (c: AgentCase) => c.synced + (c.action === "behind" ? Math.max(1, c.ahead) : 0);
+
+  function agentItem(c: AgentCase): PushItem {
+    const local = { kind: "agent" as const, name: "triage", path: "prompts/triage.agent.yaml", hash: "h", folder: [] };
+    const latest = latestOf(c);
+    switch (c.action) {
+      case "create":
+        return { ...local, prompts: [], action: "create" };
+      case "update":
+        return { ...local, prompts: [], action: "update", id: 7, remoteVersion: latest };
+      case "unchanged":
+        return { ...local, prompts: [], action: "unchanged", id: 7, remoteVersion: latest, syncedVersion: latest };
+      case "behind":
+        return {
+          ...local,
+          prompts: [],
+          action: "behind",
+          id: 7,
+          remoteVersion: latest,
+          baseVersion: c.synced,
+          syncedVersion: c.synced,
+          reason: "edited in PromptLayer",
+        };
+      default:
+        throw new Error(`unknown action ${c.action}`);
+    }
+  }
+
+  it("moves an agent's label to an existing version only by a copy made after the latest, and never over a later edit unless forced", () => {
+    fc.assert(
+      fc.property(agentCase, (c) => {
+        const item = agentItem(c);
+        const positions = new Map(Object.entries(c.labels).map(([label, version]) => [label, new Map([[7, version]])]));
+        const moves = planLabels({
+          labels: ["prod", "staging"],
+          items: [item],
+          lock: {
+            lockfileVersion: 1,
+            labels: c.lockKnows ? ["prod", "staging"] : [],
+            templates: {},
+            agents: c.lockKnows
+              ? { triage: { id: 7, path: item.path, version: c.synced, hash: "h", labels: c.labels, prompts: [] } }
+              : {},
+          },
+          remote: { prompt: new Map(), agent: positions },
+          assigned: () => false,
+          all: c.all,
+          force: c.force,
+          holds: (_id, version) => c.sameContentAt.includes(version),
+        });
+        expect(moves).toHaveLength(2);
+        for (const move of moves) {
+          expect(move.kind).toBe("agent");
+          // A move or add names a version only when it is the one this run publishes.
+          if (move.action === "move" || move.action === "add") expect(move.to).toBeUndefined();
+          const synced = c.action === "behind" ? c.synced : latestOf(c);
+          if (move.action === "copy") {
+            expect(c.action === "unchanged" || (c.action === "behind" && c.force)).toBe(true);
+            expect(move.to).toBe(synced);
+            expect(move.creates).toBe(latestOf(c) + 1);
+          }
+          // Behind PromptLayer, a label that would move stays where it is: a copy would hide the later edit.
+          if (c.action === "behind" && !c.force && move.action !== "keep" && move.action !== "skip")
+            expect(move.action).toBe("conflict");
+          // A label already on a version with the repository's content is kept: no copy of a copy.
+          const at = c.labels[move.label];
+          if (at !== undefined && (c.action === "unchanged" || c.action === "behind"))
+            if (at === synced || c.sameContentAt.includes(at)) expect(move.action).toBe("keep");
+        }
+        // Labels copied onto one agent go on one version.
+        expect(
+          new Set(moves.flatMap((move) => (move.action === "copy" ? [move.creates] : []))).size,
+        ).toBeLessThanOrEqual(1);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe("the push plan for agents", () => {
+  it("refuses exactly the agents it would publish that name a prompt neither side has", () => {
+    const prompts = fc.uniqueArray(fc.constantFrom("a", "b", "c", "d"), { maxLength: 4 });
+    fc.assert(
+      fc.property(prompts, prompts, fc.boolean(), (named, known, synced) => {
+        const local: PushLocal = {
+          kind: "agent",
+          name: "triage",
+          path: "prompts/triage.agent.yaml",
+          hash: synced ? "h" : "edited",
+          folder: [],
+          prompts: named,
+        };
+        const [item] = planPush({
+          locals: [local],
+          lock: { triage: { id: 1, path: local.path, version: 1, hash: "h", labels: {} } },
+          remotes: new Map([["triage", { id: 1, version: 1 }]]),
+          remoteNames: new Map([[1, "triage"]]),
+          baseFolders: new Map(),
+          force: false,
+          prompts: new Set(known),
+        });
+        const missing = named.filter((name) => !known.includes(name));
+        if (synced) expect(item!.action).toBe("unchanged");
+        else if (missing.length > 0) {
+          expect(item!.action).toBe("invalid");
+          for (const name of missing) expect(item).toMatchObject({ reason: expect.stringContaining(`"${name}"`) });
+        } else expect(item!.action).toBe("update");
       }),
       RUNS,
     );

@@ -29,6 +29,7 @@ const lock: Lockfile = {
     },
     alpha: { id: 1, path: "prompts/alpha.prompt.yaml", version: 1, hash: hash("a"), labels: {}, snippets: [] },
   },
+  agents: {},
 };
 
 describe("lock file", () => {
@@ -58,19 +59,54 @@ describe("lock file", () => {
       lockfileVersion: 1,
       labels: [],
       templates: Object.fromEntries(Object.entries(lock.templates).reverse()),
+      agents: {},
     };
     expect(serializeLockfile(reordered)).toBe(text);
   });
 
   it("round-trips through the file and skips writing identical content", async () => {
     const dir = await mkdtemp(join(tmpdir(), "plx-lock-"));
-    expect(await readLockfile(dir)).toEqual({ lockfileVersion: 1, labels: [], templates: {} });
+    expect(await readLockfile(dir)).toEqual({ lockfileVersion: 1, labels: [], templates: {}, agents: {} });
     expect(await writeLockfile(dir, lock)).toBe(true);
     expect(await writeLockfile(dir, lock)).toBe(false);
     const read = await readLockfile(dir);
     expect(serializeLockfile(read)).toBe(serializeLockfile(lock));
     expect(await readdir(dir)).toEqual(["plx.lock"]);
     expect(await readFile(join(dir, "plx.lock"), "utf8")).toBe(serializeLockfile(lock));
+  });
+
+  it("records agents beside templates, one sorted line each, and reads a lock without agents as having none", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "plx-lock-"));
+    const agent = (id: number, prompts: string[]) => ({
+      id,
+      path: `prompts/support/triage-${id}.agent.yaml`,
+      version: 3,
+      hash: hash("e"),
+      labels: { prod: 2 },
+      prompts,
+      file: "f".repeat(64),
+    });
+    const withAgents: Lockfile = {
+      ...lock,
+      agents: { zz: agent(9, ["reply", "classify", "reply"]), aa: agent(8, []) },
+    };
+    const text = serializeLockfile(withAgents);
+    // Without agents, a lock reads and writes exactly as before plx knew them.
+    expect(text.startsWith(serializeLockfile(lock).slice(0, -3))).toBe(true);
+    const lines = text.split("\n");
+    const start = lines.indexOf('  "agents": {');
+    expect(start).toBeGreaterThan(0);
+    expect(lines.slice(start + 1, start + 3).map((line) => JSON.parse(`{${line.replace(/,$/, "")}}`))).toEqual([
+      { aa: withAgents.agents.aa },
+      { zz: { ...withAgents.agents.zz, prompts: ["classify", "reply"] } },
+    ]);
+    await writeFile(join(dir, "plx.lock"), text);
+    expect(serializeLockfile(await readLockfile(dir))).toBe(text);
+    await writeFile(join(dir, "plx.lock"), serializeLockfile(lock));
+    expect((await readLockfile(dir)).agents).toEqual({});
+    await writeFile(join(dir, "plx.lock"), text.replace('"prompts":[]', '"prompts":"none"'));
+    const error = (await readLockfile(dir).catch((caught: unknown) => caught)) as PlxError;
+    expect(error.message).toContain("agents.aa.prompts");
   });
 
   it("explains a lock file left broken by a merge", async () => {

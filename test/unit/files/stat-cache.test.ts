@@ -5,9 +5,11 @@ import { mkdir, mkdtemp, readFile, stat, utimes, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { scanPromptFiles } from "../../../src/files/local.js";
+import { loadConfig } from "../../../src/config/load.js";
+import { scanAgentFiles, scanPromptFiles } from "../../../src/files/local.js";
 import { readLockfile } from "../../../src/files/lockfile.js";
 import { StatCache } from "../../../src/files/stat-cache.js";
+import { readRepository } from "../../../src/sync/repository.js";
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -19,13 +21,13 @@ async function repoWith(text: string) {
 }
 
 /** A cache file as plx writes it, saying that the file at its current stamp holds `fileHash`. */
-async function cacheSaying(root: string, fileHash: string, writtenAt: number) {
-  const info = await stat(join(root, "prompts/a.prompt.yaml"));
+async function cacheSaying(root: string, fileHash: string, writtenAt: number, path = "prompts/a.prompt.yaml") {
+  const info = await stat(join(root, path));
   const entry = [info.size, info.mtimeMs, info.ctimeMs, info.ino, fileHash];
   await mkdir(join(root, ".plx/cache"), { recursive: true });
   await writeFile(
     join(root, ".plx/cache/files.json"),
-    JSON.stringify({ format: 1, writtenAt, entries: { "prompts/a.prompt.yaml": entry } }),
+    JSON.stringify({ format: 1, writtenAt, entries: { [path]: entry } }),
   );
 }
 
@@ -43,6 +45,7 @@ const lockFor = (fileHash: string) => ({
       file: fileHash,
     },
   },
+  agents: {},
 });
 
 describe("the stat cache", () => {
@@ -105,5 +108,38 @@ describe("the stat cache", () => {
     const scan = await scanPromptFiles(root, "prompts", { cache: StatCache.load(root) });
     expect(scan.problems).toEqual([]);
     expect(scan.templates).toHaveLength(1);
+  });
+
+  it("vouches for an agent file as for a prompt file, and a repository read keeps both kinds in the cache", async () => {
+    const agent = (output: string) =>
+      `nodes:\n  out:\n    node_type: VARIABLE\n    is_output_node: true\n    configuration:\n      value: ${output}\n`;
+    const root = await repoWith("type: completion\ncontent: x\n");
+    await writeFile(join(root, "prompts/b.agent.yaml"), agent("edited"));
+    const recorded = sha(agent("synced"));
+    const lock = {
+      lockfileVersion: 1 as const,
+      labels: [],
+      templates: {},
+      agents: {
+        b: {
+          id: 9,
+          path: "prompts/b.agent.yaml",
+          version: 1,
+          hash: `sha256:${"0".repeat(64)}`,
+          labels: {},
+          prompts: [],
+          file: recorded,
+        },
+      },
+    };
+    await cacheSaying(root, recorded, Date.now() + 60_000, "prompts/b.agent.yaml");
+    const scan = await scanAgentFiles(root, "prompts", { lock, cache: StatCache.load(root) });
+    expect(scan.agents[0]).toMatchObject({ name: "b", fileHash: recorded });
+
+    await writeFile(join(root, ".plx/cache/files.json"), "{}");
+    const repository = await readRepository(await loadConfig(root, {}, {}));
+    expect(repository.agents.map((a) => a.name)).toEqual(["b"]);
+    const saved = JSON.parse(await readFile(join(root, ".plx/cache/files.json"), "utf8"));
+    expect(Object.keys(saved.entries).sort()).toEqual(["prompts/a.prompt.yaml", "prompts/b.agent.yaml"]);
   });
 });

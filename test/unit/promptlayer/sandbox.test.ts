@@ -111,7 +111,7 @@ async function session(pl: PromptLayerClient) {
     externalIds: await pl.listExternalIds(snippet.id),
     found: await pl.findByExternalId({ source: "plx", external_id: "prompts/refund.json" }),
     listed: await pl.allTemplates(),
-    entities: await pl.listPromptEntities(),
+    entities: await pl.listEntities(["PROMPT", "SNIPPET"]),
     raw: await pl.getTemplate("refund", { version: 2 }),
     missing: await pl.getTemplate("nope"),
     usage: await pl.snippetUsage("signature"),
@@ -121,7 +121,7 @@ async function session(pl: PromptLayerClient) {
       await pl.moveToFolder({ id: snippet.id, type: "SNIPPET" }, null),
       await pl.moveToFolder({ id: first.id, type: "PROMPT" }, folderId),
     ],
-    movedEntities: await pl.listPromptEntities(),
+    movedEntities: await pl.listEntities(["PROMPT", "SNIPPET"]),
   };
 }
 

@@ -105,7 +105,7 @@ describe("workflows client", () => {
     ]);
     expect(await pl.workflows.labels("nothing")).toBeUndefined();
     // No template tells the workspace id here; the workflow list does.
-    expect(await pl.workflows.entities()).toEqual([
+    expect(await pl.listEntities(["WORKFLOW"])).toEqual([
       expect.objectContaining({
         id: made.id,
         name: "flow",
@@ -288,7 +288,7 @@ describeWithOpenApiSpec("requests the workflows client sends", (contract) => {
     await pl.workflows.get(made.id, { label: "prod" });
     await pl.workflows.labels(made.name);
     await pl.workflows.all({ updatedAfter: new Date(0), externalId: ref });
-    await pl.workflows.entities();
+    await pl.listEntities(["PROMPT", "SNIPPET", "WORKFLOW"]);
     await pl.workflows.attachExternalId(made.id, { source: "ci", external_id: "triage" });
     await pl.workflows.listExternalIds(made.id);
     await pl.workflows.detachExternalId(made.id, { source: "ci", external_id: "triage" });

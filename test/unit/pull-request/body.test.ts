@@ -19,7 +19,12 @@ const entry = (id: number, path: string, version: number, extra: Partial<LockEnt
   snippets: [],
   ...extra,
 });
-const lock = (templates: Record<string, LockEntry>): Lockfile => ({ lockfileVersion: 1, labels: [], templates });
+const lock = (templates: Record<string, LockEntry>): Lockfile => ({
+  lockfileVersion: 1,
+  labels: [],
+  templates,
+  agents: {},
+});
 
 describe("templateChanges", () => {
   it("tells new versions, renames, folder moves, creations, deletions and label moves apart", () => {

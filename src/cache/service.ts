@@ -335,7 +335,7 @@ export class PromptCache {
 
   private async listRegistry(): Promise<RegistryListing> {
     const { client } = this.options;
-    const entities = await client.listPromptEntities();
+    const entities = await client.listEntities(["PROMPT", "SNIPPET"]);
     this.workspaceId = await client.workspaceId();
     const labels = labelsToList(this.facts(), this.options.labels);
     const labelled = await Promise.all(

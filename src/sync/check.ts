@@ -105,11 +105,8 @@ export async function check(
     checkCache.set(template.path, { file: template.fileHash, kind: kindOf(template), context, findings: found });
     findings.push(...found);
   }
-  if (!only) {
-    const scanned = new Set([...scan.templates.map((t) => t.path), ...scan.problems.map((p) => p.path)]);
-    checkCache.keepOnly(scanned);
-    statCache.keepOnly(scanned);
-  }
+  // The stat cache also knows agent files; it forgets files when a whole repository is read, not here.
+  if (!only) checkCache.keepOnly(new Set([...scan.templates.map((t) => t.path), ...scan.problems.map((p) => p.path)]));
   await Promise.all([checkCache.save(), statCache.save()]);
   const agents = await checkAgentFiles(config, only, resolvable);
   findings.push(...agents.findings);

@@ -57,12 +57,14 @@ describe("each command over real HTTP", () => {
     const repo = await newRepo();
     const pulled = await plx(repo, "pull");
     expect(pulled.exitCode, pulled.stderr).toBe(0);
-    expect(pulled.stdout).toContain("4 created, 0 updated, 0 unchanged, 0 skipped");
+    // Four templates and the agent the run test uses.
+    expect(pulled.stdout).toContain("5 created, 0 updated, 0 unchanged, 0 skipped");
+    expect(pulled.stdout).toContain("created       prompts/greeter.agent.yaml v1");
     expect(await readFile(join(repo, "prompts/support/billing/refund-reply.prompt.yaml"), "utf8")).toContain(
       "You handle refunds. @@@tone@@@",
     );
     expect((await readJson(join(repo, "plx.lock"))).templates["refund-reply"]).toMatchObject({ version: 1 });
-    expect((await plx(repo, "status", "--exit-code")).stdout).toContain("Clean: 4 template(s) match plx.lock.");
+    expect((await plx(repo, "status", "--exit-code")).stdout).toContain("Clean: 4 template(s) and 1 agent(s) match plx.lock.");
     expect(await plx(repo, "diff", "--exit-code")).toMatchObject({ exitCode: 0 });
     expect(await plx(repo, "check")).toMatchObject({ exitCode: 0 });
   });

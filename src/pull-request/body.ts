@@ -20,16 +20,28 @@ export interface ProposalContext {
 
 const MAX_TITLE = 100;
 
+/** `3 templates`, `one agent`, `2 templates and one agent`. */
+function counted(changes: readonly TemplateChange[]): string {
+  const agents = changes.filter((change) => change.kind === "agent").length;
+  const templates = changes.length - agents;
+  const phrase = (n: number, noun: string) => (n === 0 ? [] : [n === 1 ? `one ${noun}` : `${n} ${noun}s`]);
+  return [...phrase(templates, "template"), ...phrase(agents, "agent")].join(" and ");
+}
+
 /** `PromptLayer: refund-reply v5` or `PromptLayer: 3 templates changed (a, b, c)`. */
 export function proposalTitle(changes: readonly TemplateChange[]): string {
-  if (changes.length === 1) return clip(`PromptLayer: ${changes[0]!.name} ${headline(changes[0]!)}`, MAX_TITLE);
+  if (changes.length === 1) {
+    const [change] = changes as [TemplateChange];
+    const agent = change.kind === "agent" ? " (agent)" : "";
+    return clip(`PromptLayer: ${change.name}${agent} ${headline(change)}`, MAX_TITLE);
+  }
   const names = changes.map((change) => change.name);
   let listed = names.join(", ");
   while (listed.length > 60 && names.length > 1) {
     names.pop();
     listed = `${names.join(", ")}, …`;
   }
-  return clip(`PromptLayer: ${changes.length} templates changed (${listed})`, MAX_TITLE);
+  return clip(`PromptLayer: ${counted(changes)} changed (${listed})`, MAX_TITLE);
 }
 
 /** The few words that sum one template's change up: `v3 → v5`, `renamed from tone`, `deleted`. */
@@ -58,7 +70,7 @@ function labelText(label: TemplateChange["labels"][number]): string {
 export function commitMessage(changes: readonly TemplateChange[], context: Pick<ProposalContext, "users">): string {
   const lines = [clip(proposalTitle(changes), 72), ""];
   for (const change of changes) {
-    lines.push(`- ${change.name}: ${headline(change)} (${change.path})`);
+    lines.push(`- ${change.name}${change.kind === "agent" ? " (agent)" : ""}: ${headline(change)} (${change.path})`);
     for (const note of change.versions) lines.push(`  v${note.version}: ${oneLine(note.message) || "(no message)"}`);
     if (change.moreVersions > 0) lines.push(`  … and ${change.moreVersions} earlier version(s)`);
   }
@@ -78,14 +90,14 @@ export function proposalBody(
   limit: number,
   redact: (text: string) => string = (text) => text,
 ): string {
-  const withDiffs = new Set(changes.filter((change) => change.diff).map((change) => change.name));
+  const withDiffs = new Set(changes.filter((change) => change.diff).map((change) => change.path));
   const bySize = [...changes].filter((change) => change.diff).sort((a, b) => b.diff!.length - a.diff!.length);
   let dropped = 0;
   for (;;) {
     const markdown = redact(render(changes, context, withDiffs, dropped));
     const { body, truncated } = composeBody(markdown, PR_MARKER, limit, context.runUrl);
     if (!truncated || bySize.length === 0) return body;
-    withDiffs.delete(bySize.shift()!.name);
+    withDiffs.delete(bySize.shift()!.path);
     dropped += 1;
   }
 }
@@ -97,7 +109,7 @@ function render(
   droppedDiffs: number,
 ): string {
   const out: string[] = [];
-  const count = changes.length === 1 ? "one template" : `${changes.length} templates`;
+  const count = counted(changes);
   out.push(
     `PromptLayer holds changes to ${count} that \`${context.base}\` does not have. Merging this ${context.noun} brings them into git; the deploy job's \`plx publish\` then finds them already published.`,
   );
@@ -106,7 +118,7 @@ function render(
     out.push(
       "",
       "> [!WARNING]",
-      `> **${conflicts.length === 1 ? "A conflict" : `${conflicts.length} conflicts`} to resolve in review.** \`${context.base}\` has edits to ${conflicts.length === 1 ? "this template" : "these templates"} that were never published, and PromptLayer changed ${conflicts.length === 1 ? "it" : "them"} too. This branch holds PromptLayer's content; \`${context.base}\` keeps its edit, and the diff shows both. Keep one, or combine them, before merging.`,
+      `> **${conflicts.length === 1 ? "A conflict" : `${conflicts.length} conflicts`} to resolve in review.** \`${context.base}\` has edits to ${conflicts.length === 1 ? "this file" : "these files"} that were never published, and PromptLayer changed ${conflicts.length === 1 ? "it" : "them"} too. This branch holds PromptLayer's content; \`${context.base}\` keeps its edit, and the diff shows both. Keep one, or combine them, before merging.`,
       ...conflicts.map((change) => `> - \`${change.path}\` (${change.name}): ${headline(change)}`),
     );
   }
@@ -119,7 +131,8 @@ function render(
     );
   }
   for (const change of changes) {
-    out.push("", `### ${escapeMarkdown(change.name)}: ${escapeMarkdown(headline(change))}`);
+    const agent = change.kind === "agent" ? " (agent)" : "";
+    out.push("", `### ${escapeMarkdown(change.name)}${agent}: ${escapeMarkdown(headline(change))}`);
     const facts = [`\`${change.path}\``];
     if (change.previousPath) facts.push(`was \`${change.previousPath}\``);
     if (change.link) facts.push(`[open in PromptLayer](${change.link})`);
@@ -136,9 +149,11 @@ function render(
     if (change.usedBy.length > 0) {
       const shown = change.usedBy.slice(0, 20).map((name) => `\`${name}\``);
       const more = change.usedBy.length > 20 ? ` and ${change.usedBy.length - 20} more` : "";
-      out.push("", `Snippet used by ${change.usedBy.length}: ${shown.join(", ")}${more}. They change with it.`);
+      const agents = change.usedBy.filter((user) => user.endsWith(" (agent)")).length;
+      const role = agents === 0 ? "Snippet used by" : agents === change.usedBy.length ? "Run by" : "Used by";
+      out.push("", `${role} ${change.usedBy.length}: ${shown.join(", ")}${more}. They change with it.`);
     }
-    if (change.diff && withDiffs.has(change.name)) {
+    if (change.diff && withDiffs.has(change.path)) {
       const fence = "`".repeat(Math.max(3, longestBacktickRun(change.diff) + 1));
       out.push("", "<details><summary>Diff</summary>", "", `${fence}diff`, change.diff, fence, "", "</details>");
     } else if (change.diff) {

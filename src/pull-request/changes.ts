@@ -1,6 +1,6 @@
-// What a sync proposes, template by template, worked out from the lock before and after the pull and the files that
-// changed. Pure: the service reads versions and diffs, this decides what they mean.
-import type { Lockfile, LockEntry } from "../core/lock.js";
+// What a sync proposes, template by template and agent by agent, worked out from the lock before and after the pull
+// and the files that changed. Pure: the service reads versions and diffs, this decides what they mean.
+import type { Lockfile, SyncedEntry, SyncKind } from "../core/lock.js";
 
 export type ChangeKind = "created" | "new-version" | "renamed" | "moved" | "deleted" | "labels";
 
@@ -20,7 +20,9 @@ export interface VersionNote {
   createdAt?: string;
 }
 
+/** One template's or agent's change. */
 export interface TemplateChange {
+  kind: SyncKind;
   name: string;
   id: number;
   /** The file as the branch has it (for a deleted template, where it was). */
@@ -34,9 +36,9 @@ export interface TemplateChange {
   versions: VersionNote[];
   moreVersions: number;
   labels: LabelChange[];
-  /** Templates that import this one (a snippet): they change with it. */
+  /** Templates that import this one (a snippet) and agents that run it: they change with it. */
   usedBy: string[];
-  /** The base branch had its own unpublished edit of this template; the branch holds PromptLayer's. */
+  /** The base branch had its own unpublished edit of this template or agent; the branch holds PromptLayer's. */
   conflict: boolean;
   link?: string;
   diff?: string;
@@ -53,24 +55,68 @@ export interface ChangeInputs {
   before: Lockfile;
   after: Lockfile;
   files: readonly FileChange[];
-  /** Names of templates the base had edited and PromptLayer changed too. */
+  /** Templates and agents the base had edited and PromptLayer changed too, as `changeKey` names them. */
   conflicts: ReadonlySet<string>;
   approvals: ReadonlyArray<{ template: string; label: string }>;
 }
 
-/** Every template the sync changes, by name; label-only changes come along when files change too. */
+/** How a change is named where a template and an agent may share a name. */
+export const changeKey = (kind: SyncKind, name: string) => `${kind}:${name}`;
+
+/** Every template and agent the sync changes, by name; label-only changes come along when files change too. */
 export function templateChanges(inputs: ChangeInputs): TemplateChange[] {
   const { before, after } = inputs;
+  const changes = [
+    ...kindChanges("prompt", before.templates, after.templates, inputs),
+    ...kindChanges("agent", before.agents, after.agents, inputs),
+  ];
+  for (const change of changes) {
+    if (change.kind !== "prompt" || change.kinds.includes("deleted")) continue;
+    change.usedBy = [
+      ...Object.entries(after.templates)
+        .filter(([other, entry]) => other !== change.name && entry.snippets.includes(change.name))
+        .map(([other]) => other),
+      ...Object.entries(after.agents)
+        .filter(([, entry]) => entry.prompts.includes(change.name))
+        .map(([agent]) => `${agent} (agent)`),
+    ].sort();
+  }
+  // Only file changes make a proposal; labels that moved alone are carried along, not proposed on their own.
+  if (!changes.some((change) => change.kinds.some((kind) => kind !== "labels"))) return [];
+  // By name; of a template and an agent with one name, the template first.
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return changes.sort((a, b) => order(a.name, b.name) || (a.kind === b.kind ? 0 : a.kind === "prompt" ? -1 : 1));
+}
+
+function kindChanges(
+  kind: SyncKind,
+  before: Readonly<Record<string, SyncedEntry>>,
+  after: Readonly<Record<string, SyncedEntry>>,
+  inputs: ChangeInputs,
+): TemplateChange[] {
   const beforeById = byId(before);
   const afterById = byId(after);
   const changedPaths = new Set(inputs.files.flatMap((file) => [file.path, file.previousPath ?? file.path]));
+  // Approvals come from PromptLayer's protected-label events, which only templates have.
   const approved = (name: string, label: string) =>
-    inputs.approvals.some((approval) => approval.template === name && approval.label === label);
+    kind === "prompt" && inputs.approvals.some((approval) => approval.template === name && approval.label === label);
+  const blank = (name: string, id: number, path: string): TemplateChange => ({
+    kind,
+    name,
+    id,
+    path,
+    kinds: [],
+    versions: [],
+    moreVersions: 0,
+    labels: [],
+    usedBy: [],
+    conflict: inputs.conflicts.has(changeKey(kind, name)),
+  });
 
   const changes: TemplateChange[] = [];
   for (const [id, [name, entry]] of afterById) {
     const old = beforeById.get(id);
-    const change = blank(name, id, entry.path, inputs.conflicts.has(name));
+    const change = blank(name, id, entry.path);
     if (!old) {
       if (!changedPaths.has(entry.path)) continue;
       change.kinds.push("created");
@@ -97,30 +143,16 @@ export function templateChanges(inputs: ChangeInputs): TemplateChange[] {
   }
   for (const [id, [name, entry]] of beforeById) {
     if (afterById.has(id) || !changedPaths.has(entry.path)) continue;
-    const change = blank(name, id, entry.path, inputs.conflicts.has(name));
+    const change = blank(name, id, entry.path);
     change.kinds.push("deleted");
     change.from = entry.version;
     changes.push(change);
   }
-
-  for (const change of changes) {
-    if (change.kinds.includes("deleted")) continue;
-    change.usedBy = Object.entries(after.templates)
-      .filter(([other, entry]) => other !== change.name && entry.snippets.includes(change.name))
-      .map(([other]) => other)
-      .sort();
-  }
-  // Only file changes make a proposal; labels that moved alone are carried along, not proposed on their own.
-  if (!changes.some((change) => change.kinds.some((kind) => kind !== "labels"))) return [];
-  return changes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return changes;
 }
 
-function blank(name: string, id: number, path: string, conflict: boolean): TemplateChange {
-  return { name, id, path, kinds: [], versions: [], moreVersions: 0, labels: [], usedBy: [], conflict };
-}
-
-function byId(lock: Lockfile): Map<number, [string, LockEntry]> {
-  return new Map(Object.entries(lock.templates).map(([name, entry]) => [entry.id, [name, entry]]));
+function byId(entries: Readonly<Record<string, SyncedEntry>>): Map<number, [string, SyncedEntry]> {
+  return new Map(Object.entries(entries).map(([name, entry]) => [entry.id, [name, entry]]));
 }
 
 const folderOf = (path: string) => path.split("/").slice(0, -1).join("/");

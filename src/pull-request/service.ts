@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, posix, relative, sep } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ResolvedConfig } from "../config/schema.js";
-import { LOCKFILE_NAME } from "../core/lock.js";
+import { LOCKFILE_NAME, type SyncKind } from "../core/lock.js";
 import { isPlxError, plxError } from "../errors/index.js";
 import { readLockfile } from "../files/lockfile.js";
 import { type ChangeRequest, type ChangeRequests, changeRequestsFor } from "../forge/change-requests.js";
@@ -22,7 +22,14 @@ import type { PromptLayerClient } from "../promptlayer/index.js";
 import { pull, type PullItem } from "../sync/pull.js";
 import { parseWebhookTimestamp } from "../webhook/freshness.js";
 import { closingComment, commitMessage, proposalBody, proposalTitle } from "./body.js";
-import { type ChangeKind, splitDiff, type TemplateChange, templateChanges, versionsToDescribe } from "./changes.js";
+import {
+  type ChangeKind,
+  changeKey,
+  splitDiff,
+  type TemplateChange,
+  templateChanges,
+  versionsToDescribe,
+} from "./changes.js";
 import { readSyncHints } from "./hints.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -76,7 +83,9 @@ export interface ProposalReport {
   commit?: string;
   /** Whether the branch was pushed (it is not when it already held exactly this commit). */
   pushed: boolean;
+  /** Every template and agent the proposal changes (the name is kept for the report's version 2 readers). */
   templates: Array<{
+    kind: SyncKind;
     name: string;
     path: string;
     changes: ChangeKind[];
@@ -154,6 +163,7 @@ export async function proposeChanges(deps: ProposalDeps, options: ProposalOption
       changed: changes.length > 0,
       pushed: false,
       templates: changes.map((change) => ({
+        kind: change.kind,
         name: change.name,
         path: change.path,
         changes: change.kinds,
@@ -249,19 +259,18 @@ async function pullWithPromptLayerWinning(
   // A key for another workspace is still refused (yes: false), rather than proposing to delete everything.
   const deps = { client, config, confirmRemovals: async () => true };
   const first = await pull(deps, { names: [], dryRun: false, force: false, prune: true, yes: false });
-  const conflicts = first.items
-    .filter((item) => item.action === "skip" && item.reason === "conflict")
-    .map((item) => item.name);
+  const conflicting = first.items.filter((item) => item.action === "skip" && item.reason === "conflict");
+  const conflicts = conflicting.map((item) => changeKey(item.kind, item.name));
   if (conflicts.length === 0) return { items: first.items, conflicts };
   const second = await pull(deps, {
-    names: conflicts.map(literalPattern),
+    names: conflicting.map((item) => literalPattern(item.name)),
     dryRun: false,
     force: true,
     prune: true,
     yes: false,
   });
-  const resolved = new Map(second.items.map((item) => [item.name, item]));
-  return { items: first.items.map((item) => resolved.get(item.name) ?? item), conflicts };
+  const resolved = new Map(second.items.map((item) => [changeKey(item.kind, item.name), item]));
+  return { items: first.items.map((item) => resolved.get(changeKey(item.kind, item.name)) ?? item), conflicts };
 }
 
 /** A template name as a pattern that matches only itself, whatever glob characters it holds. */
@@ -279,6 +288,11 @@ async function describeVersions(client: PromptLayerClient, baseUrl: string, chan
       change.moreVersions = more;
       const notes = await Promise.all(
         versions.map(async (version) => {
+          if (change.kind === "agent") {
+            const read = await client.workflows.get(change.id, { version });
+            const message = read?.raw.commit_message;
+            return { version, message: typeof message === "string" ? message : null };
+          }
           const raw = await client.getTemplate(change.id, { version });
           if (raw) workspace ??= raw.workspace_id;
           const createdAt = typeof raw?.created_at === "string" ? raw.created_at : undefined;
@@ -291,8 +305,10 @@ async function describeVersions(client: PromptLayerClient, baseUrl: string, chan
   workspace ??= await client.workspaceId();
   if (workspace === undefined) return;
   const origin = dashboardOrigin(baseUrl);
+  // The dashboard's address of an agent is not documented: only templates get a link.
   for (const change of changes) {
-    if (!change.kinds.includes("deleted")) change.link = `${origin}/workspace/${workspace}/prompt/${change.id}`;
+    if (change.kind === "prompt" && !change.kinds.includes("deleted"))
+      change.link = `${origin}/workspace/${workspace}/prompt/${change.id}`;
   }
 }
 

@@ -64,7 +64,9 @@ describe("each command over real HTTP", () => {
       "You handle refunds. @@@tone@@@",
     );
     expect((await readJson(join(repo, "plx.lock"))).templates["refund-reply"]).toMatchObject({ version: 1 });
-    expect((await plx(repo, "status", "--exit-code")).stdout).toContain("Clean: 4 template(s) and 1 agent(s) match plx.lock.");
+    expect((await plx(repo, "status", "--exit-code")).stdout).toContain(
+      "Clean: 4 template(s) and 1 agent(s) match plx.lock.",
+    );
     expect(await plx(repo, "diff", "--exit-code")).toMatchObject({ exitCode: 0 });
     expect(await plx(repo, "check")).toMatchObject({ exitCode: 0 });
   });

@@ -171,13 +171,20 @@ describe("plx pull --pr on GitHub", () => {
     expect(result.exitCode).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.templates).toEqual([
-      { name: "greeting", path: "prompts/greeting.prompt.yaml", changes: ["created"], to: 1, conflict: false },
+      {
+        kind: "prompt",
+        name: "greeting",
+        path: "prompts/greeting.prompt.yaml",
+        changes: ["created"],
+        to: 1,
+        conflict: false,
+      },
       expect.objectContaining({
         name: "refund-answer",
         path: "prompts/support/refund-answer.prompt.yaml",
         changes: ["renamed"],
       }),
-      { name: "tone", path: TONE, changes: ["new-version"], from: 1, to: 2, conflict: false },
+      { kind: "prompt", name: "tone", path: TONE, changes: ["new-version"], from: 1, to: 2, conflict: false },
     ]);
     expect(await repo.filesOnOrigin(BRANCH)).toEqual([
       "plx.config.yaml",
@@ -201,6 +208,51 @@ describe("plx pull --pr on GitHub", () => {
     const again = JSON.parse((await plx("pull", "--pr", "--json")).stdout);
     expect(again.action).toBe("updated");
     expect(await repo.filesOnOrigin(BRANCH)).not.toContain("prompts/greeting.prompt.yaml");
+  });
+
+  it("proposes an agent built or edited in PromptLayer, with its commit messages", async () => {
+    const { reg, repo, forge, plx } = await world();
+    const agent = (prompt: string, message: string) => ({
+      name: "triage",
+      required_input_variables: { question: "string" },
+      nodes: [
+        {
+          name: "answer",
+          node_type: "PROMPT_TEMPLATE",
+          configuration: { template: { prompt_name: prompt } },
+          dependencies: ["question"],
+          is_output_node: true,
+        },
+      ],
+      edges: [],
+      commit_message: message,
+    });
+    await reg.post("/rest/workflows", agent("tone", "First triage"));
+    const opened = JSON.parse((await plx("pull", "--pr", "--json")).stdout);
+    expect(opened.action).toBe("opened");
+    expect(opened.templates).toEqual([
+      {
+        kind: "agent",
+        name: "triage",
+        path: "prompts/triage.agent.yaml",
+        changes: ["created"],
+        to: 1,
+        conflict: false,
+      },
+    ]);
+    expect(await repo.filesOnOrigin(BRANCH)).toContain("prompts/triage.agent.yaml");
+    expect((await lockOn(repo, BRANCH)).agents.triage).toMatchObject({ version: 1, prompts: ["tone"] });
+    expect(forge.changeRequests[0]!.title).toBe("PromptLayer: triage (agent) created (v1)");
+
+    // Edited in the Agent Builder: the proposal follows, naming the new version's message.
+    const { name: _, ...edit } = agent("refund-reply", "Answer with the refund prompt");
+    await reg.post("/rest/workflows", { workflow_name: "triage", ...edit });
+    const updated = JSON.parse((await plx("pull", "--pr", "--json")).stdout);
+    expect(updated.action).toBe("updated");
+    const body = forge.changeRequests[0]!.body;
+    expect(body).toContain("### triage (agent): created (v2)");
+    expect(body).toContain("- **v2**: Answer with the refund prompt");
+    expect(await repo.fileOnOrigin(BRANCH, "prompts/triage.agent.yaml")).toContain("refund-reply");
   });
 
   it("writes pr-url, pr-number and changed to $GITHUB_OUTPUT, and a step summary", async () => {

@@ -1,9 +1,10 @@
 // The proposal as a value: which templates changed and how, and the words for the pull request and the commit.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Lockfile, LockEntry } from "../../../src/core/lock.js";
+import type { AgentLockEntry, Lockfile, LockEntry } from "../../../src/core/lock.js";
 import { commitMessage, PR_MARKER, proposalBody, proposalTitle } from "../../../src/pull-request/body.js";
 import {
+  changeKey,
   splitDiff,
   type TemplateChange,
   templateChanges,
@@ -53,7 +54,7 @@ describe("templateChanges", () => {
         { status: "A", path: "prompts/fresh.prompt.yaml" },
         { status: "M", path: "plx.lock" },
       ],
-      conflicts: new Set(["tone"]),
+      conflicts: new Set([changeKey("prompt", "tone")]),
       approvals: [{ template: "answer", label: "prod" }],
     });
     const summary = changes.map((change) => [change.name, change.kinds, change.from, change.to, change.conflict]);
@@ -72,6 +73,58 @@ describe("templateChanges", () => {
       { label: "staging", to: 5, approved: false },
     ]);
     expect(changes.find((change) => change.name === "tone")!.usedBy).toEqual(["answer"]);
+  });
+
+  it("proposes agents beside templates, a template and an agent of one name apart, and says which agents run a prompt", () => {
+    const agent = (id: number, path: string, version: number, prompts: string[]): AgentLockEntry => ({
+      id,
+      path,
+      version,
+      hash: `sha256:a${id}-${version}`,
+      labels: {},
+      prompts,
+    });
+    const before: Lockfile = {
+      ...lock({ triage: entry(1, "prompts/triage.prompt.yaml", 1) }),
+      agents: { triage: agent(1, "prompts/triage.agent.yaml", 1, ["triage"]) },
+    };
+    const after: Lockfile = {
+      ...lock({ triage: entry(1, "prompts/triage.prompt.yaml", 2) }),
+      agents: {
+        triage: agent(1, "prompts/triage.agent.yaml", 3, ["triage"]),
+        router: agent(2, "prompts/router.agent.yaml", 1, []),
+      },
+    };
+    const changes = templateChanges({
+      before,
+      after,
+      files: [
+        { status: "M", path: "prompts/triage.prompt.yaml" },
+        { status: "M", path: "prompts/triage.agent.yaml" },
+        { status: "A", path: "prompts/router.agent.yaml" },
+      ],
+      conflicts: new Set([changeKey("agent", "triage")]),
+      approvals: [],
+    });
+    expect(
+      changes.map((change) => [change.kind, change.name, change.kinds, change.from, change.to, change.conflict]),
+    ).toEqual([
+      ["agent", "router", ["created"], undefined, 1, false],
+      ["prompt", "triage", ["new-version"], 1, 2, false],
+      ["agent", "triage", ["new-version"], 1, 3, true],
+    ]);
+    expect(changes[1]!.usedBy).toEqual(["triage (agent)"]);
+    expect(proposalTitle(changes)).toBe("PromptLayer: one template and 2 agents changed (router, triage, triage)");
+    const body = proposalBody(
+      changes,
+      { base: "main", branch: "plx/promptlayer", noun: "pull request", users: [], unwritable: [] },
+      60_000,
+    );
+    expect(body).toContain("### triage (agent): v1 → v3");
+    expect(body).toContain("Run by 1: `triage (agent)`. They change with it.");
+    expect(commitMessage(changes, { users: [] })).toContain(
+      "- router (agent): created (v1) (prompts/router.agent.yaml)",
+    );
   });
 
   it("proposes nothing when only the lock moved (a version republished as is, a label on it)", () => {
@@ -132,6 +185,7 @@ describe("splitDiff", () => {
 });
 
 const sample = (overrides: Partial<TemplateChange> = {}): TemplateChange => ({
+  kind: "prompt",
   name: "support/refund-reply",
   id: 7,
   path: "prompts/support/refund-reply.prompt.yaml",

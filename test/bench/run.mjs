@@ -182,7 +182,7 @@ async function pullScenarios(sandbox) {
     await editMany(dir, changed, round);
     await sandbox.clearRequests();
     const { ms, value } = await timed(() => plx(["push", "--json"], dir, sandbox));
-    const published = JSON.parse(value.stdout).items.filter((item) => item.outcome === "published").length;
+    const published = JSON.parse(value.stdout).results.filter((r) => r.result === "updated").length;
     if (published !== changed.length)
       throw new Error(`push published ${published} of ${changed.length} changed templates: ${value.stderr}`);
     samplesPublish.push(ms);

@@ -60,7 +60,7 @@ function startBare(body) {
   return startListening(["-e", source], { ...process.env, BENCH_BODY: body });
 }
 
-/** Open loop at a fixed rate (a tick per 10 ms), each latency measured from when its request was due. */
+/** Open loop at a fixed rate (a tick per 10 ms), each latency measured from when its request was due or sent. */
 async function openLoop(call, rate, total) {
   const latencies = [];
   let errors = 0;
@@ -72,10 +72,11 @@ async function openLoop(call, rate, total) {
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     for (let i = 0; i < perTick && sent < total; i++, sent++) {
-      const scheduled = started + (sent / rate) * 1000;
+      // From when it was due, or when it was sent if a tick sent it early (never a negative latency).
+      const from = Math.min(started + (sent / rate) * 1000, performance.now());
       pending.push(
         call(sent).then(
-          () => latencies.push(performance.now() - scheduled),
+          () => latencies.push(performance.now() - from),
           () => (errors += 1),
         ),
       );

@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { isJsonObject, type JsonObject, type JsonValue, type TemplateDoc } from "./template.js";
+import { UNIONS } from "./template-schema.js";
 
 export type CanonicalInput = Pick<TemplateDoc, "promptTemplate" | "metadata" | "extras" | "tags">;
 
@@ -113,39 +114,10 @@ export const IMPLIED_TYPES = {
 } as const;
 
 /** Message schemas by `role`, as in the spec's discriminator. */
-export const MESSAGE_SCHEMAS: Readonly<Record<string, string>> = {
-  system: "SystemMessage",
-  user: "UserMessage",
-  assistant: "AssistantMessage",
-  function: "FunctionMessage",
-  tool: "ToolMessage",
-  placeholder: "PlaceholderMessage",
-  developer: "DeveloperMessage",
-};
+export const MESSAGE_SCHEMAS: Readonly<Record<string, string>> = UNIONS.Message.members;
 
 /** Content block schemas by `type`, as in the spec's discriminator. A type not listed is kept verbatim. */
-export const BLOCK_SCHEMAS: Readonly<Record<string, string>> = {
-  text: "TextContent",
-  thinking: "ThinkingContent",
-  code: "CodeContent",
-  image_url: "ImageContent",
-  media: "MediaContent",
-  media_variable: "MediaVariable",
-  output_media: "OutputMediaContent",
-  server_tool_use: "ServerToolUseContent",
-  web_search_tool_result: "WebSearchToolResultContent",
-  code_execution_result: "CodeExecutionResultContent",
-  mcp_list_tools: "McpListToolsContent",
-  mcp_call: "McpCallContent",
-  mcp_approval_request: "McpApprovalRequestContent",
-  mcp_approval_response: "McpApprovalResponseContent",
-  bash_code_execution_tool_result: "BashCodeExecutionToolResultContent",
-  text_editor_code_execution_tool_result: "TextEditorCodeExecutionToolResultContent",
-  shell_call: "ShellCallContent",
-  shell_call_output: "ShellCallOutputContent",
-  apply_patch_call: "ApplyPatchCallContent",
-  apply_patch_call_output: "ApplyPatchCallOutputContent",
-};
+export const BLOCK_SCHEMAS: Readonly<Record<string, string>> = UNIONS.ContentBlock.members;
 
 /** Annotation schemas of a text block by `type`. */
 export const ANNOTATION_SCHEMAS: Readonly<Record<string, string>> = {

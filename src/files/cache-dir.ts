@@ -25,3 +25,14 @@ export async function writeCacheFile(rootDir: string, name: string, data: unknow
   }
   await writeFileAtomic(join(rootDir, CACHE_DIR, "cache", name), JSON.stringify(data)).catch(() => undefined);
 }
+
+/** Drops the entries of paths not in `keep`, so a cache does not grow with every file a repository ever had. */
+export function forgetOthers(entries: Map<string, unknown>, keep: ReadonlySet<string>): boolean {
+  let forgot = false;
+  for (const path of entries.keys()) {
+    if (keep.has(path)) continue;
+    entries.delete(path);
+    forgot = true;
+  }
+  return forgot;
+}

@@ -2,7 +2,7 @@
 // whose surroundings (the names its snippet references resolve to) are those recorded has those findings again,
 // without being read or parsed. Written by a build of plx with the same rules only: another build starts afresh.
 import type { Finding } from "../core/findings.js";
-import { readCacheFile, writeCacheFile } from "./cache-dir.js";
+import { forgetOthers, readCacheFile, writeCacheFile } from "./cache-dir.js";
 
 export interface CheckedFile {
   /** sha256 of the file's bytes when it was checked. */
@@ -47,11 +47,7 @@ export class CheckCache {
 
   /** Forgets files that are gone (after a check of every file). */
   keepOnly(paths: ReadonlySet<string>): void {
-    for (const path of this.entries.keys()) {
-      if (paths.has(path)) continue;
-      this.entries.delete(path);
-      this.changed = true;
-    }
+    if (forgetOthers(this.entries, paths)) this.changed = true;
   }
 
   async save(): Promise<void> {

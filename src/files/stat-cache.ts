@@ -1,7 +1,7 @@
 // What plx learnt about each prompt file, kept between runs the way git's index is: a file whose size, times and inode
 // are those recorded is known to hold the bytes recorded, so it need not be read to tell it is unchanged. Nothing is
 // trusted when any of them differs, nor for a file changed too close to when the cache was written to be sure.
-import { readCacheFile, writeCacheFile } from "./cache-dir.js";
+import { forgetOthers, readCacheFile, writeCacheFile } from "./cache-dir.js";
 
 export interface FileStamp {
   size: number;
@@ -62,11 +62,7 @@ export class StatCache {
 
   /** Forgets files that are gone, so the cache does not grow with every file the repository ever had. */
   keepOnly(paths: ReadonlySet<string>): void {
-    for (const path of this.entries.keys()) {
-      if (paths.has(path)) continue;
-      this.entries.delete(path);
-      this.changed = true;
-    }
+    if (forgetOthers(this.entries, paths)) this.changed = true;
   }
 
   /** Writes the cache when it changed. */

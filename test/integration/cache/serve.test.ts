@@ -58,12 +58,18 @@ async function moveLabel(reg: Registry, name: string, label: string, version: nu
 const cacheRequests = async (sb: Awaited<ReturnType<typeof sandbox>>) =>
   (await sb.requests()).filter((request) => /^plx/.test(request.headers["user-agent"] ?? ""));
 
+/** A sandbox holding `seed`'s templates, and a cache in front of it that has synced once. */
+async function seededCache() {
+  const sb = await sandbox();
+  await seed(sb);
+  const cache = await startCache(sb.url);
+  await cache.synced();
+  return { sb, cache };
+}
+
 describe("reads through the cache", () => {
   it("answer the official SDK exactly as PromptLayer does, from memory", async () => {
-    const sb = await sandbox();
-    await seed(sb);
-    const cache = await startCache(sb.url);
-    await cache.synced();
+    const { sb, cache } = await seededCache();
     await sb.clearRequests();
 
     const viaCache = new PromptLayer({ apiKey: API_KEY, baseURL: cache.url });
@@ -115,10 +121,7 @@ describe("reads through the cache", () => {
   });
 
   it("forward a template it has never seen once, then answer it from the cache", async () => {
-    const sb = await sandbox();
-    await seed(sb);
-    const cache = await startCache(sb.url);
-    await cache.synced();
+    const { sb, cache } = await seededCache();
     await sb.publish("late", completion("Arrived after the sync"));
     await sb.clearRequests();
 
@@ -139,10 +142,7 @@ describe("reads through the cache", () => {
   });
 
   it("go to PromptLayer when the client asks for no-cache, and keep what it answered", async () => {
-    const sb = await sandbox();
-    await seed(sb);
-    const cache = await startCache(sb.url);
-    await cache.synced();
+    const { sb, cache } = await seededCache();
     await sb.publish("plain", completion("Edited {thing}", "jinja2"));
 
     expect(text(await (await cache.call("/prompt-templates/plain")).json())).toBe("Plain {thing}");
@@ -153,10 +153,7 @@ describe("reads through the cache", () => {
   });
 
   it("pass to PromptLayer the reads it cannot answer itself", async () => {
-    const sb = await sandbox();
-    await seed(sb);
-    const cache = await startCache(sb.url);
-    await cache.synced();
+    const { sb, cache } = await seededCache();
     await sb.clearRequests();
     const filtered = await cache.call("/prompt-templates/greet", {
       method: "POST",
@@ -224,10 +221,7 @@ describe("all of an application's PromptLayer traffic through the cache", () => 
 
 describe("changes reaching the cache", () => {
   it("through webhook events, each refreshing exactly the reads it touches", async () => {
-    const sb = await sandbox();
-    await seed(sb);
-    const cache = await startCache(sb.url);
-    await cache.synced();
+    const { sb, cache } = await seededCache();
     const greet = await templateId(sb, "greet");
     const tone = await templateId(sb, "tone");
     const read = async (path: string) => (await cache.call(path)).json() as Promise<any>;
@@ -305,10 +299,7 @@ describe("changes reaching the cache", () => {
   });
 
   it("through the resync, when webhooks were lost", async () => {
-    const sb = await sandbox();
-    await seed(sb);
-    const cache = await startCache(sb.url);
-    await cache.synced();
+    const { sb, cache } = await seededCache();
     await sb.clearRequests();
     await cache.synced();
     // Nothing moved: one listing of the registry and one of the prod label.
@@ -336,10 +327,7 @@ describe("changes reaching the cache", () => {
 
 describe("when PromptLayer is down", () => {
   it("answers from memory, then says the reads are stale once a sync has failed", async () => {
-    const sb = await sandbox();
-    await seed(sb);
-    const cache = await startCache(sb.url);
-    await cache.synced();
+    const { sb, cache } = await seededCache();
     await sb.close();
 
     const sdk = new PromptLayer({ apiKey: API_KEY, baseURL: cache.url });
@@ -470,10 +458,7 @@ describe("who and what gets through", () => {
   });
 
   it("passes on nothing but PromptLayer's API paths, and only to its upstream", async () => {
-    const sb = await sandbox();
-    await seed(sb);
-    const cache = await startCache(sb.url);
-    await cache.synced();
+    const { sb, cache } = await seededCache();
     await sb.clearRequests();
     const raw = (path: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {

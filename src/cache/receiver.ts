@@ -32,7 +32,10 @@ export function cacheWebhookReceiver(cache: PromptCache, options: CacheReceiverO
   const pipeline: SyncPipeline = {
     push(event) {
       // Every event the receiver accepts reaches the cache, plx's own publishes too: the cache must serve them.
-      const applied = cache.applyEvents([{ eventType: event.eventType, details: event.details }]);
+      // A refresh that fails leaves its entries to the next resync; it must never become an unhandled rejection.
+      const applied = cache
+        .applyEvents([{ eventType: event.eventType, details: event.details }])
+        .catch(() => undefined);
       applying.add(applied);
       void applied.finally(() => applying.delete(applied));
       options.actions?.push(event);

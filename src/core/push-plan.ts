@@ -94,6 +94,11 @@ export interface PushInputs {
    * cannot be published.
    */
   prompts?: ReadonlySet<string>;
+  /**
+   * Why a file cannot be published as it is (the errors `plx check` finds in it), asked only of the files that would
+   * be; undefined when it can.
+   */
+  fileErrors?: (name: string) => string | undefined;
 }
 
 /** Whether plx must read a template's latest version to decide: only when it moved since the lock, or the lock does not know it. */
@@ -117,6 +122,8 @@ export function planPush(inputs: PushInputs): PushItem[] {
         action: "invalid",
         reason: `the folder name "${names}" cannot be used with PromptLayer, which addresses folders by dot-separated paths; rename the directory`,
       };
+    const errors = isPublishing(item) ? inputs.fileErrors?.(local.name) : undefined;
+    if (errors !== undefined) return { ...local, action: "invalid", reason: errors };
     // PromptLayer refuses an agent version whose node names a prompt it does not have; publishing the repository
     // creates the prompts it holds first, so only a prompt in neither place is missing.
     const missing =

@@ -139,11 +139,7 @@ export async function check(
  * What a file's findings depend on outside it: what each snippet it refers to resolves to. The same file in the same
  * surroundings has the same findings.
  */
-function referenceContext(
-  template: LocalTemplate,
-  resolvable: ReadonlySet<string>,
-  kinds: ReadonlyMap<string, string>,
-): string {
+function referenceContext(template: LocalTemplate, resolvable: ReadonlySet<string>, kinds: TemplateKinds): string {
   const resolved = template.snippets.map((name) =>
     name === template.name ? "self" : (kinds.get(name) ?? (resolvable.has(name) ? "known" : "missing")),
   );
@@ -199,10 +195,19 @@ interface TextSite {
   format: string;
 }
 
-function checkTemplate(
+/** The type (chat, completion) of a template by name, where it is known. */
+export interface TemplateKinds {
+  get(name: string): string | undefined;
+}
+
+/**
+ * What `plx check` finds in one prompt file: `resolvable` holds every name a snippet reference may resolve to, and
+ * `kinds` tells the type of those the repository holds. push and publish refuse a file with errors among them.
+ */
+export function checkTemplate(
   template: LocalTemplate,
   resolvable: ReadonlySet<string>,
-  kinds: ReadonlyMap<string, string>,
+  kinds: TemplateKinds,
 ): Finding[] {
   const { doc, path } = template;
   // Positions cost a second parse, so the file is located only when it has findings.

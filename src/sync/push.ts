@@ -27,6 +27,7 @@ import type { LocalAgent, LocalTemplate } from "../files/local.js";
 import { writeLockfile } from "../files/lockfile.js";
 import { locationFromPath } from "../files/paths.js";
 import { contentHashOf, type ExternalId, type PromptLayerClient, type PublishBody } from "../promptlayer/index.js";
+import { checkTemplate, type Finding } from "./check.js";
 import { patchOf, renderAgent, renderTemplate } from "./compare.js";
 import { applyLabels, type LabelTarget } from "./labels.js";
 import {
@@ -188,6 +189,31 @@ interface PreparedPush {
   patches: ReadonlyMap<string, string>;
 }
 
+/**
+ * The errors `plx check` finds in a prompt file, as one reason: what PromptLayer would refuse (422) or keep other than
+ * meant, caught before anything is sent. Snippets a file refers to may be in the repository or in PromptLayer.
+ */
+function checkErrors(
+  templates: ReadonlyMap<string, LocalTemplate>,
+  resolvable: ReadonlySet<string>,
+): (name: string) => string | undefined {
+  const kinds = {
+    get: (name: string) => {
+      const template = templates.get(name);
+      return template === undefined ? undefined : String(template.doc.promptTemplate.type);
+    },
+  };
+  return (name) => {
+    const template = templates.get(name);
+    if (!template) return undefined;
+    const errors = checkTemplate(template, resolvable, kinds).filter((finding) => finding.severity === "error");
+    if (errors.length === 0) return undefined;
+    const [first] = errors as [Finding, ...Finding[]];
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more error(s))` : "";
+    return `${first.path}:${first.line}:${first.col}: ${first.message}${more}; \`plx check\` lists them`;
+  };
+}
+
 /** Reads the repository and PromptLayer and works out the plan. Sends nothing that changes anything. */
 async function preparePush(deps: PushDeps, options: PushOptions): Promise<PreparedPush> {
   const { client, config } = deps;
@@ -260,6 +286,10 @@ async function preparePush(deps: PushDeps, options: PushOptions): Promise<Prepar
       remoteNames,
       baseFolders: baseFolders(lock.templates),
       force: options.force,
+      fileErrors: checkErrors(
+        byName,
+        new Set([...byName.keys(), ...Object.keys(lock.templates), ...heads.prompt.keys()]),
+      ),
     }),
     ...planPush({
       locals: localAgents.map((a) => ({ kind: "agent", ...facts(a), prompts: a.prompts })),

@@ -305,6 +305,7 @@ describe("publish with agents", () => {
 
     const published = await server.plx(repo, "publish", "--label", "prod", "--yes");
     expect(published.exitCode).toBe(5);
+    expect(published.stdout).toContain("Refused: 1 agent(s) were edited in PromptLayer since this repo last synced");
     expect(published.stdout).toContain(`conflict ${TRIAGE} — PromptLayer has v2, edited outside this repo since v1`);
     expect(published.stdout).toContain("+    prompt: refund-reply@label:prod");
     expect((await server.requests()).filter((r) => r.method !== "GET")).toEqual([]);

@@ -1,5 +1,6 @@
 // publish --label moves only what the repository says, and never undoes a decision made in PromptLayer.
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { completion } from "../support/registry.js";
@@ -220,6 +221,30 @@ describe("what could not be deployed", () => {
     expect(deleted.stdout).toContain("deleted prompts/c.prompt.yaml");
     expect((await server.state()).templates.map((t: any) => t.name).sort()).toEqual(["a", "b"]);
     expect(Object.keys((await readJson(join(repo, "plx.lock"))).templates)).toEqual(["a", "b"]);
+  });
+
+  it("asks for consent only when the plan moves a label: without a terminal, a no-op deploy passes and a move needs --yes", async () => {
+    const server = await sandbox();
+    const repo = await deployedRepo(server);
+    const noop = await server.plx(repo, "publish", "--label", "prod");
+    expect(noop.exitCode, noop.stderr).toBe(0);
+    expect(noop.stdout).toContain("labels: 0 moved");
+
+    await edit(join(repo, "prompts/b.prompt.yaml"), "b v1", "b v2");
+    await commitAll(repo, "b v2");
+    await server.clearRequests();
+    const refused = await server.plx(repo, "publish", "--label", "prod");
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("Moving the release label prod needs confirmation");
+    expect((await server.requests()).filter((r) => r.method !== "GET")).toEqual([]);
+    const deployed = await server.plx(repo, "publish", "--label", "prod", "--yes");
+    expect(deployed.exitCode, deployed.stderr).toBe(0);
+    expect(deployed.stdout).toContain("label prod -> b v2 (was v1)");
+
+    // Outside a project, that is what it says, not that it needs consent.
+    const elsewhere = await server.plx(await mkdtemp(join(tmpdir(), "plx-none-")), "publish", "--label", "prod");
+    expect(elsewhere.exitCode).toBe(2);
+    expect(elsewhere.stderr).toContain("is not in a plx project");
   });
 
   it("stops pull, push and publish when most synced templates are missing: another workspace's key", async () => {

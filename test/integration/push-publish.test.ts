@@ -366,6 +366,39 @@ describe("plx push", () => {
     ).toEqual([]);
   });
 
+  it("refuses what plx check calls an error before anything is sent, dry run and real run alike", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    // A valid edit beside the bad ones: it is not sent either, as half a push is worse than none.
+    await edit(join(repo, "prompts/tone.prompt.yaml"), "Be warm", "Be kind");
+    await writeFile(join(repo, "prompts/typo.prompt.yaml"), "type: completion\ncontent: Hi\ntag: [shared]\n");
+    await writeFile(
+      join(repo, "prompts/role.prompt.yaml"),
+      "type: chat\nmessages:\n  - role: sytem\n    content: Hi\n",
+    );
+    for (const args of [["push", "--dry-run"], ["push"], ["publish", "--label", "prod", "--yes"]]) {
+      const refused = await server.plx(repo, ...args);
+      expect(refused.exitCode, args.join(" ")).toBe(2);
+      expect(refused.stdout).toContain("invalid prompts/typo.prompt.yaml");
+      expect(refused.stdout).toContain("prompts/typo.prompt.yaml:3:1: unknown key tag; did you mean tags?");
+      expect(refused.stdout).toContain('prompts/role.prompt.yaml:3:11: "sytem" is not a role PromptLayer knows');
+    }
+    expect(
+      (await server.requests()).filter((r) => r.method !== "GET" && r.headers["user-agent"]?.startsWith("plx/")),
+    ).toEqual([]);
+    expect(templateOf(await server.state(), "tone").versions).toHaveLength(1);
+
+    // A warning is no reason to refuse: fixed, the push goes out.
+    await writeFile(join(repo, "prompts/typo.prompt.yaml"), "type: completion\ncontent: Hi\ntags: [shared]\n");
+    await writeFile(
+      join(repo, "prompts/role.prompt.yaml"),
+      "type: chat\nmessages:\n  - role: system\n    content: Hi\n",
+    );
+    const pushed = await server.plx(repo, "push");
+    expect(pushed.exitCode, pushed.stdout).toBe(0);
+    expect(pushed.stdout).toContain("3 published");
+  });
+
   it("applies a saved plan only while the remote has not moved", async () => {
     const server = await sandbox();
     const repo = await adoptedRepo(server);

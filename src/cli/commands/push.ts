@@ -30,18 +30,9 @@ function pushOrPublish(kind: "push" | "publish"): CommandModule<PushCommandOptio
     async run(options, context) {
       const labels = options.label ?? [];
       if (kind === "publish" && labels.length === 0) throw plxError("PUBLISH.NEEDS_LABEL");
-      // Moving labels and deleting templates need consent: without a terminal, --yes, before anything is read.
+      // Moving labels and deleting templates need consent, asked once the plan shows either will happen: a run that
+      // moves nothing needs none, and without a terminal a run that would needs --yes.
       const answering = !options.dryRun && !options.yes;
-      if (answering && !context.interactive && (labels.length > 0 || options.delete)) {
-        const what = [
-          labels.length > 0 ? `Moving the release label${labels.length > 1 ? "s" : ""} ${labels.join(", ")}` : "",
-          options.delete ? "deleting templates in PromptLayer" : "",
-        ];
-        throw plxError("USAGE.NEEDS_CONFIRMATION", {
-          action: what.filter(Boolean).join(" and "),
-          alternative: "--dry-run to only show the plan",
-        });
-      }
       const config = await context.config();
       const git = await gitState(context, config.rootDir, config.promptsDir);
       const report = await push(
@@ -97,6 +88,16 @@ async function consent(
     (move) => move.action === "move" || move.action === "add" || move.action === "copy",
   );
   const deletions = deleting ? plan.items.filter((item) => item.action === "delete") : [];
+  if (!context.interactive) {
+    const what = [
+      moving.length > 0 ? `Moving the release label${labels.length > 1 ? "s" : ""} ${labels.join(", ")}` : "",
+      deletions.length > 0 ? "deleting templates in PromptLayer" : "",
+    ];
+    throw plxError("USAGE.NEEDS_CONFIRMATION", {
+      action: what.filter(Boolean).join(" and "),
+      alternative: "--dry-run to only show the plan",
+    });
+  }
   const what = [
     moving.length > 0 ? `moving ${labels.join(", ")} on ${moving.length} template(s)` : undefined,
     deletions.length > 0 ? `deleting ${deletions.length} template(s) in PromptLayer` : undefined,
@@ -109,6 +110,14 @@ async function consent(
 function ask(prompt: Prompter, plan: PushPlan, what: string): Promise<boolean> {
   const publishing = plan.items.filter((item) => item.action === "create" || item.action === "update").length;
   return prompt.confirm(`Publish ${publishing} changed template(s), ${what}?`);
+}
+
+/** `2 template(s)`, `1 agent(s)`, `1 template(s) and 1 agent(s)`: what the results are about, by kind. */
+function things(results: readonly PushResult[]): string {
+  const agents = results.filter((result) => result.item.kind === "agent").length;
+  const templates = results.length - agents;
+  const parts = [templates > 0 ? `${templates} template(s)` : "", agents > 0 ? `${agents} agent(s)` : ""];
+  return parts.filter(Boolean).join(" and ") || "0 template(s)";
 }
 
 /** In CI: conflicts as annotations, the summary, and outputs naming what was published. */
@@ -295,12 +304,16 @@ export function renderPush(report: PushReport, styles: Styles): string {
   if (report.blocked === "conflict") {
     lines.push(
       styles.red(
-        `Refused: ${of("conflict")} template(s) were edited in PromptLayer since this repo last synced; nothing was sent.`,
+        `Refused: ${things(report.results.filter((r) => r.result === "conflict"))} were edited in PromptLayer since this repo last synced; nothing was sent.`,
       ),
       "Run plx pull to bring those edits in (or plx diff to see them), or --force to overwrite them.",
     );
   } else if (report.blocked === "invalid") {
-    lines.push(styles.red(`Refused: ${of("invalid")} template(s) cannot be published as they are; nothing was sent.`));
+    lines.push(
+      styles.red(
+        `Refused: ${things(report.results.filter((r) => r.result === "invalid"))} cannot be published as they are; nothing was sent.`,
+      ),
+    );
   } else if (report.blocked === "declined") {
     lines.push("Nothing was sent.");
   } else if (report.dryRun) {

@@ -53,6 +53,13 @@ describe("in GitHub Actions", () => {
       /::error file=prompts\/orphan\.prompt\.yaml,line=2,col=\d+,title=[^:]*::snippet @@@missing@@@ matches no prompt file/,
     );
 
+    // What check calls an error stops a deploy before anything is asked or sent.
+    const refused = await plx(["publish", "--label", "prod"], { cwd: repo, env });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stdout).toContain("invalid prompts/orphan.prompt.yaml");
+
+    // A label the run would add needs --yes: a job never waits for an answer.
+    await writeFile(join(repo, "prompts/orphan.prompt.yaml"), "type: completion\ncontent: Fine\n");
     const publish = await plx(["publish", "--label", "prod"], { cwd: repo, env });
     expect(publish.exitCode).toBe(2);
     expect(publish.stderr).toContain("--yes");

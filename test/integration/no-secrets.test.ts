@@ -76,13 +76,16 @@ describe("secrets", () => {
     await writeFile(join(repo, "prompts/bad/x.prompt.yaml"), `type: chat\nmessages: [${KEY}\n`);
     expect((await plx(repo, sandbox.url, ["push", "--debug", "--json"])).exitCode).toBe(2);
     await writeFile(join(repo, "prompts/bad/x.prompt.yaml"), "type: completion\ncontent: fine\n");
+    // A move in CI needs --yes; a label name holding the key is refused before anything is sent, the key redacted.
+    expect((await plx(repo, sandbox.url, ["publish", "--label", "prod", "--all"], ci)).exitCode).toBe(2);
+    expect((await plx(repo, sandbox.url, ["publish", "--label", `prod ${KEY}`], ci)).exitCode).toBe(2);
     await postWith(sandbox.url, "/rest/prompt-templates", {
       prompt_template: { prompt_name: "tone" },
       prompt_version: { prompt_template: { type: "completion", content: [{ type: "text", text: "ui edit" }] } },
     });
     await writeFile(tone, (await readFile(tone, "utf8")).replace("Be warm", "Be warmer"));
     expect((await plx(repo, sandbox.url, ["push", "--debug"], ci)).exitCode).toBe(5);
-    expect((await plx(repo, sandbox.url, ["publish", "--label", `prod-${KEY}`], ci)).exitCode).toBe(2);
+    expect((await plx(repo, sandbox.url, ["publish", "--label", "prod", "--yes"], ci)).exitCode).toBe(5);
 
     // The results file is the user's own input; everything else under the repository was written by plx.
     await rm(join(repo, "results.ndjson"));

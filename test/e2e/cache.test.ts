@@ -121,7 +121,7 @@ describe("plx cache serve", () => {
     const reg = registry(sandbox.url);
     const events = join(dir, "events.json");
     const cache = await start(
-      ["cache", "serve", "--port", String(cachePort), "--labels", "prod", "--resync", "0"],
+      ["cache", "serve", "--port", String(cachePort), "--labels", "prod", "--resync", "0", "--debounce", "50"],
       plxEnv(sandbox.url, { PLX_WEBHOOK_SECRET: secret }),
     );
     // After the first sync no resync runs: only the webhooks can bring the changes.
@@ -137,6 +137,8 @@ describe("plx cache serve", () => {
     expect(stopped.exitCode).toBe(0);
     expect(cache.stderrLines.join("\n")).toMatch(/202 accepted prompt_template_version_created greet v2/);
     expect(cache.stderrLines.join("\n")).not.toContain(secret);
+    // --debounce shapes actions, and this cache has none: it says so rather than ignoring it silently.
+    expect(cache.stderrLines.join("\n")).toContain("--debounce only shape --dispatch and --exec actions");
 
     // The same deliveries start an action: the events on the command's stdin (run at the latest when the cache stops).
     const acting = await start(

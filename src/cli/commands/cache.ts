@@ -65,6 +65,15 @@ async function webhookFor(
   context: Context,
 ): Promise<CacheReceiverOptions | undefined> {
   const wantsAction = Boolean(options.dispatch || options.exec);
+  const idle = [
+    options.debounce === undefined ? "" : "--debounce",
+    options.repo === undefined ? "" : "--repo",
+    options.ref === undefined ? "" : "--ref",
+    options.loopGuard === false ? "--no-loop-guard" : "",
+  ].filter(Boolean);
+  // A warning, not an error: their PLX_WEBHOOK_* twins may be set for a `webhook serve` on the same machine.
+  if (!wantsAction && idle.length > 0)
+    context.log.warn(`${idle.join(", ")} only shape --dispatch and --exec actions; without one they do nothing here`);
   if (!options.webhookSecret?.trim()) {
     if (!wantsAction) return undefined;
     throw plxError("USAGE.CONFLICTING_OPTIONS", {

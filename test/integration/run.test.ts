@@ -3,10 +3,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PromptLayer } from "promptlayer";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { newRepo, plx, sandboxPerTest } from "../support/in-process.js";
 import { API_KEY } from "../support/registry.js";
 import { text } from "../support/templates.js";
+import { restoreEnvAfterEach } from "../support/process-env.js";
 
 const OPENAI_KEY = "sk-e2e-run-openai-0123456789abcdef";
 const sandbox = sandboxPerTest();
@@ -96,16 +97,7 @@ describe("plx run against the sandbox", () => {
 });
 
 describe("the official promptlayer SDK's run() against plx sandbox", () => {
-  const saved = { base: process.env.OPENAI_BASE_URL, key: process.env.OPENAI_API_KEY };
-  afterEach(() => {
-    for (const [name, value] of [
-      ["OPENAI_BASE_URL", saved.base],
-      ["OPENAI_API_KEY", saved.key],
-    ] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  });
+  restoreEnvAfterEach(["OPENAI_BASE_URL", "OPENAI_API_KEY"]);
 
   it("fetches the template, calls the model at OPENAI_BASE_URL, and logs a request the sandbox records", async () => {
     const server = await sandbox();

@@ -6,13 +6,14 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PromptLayer } from "promptlayer";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { WebhookEvent } from "../../../src/cache/index.js";
 import type { SyncBatch } from "../../../src/webhook/actions.js";
 import { createSyncPipeline, type SyncPipeline } from "../../../src/webhook/pipeline.js";
 import { signWebhookPayload } from "../../../src/webhook/signature.js";
 import { API_KEY, eventually, freePort, startCache, stopAfterEachTest, sandboxesPerTest } from "../../support/cache.js";
 import { chat, completion, type Registry } from "../../support/registry.js";
+import { restoreEnvAfterEach } from "../../support/process-env.js";
 
 stopAfterEachTest();
 const sandbox = sandboxesPerTest();
@@ -169,16 +170,7 @@ describe("reads through the cache", () => {
 });
 
 describe("all of an application's PromptLayer traffic through the cache", () => {
-  const saved = { base: process.env.OPENAI_BASE_URL, key: process.env.OPENAI_API_KEY };
-  afterEach(() => {
-    for (const [name, value] of [
-      ["OPENAI_BASE_URL", saved.base],
-      ["OPENAI_API_KEY", saved.key],
-    ] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  });
+  restoreEnvAfterEach(["OPENAI_BASE_URL", "OPENAI_API_KEY"]);
 
   it("the SDK's run(): the template from the cache, the request log passed on with the workspace key", async () => {
     const sb = await sandbox();

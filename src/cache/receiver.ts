@@ -44,6 +44,10 @@ export function cacheWebhookReceiver(cache: PromptCache, options: CacheReceiverO
       await settled();
       await options.actions?.drain();
     },
+    async shutdown() {
+      await settled();
+      await options.actions?.shutdown();
+    },
     async idle() {
       await settled();
       await options.actions?.idle();
@@ -60,5 +64,5 @@ export function cacheWebhookReceiver(cache: PromptCache, options: CacheReceiverO
       options.onDelivery?.(record);
     },
   });
-  return { handler, drain: () => pipeline.drain() };
+  return { handler, drain: () => pipeline.shutdown() };
 }

@@ -157,7 +157,8 @@ export async function appendStepSummary(
     (s) => s.size,
     () => 0,
   );
-  const text = markdown.endsWith("\n") ? markdown : `${markdown}\n`;
+  // A blank line between sections: after an HTML block (`</details>`) Markdown would swallow the next heading.
+  const text = (existing > 0 ? "\n" : "") + (markdown.endsWith("\n") ? markdown : `${markdown}\n`);
   const room = limit - existing;
   let out = text;
   let truncated = false;

@@ -131,7 +131,9 @@ function kindChanges(
         change.previousPath = oldEntry.path;
         if (folderOf(oldEntry.path) !== folderOf(entry.path)) change.kinds.push("moved");
       }
-      if (oldEntry.hash !== entry.hash) {
+      // A new version whose content the base's file already holds (a deploy from git published it, and could not
+      // commit plx.lock back) changes only the lock: nothing to review, so it is carried along like a label move.
+      if (oldEntry.hash !== entry.hash && changedPaths.has(entry.path)) {
         change.kinds.push("new-version");
         change.from = oldEntry.version;
         change.to = entry.version;

@@ -1,5 +1,6 @@
 // After a delivery is acknowledged: coalesce the burst, drop what only echoes plx's own publishes, and run the action
 // for the rest, retrying with backoff. Nothing here throws: every outcome becomes a log entry.
+import { setTimeout as delay } from "node:timers/promises";
 import { type SyncAction, ActionError, summarizeBatch, type SyncBatch } from "./actions.js";
 import { Debouncer, type Timers } from "./debounce.js";
 import { describeEvent, type WebhookEvent } from "./envelope.js";
@@ -23,15 +24,21 @@ export interface SyncPipelineOptions {
   debounceMs?: number;
   maxWaitMs?: number;
   retryDelaysMs?: readonly number[];
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits between retries; `stopping` is aborted when the pipeline shuts down, and the wait may end there. */
+  sleep?: (ms: number, stopping: AbortSignal) => Promise<void>;
   timers?: Timers;
   log?: (entry: PipelineLog) => void;
 }
 
 export interface SyncPipeline {
   push(event: WebhookEvent): void;
-  /** Runs what is waiting now and resolves when every action so far has finished (SIGTERM). */
+  /** Runs what is waiting now and resolves when every action so far has finished, retries included. */
   drain(): Promise<void>;
+  /**
+   * As drain, for a process being stopped (SIGTERM): a retry waiting is tried at once, and what fails then is not
+   * retried again, since a stopping process has seconds, not the minute the retries take.
+   */
+  shutdown(): Promise<void>;
   /** Resolves when nothing is waiting or running, letting the debounce window run its course (serverless). */
   idle(): Promise<void>;
   stats(): PipelineStats;
@@ -47,7 +54,10 @@ export interface PipelineStats {
 export function createSyncPipeline(options: SyncPipelineOptions): SyncPipeline {
   const log = options.log ?? (() => {});
   const delays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep =
+    options.sleep ??
+    ((ms: number, stopping: AbortSignal) => delay(ms, undefined, { signal: stopping }).catch(() => undefined));
+  const stopping = new AbortController();
   const stats: PipelineStats = { batches: 0, actionsSucceeded: 0, actionsFailed: 0, echoesSkipped: 0 };
 
   async function runBatch(events: WebhookEvent[]): Promise<void> {
@@ -81,13 +91,17 @@ export function createSyncPipeline(options: SyncPipelineOptions): SyncPipeline {
         const reason = error instanceof Error ? error.message : String(error);
         const retryable = !(error instanceof ActionError) || error.retryable;
         const delayMs = delays[attempt - 1];
-        if (!retryable || delayMs === undefined) {
+        if (!retryable || delayMs === undefined || stopping.signal.aborted) {
           stats.actionsFailed += 1;
-          log({ kind: "action", outcome: "failed", action: options.action.describe, attempt, reason, templates });
+          const why =
+            stopping.signal.aborted && retryable && delayMs !== undefined
+              ? `${reason} (not retried: stopping)`
+              : reason;
+          log({ kind: "action", outcome: "failed", action: options.action.describe, attempt, reason: why, templates });
           return;
         }
         log({ kind: "action", outcome: "retrying", action: options.action.describe, attempt, reason, delayMs });
-        await sleep(delayMs);
+        await sleep(delayMs, stopping.signal);
       }
     }
   }
@@ -112,6 +126,10 @@ export function createSyncPipeline(options: SyncPipelineOptions): SyncPipeline {
   return {
     push: (event) => debouncer.push(event),
     drain: () => debouncer.flush(),
+    shutdown() {
+      stopping.abort();
+      return debouncer.flush();
+    },
     idle: () => debouncer.idle(),
     stats: () => ({ ...stats }),
   };

@@ -49,6 +49,20 @@ describe("plx init", () => {
     );
   });
 
+  it("says to add plx to package.json when the CI jobs it writes could not install it", async () => {
+    const repo = await fresh();
+    const bare = await plx(["init", "--yes", "--ci", "github"], { cwd: repo });
+    expect(bare.stdout).toContain("  1. Add plx to package.json (`npm install --save-dev plx`)");
+    expect(bare.stdout).toContain("  2. Store your PromptLayer API key");
+
+    await writeFile(join(repo, "package.json"), JSON.stringify({ devDependencies: { plx: "^0.1.0" } }));
+    const listed = await plx(["init", "--yes", "--ci", "github", "--force"], { cwd: repo });
+    expect(listed.stdout).not.toContain("Add plx to package.json");
+    expect(listed.stdout).toContain("  1. Store your PromptLayer API key");
+    const none = await plx(["init", "--yes", "--ci", "none"], { cwd: await fresh() });
+    expect(none.stdout).not.toContain("Add plx to package.json");
+  });
+
   it("refuses to ask questions without a terminal", async () => {
     const result = await plx(["init"], { cwd: await fresh() });
     expect(result.exitCode).toBe(2);

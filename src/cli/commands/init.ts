@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { plxError } from "../../errors/index.js";
@@ -12,6 +12,8 @@ export interface InitReport {
   written: string[];
   kept: string[];
   choices: InitChoices;
+  /** Whether package.json lists plx, which the CI jobs install with `npm ci`; absent when no CI was chosen. */
+  plxInPackageJson?: boolean;
 }
 
 const command: CommandModule<CommandOptions<"init">, InitReport> = {
@@ -29,27 +31,63 @@ const command: CommandModule<CommandOptions<"init">, InitReport> = {
       await writeFileAtomic(target, file.content);
       written.push(file.path);
     }
-    return { written, kept, choices };
+    return {
+      written,
+      kept,
+      choices,
+      ...(choices.ci === "none" ? {} : { plxInPackageJson: listsPlx(join(context.cwd, "package.json")) }),
+    };
   },
   renderHuman(report, styles) {
     const lines = [
       ...report.written.map((path) => `${styles.green("wrote")} ${path}`),
       ...report.kept.map((path) => `${styles.yellow("kept")}  ${path} (exists; --force replaces it)`),
     ];
+    // Each step is its lines: the first numbered, the rest indented under it.
+    const steps: string[][] = [
+      ...(report.plxInPackageJson === false
+        ? [
+            [
+              "Add plx to package.json (`npm install --save-dev plx`) and commit package-lock.json: the CI jobs run",
+              "`npm ci` and then `npx --no-install plx`, which fail while the repository does not list plx.",
+            ],
+          ]
+        : []),
+      ["Store your PromptLayer API key as the CI secret PROMPTLAYER_API_KEY (never in a file)."],
+      ["Run `plx pull` to bring your prompts into the repository, and commit them with plx.lock."],
+      ...(report.choices.ci === "none"
+        ? []
+        : [
+            [
+              "For edits made in PromptLayer: run `plx webhook serve` where PromptLayer can reach it, and set it as the",
+              "workspace's webhook (README: PromptLayer → git). The sync job proposes each change as one pull request.",
+            ],
+          ]),
+    ];
     lines.push(
       "",
       "Next:",
-      `  1. Store your PromptLayer API key as the CI secret PROMPTLAYER_API_KEY (never in a file).`,
-      "  2. Run `plx pull` to bring your prompts into the repository, and commit them with plx.lock.",
+      ...steps.flatMap(([first, ...rest], index) => [
+        `  ${index + 1}. ${first}`,
+        ...rest.map((line) => `     ${line}`),
+      ]),
     );
-    if (report.choices.ci !== "none")
-      lines.push(
-        "  3. For edits made in PromptLayer: run `plx webhook serve` where PromptLayer can reach it, and set it as the",
-        "     workspace's webhook (README: PromptLayer → git). The sync job proposes each change as one pull request.",
-      );
     return lines.join("\n");
   },
 };
+
+/** Whether the package.json at `path` lists plx among its dependencies (a missing or unreadable one does not). */
+function listsPlx(path: string): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    return ["dependencies", "devDependencies"].some((field) => {
+      const deps = manifest[field];
+      return typeof deps === "object" && deps !== null && "plx" in deps;
+    });
+  } catch {
+    return false;
+  }
+}
 
 function fromFlags(options: CommandOptions<"init">, context: Context): InitChoices {
   return {

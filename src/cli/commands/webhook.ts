@@ -61,9 +61,10 @@ const command: CommandModule<Options, WebhookServeReport> = {
     if (options.loopGuard === false)
       log.warn("loop guard off: every event starts a sync, the ones plx's own publishes cause too");
     if (!context.signal.aborted) await once(context.signal, "abort");
-    // No new deliveries; what was acknowledged is acted on before the process ends.
+    // No new deliveries; what was acknowledged is acted on before the process ends, without the long retries.
+    log.warn("stopping: no new deliveries; finishing what was acknowledged");
     await server.close();
-    await pipeline.drain();
+    await pipeline.shutdown();
     return { url: server.url, deliveries, ...pipeline.stats() };
   },
   renderHuman: () => "",

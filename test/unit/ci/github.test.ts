@@ -120,12 +120,12 @@ describe("environment files", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("appends summaries", async () => {
+  it("appends summaries, a blank line apart so an HTML block cannot swallow the next section's heading", async () => {
     const path = join(dir, "summary.md");
-    await appendStepSummary(path, "# one");
-    const result = await appendStepSummary(path, "two\n");
-    expect(result).toEqual({ bytes: 4, truncated: false });
-    expect(await readFile(path, "utf8")).toBe("# one\ntwo\n");
+    await appendStepSummary(path, "### plx diff\n<details>x</details>");
+    const result = await appendStepSummary(path, "### plx eval-report\n");
+    expect(result).toEqual({ bytes: 21, truncated: false });
+    expect(await readFile(path, "utf8")).toBe("### plx diff\n<details>x</details>\n\n### plx eval-report\n");
   });
 
   it("truncates a summary at the limit, counting what the step already wrote", async () => {

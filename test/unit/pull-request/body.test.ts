@@ -127,6 +127,20 @@ describe("templateChanges", () => {
     );
   });
 
+  it("proposes nothing for a deploy from git whose lock never came back: a new version the base's file already holds", () => {
+    const before = lock({ reply: entry(1, "prompts/reply.prompt.yaml", 1, { labels: { prod: 1 } }) });
+    const after = lock({ reply: entry(1, "prompts/reply.prompt.yaml", 2, { labels: { prod: 2 } }) });
+    expect(
+      templateChanges({
+        before,
+        after,
+        files: [{ status: "M", path: "plx.lock" }],
+        conflicts: new Set(),
+        approvals: [],
+      }),
+    ).toEqual([]);
+  });
+
   it("proposes nothing when only the lock moved (a version republished as is, a label on it)", () => {
     const before = lock({ tone: entry(1, "prompts/tone.prompt.yaml", 1, { labels: { prod: 1 } }) });
     const after = lock({

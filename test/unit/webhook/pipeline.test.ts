@@ -197,6 +197,35 @@ describe("the sync pipeline", () => {
     expect(stubborn.stats()).toMatchObject({ actionsFailed: 1 });
   });
 
+  it("on shutdown tries a waiting retry at once and then gives up, rather than waiting out the backoff", async () => {
+    const logs: PipelineLog[] = [];
+    const failing = recordingAction(Array.from({ length: 10 }, () => new ActionError("HTTP 503", true)));
+    let waiting: (() => void) | undefined;
+    const pipeline = createSyncPipeline({
+      action: failing,
+      debounceMs: 0,
+      retryDelaysMs: [60_000, 60_000, 60_000],
+      // A wait that only the shutdown ends, as a minute-long backoff would be cut short.
+      sleep: (_ms, stopping) =>
+        new Promise<void>((resolve) => {
+          waiting = resolve;
+          stopping.addEventListener("abort", () => resolve());
+        }),
+      log: (entry) => logs.push(entry),
+    });
+    pipeline.push(versionCreated(1, "a", 2));
+    for (let i = 0; i < 100 && !waiting; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(waiting).toBeDefined();
+    await pipeline.shutdown();
+    expect(failing.batches).toHaveLength(2);
+    expect(
+      logs.map((entry) =>
+        entry.kind === "action" && entry.outcome !== "done" ? `${entry.outcome} ${entry.reason}` : entry.kind,
+      ),
+    ).toEqual(["retrying HTTP 503", "failed HTTP 503 (not retried: stopping)"]);
+    expect(pipeline.stats()).toMatchObject({ actionsFailed: 1 });
+  });
+
   it("leaves out what the loop guard recognises, and runs nothing when only echoes remain", async () => {
     const echo = versionCreated(1, "from-git", 5);
     const real = versionCreated(2, "from-ui", 3);

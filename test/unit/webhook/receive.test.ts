@@ -21,6 +21,7 @@ function recordingPipeline() {
   const pipeline: SyncPipeline = {
     push: (event) => pushed.push(event),
     drain: async () => {},
+    shutdown: async () => {},
     idle: async () => {},
     stats: () => ({ batches: 0, actionsSucceeded: 0, actionsFailed: 0, echoesSkipped: 0 }),
   };

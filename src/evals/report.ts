@@ -68,6 +68,8 @@ export interface EvalReport {
   prompts: PromptSummary[];
   /** Prompt names in the results that match no local file and no template in plx.lock; never uploaded to a table. */
   unknownPrompts: string[];
+  /** `name@version`s the results name that PromptLayer does not have (a typo, most likely); not uploaded. */
+  missingVersions: string[];
   /**
    * The run's score as the gate measured it: the lowest of the prompts' scores (each prompt is held to the
    * thresholds on its own), from the results themselves, uploaded or not.
@@ -96,7 +98,7 @@ export async function evalReport(deps: EvalReportDeps, options: EvalReportOption
     }
     raw.push(...parseResults({ path, text }, options.format));
   }
-  const { cases, unknownPrompts } = await attribute(deps.config, raw, options.prompt);
+  const { cases, unknownPrompts, synced } = await attribute(deps.config, raw, options.prompt);
   // Inputs and outputs can hold whatever the model saw or said, keys included: they go through the redactor first.
   const redacted = cases.map((item) => ({
     ...item,
@@ -112,6 +114,7 @@ export async function evalReport(deps: EvalReportDeps, options: EvalReportOption
     cases: redacted.length,
     prompts,
     unknownPrompts,
+    missingVersions: [],
     ...(prompts.length > 0 ? { score: Math.min(...prompts.map((summary) => summary.score)) } : {}),
     gate: { passed: misses.length === 0, misses },
     uploaded: false,
@@ -131,6 +134,14 @@ export async function evalReport(deps: EvalReportDeps, options: EvalReportOption
       ...(groups.get(promptKey(item.prompt ?? UNKNOWN_PROMPT, item.version)) ?? []),
       item,
     ]);
+  // A version the lock does not record is looked up first: a sheet tied to a version PromptLayer lacks helps nobody.
+  for (const [key, items] of groups) {
+    const { prompt, version } = items[0]!;
+    if (prompt === undefined || version === undefined || synced.get(prompt) === version) continue;
+    if (await client.getTemplate(prompt, { version })) continue;
+    groups.delete(key);
+    report.missingVersions.push(key);
+  }
   // Sheets whose rows are stored but whose scorecard or scores are not finished yet, by prompt key.
   const partial = new Map<string, string>();
   for (const [key, group] of groups) {
@@ -169,7 +180,7 @@ async function attribute(
   config: ResolvedConfig,
   raw: readonly EvalCase[],
   forced: string | undefined,
-): Promise<{ cases: EvalCase[]; unknownPrompts: string[] }> {
+): Promise<{ cases: EvalCase[]; unknownPrompts: string[]; synced: ReadonlyMap<string, number> }> {
   const lock = await readLockfile(config.rootDir);
   const scan = await scanPromptFiles(config.rootDir, config.promptsDir, { lock });
   const byPath = new Map(scan.templates.map((t) => [t.path, t.name]));
@@ -187,7 +198,8 @@ async function attribute(
     const version = override?.version ?? item.version ?? matching;
     return { ...item, prompt: named, ...(version === undefined ? {} : { version }) };
   });
-  return { cases, unknownPrompts: [...unknown].sort() };
+  const synced = new Map(Object.entries(lock.templates).map(([name, entry]) => [name, entry.version]));
+  return { cases, unknownPrompts: [...unknown].sort(), synced };
 }
 
 /** promptfoo labels prompts by file (`file://prompts/x.prompt.yaml`) as often as by name. */

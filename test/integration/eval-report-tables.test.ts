@@ -28,6 +28,21 @@ const plx = (repo: string, ...args: string[]) =>
 const tables = async () => ((await sandbox.state()).tables?.tables ?? []) as any[];
 
 describe("plx eval-report", () => {
+  it("uploads nothing for a version PromptLayer does not have, and says so", async () => {
+    const repo = await repoWith();
+    await writeFile(
+      join(repo, "results.ndjson"),
+      '{"prompt":"refund-reply@99","output":"x","passed":true}\n{"prompt":"refund-reply@1","output":"y","passed":true}\n',
+    );
+    const result = await plx(repo, "eval-report", "results.ndjson", "--json");
+    expect(result.exitCode, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.missingVersions).toEqual(["refund-reply@99"]);
+    expect(report.uploads.map((upload: any) => upload.version)).toEqual([1]);
+    expect(result.stderr).toContain("the results name refund-reply@99, which PromptLayer does not have");
+    expect((await tables())[0].sheets.map((sheet: any) => sheet.title)).toEqual(["refund-reply v1 · run 873"]);
+  });
+
   it.each([
     ["promptfoo-v3.json", "refund-reply", 3],
     ["promptfoo.jsonl", "summarise-ticket", 2],

@@ -42,6 +42,11 @@ const command: CommandModule<CommandOptions<"eval-report">, Omit<EvalReport, "ca
         `the results name ${names}, which match${report.unknownPrompts.length === 1 ? "es" : ""} no prompt file and no template in plx.lock; ${options.table ? "their cases go into --table" : "their cases are not uploaded"}`,
       );
     }
+    if (report.missingVersions.length > 0) {
+      context.log.warn(
+        `the results name ${report.missingVersions.join(", ")}, which PromptLayer does not have; their cases are not uploaded`,
+      );
+    }
     if (context.ci.provider || options.comment) {
       const reporter = await context.reporter();
       const markdown = evalMarkdown(report);

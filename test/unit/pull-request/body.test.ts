@@ -127,25 +127,12 @@ describe("templateChanges", () => {
     );
   });
 
-  it("proposes nothing for a deploy from git whose lock never came back: a new version the base's file already holds", () => {
-    const before = lock({ reply: entry(1, "prompts/reply.prompt.yaml", 1, { labels: { prod: 1 } }) });
-    const after = lock({ reply: entry(1, "prompts/reply.prompt.yaml", 2, { labels: { prod: 2 } }) });
-    expect(
-      templateChanges({
-        before,
-        after,
-        files: [{ status: "M", path: "plx.lock" }],
-        conflicts: new Set(),
-        approvals: [],
-      }),
-    ).toEqual([]);
-  });
-
-  it("proposes nothing when only the lock moved (a version republished as is, a label on it)", () => {
+  it.each([
+    ["a version republished as is, a label on it", "sha256:1-1"],
+    ["a deploy from git whose lock never came back: a new version the base's file already holds", "sha256:1-2"],
+  ])("proposes nothing when only the lock moved: %s", (_case, hash) => {
     const before = lock({ tone: entry(1, "prompts/tone.prompt.yaml", 1, { labels: { prod: 1 } }) });
-    const after = lock({
-      tone: entry(1, "prompts/tone.prompt.yaml", 2, { hash: "sha256:1-1", labels: { prod: 2 } }),
-    });
+    const after = lock({ tone: entry(1, "prompts/tone.prompt.yaml", 2, { hash, labels: { prod: 2 } }) });
     expect(
       templateChanges({
         before,

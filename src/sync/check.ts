@@ -195,6 +195,23 @@ interface TextSite {
   format: string;
 }
 
+/**
+ * The check errors that stop a push or publish: what PromptLayer refuses (422) by its spec, and what plx would publish
+ * other than the file says (a misspelt top-level key). Syntax errors found by plx's own renderers are left out: a
+ * text plx cannot parse may still be one PromptLayer's Python renderer takes, and its edits must stay publishable.
+ */
+export const BLOCKS_PUBLISH: ReadonlySet<string> = new Set([
+  "field-missing",
+  "field-type",
+  "field-value",
+  "role-unknown",
+  "name-invalid",
+  "label-invalid",
+  "snippet-self",
+  "snippet-not-completion",
+  "top-level-key-unknown",
+]);
+
 /** The type (chat, completion) of a template by name, where it is known. */
 export interface TemplateKinds {
   get(name: string): string | undefined;
@@ -398,10 +415,12 @@ function unknownTopLevelKeys(template: LocalTemplate, locator: () => FileLocator
               ? `Model parameters go under \`model:\` → \`parameters:\`, e.g. parameters: {${parameter}: …}.`
               : "Custom data belongs under `metadata:` (version metadata) or `extras:` (version-level fields); " +
                 "a template field plx does not know goes under `template_fields:`.";
+      // A chat template's own template_format is odd but held by PromptLayer, and pull writes it at the top.
+      const held = key === "template_format" && type === "chat";
       return {
         path,
         ...locator().keyAt([key]),
-        severity: "error" as const,
+        severity: held ? ("warning" as const) : ("error" as const),
         code: "top-level-key-unknown",
         message,
         hint,

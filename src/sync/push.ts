@@ -27,7 +27,7 @@ import type { LocalAgent, LocalTemplate } from "../files/local.js";
 import { writeLockfile } from "../files/lockfile.js";
 import { locationFromPath } from "../files/paths.js";
 import { contentHashOf, type ExternalId, type PromptLayerClient, type PublishBody } from "../promptlayer/index.js";
-import { checkTemplate, type Finding } from "./check.js";
+import { BLOCKS_PUBLISH, checkTemplate, type Finding } from "./check.js";
 import { patchOf, renderAgent, renderTemplate } from "./compare.js";
 import { applyLabels, type LabelTarget } from "./labels.js";
 import {
@@ -190,8 +190,8 @@ interface PreparedPush {
 }
 
 /**
- * The errors `plx check` finds in a prompt file, as one reason: what PromptLayer would refuse (422) or keep other than
- * meant, caught before anything is sent. Snippets a file refers to may be in the repository or in PromptLayer.
+ * The errors `plx check` finds in a prompt file that stop a publish (BLOCKS_PUBLISH), as one reason: caught before
+ * anything is sent. Snippets a file refers to may be in the repository or in PromptLayer.
  */
 function checkErrors(
   templates: ReadonlyMap<string, LocalTemplate>,
@@ -206,7 +206,9 @@ function checkErrors(
   return (name) => {
     const template = templates.get(name);
     if (!template) return undefined;
-    const errors = checkTemplate(template, resolvable, kinds).filter((finding) => finding.severity === "error");
+    const errors = checkTemplate(template, resolvable, kinds).filter(
+      (finding) => finding.severity === "error" && BLOCKS_PUBLISH.has(finding.code),
+    );
     if (errors.length === 0) return undefined;
     const [first] = errors as [Finding, ...Finding[]];
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more error(s))` : "";

@@ -399,6 +399,25 @@ describe("plx push", () => {
     expect(pushed.stdout).toContain("3 published");
   });
 
+  it("publishes an edit to a template PromptLayer holds though plx's own parsers object to it", async () => {
+    const server = await sandbox();
+    const repo = await adoptedRepo(server);
+    // Valid Jinja2 (a slice) that nunjucks cannot parse, and a chat template's own template_format, as PromptLayer
+    // holds them: check warns or errs about them, but neither is a reason to refuse an edit.
+    await server.publish("history", {
+      type: "chat",
+      template_format: "jinja2",
+      messages: [
+        { role: "user", template_format: "jinja2", content: [{ type: "text", text: "Recent: {{ history[-3:] }}" }] },
+      ],
+    });
+    expect((await server.plx(repo, "pull")).exitCode).toBe(0);
+    await edit(join(repo, "prompts/history.prompt.yaml"), "Recent:", "Latest:");
+    const pushed = await server.plx(repo, "push");
+    expect(pushed.exitCode, pushed.stdout).toBe(0);
+    expect(pushed.stdout).toContain("updated v2 prompts/history.prompt.yaml");
+  });
+
   it("applies a saved plan only while the remote has not moved", async () => {
     const server = await sandbox();
     const repo = await adoptedRepo(server);

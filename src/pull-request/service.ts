@@ -262,14 +262,19 @@ async function pullWithPromptLayerWinning(
   const conflicting = first.items.filter((item) => item.action === "skip" && item.reason === "conflict");
   const conflicts = conflicting.map((item) => changeKey(item.kind, item.name));
   if (conflicts.length === 0) return { items: first.items, conflicts };
-  const second = await pull(deps, {
-    names: conflicting.map((item) => literalPattern(item.name)),
-    dryRun: false,
-    force: true,
-    prune: true,
-    yes: false,
-  });
-  const resolved = new Map(second.items.map((item) => [changeKey(item.kind, item.name), item]));
+  // One forced pull per kind, so a template sharing a conflicting agent's name (or the reverse) is left as it is.
+  const resolved = new Map<string, PullItem>();
+  for (const kind of new Set(conflicting.map((item) => item.kind))) {
+    const second = await pull(deps, {
+      names: conflicting.filter((item) => item.kind === kind).map((item) => literalPattern(item.name)),
+      kinds: [kind],
+      dryRun: false,
+      force: true,
+      prune: true,
+      yes: false,
+    });
+    for (const item of second.items) resolved.set(changeKey(item.kind, item.name), item);
+  }
   return { items: first.items.map((item) => resolved.get(changeKey(item.kind, item.name)) ?? item), conflicts };
 }
 

@@ -65,6 +65,8 @@ export interface PullOptions {
   prune: boolean;
   /** --yes: prune many files at once, and pull even when most synced templates seem to be gone. */
   yes: boolean;
+  /** Only these kinds (a template and an agent may share a name); both when absent. */
+  kinds?: readonly SyncKind[];
 }
 
 export interface PullDeps {
@@ -203,7 +205,8 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
   const { lock } = repository;
 
   if (!options.yes) assertSameWorkspace(lock, listing);
-  const matches = templateScope(options.names, config.ignore);
+  const inScope = templateScope(options.names, config.ignore);
+  const matchesOf = (kind: SyncKind) => (!options.kinds || options.kinds.includes(kind) ? inScope : () => false);
   // Paths depend on every name at once (case clashes, and prompts and agents share one tree), whatever the names asked
   // for; the listing gives names and folders.
   const planned = planFilePaths(
@@ -215,13 +218,13 @@ export async function pull(deps: PullDeps, options: PullOptions): Promise<PullRe
   );
   const pathsOf = (heads: readonly RemoteHead[], offset: number) =>
     new Map(heads.map((head, index) => [head.name, planned[offset + index]!]));
-  const prompts = startPass(PROMPTS, options, repository, listing, matches, pathsOf(listing.heads, 0));
+  const prompts = startPass(PROMPTS, options, repository, listing, matchesOf("prompt"), pathsOf(listing.heads, 0));
   const agents = startPass(
     AGENTS,
     options,
     repository,
     listing,
-    matches,
+    matchesOf("agent"),
     pathsOf(listing.agents, listing.heads.length),
   );
   const passes = [prompts, agents] as const;

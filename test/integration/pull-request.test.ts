@@ -255,6 +255,50 @@ describe("plx pull --pr on GitHub", () => {
     expect(await repo.fileOnOrigin(BRANCH, "prompts/triage.agent.yaml")).toContain("refund-reply");
   });
 
+  it("takes PromptLayer's side of a conflicting agent without touching the template of the same name", async () => {
+    const { reg, repo, plx } = await world();
+    const agent = (text: string, extra: object = {}) => ({
+      required_input_variables: { question: "string" },
+      nodes: [
+        {
+          name: "answer",
+          node_type: "PROMPT_TEMPLATE",
+          configuration: { template: { prompt_name: text } },
+          dependencies: ["question"],
+          is_output_node: true,
+        },
+      ],
+      edges: [],
+      ...extra,
+    });
+    await reg.post("/rest/workflows", agent("tone", { name: "tone" }));
+    expect((await plx("pull")).exitCode).toBe(0);
+    await repo.commitAll("Adopt the tone agent");
+    // main edits both the tone template and the tone agent; PromptLayer changes only the agent.
+    const template = await readFile(join(repo.dir, TONE), "utf8");
+    await writeFile(join(repo.dir, TONE), template.replace("Be warm and brief.", "Be warm and brief (git)."));
+    const agentFile = join(repo.dir, "prompts/tone.agent.yaml");
+    await writeFile(
+      join(agentFile),
+      (await readFile(agentFile, "utf8")).replace("prompt: tone", "prompt: refund-reply"),
+    );
+    await repo.commitAll("Edit tone and its agent in git");
+    const { nodes } = agent("tone");
+    const renamed = [{ ...nodes[0]!, name: "reply" }];
+    await reg.post("/rest/workflows", {
+      workflow_name: "tone",
+      ...agent("tone"),
+      nodes: renamed,
+      commit_message: "UI",
+    });
+
+    const result = await plx("pull", "--pr", "--json");
+    expect(result.exitCode, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.conflicts).toEqual(["prompts/tone.agent.yaml"]);
+    expect(await repo.fileOnOrigin(BRANCH, TONE)).toContain("Be warm and brief (git).");
+  });
+
   it("writes pr-url, pr-number and changed to $GITHUB_OUTPUT, and a step summary", async () => {
     const outputs = join(await mkdtemp(join(tmpdir(), "plx-gh-")), "out");
     const summary = `${outputs}-summary`;

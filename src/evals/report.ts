@@ -137,7 +137,9 @@ export async function evalReport(deps: EvalReportDeps, options: EvalReportOption
   // A version the lock does not record is looked up first: a sheet tied to a version PromptLayer lacks helps nobody.
   for (const [key, items] of groups) {
     const { prompt, version } = items[0]!;
+    // Cases of a prompt plx does not know go into --table as they are: there is no template to look a version up in.
     if (prompt === undefined || version === undefined || synced.get(prompt) === version) continue;
+    if (unknownPrompts.includes(prompt)) continue;
     if (await client.getTemplate(prompt, { version })) continue;
     groups.delete(key);
     report.missingVersions.push(key);

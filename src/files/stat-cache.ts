@@ -22,6 +22,8 @@ type Entry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, fileH
 
 export class StatCache {
   private changed = false;
+  /** Entries whose bytes this run read and hashed (or recorded afresh): only these may be dated by the next save. */
+  private readonly verified = new Set<string>();
 
   private constructor(
     private readonly rootDir: string,
@@ -53,6 +55,7 @@ export class StatCache {
   }
 
   remember(path: string, stamp: FileStamp, fileHash: string): void {
+    this.verified.add(path);
     const entry: Entry = [stamp.size, stamp.mtimeMs, stamp.ctimeMs, stamp.ino, fileHash];
     const previous = this.entries.get(path);
     if (previous?.every((value, index) => value === entry[index])) return;
@@ -65,9 +68,16 @@ export class StatCache {
     if (forgetOthers(this.entries, paths)) this.changed = true;
   }
 
-  /** Writes the cache when it changed. */
+  /**
+   * Writes the cache when it changed. The new date vouches for every entry, so an entry still too recent to trust that
+   * this run did not read again is dropped rather than trusted unseen next time.
+   */
   async save(): Promise<void> {
     if (!this.changed) return;
+    for (const [path, [, mtimeMs, ctimeMs]] of this.entries) {
+      const racy = mtimeMs >= this.writtenAt - RACY_MS || ctimeMs >= this.writtenAt - RACY_MS;
+      if (racy && !this.verified.has(path)) this.entries.delete(path);
+    }
     await writeCacheFile(this.rootDir, CACHE_FILE, {
       format: FORMAT,
       writtenAt: Date.now(),

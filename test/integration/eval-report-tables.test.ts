@@ -41,6 +41,13 @@ describe("plx eval-report", () => {
     expect(report.uploads.map((upload: any) => upload.version)).toEqual([1]);
     expect(result.stderr).toContain("the results name refund-reply@99, which PromptLayer does not have");
     expect((await tables())[0].sheets.map((sheet: any) => sheet.title)).toEqual(["refund-reply v1 · run 873"]);
+
+    // A prompt plx does not know has no versions to look up: with --table its cases go there as they are.
+    await writeFile(join(repo, "other.ndjson"), '{"prompt":"ghost@2","output":"x","passed":true}\n');
+    const tabled = await plx(repo, "eval-report", "other.ndjson", "--table", "shared", "--json");
+    expect(tabled.exitCode, tabled.stderr).toBe(0);
+    expect(JSON.parse(tabled.stdout)).toMatchObject({ missingVersions: [], unknownPrompts: ["ghost"] });
+    expect(JSON.parse(tabled.stdout).uploads.map((upload: any) => upload.version)).toEqual([2]);
   });
 
   it.each([

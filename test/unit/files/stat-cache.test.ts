@@ -101,6 +101,19 @@ describe("the stat cache", () => {
     expect(saved.writtenAt).toBeGreaterThan(racyAt);
   });
 
+  it("drops, when it saves, an entry still too recent to trust that the run did not read again", async () => {
+    const text = "type: completion\ncontent: x\n";
+    const root = await repoWith(text);
+    const { mtimeMs } = await stat(join(root, "prompts/a.prompt.yaml"));
+    await cacheSaying(root, sha(text), Math.floor(mtimeMs) - 1_000);
+    const cache = StatCache.load(root);
+    // Another file is recorded, so the cache is saved with a new date; a.prompt.yaml was not looked at.
+    cache.remember("prompts/b.prompt.yaml", { size: 1, mtimeMs: 1, ctimeMs: 1, ino: 1 }, sha("b"));
+    await cache.save();
+    const saved = JSON.parse(await readFile(join(root, ".plx/cache/files.json"), "utf8"));
+    expect(Object.keys(saved.entries)).toEqual(["prompts/b.prompt.yaml"]);
+  });
+
   it("starts empty from a damaged cache file", async () => {
     const root = await repoWith("type: completion\ncontent: x\n");
     await mkdir(join(root, ".plx/cache"), { recursive: true });

@@ -53,7 +53,11 @@ describe("in GitHub Actions", () => {
       /::error file=prompts\/orphan\.prompt\.yaml,line=2,col=\d+,title=[^:]*::snippet @@@missing@@@ matches no prompt file/,
     );
 
-    // What check calls an error stops a deploy before anything is asked or sent.
+    // A check error that PromptLayer would refuse stops a deploy before anything is asked or sent.
+    await writeFile(
+      join(repo, "prompts/orphan.prompt.yaml"),
+      "type: chat\nmessages:\n  - role: sytem\n    content: Hi\n",
+    );
     const refused = await plx(["publish", "--label", "prod"], { cwd: repo, env });
     expect(refused.exitCode).toBe(2);
     expect(refused.stdout).toContain("invalid prompts/orphan.prompt.yaml");

@@ -64,6 +64,22 @@ const uiEdit = (reg: Registry, text: string, message = "Shorter refund reply") =
     },
   });
 
+/** A workflow body for POST /rest/workflows: one node running `prompt` on the question. */
+const oneNodeAgent = (prompt: string, extra: object = {}) => ({
+  required_input_variables: { question: "string" },
+  nodes: [
+    {
+      name: "answer",
+      node_type: "PROMPT_TEMPLATE",
+      configuration: { template: { prompt_name: prompt } },
+      dependencies: ["question"],
+      is_output_node: true,
+    },
+  ],
+  edges: [],
+  ...extra,
+});
+
 const lockOn = async (repo: TestRepo, branch: string) => JSON.parse((await repo.fileOnOrigin(branch, "plx.lock"))!);
 
 describe("plx pull --pr on GitHub", () => {
@@ -212,21 +228,8 @@ describe("plx pull --pr on GitHub", () => {
 
   it("proposes an agent built or edited in PromptLayer, with its commit messages", async () => {
     const { reg, repo, forge, plx } = await world();
-    const agent = (prompt: string, message: string) => ({
-      name: "triage",
-      required_input_variables: { question: "string" },
-      nodes: [
-        {
-          name: "answer",
-          node_type: "PROMPT_TEMPLATE",
-          configuration: { template: { prompt_name: prompt } },
-          dependencies: ["question"],
-          is_output_node: true,
-        },
-      ],
-      edges: [],
-      commit_message: message,
-    });
+    const agent = (prompt: string, message: string) =>
+      oneNodeAgent(prompt, { name: "triage", commit_message: message });
     await reg.post("/rest/workflows", agent("tone", "First triage"));
     const opened = JSON.parse((await plx("pull", "--pr", "--json")).stdout);
     expect(opened.action).toBe("opened");
@@ -245,7 +248,7 @@ describe("plx pull --pr on GitHub", () => {
     expect(forge.changeRequests[0]!.title).toBe("PromptLayer: triage (agent) created (v1)");
 
     // Edited in the Agent Builder: the proposal follows, naming the new version's message.
-    const { name: _, ...edit } = agent("refund-reply", "Answer with the refund prompt");
+    const edit = oneNodeAgent("refund-reply", { commit_message: "Answer with the refund prompt" });
     await reg.post("/rest/workflows", { workflow_name: "triage", ...edit });
     const updated = JSON.parse((await plx("pull", "--pr", "--json")).stdout);
     expect(updated.action).toBe("updated");
@@ -257,21 +260,7 @@ describe("plx pull --pr on GitHub", () => {
 
   it("takes PromptLayer's side of a conflicting agent without touching the template of the same name", async () => {
     const { reg, repo, plx } = await world();
-    const agent = (text: string, extra: object = {}) => ({
-      required_input_variables: { question: "string" },
-      nodes: [
-        {
-          name: "answer",
-          node_type: "PROMPT_TEMPLATE",
-          configuration: { template: { prompt_name: text } },
-          dependencies: ["question"],
-          is_output_node: true,
-        },
-      ],
-      edges: [],
-      ...extra,
-    });
-    await reg.post("/rest/workflows", agent("tone", { name: "tone" }));
+    await reg.post("/rest/workflows", oneNodeAgent("tone", { name: "tone" }));
     expect((await plx("pull")).exitCode).toBe(0);
     await repo.commitAll("Adopt the tone agent");
     // main edits both the tone template and the tone agent; PromptLayer changes only the agent.
@@ -283,11 +272,11 @@ describe("plx pull --pr on GitHub", () => {
       (await readFile(agentFile, "utf8")).replace("prompt: tone", "prompt: refund-reply"),
     );
     await repo.commitAll("Edit tone and its agent in git");
-    const { nodes } = agent("tone");
+    const { nodes } = oneNodeAgent("tone");
     const renamed = [{ ...nodes[0]!, name: "reply" }];
     await reg.post("/rest/workflows", {
       workflow_name: "tone",
-      ...agent("tone"),
+      ...oneNodeAgent("tone"),
       nodes: renamed,
       commit_message: "UI",
     });

@@ -4,8 +4,8 @@
 import { type AgentDoc, isContentKey, isNodeDefault, normalizeAgent } from "../agents/doc.js";
 import { isJsonObject, type JsonObject, type JsonValue } from "../core/template.js";
 import { locationFromPath, type PlannedPath } from "./paths.js";
-import { conflictProblems, type FileProblem, positionFinder } from "./prompt-file.js";
-import { fromYaml, toYaml, YamlSyntaxError } from "./yaml-lossless.js";
+import { type FileProblem, positionFinder, readYamlFile } from "./prompt-file.js";
+import { toYaml } from "./yaml-lossless.js";
 
 const TOP_KEYS = ["name", "folder", "required_input_variables", "nodes", "edges", "extras"] as const;
 /** The API's node fields, in the order the file writes them; `name` is the node's key in `nodes:`. */
@@ -110,18 +110,9 @@ export type ParsedAgentFile = { ok: true; doc: AgentDoc; layout: JsonObject } | 
 
 /** Reads a file's text; `path` is repo-relative and decides the name and folder unless the file says otherwise. */
 export function parseAgentFile(text: string, path: string, promptsDir: string): ParsedAgentFile {
-  const conflicts = conflictProblems(text, path);
-  if (conflicts.length > 0) return { ok: false, problems: conflicts };
-  let value: JsonValue;
-  try {
-    value = fromYaml(text, path);
-  } catch (error) {
-    if (!(error instanceof YamlSyntaxError)) throw error;
-    return {
-      ok: false,
-      problems: [{ path, line: error.line, col: error.col, message: error.reason, hint: SYNTAX_HINT }],
-    };
-  }
+  const read = readYamlFile(text, path);
+  if (!read.ok) return read;
+  const { value } = read;
   const issues = validateLayout(value);
   if (issues.length > 0) {
     const locate = positionFinder(text);
@@ -132,8 +123,6 @@ export function parseAgentFile(text: string, path: string, promptsDir: string): 
   }
   return { ok: true, doc: docFromLayout(value as JsonObject, path, promptsDir), layout: value as JsonObject };
 }
-
-const SYNTAX_HINT = "Fix the YAML syntax; `plx check` lists every problem.";
 
 function docFromLayout(file: JsonObject, path: string, promptsDir: string): AgentDoc {
   const location = locationFromPath(path, promptsDir);

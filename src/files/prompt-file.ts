@@ -119,26 +119,9 @@ export type ParsedPromptFile = { ok: true; doc: TemplateDoc } | { ok: false; pro
 
 /** Reads a file's text; `path` is repo-relative and decides the name and folder unless the file says otherwise. */
 export function parsePromptFile(text: string, path: string, promptsDir: string): ParsedPromptFile {
-  const conflicts = conflictProblems(text, path);
-  if (conflicts.length > 0) return { ok: false, problems: conflicts };
-  let value: JsonValue;
-  try {
-    value = fromYaml(text, path);
-  } catch (error) {
-    if (!(error instanceof YamlSyntaxError)) throw error;
-    return {
-      ok: false,
-      problems: [
-        {
-          path,
-          line: error.line,
-          col: error.col,
-          message: error.reason,
-          hint: "Fix the YAML syntax; `plx check` lists every problem.",
-        },
-      ],
-    };
-  }
+  const read = readYamlFile(text, path);
+  if (!read.ok) return read;
+  const { value } = read;
   const issues = validateLayout(value);
   if (issues.length > 0) {
     const locate = positionFinder(text);
@@ -150,8 +133,24 @@ export function parsePromptFile(text: string, path: string, promptsDir: string):
   return { ok: true, doc: docFromLayout(value as JsonObject, path, promptsDir) };
 }
 
+/** A prompt or agent file's YAML, or the problems that stop reading it: conflict markers, then syntax. */
+export function readYamlFile(
+  text: string,
+  path: string,
+): { ok: true; value: JsonValue } | { ok: false; problems: FileProblem[] } {
+  const conflicts = conflictProblems(text, path);
+  if (conflicts.length > 0) return { ok: false, problems: conflicts };
+  try {
+    return { ok: true, value: fromYaml(text, path) };
+  } catch (error) {
+    if (!(error instanceof YamlSyntaxError)) throw error;
+    const hint = "Fix the YAML syntax; `plx check` lists every problem.";
+    return { ok: false, problems: [{ path, line: error.line, col: error.col, message: error.reason, hint }] };
+  }
+}
+
 /** One problem per conflict a merge left in the file, at its first marker line. */
-export function conflictProblems(text: string, path: string): FileProblem[] {
+function conflictProblems(text: string, path: string): FileProblem[] {
   return conflictRegions(text).map((region) => ({
     path,
     line: region.start,

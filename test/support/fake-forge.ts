@@ -41,16 +41,7 @@ export async function fakeForge(
   let nextId = 1000;
 
   const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = new URL(req.url ?? "/", "http://x");
-    const seen: Seen = {
-      method: req.method ?? "",
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString("utf8"),
-    };
+    const { seen, url } = await record(req);
     requests.push(seen);
     if (state.failWith) return send(res, state.failWith.status, state.failWith.body);
 
@@ -172,16 +163,7 @@ export async function fakeForgeHost(
   const prefix = kind === "github" ? "/api/v3" : "/api/v4";
 
   const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = new URL(req.url ?? "/", "http://x");
-    const seen: Seen = {
-      method: req.method ?? "",
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString("utf8"),
-    };
+    const { seen, url } = await record(req);
     requests.push(seen);
     const failing = failures.findIndex((failure) => failure.method === undefined || failure.method === req.method);
     if (failing >= 0) {
@@ -400,4 +382,18 @@ export async function fakeForgeHost(
         server.close(() => resolve());
       }),
   };
+}
+/** A request as the fakes record it, body read whole. */
+async function record(req: IncomingMessage): Promise<{ seen: Seen; url: URL }> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const url = new URL(req.url ?? "/", "http://x");
+  const seen: Seen = {
+    method: req.method ?? "",
+    path: url.pathname,
+    query: url.searchParams,
+    headers: req.headers,
+    body: Buffer.concat(chunks).toString("utf8"),
+  };
+  return { seen, url };
 }

@@ -36,21 +36,22 @@ export async function runPlx(
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
+/** A request the sandbox recorded, as GET /__sandbox/requests lists it. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  headers: Record<string, string>;
+  body: any;
+  status: number;
+}
+
 export interface SandboxProcess {
   url: string;
   process: ResultPromise;
   stderrLines: string[];
   /** Recorded API requests (the sandbox's admin endpoint). */
-  requests(): Promise<
-    Array<{
-      method: string;
-      path: string;
-      query: Record<string, unknown>;
-      headers: Record<string, string>;
-      body: unknown;
-      status: number;
-    }>
-  >;
+  requests(): Promise<RecordedRequest[]>;
   state(): Promise<any>;
   stop(signal?: NodeJS.Signals): Promise<{ exitCode: number | undefined; stdout: string }>;
 }

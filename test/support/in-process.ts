@@ -4,6 +4,7 @@ import { afterEach } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { type RunningSandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/index.js";
 import { API_KEY, type Registry, registry } from "./registry.js";
+import type { RecordedRequest } from "./cli.js";
 
 export interface Captured {
   exitCode: number;
@@ -42,16 +43,7 @@ export async function plx(args: readonly string[], options: RunOptions): Promise
 export interface TestSandbox extends RunningSandbox, Registry {
   /** The environment a user points at this sandbox. */
   env: Record<string, string>;
-  requests(): Promise<
-    Array<{
-      method: string;
-      path: string;
-      query: Record<string, unknown>;
-      headers: Record<string, string>;
-      body: any;
-      status: number;
-    }>
-  >;
+  requests(): Promise<RecordedRequest[]>;
   clearRequests(): Promise<void>;
   state(): Promise<any>;
   setState(state: unknown): Promise<void>;
